@@ -1,0 +1,78 @@
+//! The `cairn` command: serve (default), demo, migrate.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::startup::{Server, shutdown_signal};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Product portfolio management: roll-ups, OKRs and roadmaps"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve Cairn (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("cairn: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    let database = Database::open(&config).await?;
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config, &database).await,
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+    };
+    database.close().await;
+    result
+}
+
+async fn serve(config: &Config, database: &Database) -> anyhow::Result<()> {
+    let server = Server::bind(config, database.pool.clone()).await?;
+    server.run(shutdown_signal()).await?;
+    Ok(())
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // CAIRN_LOG_FORMAT=json for log shippers; readable lines otherwise.
+    if std::env::var("CAIRN_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,44 @@
+//! Configuration: command-line flags, each with an environment fallback (SPEC §7).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "CAIRN_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// Folder of the embedded PostgreSQL cluster, used when DATABASE_URL is unset.
+    #[arg(long, env = "CAIRN_DATA_DIR", default_value = ".cairn", global = true)]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL to use instead of the embedded cluster; the database is created if missing.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Public base URL, used to build share and invite links (default: http://<bind>).
+    #[arg(long, env = "CAIRN_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Database connections per process.
+    #[arg(long, env = "CAIRN_POOL_SIZE", default_value_t = 16, global = true)]
+    pub pool_size: u32,
+}
+
+impl Config {
+    /// The base URL links are built from, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Session cookies are marked Secure when the service is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}

@@ -1,0 +1,101 @@
+//! Connecting to PostgreSQL (a given `DATABASE_URL` or the embedded cluster), migrations, and one
+//! module of queries per aggregate.
+
+pub mod embedded;
+pub mod orgs;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
+
+use crate::config::Config;
+
+pub type Tx<'a> = sqlx::Transaction<'a, Postgres>;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The database the service runs on, and the embedded cluster behind it when there is one.
+pub struct Database {
+    pub pool: PgPool,
+    cluster: Option<embedded::Cluster>,
+}
+
+impl Database {
+    /// Connects as configured, creating the database if it is missing, and migrates it.
+    pub async fn open(config: &Config) -> anyhow::Result<Database> {
+        let (options, cluster) = match &config.database_url {
+            Some(url) => {
+                if !Postgres::database_exists(url).await.unwrap_or(false) {
+                    tracing::info!("creating the database named in DATABASE_URL");
+                    Postgres::create_database(url)
+                        .await
+                        .context("cannot create the database named in DATABASE_URL")?;
+                }
+                (
+                    PgConnectOptions::from_str(url).context("DATABASE_URL is not a PostgreSQL URL")?,
+                    None,
+                )
+            }
+            None => {
+                let folder = config.data_dir.clone();
+                let cluster =
+                    tokio::task::spawn_blocking(move || embedded::Cluster::start(&folder)).await??;
+                let admin = connect_when_ready(cluster.connect_options("postgres"), 1).await?;
+                let exists: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'cairn')")
+                        .fetch_one(&admin)
+                        .await?;
+                if !exists {
+                    sqlx::query("CREATE DATABASE cairn").execute(&admin).await?;
+                }
+                admin.close().await;
+                (cluster.connect_options("cairn"), Some(cluster))
+            }
+        };
+        let pool = connect_when_ready(options, config.pool_size).await?;
+        MIGRATOR.run(&pool).await.context("cannot migrate the database")?;
+        Ok(Database { pool, cluster })
+    }
+
+    /// Closes the pool, then stops the embedded cluster if this process started one.
+    pub async fn close(mut self) {
+        self.pool.close().await;
+        if let Some(mut cluster) = self.cluster.take() {
+            let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
+        }
+    }
+}
+
+/// A pool whose waits are bounded: a request never queues forever behind a busy or absent database.
+pub async fn connect_when_ready(options: PgConnectOptions, size: u32) -> anyhow::Result<PgPool> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let attempt = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.clone())
+            .await;
+        match attempt {
+            Ok(pool) => return Ok(pool),
+            // 57P03: the server is starting up (crash recovery after an unclean stop).
+            Err(e) if Instant::now() < deadline && is_transient(&e) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e).context("cannot connect to PostgreSQL"),
+        }
+    }
+}
+
+fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,115 @@
+//! Users, memberships, and who is calling.
+
+use uuid::Uuid;
+
+use super::Tx;
+use crate::domain::{Role, credentials};
+use crate::error::{AppError, map_constraint};
+
+/// The signed-in person and the organization their session or token is bound to.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub org_id: Uuid,
+    pub org_name: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// A user who may sign in, with their password hash and first organization.
+pub struct Credentials {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub password_hash: Option<String>,
+}
+
+pub async fn create(
+    tx: &mut Tx<'_>,
+    name: &str,
+    email: &str,
+    password_hash: Option<&str>,
+) -> Result<User, AppError> {
+    sqlx::query_as!(
+        User,
+        "INSERT INTO users (id, name, email, password_hash) VALUES ($1, $2, $3, $4) RETURNING id, name, email",
+        Uuid::now_v7(),
+        name,
+        email,
+        password_hash
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        map_constraint(e, |c| {
+            (c == "users_email_key").then(|| AppError::duplicate("email", "is already registered"))
+        })
+    })
+}
+
+pub async fn add_membership(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)",
+        org_id,
+        user_id,
+        role.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sign-in looks up the account by email; an account in several organizations opens its oldest.
+pub async fn credentials_by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credentials>, AppError> {
+    Ok(sqlx::query_as!(
+        Credentials,
+        r#"SELECT u.id AS user_id, m.org_id, u.password_hash
+           FROM users u JOIN memberships m ON m.user_id = u.id
+           WHERE u.email = $1
+           ORDER BY m.created_at LIMIT 1"#,
+        email.trim().to_lowercase()
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The caller behind a session, if the user is still a member of that organization.
+pub async fn caller(pool: &sqlx::PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Caller>, AppError> {
+    Ok(sqlx::query_as!(
+        Caller,
+        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role: Role", o.id AS org_id, o.name AS org_name
+           FROM memberships m
+           JOIN users u ON u.id = m.user_id
+           JOIN organizations o ON o.id = m.org_id
+           WHERE m.org_id = $1 AND m.user_id = $2"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The account behind an email and password, or `None` — for an unknown email as for a wrong
+/// password, after the same work.
+pub async fn authenticate(
+    pool: &sqlx::PgPool,
+    email: &str,
+    password: &str,
+) -> Result<Option<Credentials>, AppError> {
+    let found = credentials_by_email(pool, email).await?;
+    let hash = found.as_ref().and_then(|c| c.password_hash.clone());
+    let valid = credentials::verify_password_off_thread(password.to_owned(), hash).await;
+    Ok(found.filter(|_| valid))
+}

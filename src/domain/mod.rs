@@ -1,0 +1,96 @@
+//! Cairn's domain: the vocabulary of SPEC §2 and its rules, with no I/O.
+
+pub mod account;
+pub mod credentials;
+pub mod org;
+pub mod validation;
+
+pub use validation::FieldErrors;
+
+/// Declares a closed set of snake_case words stored as text: serde, sqlx and display agree.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, sqlx::Type)]
+        #[serde(rename_all = "snake_case")]
+        #[sqlx(type_name = "text", rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The word as people read it: "in_progress" → "In progress".
+            pub fn label(self) -> String {
+                let text = self.as_str().replace('_', " ");
+                let mut chars = text.chars();
+                chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("must be one of: {}", [$($text),+].join(", "))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// A member's role in one organization (SPEC §2, §5).
+    Role { Admin = "admin", Member = "member", Viewer = "viewer" }
+);
+
+text_enum!(
+    /// Where an initiative is in its life.
+    Status { Proposed = "proposed", Planned = "planned", InProgress = "in_progress", Done = "done", Cancelled = "cancelled" }
+);
+
+text_enum!(
+    /// How an initiative is going, as its PM judges it.
+    Health { OnTrack = "on_track", AtRisk = "at_risk", OffTrack = "off_track" }
+);
+
+text_enum!(
+    /// A portfolio's level in the product hierarchy, from the CPO's portfolio down to a PM's area.
+    PortfolioLevel { Portfolio = "portfolio", ProductLine = "product_line", Product = "product", Area = "area" }
+);
+
+text_enum!(
+    /// A product's lifecycle stage.
+    Lifecycle {
+        Concept = "concept", Development = "development", Launch = "launch",
+        Growth = "growth", Maturity = "maturity", Retirement = "retirement",
+    }
+);
+
+impl Role {
+    pub fn can_write(self) -> bool {
+        self != Role::Viewer
+    }
+}
+
+impl Status {
+    /// Planned and in-progress work: what health is judged over (SPEC §3).
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Planned | Status::InProgress)
+    }
+
+    /// Done and cancelled work cannot be late.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Status::Done | Status::Cancelled)
+    }
+}

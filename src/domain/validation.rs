@@ -1,0 +1,74 @@
+//! Validation errors keyed by field, the shape both problem+json and forms report.
+
+use std::collections::BTreeMap;
+
+/// Messages per field name; empty means valid.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_default().push(message.into());
+    }
+
+    /// Adds `message` for `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for `field`, for showing beside a form field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).and_then(|m| m.first()).map(String::as_str)
+    }
+
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
+    }
+
+    /// `Ok(())` when there are no errors.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
+        self.0.iter()
+    }
+}
+
+/// Trims `value` and checks its length in characters; returns the trimmed text.
+pub fn text(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max: usize) -> String {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len < min {
+        errors.add(
+            field,
+            if min == 1 {
+                "is required".to_owned()
+            } else {
+                format!("must be at least {min} characters")
+            },
+        );
+    } else if len > max {
+        errors.add(field, format!("must be at most {max} characters"));
+    }
+    value.to_owned()
+}

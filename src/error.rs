@@ -1,0 +1,191 @@
+//! One error type for every handler: rendered as an HTML page for the pages, and wrapped as
+//! `ApiError` into problem+json (RFC 9457) for the API.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::domain::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("The request could not be read: {0}")]
+    BadRequest(String),
+    #[error("Sign in to continue.")]
+    Unauthorized,
+    #[error("You may read this but not change it.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// A duplicate of something unique, named by field (an email, a theme name).
+    #[error("This conflicts with something that already exists.")]
+    Duplicate(FieldErrors),
+    #[error("Someone else changed this since you loaded it. Reload and try again.")]
+    PreconditionFailed,
+    #[error("Some fields are not valid.")]
+    Validation(FieldErrors),
+    #[error("Too many attempts. Try again later.")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("The service is briefly unavailable. Try again in a moment.")]
+    Unavailable,
+    #[error("Something went wrong on our side.")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) | AppError::Duplicate(_) => StatusCode::CONFLICT,
+            AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A duplicate value in one field.
+    pub fn duplicate(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Duplicate(FieldErrors::single(field, message))
+    }
+
+    /// The per-field messages a form shows beside its fields.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(errors) | AppError::Duplicate(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(FieldErrors::single(field, message))
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "request failed");
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable => Some(1),
+            _ => None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(%error, "database unavailable");
+                AppError::Unavailable
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+/// The HTML rendering, for pages.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: self.to_string(),
+        };
+        let body = page.render().unwrap_or_else(|_| self.to_string());
+        let mut response = (status, Html(body)).into_response();
+        add_retry_after(&mut response, self.retry_after());
+        response
+    }
+}
+
+/// The problem+json rendering, for the API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        error.log();
+        let status = error.status();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let mut body = json!({
+            "type": "about:blank",
+            "title": title,
+            "status": status.as_u16(),
+            "detail": error.to_string(),
+        });
+        if let Some(errors) = error.field_errors() {
+            body["errors"] = json!(errors);
+        }
+        let mut response = (status, body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        add_retry_after(&mut response, error.retry_after());
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+fn add_retry_after(response: &mut Response, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+}
+
+pub type PageResult<T> = Result<T, AppError>;
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns a violated named constraint into the error a user can act on (a 409, or a 422 naming the
+/// field); `pick` answers `None` for constraints it does not know, which stay internal errors.
+pub fn map_constraint(error: sqlx::Error, pick: impl Fn(&str) -> Option<AppError>) -> AppError {
+    if let sqlx::Error::Database(db) = &error
+        && let Some(mapped) = db.constraint().and_then(&pick)
+    {
+        return mapped;
+    }
+    error.into()
+}

@@ -1,0 +1,208 @@
+//! Extractors shared by handlers: who is calling (token or session), JSON bodies that report the
+//! offending field, and the `If-Match` precondition.
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::db::users::Caller;
+use crate::error::{ApiError, AppError};
+use crate::{db, domain::FieldErrors};
+
+/// Session keys.
+pub const SESSION_USER: &str = "user_id";
+pub const SESSION_ORG: &str = "org_id";
+
+/// An API caller, authenticated by `Authorization: Bearer <token>`; 401 otherwise.
+pub struct ApiCaller(pub Caller);
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(AppError::Unauthorized)?;
+        let caller = db::tokens::caller(&state.pool, token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(ApiCaller(caller))
+    }
+}
+
+/// A signed-in page visitor; anyone else is sent to the sign-in page.
+pub struct PageCaller(pub Caller);
+
+/// Where an anonymous visitor goes instead of the page they asked for.
+pub enum SignInRequired {
+    Redirect(Redirect),
+    Error(AppError),
+}
+
+impl IntoResponse for SignInRequired {
+    fn into_response(self) -> Response {
+        match self {
+            SignInRequired::Redirect(redirect) => redirect.into_response(),
+            SignInRequired::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for PageCaller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match OptionalPageCaller::from_request_parts(parts, state).await? {
+            OptionalPageCaller(Some(caller)) => Ok(PageCaller(caller)),
+            OptionalPageCaller(None) => {
+                let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", urlencode(back));
+                Err(SignInRequired::Redirect(Redirect::to(&target)))
+            }
+        }
+    }
+}
+
+/// The signed-in visitor, if any (the sign-in page and `/` render for both).
+pub struct OptionalPageCaller(pub Option<Caller>);
+
+impl<S> FromRequestParts<S> for OptionalPageCaller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let session = Session::from_request_parts(parts, &state)
+            .await
+            .map_err(|(_, message)| SignInRequired::Error(AppError::Internal(anyhow::anyhow!(message))))?;
+        let ids = async {
+            let user: Option<Uuid> = session.get(SESSION_USER).await?;
+            let org: Option<Uuid> = session.get(SESSION_ORG).await?;
+            Ok::<_, tower_sessions::session::Error>(user.zip(org))
+        };
+        let ids = ids
+            .await
+            .map_err(|e| SignInRequired::Error(AppError::Internal(e.into())))?;
+        let Some((user_id, org_id)) = ids else {
+            return Ok(OptionalPageCaller(None));
+        };
+        let caller = db::users::caller(&state.pool, org_id, user_id)
+            .await
+            .map_err(SignInRequired::Error)?;
+        if caller.is_none() {
+            // The membership is gone (member removed): the session must not outlive it.
+            let _ = session.flush().await;
+        }
+        Ok(OptionalPageCaller(caller))
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s[1..].to_owned())
+        .unwrap_or_default()
+}
+
+/// A JSON body: a syntax error answers 400; a value of the wrong type or a missing field answers
+/// 422 naming the field, like any other validation error.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        if !is_json {
+            return Err(AppError::BadRequest("send the body as application/json".into()).into());
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let inner = error.into_inner();
+                if inner.is_data() {
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    Err(AppError::Validation(FieldErrors::single(&field, clean_serde_message(&inner))).into())
+                } else {
+                    Err(AppError::BadRequest(format!("the body is not valid JSON: {inner}")).into())
+                }
+            }
+        }
+    }
+}
+
+/// serde's messages end with " at line 1 column 17", which means nothing to an API user.
+fn clean_serde_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// The version an `If-Match` header names, if the request carries one.
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value.to_str().unwrap_or("").trim();
+        let text = text.strip_prefix("W/").unwrap_or(text);
+        text.trim_matches('"')
+            .parse()
+            .map(|version| IfMatch(Some(version)))
+            .map_err(|_| AppError::BadRequest("If-Match must be an ETag this API returned".into()).into())
+    }
+}
+
+impl IfMatch {
+    /// Refuses the write when the client's version is not the current one.
+    pub fn check(&self, current: i64) -> Result<(), AppError> {
+        match self.0 {
+            Some(expected) if expected != current => Err(AppError::PreconditionFailed),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `ETag` for a resource version.
+pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
+    [(header::ETAG, format!("\"{version}\""))]
+}

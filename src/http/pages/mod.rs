@@ -1,0 +1,40 @@
+//! Server-rendered pages (askama): one template struct per page.
+
+pub mod auth;
+pub mod home;
+
+use crate::db::users::Caller;
+use crate::domain::Role;
+use crate::http::static_files;
+
+/// What the base layout needs on every page.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<LayoutUser>,
+    pub css_url: String,
+    pub js_url: String,
+    pub icon_url: String,
+}
+
+/// The signed-in person as the navigation shows them.
+pub struct LayoutUser {
+    pub name: String,
+    pub org_name: String,
+    pub role: Role,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, caller: Option<&Caller>) -> Layout {
+        Layout {
+            title: title.into(),
+            user: caller.map(|c| LayoutUser {
+                name: c.name.clone(),
+                org_name: c.org_name.clone(),
+                role: c.role,
+            }),
+            css_url: static_files::url("app.css"),
+            js_url: static_files::url("app.js"),
+            icon_url: static_files::url("favicon.svg"),
+        }
+    }
+}

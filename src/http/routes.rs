@@ -1,0 +1,30 @@
+//! Every route Cairn serves, in one table: the whole surface at a glance.
+
+use axum::Router;
+use axum::routing::{delete, get, post};
+
+use super::{AppState, api, health, pages, static_files};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        // Operations
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/static/{version}/{name}", get(static_files::serve))
+        // Pages
+        .route("/", get(pages::home::home))
+        .route("/signup", get(pages::auth::signup_form).post(pages::auth::signup))
+        .route("/login", get(pages::auth::login_form).post(pages::auth::login))
+        .route("/logout", post(pages::auth::logout))
+        // API v1
+        .nest("/api/v1", api_v1())
+}
+
+fn api_v1() -> Router<AppState> {
+    Router::new()
+        .route("/signup", post(api::accounts::signup))
+        .route("/tokens", post(api::accounts::create_token))
+        .route("/tokens/{id}", delete(api::accounts::delete_token))
+        .route("/me", get(api::accounts::me))
+        .fallback(api::not_found)
+}

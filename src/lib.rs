@@ -1,0 +1,12 @@
+//! Cairn: product portfolio management.
+//!
+//! `cli` parses commands, `startup` wires the server, `http` serves pages and the JSON API, `db`
+//! holds every query, and `domain` the rules that need no I/O.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;

@@ -1,0 +1,86 @@
+//! Binding and running the server; tests start it on port 0 and read back the port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    pool: PgPool,
+}
+
+impl Server {
+    /// Binds the configured address (port 0 picks a free port) and builds the application.
+    pub async fn bind(config: &Config, pool: PgPool) -> anyhow::Result<Server> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let local = listener.local_addr()?;
+        let public_url = match &config.public_url {
+            Some(_) => config.public_url(),
+            None => format!("http://{local}"),
+        };
+        let state = AppState {
+            pool: pool.clone(),
+            public_url: public_url.into(),
+        };
+        let router = http::app(state, config.secure_cookies());
+        Ok(Server {
+            listener,
+            router,
+            pool,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let store = PostgresStore::new(self.pool.clone());
+        let sweeper = tokio::spawn(async move {
+            if let Err(error) = store.continuously_delete_expired(Duration::from_secs(3600)).await {
+                tracing::warn!(%error, "expired-session sweeper stopped");
+            }
+        });
+        tracing::info!(address = %self.local_addr(), "Cairn is listening");
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        sweeper.abort();
+        served
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,261 @@
+//! Test set-up: each test gets the real application on port 0 and its own fresh database, cloned
+//! from a migrated template so that it costs milliseconds. With `DATABASE_URL` unset, the databases
+//! live on an embedded cluster started by the same code the application uses.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use cairn::config::Config;
+use cairn::db::{self, embedded::Cluster};
+use cairn::startup::Server;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgPool};
+use uuid::Uuid;
+
+/// The PostgreSQL server the tests create their databases on.
+struct DatabaseServer {
+    options: PgConnectOptions,
+    template: String,
+    /// Keeps the embedded cluster running for the whole test process.
+    _cluster: Option<Cluster>,
+}
+
+static SERVER: OnceLock<DatabaseServer> = OnceLock::new();
+static TEMPLATE_READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+fn database_server() -> &'static DatabaseServer {
+    SERVER.get_or_init(|| {
+        let template = format!("cairn_tpl_{}", migrations_digest());
+        match std::env::var("DATABASE_URL") {
+            Ok(url) => DatabaseServer {
+                options: PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL"),
+                template,
+                _cluster: None,
+            },
+            Err(_) => {
+                // Outside the work tree: under root the server runs as an unprivileged account,
+                // which must be able to reach the folder.
+                let folder =
+                    std::env::temp_dir().join(format!("cairn-test-cluster-{}", unsafe { libc::geteuid() }));
+                let cluster = Cluster::start(&folder).expect("the embedded test cluster starts");
+                DatabaseServer {
+                    options: cluster.connect_options("postgres"),
+                    template,
+                    _cluster: Some(cluster),
+                }
+            }
+        }
+    })
+}
+
+/// Changes to the migrations make a new template.
+fn migrations_digest() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in db::MIGRATOR.iter() {
+        migration.checksum.hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> PgConnectOptions {
+    let server = database_server();
+    let maintenance = server.options.clone().database("postgres");
+    TEMPLATE_READY
+        .get_or_init(|| async {
+            let admin = db::connect_when_ready(maintenance.clone(), 1)
+                .await
+                .expect("connect to the test PostgreSQL");
+            let mut admin = admin.acquire().await.unwrap();
+            // One template per set of migrations; several test processes may race to create it.
+            sqlx::query("SELECT pg_advisory_lock(7241)")
+                .execute(&mut *admin)
+                .await
+                .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&server.template)
+                    .fetch_one(&mut *admin)
+                    .await
+                    .unwrap();
+            if !exists {
+                let building = format!("{}_building", server.template);
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .execute(&mut *admin)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("CREATE DATABASE {building}"))
+                    .execute(&mut *admin)
+                    .await
+                    .unwrap();
+                let pool = db::connect_when_ready(server.options.clone().database(&building), 1)
+                    .await
+                    .unwrap();
+                db::MIGRATOR
+                    .run(&pool)
+                    .await
+                    .expect("migrations apply to the template");
+                pool.close().await;
+                sqlx::query(&format!(
+                    "ALTER DATABASE {building} RENAME TO {}",
+                    server.template
+                ))
+                .execute(&mut *admin)
+                .await
+                .unwrap();
+            }
+            sqlx::query("SELECT pg_advisory_unlock(7241)")
+                .execute(&mut *admin)
+                .await
+                .unwrap();
+        })
+        .await;
+    let name = format!("cairn_test_{}", Uuid::new_v4().simple());
+    let mut admin = maintenance
+        .connect()
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {}", server.template))
+        .execute(&mut admin)
+        .await
+        .expect("clone the template database");
+    admin.close().await.unwrap();
+    server.options.clone().database(&name)
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    pub client: reqwest::Client,
+}
+
+/// Starts Cairn on port 0 against a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let options = fresh_database().await;
+    let pool = db::connect_when_ready(options, 8)
+        .await
+        .expect("connect to the test database");
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: std::env::temp_dir(),
+        database_url: None,
+        public_url: None,
+        pool_size: 8,
+    };
+    let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
+    let addr = server.local_addr();
+    tokio::spawn(server.run(std::future::pending()));
+    TestApp {
+        addr,
+        pool,
+        client: new_client(),
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// An admin of a newly signed-up organization, as the API returned it.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub token: String,
+    pub org_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub password: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Signs up a new organization through the API.
+    pub async fn signup(&self, org_name: &str) -> Account {
+        let email = format!(
+            "admin-{}@{}.test",
+            Uuid::new_v4().simple(),
+            org_name.to_lowercase().replace(' ', "-")
+        );
+        let response = self
+            .client
+            .post(self.url("/api/v1/signup"))
+            .json(&json!({"org_name": org_name, "name": "Ada Admin", "email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let body = expect_status(response, StatusCode::CREATED).await;
+        Account {
+            token: body["token"].as_str().unwrap().to_owned(),
+            org_id: body["org"]["id"].as_str().unwrap().parse().unwrap(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            email,
+            password: PASSWORD.to_owned(),
+        }
+    }
+
+    /// An API request with the account's bearer token.
+    pub fn api(&self, method: Method, token: &str, path: &str) -> RequestBuilder {
+        reqwest::Client::new()
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        expect_status(
+            self.api(Method::GET, token, path).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, token: &str, path: &str, body: Value) -> Value {
+        expect_status(
+            self.api(Method::POST, token, path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::CREATED,
+        )
+        .await
+    }
+}
+
+/// Asserts the status (showing the body when it differs) and returns the JSON body, or Null.
+pub async fn expect_status(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Asserts a problem+json answer with this status, naming `field` among its errors if given.
+pub async fn expect_problem(response: Response, status: StatusCode, field: Option<&str>) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = expect_status(response, status).await;
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    assert_eq!(body["status"], status.as_u16());
+    if let Some(field) = field {
+        assert!(
+            body["errors"][field].is_array(),
+            "expected an error for `{field}`: {body}"
+        );
+    }
+    body
+}

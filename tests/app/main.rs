@@ -1,0 +1,7 @@
+//! Cairn's integration tests: one binary, one module per journey. Each test runs the real server
+//! against its own PostgreSQL database.
+
+mod helpers;
+
+mod accounts;
+mod operations;
