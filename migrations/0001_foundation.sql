@@ -42,14 +42,14 @@ CREATE TABLE memberships (
 );
 CREATE INDEX memberships_user_idx ON memberships (user_id);
 
--- Server-side sessions, in the layout tower-sessions-sqlx-store's PostgresStore reads and writes.
-CREATE SCHEMA tower_sessions;
-CREATE TABLE tower_sessions.session (
-    id           text PRIMARY KEY NOT NULL,
-    data         bytea NOT NULL,
-    expiry_date  timestamptz NOT NULL
+-- Server-side sessions (tower-sessions records). A session names its user and organization in
+-- `data`; a removed member's session is refused because the membership is checked on every request.
+CREATE TABLE sessions (
+    id          text PRIMARY KEY,
+    data        jsonb NOT NULL,
+    expires_at  timestamptz NOT NULL
 );
-CREATE INDEX session_expiry_idx ON tower_sessions.session (expiry_date);
+CREATE INDEX sessions_expiry_idx ON sessions (expires_at);
 
 CREATE TABLE api_tokens (
     org_id        uuid NOT NULL,

@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve Cairn (the default).
     Serve,
+    /// Serve with a realistic demo organization loaded (once), and print how to sign in.
+    Demo,
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -47,6 +49,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let database = Database::open(&config).await?;
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&config, &database).await,
+        Command::Demo => demo(&config, &database).await,
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
@@ -58,6 +61,21 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(config: &Config, database: &Database) -> anyhow::Result<()> {
     let server = Server::bind(config, database.pool.clone()).await?;
+    server.run(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn demo(config: &Config, database: &Database) -> anyhow::Result<()> {
+    let demo = crate::demo::load(&database.pool).await?;
+    if demo.created {
+        tracing::info!(org_id = %demo.org_id, "loaded the demo organization");
+    }
+    let server = Server::bind(config, database.pool.clone()).await?;
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", server.local_addr()));
+    println!("{}", demo.instructions(&url));
     server.run(shutdown_signal()).await?;
     Ok(())
 }

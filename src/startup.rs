@@ -4,11 +4,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::db::sessions::PgSessionStore;
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Config;
 use crate::http::{self, AppState};
@@ -50,10 +50,14 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let store = PostgresStore::new(self.pool.clone());
+        let store = PgSessionStore::new(self.pool.clone());
         let sweeper = tokio::spawn(async move {
-            if let Err(error) = store.continuously_delete_expired(Duration::from_secs(3600)).await {
-                tracing::warn!(%error, "expired-session sweeper stopped");
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                if let Err(error) = store.delete_expired().await {
+                    tracing::warn!(%error, "cannot delete expired sessions");
+                }
             }
         });
         tracing::info!(address = %self.local_addr(), "Cairn is listening");

@@ -118,6 +118,14 @@ impl Cluster {
             .database(database)
     }
 
+    /// A `DATABASE_URL` for `database` on this cluster, for tools and child processes.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}@localhost:{PORT}/{database}?host={}",
+            self.socket_dir.display()
+        )
+    }
+
     fn wait_until_ready(&mut self, log_path: &Path) -> anyhow::Result<()> {
         let socket = self.socket_dir.join(format!(".s.PGSQL.{PORT}"));
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -1,8 +1,10 @@
 //! Connecting to PostgreSQL (a given `DATABASE_URL` or the embedded cluster), migrations, and one
 //! module of queries per aggregate.
 
+pub mod bulk;
 pub mod embedded;
 pub mod orgs;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

@@ -10,6 +10,7 @@ pub mod static_files;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::sessions::PgSessionStore;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use sqlx::PgPool;
@@ -22,7 +23,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 /// What every handler can reach. Nothing here is per-process state another server would need.
 #[derive(Clone)]
@@ -38,7 +38,7 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application: routes plus middleware.
 pub fn app(state: AppState, secure_cookies: bool) -> Router {
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
         .with_name("cairn_session")
         .with_secure(secure_cookies)
         .with_http_only(true)

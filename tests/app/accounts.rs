@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, expect_problem, expect_status, spawn_app};
+use crate::helpers::{PASSWORD, expect_problem, spawn_app};
 
 #[tokio::test]
 async fn signing_up_creates_an_org_its_admin_and_a_working_token() {
@@ -15,6 +15,7 @@ async fn signing_up_creates_an_org_its_admin_and_a_working_token() {
     assert_eq!(me["org"]["name"], "Acme Corp");
     assert_eq!(me["org"]["slug"], "acme-corp");
     assert_eq!(me["user"]["email"], account.email);
+    assert_eq!(me["user"]["id"], account.user_id.to_string());
 
     // The token is stored only as a digest.
     let stored: i64 =
@@ -130,13 +131,12 @@ async fn tokens_are_issued_for_a_password_and_stop_working_when_revoked() {
     expect_problem(wrong, StatusCode::UNAUTHORIZED, None).await;
 
     let issued = app
-        .client
-        .post(app.url("/api/v1/tokens"))
-        .json(&json!({"email": account.email, "password": PASSWORD, "name": "CI"}))
-        .send()
-        .await
-        .unwrap();
-    let issued = expect_status(issued, StatusCode::CREATED).await;
+        .post_json(
+            &account.token,
+            "/tokens",
+            json!({"email": account.email, "password": account.password, "name": "CI"}),
+        )
+        .await;
     let token = issued["token"].as_str().unwrap();
     assert!(token.len() >= 43, "at least 256 bits, base64url");
     assert_eq!(app.get_json(token, "/me").await["user"]["email"], account.email);

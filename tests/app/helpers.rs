@@ -18,6 +18,8 @@ use uuid::Uuid;
 /// The PostgreSQL server the tests create their databases on.
 struct DatabaseServer {
     options: PgConnectOptions,
+    /// `DATABASE_URL` with `{database}` where the database name goes.
+    url_pattern: String,
     template: String,
     /// Keeps the embedded cluster running for the whole test process.
     _cluster: Option<Cluster>,
@@ -30,11 +32,18 @@ fn database_server() -> &'static DatabaseServer {
     SERVER.get_or_init(|| {
         let template = format!("cairn_tpl_{}", migrations_digest());
         match std::env::var("DATABASE_URL") {
-            Ok(url) => DatabaseServer {
-                options: PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL"),
-                template,
-                _cluster: None,
-            },
+            Ok(url) => {
+                let options = PgConnectOptions::from_str(&url).expect("DATABASE_URL is a PostgreSQL URL");
+                let mut pattern = reqwest::Url::parse(&url).expect("DATABASE_URL is a URL");
+                pattern.set_path("/DATABASE");
+                let url_pattern = pattern.to_string().replace("DATABASE", "{database}");
+                DatabaseServer {
+                    options,
+                    url_pattern,
+                    template,
+                    _cluster: None,
+                }
+            }
             Err(_) => {
                 // Outside the work tree: under root the server runs as an unprivileged account,
                 // which must be able to reach the folder.
@@ -43,6 +52,7 @@ fn database_server() -> &'static DatabaseServer {
                 let cluster = Cluster::start(&folder).expect("the embedded test cluster starts");
                 DatabaseServer {
                     options: cluster.connect_options("postgres"),
+                    url_pattern: cluster.url("{database}"),
                     template,
                     _cluster: Some(cluster),
                 }
@@ -59,6 +69,16 @@ fn migrations_digest() -> String {
         migration.checksum.hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
+}
+
+/// A `DATABASE_URL` naming `database` on the test server, for running the `cairn` binary.
+pub fn database_url(database: &str) -> String {
+    database_server().url_pattern.replace("{database}", database)
+}
+
+/// Connection options for an existing database on the test server.
+pub fn database_options(database: &str) -> PgConnectOptions {
+    database_server().options.clone().database(database)
 }
 
 /// A fresh, migrated database for one test.

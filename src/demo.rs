@@ -1,0 +1,770 @@
+//! The demo organization `cairn demo` loads: Northwind, a B2B software company with a CPO, three
+//! VPs, eight directors and twenty-four PMs, about two hundred initiatives spread over statuses,
+//! health, themes and dates relative to today, and some history. Loaded once; a restart reuses it.
+
+use chrono::{Duration, NaiveDate, Utc};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db::bulk::{self, Initiative, Member, Portfolio, StatusUpdate, Theme};
+use crate::domain::account::SignUp;
+use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status, credentials};
+
+pub const ORG_NAME: &str = "Northwind";
+pub const PASSWORD: &str = "northwind-demo";
+const DOMAIN: &str = "northwind.example";
+
+/// How to sign in to the demo, printed by `cairn demo`.
+pub struct Demo {
+    pub org_id: Uuid,
+    pub created: bool,
+}
+
+/// `Maya Chen` signs in as `maya@northwind.example`.
+fn email_of(name: &str) -> String {
+    format!(
+        "{}@{DOMAIN}",
+        name.split(' ').next().unwrap_or(name).to_lowercase()
+    )
+}
+
+impl Demo {
+    pub fn instructions(&self, url: &str) -> String {
+        let (vp, director, pm) = (
+            email_of(LINES[0].1),
+            email_of(LINES[0].2[0].1),
+            email_of(LINES[0].2[0].3[0].1),
+        );
+        format!(
+            "\nCairn demo is running at {url}\n\n\
+             Sign in with password `{PASSWORD}` as:\n  \
+             CPO (admin)   cpo@{DOMAIN}\n  \
+             VP            {vp}\n  \
+             Director      {director}\n  \
+             PM            {pm}\n  \
+             Viewer        board@{DOMAIN}\n\n\
+             Stop with Ctrl-C; the data stays in the data folder for the next start.\n"
+        )
+    }
+}
+
+/// (product line, VP, [(product, director, lifecycle, [(area, PM, [initiative titles])])]):
+/// 3 VPs, 8 directors, 24 PMs.
+type Area = (&'static str, &'static str, &'static [&'static str]);
+type Product = (&'static str, &'static str, Lifecycle, [Area; 3]);
+type Line = (&'static str, &'static str, &'static [Product]);
+
+const LINES: [Line; 3] = [
+    (
+        "Commerce",
+        "Maya Chen",
+        &[
+            (
+                "Checkout",
+                "Omar Haddad",
+                Lifecycle::Growth,
+                [
+                    (
+                        "Payments",
+                        "Lucia Gómez",
+                        &[
+                            "Apple Pay and Google Pay",
+                            "3-D Secure 2 step-up flow",
+                            "Local payment methods for EU",
+                            "Payment retry on soft declines",
+                            "Unified payments ledger",
+                            "Refunds self-service",
+                            "PayPal wallet checkout",
+                            "Payout reconciliation report",
+                        ],
+                    ),
+                    (
+                        "Cart & Pricing",
+                        "Jonas Berg",
+                        &[
+                            "Volume discount tiers",
+                            "Multi-currency price books",
+                            "Saved carts across devices",
+                            "Promotion engine rewrite",
+                            "Tax calculation via partner",
+                            "Quote-to-cart for sales",
+                            "Coupon abuse limits",
+                            "B2B net terms at checkout",
+                        ],
+                    ),
+                    (
+                        "Fraud & Risk",
+                        "Aisha Bello",
+                        &[
+                            "Device fingerprinting",
+                            "Chargeback evidence automation",
+                            "Risk score in order review",
+                            "Velocity rules console",
+                            "Manual review queue SLA",
+                            "Account takeover alerts",
+                            "Bot protection on sign-up",
+                            "Fraud model retraining pipeline",
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "Storefront",
+                "Lena Fischer",
+                Lifecycle::Maturity,
+                [
+                    (
+                        "Search & Discovery",
+                        "Marco Bianchi",
+                        &[
+                            "Semantic product search",
+                            "Typo-tolerant autocomplete",
+                            "Personalised category ranking",
+                            "Zero-result recovery",
+                            "Search analytics for merchandisers",
+                            "Visual similar-items",
+                            "Merchandising rules for search",
+                            "Search latency under 100 ms",
+                        ],
+                    ),
+                    (
+                        "Product Pages",
+                        "Hana Kim",
+                        &[
+                            "Core Web Vitals under 2.5 s",
+                            "Rich media gallery",
+                            "Reviews with photos",
+                            "Back-in-stock notifications",
+                            "Size and fit guidance",
+                            "Structured data for SEO",
+                            "Product comparison table",
+                            "Localised product content",
+                        ],
+                    ),
+                    (
+                        "Mobile App",
+                        "Tariq Aziz",
+                        &[
+                            "Offline wishlist",
+                            "Push notification preferences",
+                            "One-tap reorder",
+                            "Accessibility audit fixes",
+                            "Biometric sign-in",
+                            "App Store rating prompt",
+                            "Tablet layout",
+                            "Crash-free sessions to 99.9%",
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "Subscriptions",
+                "Ravi Patel",
+                Lifecycle::Launch,
+                [
+                    (
+                        "Billing",
+                        "Nora Lindqvist",
+                        &[
+                            "Usage-based billing",
+                            "Invoice PDF redesign",
+                            "Proration for mid-cycle changes",
+                            "Credit notes",
+                            "Revenue recognition export",
+                            "Billing contact roles",
+                            "Multi-entity invoicing",
+                            "Self-serve payment method update",
+                        ],
+                    ),
+                    (
+                        "Plans & Packaging",
+                        "Felix Wagner",
+                        &[
+                            "Good-better-best packaging",
+                            "Add-on marketplace",
+                            "Annual plan discount test",
+                            "Feature entitlements service",
+                            "Free tier limits",
+                            "Enterprise plan builder",
+                            "Seat-based pricing migration",
+                            "Pricing page experiments",
+                        ],
+                    ),
+                    (
+                        "Dunning",
+                        "Chloe Martin",
+                        &[
+                            "Smart retry schedule",
+                            "Card updater integration",
+                            "Dunning email sequence",
+                            "Grace period for failed payments",
+                            "Win-back offers",
+                            "Dunning analytics",
+                            "Pre-dunning card expiry emails",
+                            "Involuntary churn dashboard",
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Platform",
+        "Daniel Okafor",
+        &[
+            (
+                "Identity",
+                "Sofia Rossi",
+                Lifecycle::Growth,
+                [
+                    (
+                        "SSO & SCIM",
+                        "Ethan Brooks",
+                        &[
+                            "SAML for every plan",
+                            "SCIM 2.0 provisioning",
+                            "Just-in-time provisioning",
+                            "Okta integration network listing",
+                            "Domain verification",
+                            "Session policies per org",
+                            "Azure AD gallery app",
+                            "Multiple IdPs per org",
+                        ],
+                    ),
+                    (
+                        "Permissions",
+                        "Mei Lin",
+                        &[
+                            "Custom roles",
+                            "Resource-level permissions",
+                            "Permission audit view",
+                            "Guest access",
+                            "Admin delegation",
+                            "Policy simulator",
+                            "Team-based permissions",
+                            "Permission templates",
+                        ],
+                    ),
+                    (
+                        "Audit Log",
+                        "Samuel Osei",
+                        &[
+                            "Audit log streaming to SIEM",
+                            "Retention controls",
+                            "Audit log search",
+                            "Export to CSV",
+                            "Tamper-evident log storage",
+                            "Admin activity digest",
+                            "Audit log API",
+                            "Anomaly alerts on admin actions",
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "Developer Platform",
+                "Kenji Watanabe",
+                Lifecycle::Development,
+                [
+                    (
+                        "Public API",
+                        "Isabel Costa",
+                        &[
+                            "API v3 with cursor pagination",
+                            "OpenAPI reference docs",
+                            "Rate limit headers",
+                            "API keys with scopes",
+                            "Idempotency keys",
+                            "Deprecation policy for v1",
+                            "Bulk endpoints",
+                            "API usage analytics",
+                        ],
+                    ),
+                    (
+                        "Webhooks",
+                        "Leo Novak",
+                        &[
+                            "Webhook signatures",
+                            "Delivery retries with backoff",
+                            "Webhook event catalogue",
+                            "Replay failed deliveries",
+                            "Per-endpoint filtering",
+                            "Webhook health dashboard",
+                            "Event schema versioning",
+                            "Webhook test console",
+                        ],
+                    ),
+                    (
+                        "SDKs",
+                        "Grace Adeyemi",
+                        &[
+                            "TypeScript SDK",
+                            "Python SDK",
+                            "Go SDK",
+                            "SDK code generation pipeline",
+                            "Sample apps",
+                            "SDK telemetry opt-in",
+                            "Java SDK",
+                            "SDK changelog automation",
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "Infrastructure",
+                "Amara Nwosu",
+                Lifecycle::Maturity,
+                [
+                    (
+                        "Reliability",
+                        "Victor Huang",
+                        &[
+                            "Multi-region failover",
+                            "SLO dashboards",
+                            "Chaos game days",
+                            "Incident review automation",
+                            "Queue backpressure",
+                            "Zero-downtime deploys",
+                            "Database failover drills",
+                            "Error budget policy",
+                        ],
+                    ),
+                    (
+                        "Data Residency",
+                        "Ingrid Solberg",
+                        &[
+                            "EU data region",
+                            "Customer-managed keys",
+                            "Region pinning for files",
+                            "Residency reports for auditors",
+                            "Australia region",
+                            "Data export by region",
+                            "Canada region",
+                            "Residency-aware backups",
+                        ],
+                    ),
+                    (
+                        "Cost Efficiency",
+                        "Pablo Ruiz",
+                        &[
+                            "Right-size compute fleet",
+                            "Storage tiering",
+                            "Reserved capacity plan",
+                            "Cost per tenant dashboard",
+                            "Log volume reduction",
+                            "CDN cache hit rate",
+                            "Spot instances for batch jobs",
+                            "Query cost attribution",
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Insights",
+        "Elena Petrova",
+        &[
+            (
+                "Analytics",
+                "Tom Becker",
+                Lifecycle::Growth,
+                [
+                    (
+                        "Dashboards",
+                        "Yuki Tanaka",
+                        &[
+                            "Dashboard sharing links",
+                            "Drill-down charts",
+                            "Scheduled dashboard emails",
+                            "Dashboard templates",
+                            "Embedded dashboards",
+                            "Dark mode charts",
+                            "Dashboard filters per viewer",
+                            "Mobile dashboard view",
+                        ],
+                    ),
+                    (
+                        "Reporting Exports",
+                        "Adam Novak",
+                        &[
+                            "Scheduled CSV exports",
+                            "Excel export with formatting",
+                            "Export to Google Sheets",
+                            "Large export streaming",
+                            "Report subscriptions",
+                            "PDF board pack",
+                            "Export audit trail",
+                            "Custom report builder",
+                        ],
+                    ),
+                    (
+                        "Self-serve BI",
+                        "Fatima Zahra",
+                        &[
+                            "Natural-language questions",
+                            "Metric definitions layer",
+                            "Saved queries",
+                            "Join builder",
+                            "Data freshness indicators",
+                            "Query cost guardrails",
+                            "Semantic search over metrics",
+                            "Certified datasets",
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "Growth",
+                "Priya Sharma",
+                Lifecycle::Development,
+                [
+                    (
+                        "Onboarding",
+                        "Ben Carter",
+                        &[
+                            "Guided setup checklist",
+                            "Sample data on sign-up",
+                            "Role-based onboarding paths",
+                            "Import from spreadsheets",
+                            "Activation email nudges",
+                            "In-app product tours",
+                            "Team invite prompts",
+                            "Onboarding analytics funnel",
+                        ],
+                    ),
+                    (
+                        "Lifecycle Messaging",
+                        "Olga Ivanova",
+                        &[
+                            "Lifecycle email builder",
+                            "In-app announcements",
+                            "Churn-risk alerts for CSMs",
+                            "NPS survey flow",
+                            "Trial expiry reminders",
+                            "Re-engagement campaigns",
+                            "Message frequency capping",
+                            "Localised lifecycle emails",
+                        ],
+                    ),
+                    (
+                        "Experimentation",
+                        "Diego Alves",
+                        &[
+                            "A/B testing framework",
+                            "Feature flag targeting",
+                            "Experiment results page",
+                            "Guardrail metrics",
+                            "Holdout groups",
+                            "Sample ratio mismatch checks",
+                            "Experiment templates",
+                            "Sequential testing",
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    ),
+];
+
+/// Cross-cutting bets owned above the PM level: (portfolio path by name, title).
+const LEADERSHIP_BETS: [(&str, &str); 12] = [
+    ("Northwind", "Enterprise readiness programme"),
+    ("Northwind", "AI assistant across the product"),
+    ("Northwind", "Pricing and packaging overhaul"),
+    ("Commerce", "Checkout conversion +3 points"),
+    ("Commerce", "Marketplace for partners"),
+    ("Platform", "SOC 2 Type II and ISO 27001"),
+    ("Platform", "Platform API parity"),
+    ("Insights", "Single customer view"),
+    ("Checkout", "PSP consolidation"),
+    ("Identity", "Passwordless sign-in"),
+    ("Analytics", "Warehouse-native analytics"),
+    ("Growth", "Product-led sales motion"),
+];
+
+const THEMES: [(&str, &str, f64); 4] = [
+    ("Growth", "#2f80ed", 40.0),
+    ("Retention", "#27ae60", 25.0),
+    ("Platform & tech debt", "#9b51e0", 20.0),
+    ("Keep the lights on", "#828282", 10.0),
+];
+
+const NOTES: [&str; 6] = [
+    "Design review done; build starts next sprint.",
+    "Vendor contract signed.",
+    "Blocked on security review, escalated.",
+    "Beta customers onboarded, feedback positive.",
+    "Scope cut to hit the date.",
+    "Dependency on the platform team slipped two weeks.",
+];
+
+/// Loads the demo organization unless it exists already.
+pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
+    if let Some(org_id) = sqlx::query_scalar!("SELECT id FROM organizations WHERE slug = 'northwind'")
+        .fetch_optional(pool)
+        .await?
+    {
+        return Ok(Demo {
+            org_id,
+            created: false,
+        });
+    }
+    let hash = credentials::hash_password_off_thread(PASSWORD.to_owned()).await?;
+    let mut rng = StdRng::seed_from_u64(2026);
+    let today = Utc::now().date_naive();
+
+    let mut tx = pool.begin().await?;
+    let signup = SignUp::parse(ORG_NAME, "Claire Dubois", &format!("cpo@{DOMAIN}"), PASSWORD)
+        .map_err(|e| anyhow::anyhow!("demo sign-up is invalid: {e:?}"))?;
+    let (org, cpo) = crate::db::orgs::sign_up(&mut tx, &signup, &hash).await?;
+
+    let mut members = vec![];
+    let mut portfolios = vec![];
+    let root = Uuid::now_v7();
+    portfolios.push(Portfolio {
+        id: root,
+        parent_id: None,
+        name: ORG_NAME,
+        description: "Every Northwind product line.",
+        level: PortfolioLevel::Portfolio,
+        owner_id: Some(cpo.id),
+        lifecycle: None,
+        position: 0,
+    });
+    let mut member = |name: &'static str, role: Role| {
+        let id = Uuid::now_v7();
+        members.push(Member {
+            id,
+            name,
+            email: email_of(name),
+            role,
+        });
+        id
+    };
+    // (portfolio id, owner, titles) of every area, for the initiatives below.
+    let mut areas_to_fill = vec![];
+    for (l, (line, vp, products)) in LINES.iter().enumerate() {
+        let line_id = Uuid::now_v7();
+        let vp_id = member(vp, Role::Member);
+        portfolios.push(Portfolio {
+            id: line_id,
+            parent_id: Some(root),
+            name: line,
+            description: "",
+            level: PortfolioLevel::ProductLine,
+            owner_id: Some(vp_id),
+            lifecycle: None,
+            position: l as i32,
+        });
+        for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
+            let product_id = Uuid::now_v7();
+            let director_id = member(director, Role::Member);
+            portfolios.push(Portfolio {
+                id: product_id,
+                parent_id: Some(line_id),
+                name: product,
+                description: "",
+                level: PortfolioLevel::Product,
+                owner_id: Some(director_id),
+                lifecycle: Some(*lifecycle),
+                position: p as i32,
+            });
+            for (a, (area, pm, titles)) in areas.iter().enumerate() {
+                let area_id = Uuid::now_v7();
+                let pm_id = member(pm, Role::Member);
+                portfolios.push(Portfolio {
+                    id: area_id,
+                    parent_id: Some(product_id),
+                    name: area,
+                    description: "",
+                    level: PortfolioLevel::Area,
+                    owner_id: Some(pm_id),
+                    lifecycle: None,
+                    position: a as i32,
+                });
+                areas_to_fill.push((area_id, pm_id, *titles));
+            }
+        }
+    }
+    member("Board", Role::Viewer);
+    let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
+    let themes: Vec<Theme> = THEMES
+        .iter()
+        .zip(&theme_ids)
+        .map(|((name, colour, target_share), id)| Theme {
+            id: *id,
+            name,
+            colour,
+            target_share: *target_share,
+        })
+        .collect();
+
+    let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
+        let p = portfolios
+            .iter()
+            .find(|p| p.name == name)
+            .expect("bets name existing portfolios");
+        (p.id, p.owner_id)
+    };
+    let mut plan: Vec<(Uuid, Option<Uuid>, &str)> = LEADERSHIP_BETS
+        .iter()
+        .map(|(portfolio, title)| (owner_of(portfolio).0, owner_of(portfolio).1, *title))
+        .collect();
+    for (area_id, pm_id, titles) in &areas_to_fill {
+        plan.extend(titles.iter().map(|title| (*area_id, Some(*pm_id), *title)));
+    }
+    // A troubled product line makes the roll-up tell a story: Platform's Identity is slipping.
+    let troubled: Vec<Uuid> = portfolios
+        .iter()
+        .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name))
+        .map(|p| p.id)
+        .collect();
+    let initiatives: Vec<Initiative> = plan
+        .into_iter()
+        .map(|(portfolio_id, owner_id, title)| {
+            demo_initiative(
+                &mut rng,
+                today,
+                portfolio_id,
+                owner_id,
+                title,
+                &theme_ids,
+                troubled.contains(&portfolio_id),
+            )
+        })
+        .collect();
+    let history = demo_history(&mut rng, &initiatives, cpo.id);
+
+    bulk::insert_members(&mut tx, org.id, &members, &hash).await?;
+    bulk::insert_themes(&mut tx, org.id, &themes).await?;
+    bulk::insert_portfolios(&mut tx, org.id, &portfolios).await?;
+    bulk::insert_initiatives(&mut tx, org.id, &org.key_prefix, &initiatives).await?;
+    bulk::insert_history(&mut tx, org.id, &history).await?;
+    tx.commit().await?;
+    Ok(Demo {
+        org_id: org.id,
+        created: true,
+    })
+}
+
+fn demo_initiative(
+    rng: &mut StdRng,
+    today: NaiveDate,
+    portfolio_id: Uuid,
+    owner_id: Option<Uuid>,
+    title: &str,
+    themes: &[Uuid],
+    troubled: bool,
+) -> Initiative {
+    let status = *[
+        (Status::Done, 20),
+        (Status::InProgress, 38),
+        (Status::Planned, 24),
+        (Status::Proposed, 13),
+        (Status::Cancelled, 5),
+    ]
+    .choose_weighted(rng, |(_, w)| *w)
+    .map(|(s, _)| s)
+    .expect("weights are positive");
+    let (on, risk, off) = if troubled { (40, 35, 25) } else { (72, 19, 9) };
+    let health = *[
+        (Health::OnTrack, on),
+        (Health::AtRisk, risk),
+        (Health::OffTrack, off),
+    ]
+    .choose_weighted(rng, |(_, w)| *w)
+    .map(|(h, _)| h)
+    .expect("weights are positive");
+    let start_offset = match status {
+        Status::Done => rng.gen_range(-300..-90),
+        Status::InProgress => rng.gen_range(-150..-10),
+        Status::Planned => rng.gen_range(-20..90),
+        Status::Proposed => rng.gen_range(60..200),
+        Status::Cancelled => rng.gen_range(-200..-30),
+    };
+    let start = today + Duration::days(start_offset);
+    let target = start + Duration::days(rng.gen_range(30..160));
+    let progress = match status {
+        Status::Done => 100,
+        Status::InProgress => rng.gen_range(10..90),
+        Status::Planned => rng.gen_range(0..10),
+        _ => 0,
+    };
+    let effort = f64::from(rng.gen_range(2..40)) / 2.0;
+    // ~€4.5k per person-week, in cents; a few initiatives have no budget yet.
+    let budget = rng
+        .gen_bool(0.85)
+        .then(|| (effort * 450_000.0) as i64 / 100 * 100);
+    // Most work has a theme, skewed towards growth as in most product organisations.
+    let theme_id = rng.gen_bool(0.9).then(|| {
+        *themes
+            .iter()
+            .zip([45, 25, 20, 10])
+            .collect::<Vec<_>>()
+            .choose_weighted(rng, |(_, w)| *w)
+            .expect("weights are positive")
+            .0
+    });
+    Initiative {
+        id: Uuid::now_v7(),
+        title: title.to_owned(),
+        description: format!("{title}: the problem, who has it, and how we will know it is solved."),
+        portfolio_id,
+        owner_id,
+        theme_id,
+        status,
+        health,
+        progress,
+        effort,
+        budget,
+        start_date: Some(start),
+        target_date: Some(target),
+        reach: Some(rng.gen_range(1..50) * 500),
+        impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
+        confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+        updated_at: Utc::now() - Duration::days(rng.gen_range(0..30)),
+    }
+}
+
+/// A few believable check-ins for started work: progress rising, health changing now and then.
+fn demo_history(rng: &mut StdRng, initiatives: &[Initiative], fallback_author: Uuid) -> Vec<StatusUpdate> {
+    let mut history = vec![];
+    for i in initiatives
+        .iter()
+        .filter(|i| matches!(i.status, Status::InProgress | Status::Done))
+    {
+        let steps = rng.gen_range(1..4);
+        let mut before = (Status::Planned, Health::OnTrack, 0_i16);
+        for step in 1..=steps {
+            let last = step == steps;
+            let progress = if last {
+                i.progress
+            } else {
+                (i.progress * step / steps).max(before.2)
+            };
+            let status = if last { i.status } else { Status::InProgress };
+            let health = if last {
+                i.health
+            } else {
+                *[Health::OnTrack, Health::AtRisk].choose(rng).expect("not empty")
+            };
+            let after = (status, health, progress);
+            history.push(StatusUpdate {
+                initiative_id: i.id,
+                author_id: i.owner_id.unwrap_or(fallback_author),
+                created_at: Utc::now() - Duration::days(i64::from(7 * (steps - step) + rng.gen_range(1..6))),
+                note: rng
+                    .gen_bool(0.6)
+                    .then(|| NOTES.choose(rng).expect("not empty").to_string()),
+                before,
+                after,
+            });
+            before = after;
+        }
+    }
+    history
+}
