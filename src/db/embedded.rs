@@ -287,7 +287,7 @@ fn find_server_binaries() -> anyhow::Result<PathBuf> {
             "no PostgreSQL server binaries (postgres, initdb) were found on PATH or in the usual folders.\n\
              Install them (Debian/Ubuntu: `apt-get install postgresql`; macOS: `brew install postgresql@16`),\n\
              or point Cairn at a running server with DATABASE_URL=postgres://user@host/cairn\n\
-             (`docker compose up -d db` starts one: DATABASE_URL=postgres://cairn:cairn@127.0.0.1:5432/cairn)."
+             (`docker compose up -d db` starts one: DATABASE_URL=postgres://cairn:cairn@127.0.0.1:5433/cairn)."
         )
     })
 }
