@@ -3,6 +3,7 @@
 pub mod account;
 pub mod credentials;
 pub mod org;
+pub mod rollup;
 pub mod validation;
 
 pub use validation::FieldErrors;
