@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::page::PageRequest;
 use super::patch::nullable;
 use super::validation::text;
 use super::{FieldErrors, Health, Status};
@@ -152,6 +153,60 @@ impl InitiativeChanges {
     }
 }
 
+/// The list's query string, as sent.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InitiativeQuery {
+    pub portfolio_id: Option<String>,
+    pub status: Option<String>,
+    pub health: Option<String>,
+    pub owner_id: Option<String>,
+    pub theme_id: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// Which initiatives a list shows; `portfolio_id` means its whole subtree.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct InitiativeFilter {
+    pub portfolio_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub health: Option<Health>,
+    pub owner_id: Option<Uuid>,
+    pub theme_id: Option<Uuid>,
+}
+
+impl InitiativeQuery {
+    pub fn parse(&self) -> Result<(InitiativeFilter, PageRequest), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let filter = InitiativeFilter {
+            portfolio_id: parse_param(&mut errors, "portfolio_id", &self.portfolio_id),
+            status: parse_param(&mut errors, "status", &self.status),
+            health: parse_param(&mut errors, "health", &self.health),
+            owner_id: parse_param(&mut errors, "owner_id", &self.owner_id),
+            theme_id: parse_param(&mut errors, "theme_id", &self.theme_id),
+        };
+        let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        errors.into_result()?;
+        Ok((filter, page))
+    }
+}
+
+/// An optional query parameter; empty counts as absent (a form's "any" choice).
+fn parse_param<T>(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+    match value.parse() {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            errors.add(field, format!("is not valid: {error}"));
+            None
+        }
+    }
+}
+
 /// A nullable field after a patch: unchanged when absent, else what was sent (null included).
 fn keep<T>(change: Option<Option<T>>, current: Option<T>) -> Option<T> {
     change.unwrap_or(current)
@@ -247,6 +302,29 @@ mod tests {
             .unwrap();
         assert_eq!((cleared.budget, cleared.start_date), (None, None));
         assert_eq!(cleared.title, "T");
+    }
+
+    #[test]
+    fn list_filters_are_parsed_and_named_when_bad() {
+        let query = InitiativeQuery {
+            status: Some("in_progress".into()),
+            owner_id: Some("".into()),
+            ..Default::default()
+        };
+        let (filter, page) = query.parse().unwrap();
+        assert_eq!(filter.status, Some(Status::InProgress));
+        assert_eq!(filter.owner_id, None);
+        assert_eq!(page.limit, 50);
+        let bad = InitiativeQuery {
+            status: Some("late".into()),
+            portfolio_id: Some("nope".into()),
+            limit: Some("501".into()),
+            ..Default::default()
+        };
+        let errors = bad.parse().unwrap_err();
+        for field in ["status", "portfolio_id", "limit"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
     }
 
     #[test]

@@ -9,6 +9,21 @@ use super::FieldErrors;
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
+/// The paging part of a list's query string, as sent.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        errors.into_result().map(|()| page)
+    }
+}
+
 /// Which page a client asked for, checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PageRequest {
@@ -65,6 +80,13 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+
     /// Cuts rows fetched with `fetch_limit()` down to the page, pointing the cursor at its last row.
     pub fn from_rows(mut rows: Vec<T>, request: &PageRequest, id: impl Fn(&T) -> Uuid) -> Page<T> {
         let more = rows.len() as i64 > request.limit;
