@@ -4,4 +4,8 @@
 mod helpers;
 
 mod accounts;
+mod initiatives;
 mod operations;
+mod portfolios;
+mod tenancy;
+mod themes;
