@@ -184,6 +184,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             return Ok(IfMatch(None));
         };
         let text = value.to_str().unwrap_or("").trim();
+        if text == "*" {
+            // RFC 9110: any current version matches.
+            return Ok(IfMatch(None));
+        }
         let text = text.strip_prefix("W/").unwrap_or(text);
         text.trim_matches('"')
             .parse()

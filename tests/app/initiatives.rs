@@ -198,6 +198,18 @@ async fn a_patch_changes_what_it_names_and_null_clears() {
     );
 }
 
+/// author, previous status, health, progress, then the new ones, and the note.
+type HistoryRow = (
+    Option<uuid::Uuid>,
+    String,
+    String,
+    i16,
+    String,
+    String,
+    i16,
+    Option<String>,
+);
+
 #[tokio::test]
 async fn changing_status_health_or_progress_writes_history() {
     let app = spawn_app().await;
@@ -219,7 +231,7 @@ async fn changing_status_health_or_progress_writes_history() {
     app.patch_json(&admin.token, &path, json!({"health": "at_risk"}))
         .await;
 
-    let rows: Vec<(Option<uuid::Uuid>, String, String, i16, String, String, i16, Option<String>)> = sqlx::query_as(
+    let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT author_id, previous_status, previous_health, previous_progress, status, health, progress, note
          FROM status_updates WHERE initiative_id = $1 ORDER BY id",
     )
@@ -523,5 +535,47 @@ async fn members_update_what_they_own_or_lead_and_viewers_only_read() {
     assert_eq!(
         (after["progress"].as_i64(), after["version"].as_i64()),
         (Some(0), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_updates_without_if_match_are_serialized_not_lost() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme").await;
+    let (line, _) = hierarchy(&app, &admin.token).await;
+    let created = app
+        .create_initiative(&admin.token, &id_of(&line), json!({}))
+        .await;
+    let path = format!("/initiatives/{}", id_of(&created));
+
+    // Sent at once: each request is spawned before any answer is awaited.
+    let writes: Vec<_> = (1..=10)
+        .map(|progress| {
+            let request = app
+                .api(Method::PATCH, &admin.token, &path)
+                .json(&json!({"progress": progress * 10}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for write in writes {
+        assert_eq!(write.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
+    let current = app.get_json(&admin.token, &path).await;
+    assert_eq!(current["version"], 11, "every write applied once");
+    let history: Vec<(i16, i16)> = sqlx::query_as(
+        "SELECT previous_progress, progress FROM status_updates WHERE initiative_id = $1 ORDER BY id",
+    )
+    .bind(id_of(&created).parse::<uuid::Uuid>().unwrap())
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(history.len(), 10);
+    // Each change starts where the one before it ended: no write saw a stale value.
+    for pair in history.windows(2) {
+        assert_eq!(pair[0].1, pair[1].0);
+    }
+    assert_eq!(
+        history.last().unwrap().1 as i64,
+        current["progress"].as_i64().unwrap()
     );
 }

@@ -157,3 +157,31 @@ async fn another_orgs_ids_are_refused_as_references() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_token_issued_for_a_password_sees_only_its_own_organization() {
+    let app = spawn_app().await;
+    let acme = app.signup("Acme").await;
+    let globex = app.signup("Globex").await;
+    let theirs = app
+        .create_portfolio(&globex.token, "Globex", "portfolio", None)
+        .await;
+    let issued = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"email": acme.email, "password": acme.password}))
+        .send()
+        .await
+        .unwrap();
+    let issued = crate::helpers::expect_status(issued, StatusCode::CREATED).await;
+    let token = issued["token"].as_str().unwrap();
+    let response = app
+        .api(Method::GET, token, &format!("/portfolios/{}", id_of(&theirs)))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, None).await;
+    app.create_portfolio(token, "Acme", "portfolio", None).await;
+    let (theirs_now, _) = app.all_pages(&globex.token, "/portfolios", 50).await;
+    assert_eq!(theirs_now.len(), 1, "Acme's portfolio went to Acme");
+}
