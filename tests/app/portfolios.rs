@@ -403,3 +403,52 @@ async fn members_edit_the_subtrees_they_lead_and_viewers_only_read() {
         (Some("Checkout"), payments["id"].as_str())
     );
 }
+
+#[tokio::test]
+async fn the_tree_and_breadcrumbs_follow_a_move() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme").await;
+    let token = &admin.token;
+    let root = app.create_portfolio(token, "Acme", "portfolio", None).await;
+    let payments = app
+        .create_portfolio(token, "Payments", "product_line", Some(&id_of(&root)))
+        .await;
+    let lending = app
+        .create_portfolio(token, "Lending", "product_line", Some(&id_of(&root)))
+        .await;
+    let checkout = app
+        .create_portfolio(token, "Checkout", "product", Some(&id_of(&payments)))
+        .await;
+    app.create_portfolio(token, "Wallets", "area", Some(&id_of(&checkout)))
+        .await;
+    app.patch_json(
+        token,
+        &format!("/portfolios/{}", id_of(&checkout)),
+        json!({"parent_id": id_of(&lending)}),
+    )
+    .await;
+
+    let tree = cairn::db::portfolios::list_tree(&app.pool, admin.org_id)
+        .await
+        .unwrap();
+    let outline: Vec<(i32, &str)> = tree
+        .iter()
+        .map(|n| (n.depth, n.portfolio.name.as_str()))
+        .collect();
+    assert_eq!(
+        outline,
+        [
+            (0, "Acme"),
+            (1, "Payments"),
+            (1, "Lending"),
+            (2, "Checkout"),
+            (3, "Wallets")
+        ]
+    );
+    let wallets = tree.last().unwrap().portfolio.id;
+    let crumbs = cairn::db::portfolios::ancestors(&app.pool, admin.org_id, wallets)
+        .await
+        .unwrap();
+    let names: Vec<&str> = crumbs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Acme", "Lending", "Checkout", "Wallets"]);
+}
