@@ -159,76 +159,98 @@ $$;
 CREATE TRIGGER portfolios_rollup_insert AFTER INSERT ON portfolios
     REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION rollup_portfolios_inserted();
 
--- Initiatives entering (+1) or leaving (-1) a subtree, applied to every ancestor.
-CREATE FUNCTION rollup_initiatives_changed() RETURNS trigger
+-- Initiatives entering (+1) or leaving (-1) a subtree, applied to every ancestor. One function per
+-- operation: a transition table exists only for the operations that have it.
+CREATE FUNCTION rollup_initiatives_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    changes rollup_change[] := '{}';
 BEGIN
-    -- On update, only rows whose roll-up columns changed count: a title edit must not lock the
-    -- root's totals.
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        changes := changes || ARRAY(
-            SELECT ROW(o.org_id, c.ancestor_id, o.theme_id, o.status, o.health, o.progress,
-                       o.effort::numeric, o.budget, o.target_date, -1)::rollup_change
-            FROM old_rows o
-            JOIN portfolio_closure c ON c.org_id = o.org_id AND c.descendant_id = o.portfolio_id
-            WHERE TG_OP = 'DELETE' OR NOT EXISTS (
-                SELECT 1 FROM new_rows n WHERE n.org_id = o.org_id AND n.id = o.id
-                AND (n.portfolio_id, n.theme_id, n.status, n.health, n.progress, n.effort, n.budget, n.target_date)
-                    IS NOT DISTINCT FROM
-                    (o.portfolio_id, o.theme_id, o.status, o.health, o.progress, o.effort, o.budget, o.target_date)));
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        changes := changes || ARRAY(
-            SELECT ROW(n.org_id, c.ancestor_id, n.theme_id, n.status, n.health, n.progress,
-                       n.effort::numeric, n.budget, n.target_date, 1)::rollup_change
-            FROM new_rows n
-            JOIN portfolio_closure c ON c.org_id = n.org_id AND c.descendant_id = n.portfolio_id
-            WHERE TG_OP = 'INSERT' OR NOT EXISTS (
-                SELECT 1 FROM old_rows o WHERE o.org_id = n.org_id AND o.id = n.id
-                AND (n.portfolio_id, n.theme_id, n.status, n.health, n.progress, n.effort, n.budget, n.target_date)
-                    IS NOT DISTINCT FROM
-                    (o.portfolio_id, o.theme_id, o.status, o.health, o.progress, o.effort, o.budget, o.target_date)));
-    END IF;
-    PERFORM rollup_apply(changes);
+    PERFORM rollup_apply(ARRAY(
+        SELECT ROW(n.org_id, c.ancestor_id, n.theme_id, n.status, n.health, n.progress,
+                   n.effort::numeric, n.budget, n.target_date, 1)::rollup_change
+        FROM new_rows n
+        JOIN portfolio_closure c ON c.org_id = n.org_id AND c.descendant_id = n.portfolio_id));
     RETURN NULL;
 END
 $$;
+
+CREATE FUNCTION rollup_initiatives_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM rollup_apply(ARRAY(
+        SELECT ROW(o.org_id, c.ancestor_id, o.theme_id, o.status, o.health, o.progress,
+                   o.effort::numeric, o.budget, o.target_date, -1)::rollup_change
+        FROM old_rows o
+        JOIN portfolio_closure c ON c.org_id = o.org_id AND c.descendant_id = o.portfolio_id));
+    RETURN NULL;
+END
+$$;
+
+-- Only rows whose roll-up columns changed count: a title edit must not lock the root's totals.
+CREATE FUNCTION rollup_initiatives_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM rollup_apply(ARRAY(
+        WITH changed AS (
+            SELECT o.org_id,
+                   o.portfolio_id AS old_portfolio, o.theme_id AS old_theme, o.status AS old_status,
+                   o.health AS old_health, o.progress AS old_progress, o.effort AS old_effort,
+                   o.budget AS old_budget, o.target_date AS old_target,
+                   n.portfolio_id, n.theme_id, n.status, n.health, n.progress, n.effort, n.budget, n.target_date
+            FROM old_rows o JOIN new_rows n ON n.org_id = o.org_id AND n.id = o.id
+            WHERE (o.portfolio_id, o.theme_id, o.status, o.health, o.progress, o.effort, o.budget, o.target_date)
+                IS DISTINCT FROM
+                  (n.portfolio_id, n.theme_id, n.status, n.health, n.progress, n.effort, n.budget, n.target_date)
+        )
+        SELECT ROW(x.org_id, c.ancestor_id, x.old_theme, x.old_status, x.old_health, x.old_progress,
+                   x.old_effort::numeric, x.old_budget, x.old_target, -1)::rollup_change
+        FROM changed x JOIN portfolio_closure c ON c.org_id = x.org_id AND c.descendant_id = x.old_portfolio
+        UNION ALL
+        SELECT ROW(x.org_id, c.ancestor_id, x.theme_id, x.status, x.health, x.progress,
+                   x.effort::numeric, x.budget, x.target_date, 1)::rollup_change
+        FROM changed x JOIN portfolio_closure c ON c.org_id = x.org_id AND c.descendant_id = x.portfolio_id));
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER initiatives_rollup_insert AFTER INSERT ON initiatives
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_changed();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_inserted();
 CREATE TRIGGER initiatives_rollup_update AFTER UPDATE ON initiatives
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_updated();
 CREATE TRIGGER initiatives_rollup_delete AFTER DELETE ON initiatives
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_changed();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_initiatives_deleted();
 
 -- A closure row gained (+1) or lost (-1): the descendant's own initiatives join or leave the
 -- ancestor's subtree.
-CREATE FUNCTION rollup_closure_changed() RETURNS trigger
+CREATE FUNCTION rollup_closure_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        -- (A deleted portfolio has no initiatives: deletion of a non-empty one is refused.)
-        PERFORM rollup_apply(ARRAY(
-            SELECT ROW(i.org_id, r.ancestor_id, i.theme_id, i.status, i.health, i.progress,
-                       i.effort::numeric, i.budget, i.target_date, -1)::rollup_change
-            FROM old_rows r
-            JOIN initiatives i ON i.org_id = r.org_id AND i.portfolio_id = r.descendant_id));
-    ELSE
-        PERFORM rollup_apply(ARRAY(
-            SELECT ROW(i.org_id, r.ancestor_id, i.theme_id, i.status, i.health, i.progress,
-                       i.effort::numeric, i.budget, i.target_date, 1)::rollup_change
-            FROM new_rows r
-            JOIN initiatives i ON i.org_id = r.org_id AND i.portfolio_id = r.descendant_id));
-    END IF;
+    PERFORM rollup_apply(ARRAY(
+        SELECT ROW(i.org_id, r.ancestor_id, i.theme_id, i.status, i.health, i.progress,
+                   i.effort::numeric, i.budget, i.target_date, 1)::rollup_change
+        FROM new_rows r
+        JOIN initiatives i ON i.org_id = r.org_id AND i.portfolio_id = r.descendant_id));
     RETURN NULL;
 END
 $$;
+
+CREATE FUNCTION rollup_closure_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- (A deleted portfolio has no initiatives: deleting a non-empty one is refused.)
+    PERFORM rollup_apply(ARRAY(
+        SELECT ROW(i.org_id, r.ancestor_id, i.theme_id, i.status, i.health, i.progress,
+                   i.effort::numeric, i.budget, i.target_date, -1)::rollup_change
+        FROM old_rows r
+        JOIN initiatives i ON i.org_id = r.org_id AND i.portfolio_id = r.descendant_id));
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER portfolio_closure_rollup_insert AFTER INSERT ON portfolio_closure
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_closure_changed();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_closure_inserted();
 CREATE TRIGGER portfolio_closure_rollup_delete AFTER DELETE ON portfolio_closure
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_closure_changed();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_closure_deleted();
 
 -- Organizations that existed before this migration: build their figures from scratch.
 INSERT INTO portfolio_totals (org_id, portfolio_id) SELECT org_id, id FROM portfolios;

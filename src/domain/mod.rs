@@ -2,8 +2,13 @@
 
 pub mod account;
 pub mod credentials;
+pub mod initiative;
 pub mod org;
+pub mod page;
+pub mod patch;
+pub mod portfolio;
 pub mod rollup;
+pub mod theme;
 pub mod validation;
 
 pub use validation::FieldErrors;

@@ -34,7 +34,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { off_track: Decimal::new(25, 2), at_risk: Decimal::new(25, 2) }
+        Thresholds {
+            off_track: Decimal::new(25, 2),
+            at_risk: Decimal::new(25, 2),
+        }
     }
 }
 
@@ -74,12 +77,21 @@ impl Figures {
         let progress = ratio(parts.effort_progress, parts.effort).map(|p| percent(p / Decimal::ONE_HUNDRED));
         let off = ratio(parts.active_effort_off_track, parts.active_effort);
         let risk = ratio(parts.active_effort_at_risk, parts.active_effort);
-        let health = off.zip(risk).map(|(off, risk)| rolled_health(off, risk, thresholds));
+        let health = off
+            .zip(risk)
+            .map(|(off, risk)| rolled_health(off, risk, thresholds));
         Figures {
-            counts: Counts { total: parts.by_status.iter().sum(), by_status, by_health },
+            counts: Counts {
+                total: parts.by_status.iter().sum(),
+                by_status,
+                by_health,
+            },
             progress,
             health,
-            health_share: HealthShare { off_track: off.map(percent), at_risk: risk.map(percent) },
+            health_share: HealthShare {
+                off_track: off.map(percent),
+                at_risk: risk.map(percent),
+            },
             late,
             effort: parts.effort.normalize().to_f64().unwrap_or(0.0),
             budget: parts.budget.to_i64().unwrap_or(i64::MAX),
@@ -152,7 +164,10 @@ mod tests {
         assert_eq!(rolled_health(d("0.2499"), d("0.0001"), t), Health::AtRisk);
         assert_eq!(rolled_health(d("0.1"), d("0.14"), t), Health::OnTrack);
         assert_eq!(rolled_health(d("0"), d("0.25"), t), Health::AtRisk);
-        let strict = Thresholds { off_track: d("0.1"), at_risk: d("0.2") };
+        let strict = Thresholds {
+            off_track: d("0.1"),
+            at_risk: d("0.2"),
+        };
         assert_eq!(rolled_health(d("0.1"), d("0"), strict), Health::OffTrack);
         assert_eq!(rolled_health(d("0.05"), d("0.15"), strict), Health::AtRisk);
     }
@@ -162,7 +177,13 @@ mod tests {
         let figures = Figures::new(&Parts::default(), 0, Thresholds::default(), None);
         assert_eq!(figures.progress, None);
         assert_eq!(figures.health, None);
-        assert_eq!(figures.health_share, HealthShare { off_track: None, at_risk: None });
+        assert_eq!(
+            figures.health_share,
+            HealthShare {
+                off_track: None,
+                at_risk: None
+            }
+        );
         assert_eq!(figures.counts.total, 0);
         assert_eq!(figures.counts.by_status.len(), 5);
         assert_eq!(figures.counts.by_health.len(), 3);
@@ -187,7 +208,13 @@ mod tests {
         };
         let figures = Figures::new(&parts, 3, Thresholds::default(), None);
         assert_eq!(figures.progress, Some(63.8)); // 510 / 8 = 63.75
-        assert_eq!(figures.health_share, HealthShare { off_track: Some(25.0), at_risk: Some(25.0) });
+        assert_eq!(
+            figures.health_share,
+            HealthShare {
+                off_track: Some(25.0),
+                at_risk: Some(25.0)
+            }
+        );
         assert_eq!(figures.health, Some(Health::OffTrack));
         assert_eq!(figures.counts.total, 6);
         assert_eq!(figures.effort, 8.0);

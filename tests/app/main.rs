@@ -5,4 +5,8 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod initiatives;
 mod operations;
+mod portfolios;
+mod tenancy;
+mod themes;
