@@ -4,5 +4,6 @@
 mod helpers;
 
 mod accounts;
+mod browser;
 mod operations;
 mod pages;
