@@ -2,7 +2,12 @@
 //! module of queries per aggregate.
 
 pub mod embedded;
+pub mod initiatives;
 pub mod orgs;
+pub mod permissions;
+pub mod portfolios;
+pub mod status_updates;
+pub mod themes;
 pub mod tokens;
 pub mod users;
 
@@ -15,8 +20,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
 use crate::config::Config;
+use crate::error::AppError;
 
 pub type Tx<'a> = sqlx::Transaction<'a, Postgres>;
+
+/// Timestamps are chrono's (sqlx's macros would pick the `time` crate, which a dependency enables).
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
@@ -98,4 +107,27 @@ fn is_transient(error: &sqlx::Error) -> bool {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
         _ => false,
     }
+}
+
+/// Refuses a write made against a version that is no longer current: an API `If-Match`, or the
+/// version an HTML form was rendered with. `None` applies the write to the current version.
+/// Call it on a row read `FOR UPDATE`, so that no other write slips in between.
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), AppError> {
+    match expected {
+        Some(expected) if expected != current => Err(AppError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+/// Serializes one kind of write across an organization until the transaction ends, for rules that
+/// span rows no single row lock covers: the shape of the portfolio tree, the sum of theme targets.
+pub async fn lock_org(tx: &mut Tx<'_>, org_id: uuid::Uuid, what: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2, 0))",
+        org_id.to_string(),
+        what
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

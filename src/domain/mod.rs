@@ -2,7 +2,12 @@
 
 pub mod account;
 pub mod credentials;
+pub mod initiative;
 pub mod org;
+pub mod page;
+pub mod patch;
+pub mod portfolio;
+pub mod theme;
 pub mod validation;
 
 pub use validation::FieldErrors;

@@ -206,3 +206,39 @@ impl IfMatch {
 pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
     [(header::ETAG, format!("\"{version}\""))]
 }
+
+/// A query string: a malformed one answers 400 problem+json (axum's own answers plain text);
+/// values arrive as text for the domain to check and name.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| AppError::BadRequest(format!("the query string cannot be read: {e}")).into())
+    }
+}
+
+/// The id in a resource's path; text that is not a UUID names nothing, so it answers 404 like
+/// any other id that does not exist.
+pub struct ResourceId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        text.parse()
+            .map(ResourceId)
+            .map_err(|_| AppError::NotFound.into())
+    }
+}

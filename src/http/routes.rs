@@ -26,5 +26,32 @@ fn api_v1() -> Router<AppState> {
         .route("/tokens", post(api::accounts::create_token))
         .route("/tokens/{id}", delete(api::accounts::delete_token))
         .route("/me", get(api::accounts::me))
+        .route("/themes", get(api::themes::list).post(api::themes::create))
+        .route(
+            "/themes/{id}",
+            get(api::themes::get)
+                .patch(api::themes::update)
+                .delete(api::themes::delete),
+        )
+        .route(
+            "/portfolios",
+            get(api::portfolios::list).post(api::portfolios::create),
+        )
+        .route(
+            "/portfolios/{id}",
+            get(api::portfolios::get)
+                .patch(api::portfolios::update)
+                .delete(api::portfolios::delete),
+        )
+        .route(
+            "/initiatives",
+            get(api::initiatives::list).post(api::initiatives::create),
+        )
+        .route(
+            "/initiatives/{id}",
+            get(api::initiatives::get)
+                .patch(api::initiatives::update)
+                .delete(api::initiatives::delete),
+        )
         .fallback(api::not_found)
 }

@@ -260,6 +260,115 @@ pub async fn expect_problem(response: Response, status: StatusCode, field: Optio
     body
 }
 
+/// Someone added to an organization, with an API token of their own.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+/// The id a created resource answered with.
+pub fn id_of(resource: &Value) -> String {
+    resource["id"]
+        .as_str()
+        .expect("the resource has an id")
+        .to_owned()
+}
+
+impl TestApp {
+    /// Adds a member with `role` to the account's organization straight in the database (the
+    /// members API comes later), with a token to call the API as them.
+    pub async fn add_member(&self, account: &Account, role: cairn::domain::Role) -> Member {
+        let token = cairn::domain::credentials::new_secret(cairn::domain::credentials::API_TOKEN_PREFIX);
+        let mut tx = self.pool.begin().await.unwrap();
+        let email = format!("{role}-{}@example.test", Uuid::new_v4().simple());
+        let user = db::users::create(&mut tx, &format!("A {role}"), &email, None)
+            .await
+            .unwrap();
+        db::users::add_membership(&mut tx, account.org_id, user.id, role)
+            .await
+            .unwrap();
+        db::tokens::create(&mut tx, account.org_id, user.id, "tests", &token)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        Member {
+            user_id: user.id,
+            token,
+        }
+    }
+
+    /// A request with a JSON body, and `If-Match` when given.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut request = self.api(method, token, path).json(&body);
+        if let Some(etag) = if_match {
+            request = request.header("if-match", etag);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn patch_json(&self, token: &str, path: &str, body: Value) -> Value {
+        expect_status(
+            self.send_json(Method::PATCH, token, path, body, None).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn create_portfolio(
+        &self,
+        token: &str,
+        name: &str,
+        level: &str,
+        parent: Option<&str>,
+    ) -> Value {
+        self.post_json(
+            token,
+            "/portfolios",
+            json!({"name": name, "level": level, "parent_id": parent}),
+        )
+        .await
+    }
+
+    pub async fn create_initiative(&self, token: &str, portfolio_id: &str, extra: Value) -> Value {
+        let mut body = json!({"title": "An initiative", "portfolio_id": portfolio_id});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        self.post_json(token, "/initiatives", body).await
+    }
+
+    /// Every item of a list, walking its pages `limit` at a time.
+    pub async fn all_pages(&self, token: &str, path: &str, limit: usize) -> (Vec<Value>, usize) {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut pages = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("{path}{separator}limit={limit}");
+            if let Some(cursor) = &cursor {
+                url.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = self.get_json(token, &url).await;
+            pages += 1;
+            let batch = page["items"].as_array().unwrap();
+            assert!(batch.len() <= limit);
+            items.extend(batch.iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return (items, pages),
+            }
+        }
+    }
+}
+
 /// A page as the tests read it: the status, where a redirect points, the cookies it set and the
 /// parsed document.
 pub struct Page {

@@ -5,5 +5,9 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod initiatives;
 mod operations;
 mod pages;
+mod portfolios;
+mod tenancy;
+mod themes;

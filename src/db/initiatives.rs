@@ -1,0 +1,335 @@
+//! Initiatives: keys from the organization's counter, filtered lists, and edits that write history.
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::Timestamp;
+use super::users::Caller;
+use super::{Tx, check_version, permissions, portfolios, status_updates};
+use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues, rice_score};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::{Health, Status};
+use crate::error::{AppError, map_constraint};
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Initiative {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub description: String,
+    pub portfolio_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub theme_id: Option<Uuid>,
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+    pub effort: f64,
+    pub budget: Option<i64>,
+    pub start_date: Option<NaiveDate>,
+    pub target_date: Option<NaiveDate>,
+    pub reach: Option<i64>,
+    pub impact: Option<f64>,
+    pub confidence: Option<i16>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Initiative {
+    pub fn values(&self) -> InitiativeValues {
+        InitiativeValues {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            portfolio_id: self.portfolio_id,
+            owner_id: self.owner_id,
+            theme_id: self.theme_id,
+            status: self.status,
+            health: self.health,
+            progress: self.progress,
+            effort: self.effort,
+            budget: self.budget,
+            start_date: self.start_date,
+            target_date: self.target_date,
+            reach: self.reach,
+            impact: self.impact,
+            confidence: self.confidence,
+        }
+    }
+
+    pub fn rice_score(&self) -> Option<f64> {
+        rice_score(self.reach, self.impact, self.confidence, self.effort)
+    }
+}
+
+/// An initiative as the API shows it: its stored fields and the figures derived from them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct InitiativeJson {
+    #[serde(flatten)]
+    pub initiative: Initiative,
+    pub rice_score: Option<f64>,
+}
+
+impl From<Initiative> for InitiativeJson {
+    fn from(initiative: Initiative) -> Self {
+        let rice_score = initiative.rice_score();
+        InitiativeJson {
+            initiative,
+            rice_score,
+        }
+    }
+}
+
+/// A page of the initiatives that pass `filter`, newest first.
+pub async fn list(
+    pool: &PgPool,
+    org_id: Uuid,
+    filter: &InitiativeFilter,
+    page: &PageRequest,
+) -> Result<Page<Initiative>, AppError> {
+    let rows = sqlx::query_as!(
+        Initiative,
+        r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                  health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
+                  confidence, version, created_at AS "created_at: Timestamp", updated_at AS "updated_at: Timestamp"
+           FROM initiatives i
+           WHERE org_id = $1
+             AND ($2::uuid IS NULL OR portfolio_id IN (
+                     SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2))
+             AND ($3::text IS NULL OR status = $3)
+             AND ($4::text IS NULL OR health = $4)
+             AND ($5::uuid IS NULL OR owner_id = $5)
+             AND ($6::uuid IS NULL OR theme_id = $6)
+             AND ($7::uuid IS NULL OR id < $7)
+           ORDER BY id DESC LIMIT $8"#,
+        org_id,
+        filter.portfolio_id,
+        filter.status.map(Status::as_str),
+        filter.health.map(Health::as_str),
+        filter.owner_id,
+        filter.theme_id,
+        page.after,
+        page.fetch_limit()
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Page::from_rows(rows, page, |initiative| initiative.id))
+}
+
+pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Initiative, AppError> {
+    Ok(sqlx::query_as!(
+        Initiative,
+        r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                  health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
+                  confidence, version, created_at AS "created_at: Timestamp", updated_at AS "updated_at: Timestamp"
+           FROM initiatives WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        id
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
+pub async fn create(
+    pool: &PgPool,
+    caller: &Caller,
+    changes: InitiativeChanges,
+) -> Result<Initiative, AppError> {
+    permissions::require_writer(caller)?;
+    let values = changes.apply(None)?;
+    let mut tx = pool.begin().await?;
+    check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+    let counter = sqlx::query!(
+        r#"UPDATE organizations SET next_initiative_number = next_initiative_number + 1 WHERE id = $1
+           RETURNING next_initiative_number - 1 AS "number!", key_prefix"#,
+        caller.org_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"INSERT INTO initiatives (org_id, id, number, key, title, description, portfolio_id, owner_id,
+                                    theme_id, status, health, progress, effort, budget, start_date,
+                                    target_date, reach, impact, confidence)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"#,
+        caller.org_id,
+        id,
+        counter.number,
+        format!("{}-{}", counter.key_prefix, counter.number),
+        values.title,
+        values.description,
+        values.portfolio_id,
+        values.owner_id,
+        values.theme_id,
+        values.status.as_str(),
+        values.health.as_str(),
+        values.progress,
+        values.effort,
+        values.budget,
+        // chrono's dates, not the `time` crate's the macros expect.
+        values.start_date as _,
+        values.target_date as _,
+        values.reach,
+        values.impact,
+        values.confidence
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(reference_error)?;
+    let created = fetch(&mut tx, caller.org_id, id, false).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Changes an initiative if it is still at `expected_version`; a change of status, health or
+/// progress is recorded in its history by the same transaction.
+pub async fn update(
+    pool: &PgPool,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+    changes: InitiativeChanges,
+) -> Result<Initiative, AppError> {
+    permissions::require_writer(caller)?;
+    let mut tx = pool.begin().await?;
+    let current = fetch(&mut tx, caller.org_id, id, true).await?;
+    if !permissions::can_edit_initiative(&mut *tx, caller, current.owner_id, current.portfolio_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    check_version(expected_version, current.version)?;
+    let before = current.values();
+    let values = changes.apply(Some(&before))?;
+    if values.portfolio_id != before.portfolio_id {
+        // Moving work into a portfolio needs the right to create work there.
+        check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+    }
+    sqlx::query!(
+        r#"UPDATE initiatives SET title = $3, description = $4, portfolio_id = $5, owner_id = $6, theme_id = $7,
+                  status = $8, health = $9, progress = $10, effort = $11, budget = $12, start_date = $13,
+                  target_date = $14, reach = $15, impact = $16, confidence = $17,
+                  version = version + 1, updated_at = now()
+           WHERE org_id = $1 AND id = $2"#,
+        caller.org_id,
+        id,
+        values.title,
+        values.description,
+        values.portfolio_id,
+        values.owner_id,
+        values.theme_id,
+        values.status.as_str(),
+        values.health.as_str(),
+        values.progress,
+        values.effort,
+        values.budget,
+        // chrono's dates, not the `time` crate's the macros expect.
+        values.start_date as _,
+        values.target_date as _,
+        values.reach,
+        values.impact,
+        values.confidence
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(reference_error)?;
+    if values.tracked() != before.tracked() {
+        status_updates::record(
+            &mut tx,
+            caller.org_id,
+            id,
+            caller.user_id,
+            before.tracked(),
+            values.tracked(),
+            None,
+        )
+        .await?;
+    }
+    let updated = fetch(&mut tx, caller.org_id, id, false).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an initiative and its history; owning it is not enough, the portfolio's editors decide.
+pub async fn delete(
+    pool: &PgPool,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<(), AppError> {
+    permissions::require_writer(caller)?;
+    let mut tx = pool.begin().await?;
+    let current = fetch(&mut tx, caller.org_id, id, true).await?;
+    permissions::require_portfolio_editor(&mut *tx, caller, current.portfolio_id).await?;
+    check_version(expected_version, current.version)?;
+    sqlx::query!(
+        "DELETE FROM initiatives WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One initiative in a transaction; `for_update` locks it until the transaction ends.
+async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Result<Initiative, AppError> {
+    let query = if for_update {
+        sqlx::query_as!(
+            Initiative,
+            r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                      health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
+                      impact, confidence, version, created_at AS "created_at: Timestamp", updated_at AS "updated_at: Timestamp"
+               FROM initiatives WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
+            org_id,
+            id
+        )
+        .fetch_one(&mut **tx)
+        .await
+    } else {
+        sqlx::query_as!(
+            Initiative,
+            r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                      health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
+                      impact, confidence, version, created_at AS "created_at: Timestamp", updated_at AS "updated_at: Timestamp"
+               FROM initiatives WHERE org_id = $1 AND id = $2"#,
+            org_id,
+            id
+        )
+        .fetch_one(&mut **tx)
+        .await
+    };
+    Ok(query?)
+}
+
+/// The portfolio must be the organization's (else 422 on `portfolio_id`) and editable by the caller.
+async fn check_portfolio(tx: &mut Tx<'_>, caller: &Caller, portfolio_id: Uuid) -> Result<(), AppError> {
+    if portfolios::level_of(&mut **tx, caller.org_id, portfolio_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::field(
+            "portfolio_id",
+            "is not a portfolio of this organization",
+        ));
+    }
+    permissions::require_portfolio_editor(&mut **tx, caller, portfolio_id).await
+}
+
+/// A reference that vanished or never belonged to the organization, named by field.
+fn reference_error(error: sqlx::Error) -> AppError {
+    map_constraint(error, |constraint| match constraint {
+        "initiatives_org_id_portfolio_id_fkey" => Some(AppError::field(
+            "portfolio_id",
+            "is not a portfolio of this organization",
+        )),
+        "initiatives_org_id_owner_id_fkey" => Some(AppError::field(
+            "owner_id",
+            "is not a member of this organization",
+        )),
+        "initiatives_org_id_theme_id_fkey" => {
+            Some(AppError::field("theme_id", "is not a theme of this organization"))
+        }
+        _ => None,
+    })
+}

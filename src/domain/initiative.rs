@@ -1,0 +1,338 @@
+//! Initiatives: the unit of work a PM drives, its checked values and its RICE score.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::page::PageRequest;
+use super::patch::nullable;
+use super::validation::text;
+use super::{FieldErrors, Health, Status};
+
+/// The impact scale of RICE (minimal … massive).
+pub const IMPACTS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 3.0];
+
+/// An initiative's fields as a client sent them (create or PATCH); nothing is checked yet.
+/// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InitiativeChanges {
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub description: Option<Option<String>>,
+    pub portfolio_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub theme_id: Option<Option<Uuid>>,
+    pub status: Option<Status>,
+    pub health: Option<Health>,
+    pub progress: Option<i64>,
+    pub effort: Option<f64>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub budget: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub start_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub target_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub reach: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub impact: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub confidence: Option<Option<i64>>,
+}
+
+/// An initiative's values, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitiativeValues {
+    pub title: String,
+    pub description: String,
+    pub portfolio_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub theme_id: Option<Uuid>,
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+    /// Person-weeks, > 0; also RICE's effort.
+    pub effort: f64,
+    /// Minor units of the organization's currency.
+    pub budget: Option<i64>,
+    pub start_date: Option<NaiveDate>,
+    pub target_date: Option<NaiveDate>,
+    pub reach: Option<i64>,
+    pub impact: Option<f64>,
+    pub confidence: Option<i16>,
+}
+
+impl InitiativeChanges {
+    /// The initiative these changes make of `current` (`None`: a new one), every bad field named.
+    pub fn apply(self, current: Option<&InitiativeValues>) -> Result<InitiativeValues, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = self
+            .title
+            .or_else(|| current.map(|c| c.title.clone()))
+            .unwrap_or_default();
+        let title = text(&mut errors, "title", &title, 1, 200);
+        let description = match self.description {
+            Some(description) => description.unwrap_or_default(),
+            None => current.map(|c| c.description.clone()).unwrap_or_default(),
+        };
+        let description = text(&mut errors, "description", &description, 0, 20_000);
+        let portfolio_id = self.portfolio_id.or(current.map(|c| c.portfolio_id));
+        if portfolio_id.is_none() {
+            errors.add("portfolio_id", "is required");
+        }
+        let owner_id = keep(self.owner_id, current.and_then(|c| c.owner_id));
+        let theme_id = keep(self.theme_id, current.and_then(|c| c.theme_id));
+        let status = self
+            .status
+            .or(current.map(|c| c.status))
+            .unwrap_or(Status::Proposed);
+        let health = self
+            .health
+            .or(current.map(|c| c.health))
+            .unwrap_or(Health::OnTrack);
+        let progress = self
+            .progress
+            .or(current.map(|c| i64::from(c.progress)))
+            .unwrap_or(0);
+        errors.check(
+            (0..=100).contains(&progress),
+            "progress",
+            "must be a whole number from 0 to 100",
+        );
+        let effort = self.effort.or(current.map(|c| c.effort)).unwrap_or(1.0);
+        errors.check(
+            effort > 0.0 && effort.is_finite(),
+            "effort",
+            "must be more than 0",
+        );
+        let budget = keep(self.budget, current.and_then(|c| c.budget));
+        errors.check(budget.is_none_or(|b| b >= 0), "budget", "must be 0 or more");
+        let start_date = keep(self.start_date, current.and_then(|c| c.start_date));
+        let target_date = keep(self.target_date, current.and_then(|c| c.target_date));
+        if let (Some(start), Some(target)) = (start_date, target_date) {
+            errors.check(
+                target >= start,
+                "target_date",
+                "must not be before the start date",
+            );
+        }
+        let reach = keep(self.reach, current.and_then(|c| c.reach));
+        errors.check(reach.is_none_or(|r| r >= 0), "reach", "must be 0 or more");
+        let impact = keep(self.impact, current.and_then(|c| c.impact));
+        errors.check(
+            impact.is_none_or(|i| IMPACTS.contains(&i)),
+            "impact",
+            "must be one of 0.25, 0.5, 1, 2, 3",
+        );
+        let confidence = keep(self.confidence, current.and_then(|c| c.confidence.map(i64::from)));
+        errors.check(
+            confidence.is_none_or(|c| (0..=100).contains(&c)),
+            "confidence",
+            "must be a whole number from 0 to 100",
+        );
+        errors.into_result()?;
+        Ok(InitiativeValues {
+            title,
+            description,
+            portfolio_id: portfolio_id.expect("checked above"),
+            owner_id,
+            theme_id,
+            status,
+            health,
+            progress: progress as i16,
+            effort,
+            budget,
+            start_date,
+            target_date,
+            reach,
+            impact,
+            confidence: confidence.map(|c| c as i16),
+        })
+    }
+}
+
+/// The list's query string, as sent.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InitiativeQuery {
+    pub portfolio_id: Option<String>,
+    pub status: Option<String>,
+    pub health: Option<String>,
+    pub owner_id: Option<String>,
+    pub theme_id: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// Which initiatives a list shows; `portfolio_id` means its whole subtree.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct InitiativeFilter {
+    pub portfolio_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub health: Option<Health>,
+    pub owner_id: Option<Uuid>,
+    pub theme_id: Option<Uuid>,
+}
+
+impl InitiativeQuery {
+    pub fn parse(&self) -> Result<(InitiativeFilter, PageRequest), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let filter = InitiativeFilter {
+            portfolio_id: parse_param(&mut errors, "portfolio_id", &self.portfolio_id),
+            status: parse_param(&mut errors, "status", &self.status),
+            health: parse_param(&mut errors, "health", &self.health),
+            owner_id: parse_param(&mut errors, "owner_id", &self.owner_id),
+            theme_id: parse_param(&mut errors, "theme_id", &self.theme_id),
+        };
+        let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        errors.into_result()?;
+        Ok((filter, page))
+    }
+}
+
+/// An optional query parameter; empty counts as absent (a form's "any" choice).
+fn parse_param<T>(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+    match value.parse() {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            errors.add(field, format!("is not valid: {error}"));
+            None
+        }
+    }
+}
+
+/// A nullable field after a patch: unchanged when absent, else what was sent (null included).
+fn keep<T>(change: Option<Option<T>>, current: Option<T>) -> Option<T> {
+    change.unwrap_or(current)
+}
+
+/// What a status update records: the values an initiative's history follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+}
+
+impl InitiativeValues {
+    pub fn tracked(&self) -> Progress {
+        Progress {
+            status: self.status,
+            health: self.health,
+            progress: self.progress,
+        }
+    }
+}
+
+/// RICE = reach × impact × confidence / effort (SPEC §3), to two decimals; `None` while an
+/// input is missing.
+pub fn rice_score(
+    reach: Option<i64>,
+    impact: Option<f64>,
+    confidence: Option<i16>,
+    effort: f64,
+) -> Option<f64> {
+    let score = reach? as f64 * impact? * (f64::from(confidence?) / 100.0) / effort;
+    Some((score * 100.0).round() / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn changes(json: serde_json::Value) -> InitiativeChanges {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_new_initiative_gets_the_defaults() {
+        let created = changes(json!({"title": "Checkout v2", "portfolio_id": Uuid::now_v7()}))
+            .apply(None)
+            .unwrap();
+        assert_eq!(created.status, Status::Proposed);
+        assert_eq!(created.health, Health::OnTrack);
+        assert_eq!((created.progress, created.effort), (0, 1.0));
+        assert_eq!(created.budget, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let errors = changes(json!({
+            "title": "", "progress": 101, "effort": 0, "budget": -1, "reach": -5, "impact": 1.5,
+            "confidence": 120, "start_date": "2026-05-01", "target_date": "2026-04-30"
+        }))
+        .apply(None)
+        .unwrap_err();
+        for field in [
+            "title",
+            "portfolio_id",
+            "progress",
+            "effort",
+            "budget",
+            "reach",
+            "impact",
+            "confidence",
+            "target_date",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_patch_validates_the_merged_result() {
+        let current = changes(
+            json!({"title": "T", "portfolio_id": Uuid::now_v7(), "start_date": "2026-01-10",
+                                     "budget": 500}),
+        )
+        .apply(None)
+        .unwrap();
+        let errors = changes(json!({"target_date": "2026-01-01"}))
+            .apply(Some(&current))
+            .unwrap_err();
+        assert!(errors.get("target_date").is_some());
+        let cleared = changes(json!({"budget": null, "start_date": null, "target_date": "2026-01-01"}))
+            .apply(Some(&current))
+            .unwrap();
+        assert_eq!((cleared.budget, cleared.start_date), (None, None));
+        assert_eq!(cleared.title, "T");
+    }
+
+    #[test]
+    fn list_filters_are_parsed_and_named_when_bad() {
+        let query = InitiativeQuery {
+            status: Some("in_progress".into()),
+            owner_id: Some("".into()),
+            ..Default::default()
+        };
+        let (filter, page) = query.parse().unwrap();
+        assert_eq!(filter.status, Some(Status::InProgress));
+        assert_eq!(filter.owner_id, None);
+        assert_eq!(page.limit, 50);
+        let bad = InitiativeQuery {
+            status: Some("late".into()),
+            portfolio_id: Some("nope".into()),
+            limit: Some("501".into()),
+            ..Default::default()
+        };
+        let errors = bad.parse().unwrap_err();
+        for field in ["status", "portfolio_id", "limit"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn rice_needs_every_input() {
+        assert_eq!(rice_score(Some(1000), Some(2.0), Some(80), 4.0), Some(400.0));
+        assert_eq!(rice_score(Some(1000), Some(2.0), Some(80), 3.0), Some(533.33));
+        assert_eq!(rice_score(None, Some(2.0), Some(80), 4.0), None);
+        assert_eq!(rice_score(Some(10), None, Some(80), 4.0), None);
+        assert_eq!(rice_score(Some(10), Some(1.0), None, 4.0), None);
+    }
+}
