@@ -5,6 +5,7 @@ pub mod embedded;
 pub mod initiatives;
 pub mod orgs;
 pub mod permissions;
+pub mod portfolio_views;
 pub mod portfolios;
 pub mod status_updates;
 pub mod themes;

@@ -8,6 +8,7 @@ mod browser;
 mod initiatives;
 mod operations;
 mod pages;
+mod portfolio_pages;
 mod portfolios;
 mod tenancy;
 mod themes;

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod home;
+pub mod initiatives;
+pub mod portfolios;
 
 use crate::db::users::Caller;
 use crate::domain::Role;
