@@ -109,6 +109,7 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: String,
+    css_url: String,
 }
 
 /// The HTML rendering, for pages.
@@ -120,6 +121,7 @@ impl IntoResponse for AppError {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
+            css_url: crate::http::static_files::url("app.css"),
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());
         let mut response = (status, Html(body)).into_response();

@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod initiatives;
 pub mod orgs;
 pub mod permissions;
+pub mod portfolio_views;
 pub mod portfolios;
 pub mod sessions;
 pub mod status_updates;

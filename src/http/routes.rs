@@ -16,6 +16,9 @@ pub fn routes() -> Router<AppState> {
         .route("/signup", get(pages::auth::signup_form).post(pages::auth::signup))
         .route("/login", get(pages::auth::login_form).post(pages::auth::login))
         .route("/logout", post(pages::auth::logout))
+        .route("/portfolios", get(pages::portfolios::tree))
+        .route("/portfolios/{id}", get(pages::portfolios::show))
+        .route("/initiatives/{id}", get(pages::initiatives::show))
         // API v1
         .nest("/api/v1", api_v1())
 }

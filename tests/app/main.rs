@@ -4,9 +4,12 @@
 mod helpers;
 
 mod accounts;
+mod browser;
 mod cli;
 mod initiatives;
 mod operations;
+mod pages;
+mod portfolio_pages;
 mod portfolios;
 mod tenancy;
 mod themes;

@@ -19,7 +19,7 @@ pub async fn home(OptionalPageCaller(caller): OptionalPageCaller) -> Response {
     match caller {
         None => login_page(String::new(), String::new(), None).into_response(),
         Some(caller) => HomePage {
-            layout: Layout::new(caller.org_name.clone(), Some(&caller)),
+            layout: Layout::new(caller.org_name.clone(), Some(&caller)).in_section("home"),
             org_name: caller.org_name,
         }
         .into_response(),

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod home;
+pub mod initiatives;
+pub mod portfolios;
 
 use crate::db::users::Caller;
 use crate::domain::Role;
@@ -10,6 +12,8 @@ use crate::http::static_files;
 /// What the base layout needs on every page.
 pub struct Layout {
     pub title: String,
+    /// Which top-bar link is the current section ("home", "portfolios", …); "" for none.
+    pub section: &'static str,
     pub user: Option<LayoutUser>,
     pub css_url: String,
     pub js_url: String,
@@ -27,6 +31,7 @@ impl Layout {
     pub fn new(title: impl Into<String>, caller: Option<&Caller>) -> Layout {
         Layout {
             title: title.into(),
+            section: "",
             user: caller.map(|c| LayoutUser {
                 name: c.name.clone(),
                 org_name: c.org_name.clone(),
@@ -36,5 +41,12 @@ impl Layout {
             js_url: static_files::url("app.js"),
             icon_url: static_files::url("favicon.svg"),
         }
+    }
+}
+
+impl Layout {
+    /// Marks the top-bar link of the section this page belongs to.
+    pub fn in_section(self, section: &'static str) -> Layout {
+        Layout { section, ..self }
     }
 }

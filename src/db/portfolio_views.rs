@@ -1,0 +1,56 @@
+//! Read models for the portfolio pages: owners' names and initiative summaries, each in one
+//! set-based query rather than one query per portfolio.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::{Health, Status};
+use crate::error::AppError;
+
+/// The names of the organization's members by user id: what an owner column shows.
+pub async fn member_names(pool: &PgPool, org_id: Uuid) -> Result<HashMap<Uuid, String>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1"#,
+        org_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
+/// An initiative as a row of a portfolio's list shows it.
+#[derive(Clone, Debug)]
+pub struct InitiativeSummary {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub portfolio_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+}
+
+/// The initiatives attached directly to `portfolio_id`, or to any portfolio of the organization
+/// when `None`; ordered by key number within each portfolio.
+pub async fn initiative_summaries(
+    pool: &PgPool,
+    org_id: Uuid,
+    portfolio_id: Option<Uuid>,
+) -> Result<Vec<InitiativeSummary>, AppError> {
+    Ok(sqlx::query_as!(
+        InitiativeSummary,
+        r#"SELECT id, key, title, portfolio_id, owner_id, status AS "status: Status",
+                  health AS "health: Health", progress
+           FROM initiatives
+           WHERE org_id = $1 AND ($2::uuid IS NULL OR portfolio_id = $2)
+           ORDER BY portfolio_id, number"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_all(pool)
+    .await?)
+}

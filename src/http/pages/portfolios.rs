@@ -1,0 +1,147 @@
+//! The portfolio pages: the whole tree, and one portfolio with its children and initiatives.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use uuid::Uuid;
+
+use super::Layout;
+use crate::db;
+use crate::db::portfolio_views::InitiativeSummary;
+use crate::db::portfolios::Portfolio;
+use crate::domain::{Health, Status};
+use crate::error::PageResult;
+use crate::http::AppState;
+use crate::http::extract::PageCaller;
+
+/// An initiative as the portfolio pages list it.
+pub struct InitiativeRow {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+    pub owner: String,
+}
+
+impl InitiativeRow {
+    fn new(summary: InitiativeSummary, names: &HashMap<Uuid, String>) -> InitiativeRow {
+        InitiativeRow {
+            owner: owner_name(summary.owner_id, names),
+            id: summary.id,
+            key: summary.key,
+            title: summary.title,
+            status: summary.status,
+            health: summary.health,
+            progress: summary.progress,
+        }
+    }
+}
+
+/// A portfolio in a list: its own fields, its owner's name and how deep it sits.
+pub struct PortfolioRow {
+    pub portfolio: Portfolio,
+    pub owner: String,
+    pub depth: i32,
+    pub initiatives: Vec<InitiativeRow>,
+}
+
+fn owner_name(owner_id: Option<Uuid>, names: &HashMap<Uuid, String>) -> String {
+    owner_id
+        .and_then(|id| names.get(&id).cloned())
+        .unwrap_or_else(|| "No owner".to_owned())
+}
+
+/// Groups initiative summaries by their portfolio, as rows.
+fn rows_by_portfolio(
+    summaries: Vec<InitiativeSummary>,
+    names: &HashMap<Uuid, String>,
+) -> HashMap<Uuid, Vec<InitiativeRow>> {
+    let mut by_portfolio: HashMap<Uuid, Vec<InitiativeRow>> = HashMap::new();
+    for summary in summaries {
+        by_portfolio
+            .entry(summary.portfolio_id)
+            .or_default()
+            .push(InitiativeRow::new(summary, names));
+    }
+    by_portfolio
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portfolios/tree.html")]
+pub struct TreePage {
+    layout: Layout,
+    nodes: Vec<PortfolioRow>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn tree(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<TreePage> {
+    let tree = db::portfolios::list_tree(&state.pool, caller.org_id).await?;
+    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let summaries = db::portfolio_views::initiative_summaries(&state.pool, caller.org_id, None).await?;
+    let mut initiatives = rows_by_portfolio(summaries, &names);
+    let nodes = tree
+        .into_iter()
+        .map(|node| PortfolioRow {
+            owner: owner_name(node.portfolio.owner_id, &names),
+            initiatives: initiatives.remove(&node.portfolio.id).unwrap_or_default(),
+            depth: node.depth,
+            portfolio: node.portfolio,
+        })
+        .collect();
+    Ok(TreePage {
+        layout: Layout::new("Portfolios", Some(&caller)).in_section("portfolios"),
+        nodes,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portfolios/show.html")]
+pub struct PortfolioPage {
+    layout: Layout,
+    portfolio: Portfolio,
+    owner: String,
+    /// From the top down to the parent: the breadcrumb.
+    ancestors: Vec<Portfolio>,
+    children: Vec<PortfolioRow>,
+    initiatives: Vec<InitiativeRow>,
+}
+
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn show(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<PortfolioPage> {
+    let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+    let mut ancestors = db::portfolios::ancestors(&state.pool, caller.org_id, id).await?;
+    ancestors.retain(|p| p.id != id);
+    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let children = db::portfolios::list_tree(&state.pool, caller.org_id)
+        .await?
+        .into_iter()
+        .filter(|node| node.portfolio.parent_id == Some(id))
+        .map(|node| PortfolioRow {
+            owner: owner_name(node.portfolio.owner_id, &names),
+            initiatives: Vec::new(),
+            depth: node.depth,
+            portfolio: node.portfolio,
+        })
+        .collect();
+    let initiatives = db::portfolio_views::initiative_summaries(&state.pool, caller.org_id, Some(id))
+        .await?
+        .into_iter()
+        .map(|summary| InitiativeRow::new(summary, &names))
+        .collect();
+    Ok(PortfolioPage {
+        layout: Layout::new(portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
+        owner: owner_name(portfolio.owner_id, &names),
+        portfolio,
+        ancestors,
+        children,
+        initiatives,
+    })
+}

@@ -1,0 +1,223 @@
+//! Browser tests: headless Chromium driven through chromedriver (WebDriver) by fantoccini, against
+//! the real server. Each test starts its own chromedriver on a free port with a fresh profile, and
+//! the tests take turns through one lock so a small machine is never running two browsers.
+//!
+//! Without chromedriver or Chromium the tests print `SKIPPED` and pass, except under `CI=true`,
+//! where a missing browser is a failure: CI must never silently skip them.
+
+mod auth;
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+/// One browser at a time across the whole test binary.
+static ONE_BROWSER: Mutex<()> = Mutex::const_new(());
+
+/// How long to wait for the browser to show something before the test fails.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+];
+
+/// A WebDriver session in a fresh headless Chromium.
+pub struct Browser {
+    client: Client,
+    // Dropped after the client: the driver and its browser go, then the next test may start.
+    _driver: Driver,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Browser {
+    /// Starts chromedriver and a browser session, or returns `None` (after saying so loudly)
+    /// when this machine has no browser and is not CI.
+    pub async fn start() -> Option<Browser> {
+        let (Some(driver_bin), Some(chrome_bin)) = (
+            find_binary(&["chromedriver"], "/usr/bin/chromedriver"),
+            find_binary(&["chromium", "chromium-browser"], "/usr/bin/chromium"),
+        ) else {
+            let why =
+                "browser test needs chromedriver and chromium (apt-get install chromium chromium-driver)";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{why}; CI=true, so a missing browser fails the test");
+            }
+            eprintln!("\n*** SKIPPED: {why} ***\n");
+            return None;
+        };
+        // Both ring and aws-lc-rs are compiled in; rustls needs to be told which to use. A second
+        // install (another test got there first) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let turn = ONE_BROWSER.lock().await;
+        let driver = Driver::start(&driver_bin);
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", driver.profile.display()));
+        let capabilities = json!({
+            "goog:chromeOptions": {"binary": chrome_bin, "args": args}
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::rustls()
+            .expect("TLS roots for the WebDriver client")
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("chromedriver opens a Chromium session");
+        Some(Browser {
+            client,
+            _driver: driver,
+            _turn: turn,
+        })
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` appeared: {e}"))
+    }
+
+    /// Types into the form control named `name`, replacing what was there.
+    pub async fn fill(&self, name: &str, value: &str) {
+        let input = self.find(&format!("[name='{name}']")).await;
+        input.clear().await.expect("clear the field");
+        input.send_keys(value).await.expect("type into the field");
+    }
+
+    /// Clicks the element matching `css` (a submit button: the browser then loads the answer).
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// The visible text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("read text")
+    }
+
+    /// The current value of the form control named `name`.
+    pub async fn value(&self, name: &str) -> String {
+        self.find(&format!("[name='{name}']"))
+            .await
+            .prop("value")
+            .await
+            .expect("read value")
+            .unwrap_or_default()
+    }
+
+    /// Waits until the browser shows a page at `path` (the server's redirect has been followed).
+    pub async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let url = self.client.current_url().await.expect("current URL");
+            if url.path() == path {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still at {url}, expected {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Ends the WebDriver session cleanly; dropping the browser without it still kills the driver.
+    pub async fn close(self) {
+        self.client
+            .clone()
+            .close()
+            .await
+            .expect("close the browser session");
+    }
+}
+
+/// A chromedriver process of our own, in its own process group so that the Chromium it starts
+/// dies with it.
+struct Driver {
+    child: Child,
+    url: String,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start(binary: &Path) -> Driver {
+        let port = free_port();
+        let profile = std::env::temp_dir().join(format!("cairn-chrome-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&profile).expect("create a browser profile folder");
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profile,
+        };
+        driver.wait_until_listening(port);
+        driver
+    }
+
+    fn wait_until_listening(&self, port: u16) {
+        let deadline = Instant::now() + PATIENCE;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The group holds chromedriver and every Chromium process it started; ours alone.
+        let group = self.child.id() as libc::pid_t;
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// A port nobody is listening on right now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().unwrap().port()
+}
+
+/// The first of `names` on PATH, else `fallback` if it exists.
+fn find_binary(names: &[&str], fallback: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    names
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .chain(std::iter::once(PathBuf::from(fallback)))
+        .find(|candidate| candidate.is_file())
+}
