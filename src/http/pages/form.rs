@@ -29,10 +29,17 @@ pub struct FormState {
 }
 
 impl FormState {
+    /// Errors beside their fields, and a line above the form: on a long form they may be out
+    /// of sight.
     pub fn invalid(errors: FieldErrors) -> FormState {
         FormState {
             errors,
-            ..FormState::default()
+            theirs: BTreeMap::new(),
+            alert: Some(Alert {
+                class: "",
+                title: "This could not be saved yet.".to_owned(),
+                message: "Check the fields marked below; everything you typed is still there.".to_owned(),
+            }),
         }
     }
 
