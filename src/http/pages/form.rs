@@ -209,12 +209,13 @@ pub fn member_choices(names: HashMap<Uuid, String>, empty: &str) -> Vec<Choice> 
 }
 
 /// Portfolios of the tree in depth-first order, indented by depth: those `editable` allows, plus
-/// `keep` (the current one stays choosable even when the caller may not place things there),
-/// less `exclude`'s subtree (a portfolio cannot move under itself).
+/// `keep` (the saved and the typed one stay choosable even where the caller may not place new
+/// things, so the select never silently shows another), less `exclude`'s subtree (a portfolio
+/// cannot move under itself).
 pub fn portfolio_choices(
     tree: &[TreeNode],
     editable: &EditablePortfolios,
-    keep: Option<Uuid>,
+    keep: &[Uuid],
     exclude: Option<Uuid>,
     empty: Option<&str>,
 ) -> Vec<Choice> {
@@ -230,7 +231,7 @@ pub fn portfolio_choices(
             excluded_depth = Some(node.depth);
             continue;
         }
-        if editable.contains(node.portfolio.id) || Some(node.portfolio.id) == keep {
+        if editable.contains(node.portfolio.id) || keep.contains(&node.portfolio.id) {
             let indent = "\u{a0}\u{a0}\u{a0}".repeat(node.depth as usize);
             choices.push(Choice::new(
                 node.portfolio.id.to_string(),

@@ -189,10 +189,15 @@ async fn page(
     let editable = permissions::editable_portfolios(&state.pool, caller).await?;
     let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
     let themes = db::themes::all(&state.pool, caller.org_id).await?;
+    let keep: Vec<Uuid> = editing
+        .map(|i| i.portfolio_id)
+        .into_iter()
+        .chain(values.portfolio_id.parse().ok())
+        .collect();
     let portfolios = form::portfolio_choices(
         &tree,
         &editable,
-        editing.map(|i| i.portfolio_id),
+        &keep,
         None,
         values.portfolio_id.is_empty().then_some("Choose a portfolio…"),
     );

@@ -150,13 +150,17 @@ async fn page(
     let tree = db::portfolios::list_tree(&state.pool, caller.org_id).await?;
     let editable = permissions::editable_portfolios(&state.pool, caller).await?;
     let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
-    let current_parent = editing.and_then(|p| p.parent_id);
+    let keep: Vec<Uuid> = editing
+        .and_then(|p| p.parent_id)
+        .into_iter()
+        .chain(values.parent_id.parse().ok())
+        .collect();
     let top_level = permissions::can_create_portfolio(&state.pool, caller, None).await?
         || editing.is_some_and(|p| p.parent_id.is_none());
     let parents = form::portfolio_choices(
         &tree,
         &editable,
-        current_parent,
+        &keep,
         editing.map(|p| p.id),
         top_level.then_some("None: a top-level portfolio"),
     );
