@@ -1,6 +1,8 @@
 //! Who may change what (SPEC §5). Admins: everything. Viewers: nothing. Members: a portfolio and
 //! everything in its subtree when they own it or one of its ancestors, and any initiative they own.
 
+use std::collections::HashSet;
+
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -23,6 +25,56 @@ pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+/// Whether the caller may create a portfolio under `parent_id`; at the top: admins only.
+pub async fn can_create_portfolio(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+    parent_id: Option<Uuid>,
+) -> Result<bool, AppError> {
+    match parent_id {
+        None => Ok(require_admin(caller).is_ok()),
+        Some(parent_id) => can_edit_portfolio(executor, caller, parent_id).await,
+    }
+}
+
+/// The portfolios a caller may edit, all at once: what a form offers as parents or homes.
+pub enum EditablePortfolios {
+    All,
+    Only(HashSet<Uuid>),
+}
+
+impl EditablePortfolios {
+    pub fn contains(&self, portfolio_id: Uuid) -> bool {
+        match self {
+            EditablePortfolios::All => true,
+            EditablePortfolios::Only(ids) => ids.contains(&portfolio_id),
+        }
+    }
+}
+
+/// Every portfolio the caller may edit, in one query: the subtrees of what a member owns.
+pub async fn editable_portfolios(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+) -> Result<EditablePortfolios, AppError> {
+    match caller.role {
+        Role::Admin => Ok(EditablePortfolios::All),
+        Role::Viewer => Ok(EditablePortfolios::Only(HashSet::new())),
+        Role::Member => {
+            let ids = sqlx::query_scalar!(
+                r#"SELECT DISTINCT c.descendant_id FROM portfolio_closure c
+                   JOIN portfolios a ON a.org_id = c.org_id AND a.id = c.ancestor_id
+                   WHERE c.org_id = $1 AND a.owner_id = $2"#,
+                caller.org_id,
+                caller.user_id
+            )
+            .fetch_all(executor)
+            .await?;
+            Ok(EditablePortfolios::Only(ids.into_iter().collect()))
+        }
     }
 }
 

@@ -11,6 +11,8 @@ use super::{FieldErrors, Health, Status};
 
 /// The impact scale of RICE (minimal … massive).
 pub const IMPACTS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 3.0];
+/// The names of the impact scale's steps, in the order of `IMPACTS`.
+pub const IMPACT_NAMES: [&str; 5] = ["Minimal", "Low", "Medium", "High", "Massive"];
 
 /// An initiative's fields as a client sent them (create or PATCH); nothing is checked yet.
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
@@ -153,6 +155,30 @@ impl InitiativeChanges {
     }
 }
 
+impl InitiativeValues {
+    /// What a new initiative in `portfolio_id` starts as before anyone types: the defaults
+    /// `apply` fills in, and no title yet.
+    pub fn new_in(portfolio_id: Uuid) -> InitiativeValues {
+        InitiativeValues {
+            title: String::new(),
+            description: String::new(),
+            portfolio_id,
+            owner_id: None,
+            theme_id: None,
+            status: Status::Proposed,
+            health: Health::OnTrack,
+            progress: 0,
+            effort: 1.0,
+            budget: None,
+            start_date: None,
+            target_date: None,
+            reach: None,
+            impact: None,
+            confidence: None,
+        }
+    }
+}
+
 /// The list's query string, as sent.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct InitiativeQuery {
@@ -260,6 +286,22 @@ mod tests {
         assert_eq!(created.health, Health::OnTrack);
         assert_eq!((created.progress, created.effort), (0, 1.0));
         assert_eq!(created.budget, None);
+    }
+
+    #[test]
+    fn a_blank_form_starts_from_the_defaults_apply_fills_in() {
+        let portfolio_id = Uuid::now_v7();
+        let applied = changes(json!({"title": "T", "portfolio_id": portfolio_id}))
+            .apply(None)
+            .unwrap();
+        let blank = InitiativeValues::new_in(portfolio_id);
+        assert_eq!(
+            InitiativeValues {
+                title: "T".into(),
+                ..blank
+            },
+            applied
+        );
     }
 
     #[test]

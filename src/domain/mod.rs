@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod credentials;
+pub mod form;
 pub mod initiative;
+pub mod money;
 pub mod org;
 pub mod page;
 pub mod patch;
@@ -83,6 +85,14 @@ text_enum!(
         Growth = "growth", Maturity = "maturity", Retirement = "retirement",
     }
 );
+
+impl PortfolioLevel {
+    /// The next level down, which a new child usually takes; an area has none.
+    pub fn below(self) -> Option<PortfolioLevel> {
+        let index = PortfolioLevel::ALL.iter().position(|&level| level == self)?;
+        PortfolioLevel::ALL.get(index + 1).copied()
+    }
+}
 
 impl Role {
     pub fn can_write(self) -> bool {

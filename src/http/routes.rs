@@ -16,9 +16,23 @@ pub fn routes() -> Router<AppState> {
         .route("/signup", get(pages::auth::signup_form).post(pages::auth::signup))
         .route("/login", get(pages::auth::login_form).post(pages::auth::login))
         .route("/logout", post(pages::auth::logout))
-        .route("/portfolios", get(pages::portfolios::tree))
-        .route("/portfolios/{id}", get(pages::portfolios::show))
-        .route("/initiatives/{id}", get(pages::initiatives::show))
+        .route(
+            "/portfolios",
+            get(pages::portfolios::tree).post(pages::portfolio_form::create),
+        )
+        .route("/portfolios/new", get(pages::portfolio_form::new))
+        .route(
+            "/portfolios/{id}",
+            get(pages::portfolios::show).post(pages::portfolio_form::update),
+        )
+        .route("/portfolios/{id}/edit", get(pages::portfolio_form::edit))
+        .route("/initiatives", post(pages::initiative_form::create))
+        .route("/initiatives/new", get(pages::initiative_form::new))
+        .route(
+            "/initiatives/{id}",
+            get(pages::initiatives::show).post(pages::initiative_form::update),
+        )
+        .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
         // API v1
         .nest("/api/v1", api_v1())
 }

@@ -579,3 +579,100 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The edit forms, read and submitted the way a browser does.
+impl Page {
+    /// The value of the option selected in the select named `name` (the first, if none is).
+    pub fn selected(&self, name: &str) -> String {
+        let select = self.one(&format!("select[name='{name}']"));
+        let option = scraper::Selector::parse("option").unwrap();
+        let options: Vec<_> = select.select(&option).collect();
+        options
+            .iter()
+            .find(|o| o.value().attr("selected").is_some())
+            .or(options.first())
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The saved value shown beside field `name` after a conflict, if any.
+    pub fn theirs(&self, name: &str) -> Option<String> {
+        let control = scraper::Selector::parse(&format!("[name='{name}']")).unwrap();
+        let theirs = scraper::Selector::parse(".theirs .theirs-value").unwrap();
+        let field = self
+            .select(".field")
+            .into_iter()
+            .find(|field| field.select(&control).next().is_some())
+            .unwrap_or_else(|| panic!("no field `{name}` in:\n{}", self.html.html()));
+        field
+            .select(&theirs)
+            .next()
+            .map(|e| collapse(&e.text().collect::<String>()))
+    }
+
+    /// Every named control of the form posting to `action`, with the value a browser would send:
+    /// what resubmitting the page as shown sends.
+    pub fn form_fields(&self, action: &str) -> Vec<(String, String)> {
+        let form = self.one(&format!("form[action='{action}']"));
+        let controls = scraper::Selector::parse("input[name], select[name], textarea[name]").unwrap();
+        form.select(&controls)
+            .map(|control| {
+                let name = control.value().attr("name").unwrap().to_owned();
+                let value = match control.value().name() {
+                    "select" => self.selected(&name),
+                    "textarea" => control.text().collect(),
+                    _ => control.value().attr("value").unwrap_or_default().to_owned(),
+                };
+                (name, value)
+            })
+            .collect()
+    }
+}
+
+/// `fields` with `changes` applied: each named field takes the new value.
+pub fn with_changes(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let changed = changes.iter().find(|(field, _)| field == name);
+            (
+                name.clone(),
+                changed.map_or(value.clone(), |(_, new)| (*new).to_owned()),
+            )
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// POST a form given as owned pairs (what `Page::form_fields` reads).
+    pub async fn submit(&self, path: &str, fields: &[(String, String)]) -> Page {
+        Page::read(
+            self.client
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A member with `role` who can sign in to the pages, signed in on a client of their own.
+    pub async fn signed_in_member(&self, account: &Account, role: cairn::domain::Role) -> (Member, TestApp) {
+        let member = self.add_member(account, role).await;
+        let email = format!("{role}-{}@pages.test", Uuid::new_v4().simple());
+        let hash = cairn::domain::credentials::hash_password(PASSWORD).unwrap();
+        sqlx::query("UPDATE users SET email = $2, password_hash = $3 WHERE id = $1")
+            .bind(member.user_id)
+            .bind(&email)
+            .bind(hash)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        let browser = self.with_client(new_client());
+        let signed_in = browser.sign_in_page(&email, PASSWORD, "").await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "the member signs in");
+        (member, browser)
+    }
+}

@@ -22,6 +22,8 @@ pub struct InitiativePage {
     portfolios: Vec<Portfolio>,
     owner: String,
     theme: Option<String>,
+    /// Whether the visitor may edit it.
+    can_edit: bool,
 }
 
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
@@ -37,7 +39,15 @@ pub async fn show(
         Some(theme_id) => Some(db::themes::get(&state.pool, caller.org_id, theme_id).await?.name),
         None => None,
     };
+    let can_edit = db::permissions::can_edit_initiative(
+        &state.pool,
+        &caller,
+        initiative.owner_id,
+        initiative.portfolio_id,
+    )
+    .await?;
     Ok(InitiativePage {
+        can_edit,
         layout: Layout::new(format!("{} {}", initiative.key, initiative.title), Some(&caller))
             .in_section("portfolios"),
         owner: initiative

@@ -1,8 +1,11 @@
 //! Server-rendered pages (askama): one template struct per page.
 
 pub mod auth;
+mod form;
 pub mod home;
+pub mod initiative_form;
 pub mod initiatives;
+pub mod portfolio_form;
 pub mod portfolios;
 
 use crate::db::users::Caller;

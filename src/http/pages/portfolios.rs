@@ -75,6 +75,8 @@ fn rows_by_portfolio(
 pub struct TreePage {
     layout: Layout,
     nodes: Vec<PortfolioRow>,
+    /// Whether the visitor may start a new top-level portfolio.
+    can_create: bool,
 }
 
 #[tracing::instrument(skip_all)]
@@ -95,6 +97,7 @@ pub async fn tree(State(state): State<AppState>, PageCaller(caller): PageCaller)
     Ok(TreePage {
         layout: Layout::new("Portfolios", Some(&caller)).in_section("portfolios"),
         nodes,
+        can_create: db::permissions::can_create_portfolio(&state.pool, &caller, None).await?,
     })
 }
 
@@ -108,6 +111,10 @@ pub struct PortfolioPage {
     ancestors: Vec<Portfolio>,
     children: Vec<PortfolioRow>,
     initiatives: Vec<InitiativeRow>,
+    /// Whether the visitor may edit it and add portfolios and initiatives inside it.
+    can_edit: bool,
+    /// Whether its level leaves room for portfolios below it.
+    can_hold_portfolios: bool,
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
@@ -136,8 +143,11 @@ pub async fn show(
         .into_iter()
         .map(|summary| InitiativeRow::new(summary, &names))
         .collect();
+    let can_edit = db::permissions::can_edit_portfolio(&state.pool, &caller, id).await?;
     Ok(PortfolioPage {
         layout: Layout::new(portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
+        can_edit,
+        can_hold_portfolios: portfolio.level.below().is_some(),
         owner: owner_name(portfolio.owner_id, &names),
         portfolio,
         ancestors,

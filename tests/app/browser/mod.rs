@@ -6,11 +6,13 @@
 //! where a missing browser is a failure: CI must never silently skip them.
 
 mod auth;
+mod forms;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
@@ -41,9 +43,11 @@ const CHROME_ARGS: &[&str] = &[
 /// A WebDriver session in a fresh headless Chromium.
 pub struct Browser {
     client: Client,
+    chrome_bin: PathBuf,
     // Dropped after the client: the driver and its browser go, then the next test may start.
-    _driver: Driver,
-    _turn: MutexGuard<'static, ()>,
+    // Shared by a second session of the same test (`another_session`).
+    driver: Arc<Driver>,
+    _turn: Arc<MutexGuard<'static, ()>>,
 }
 
 impl Browser {
@@ -67,25 +71,24 @@ impl Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let turn = ONE_BROWSER.lock().await;
         let driver = Driver::start(&driver_bin);
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
-        args.push(format!("--user-data-dir={}", driver.profile.display()));
-        let capabilities = json!({
-            "goog:chromeOptions": {"binary": chrome_bin, "args": args}
-        });
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object literal")
-        };
-        let client = ClientBuilder::rustls()
-            .expect("TLS roots for the WebDriver client")
-            .capabilities(capabilities)
-            .connect(&driver.url)
-            .await
-            .expect("chromedriver opens a Chromium session");
+        let client = driver.session(&chrome_bin).await;
         Some(Browser {
             client,
-            _driver: driver,
-            _turn: turn,
+            chrome_bin,
+            driver: Arc::new(driver),
+            _turn: Arc::new(turn),
         })
+    }
+
+    /// A second browser window with a profile (and so cookies) of its own, on the same driver and
+    /// within the same turn: a second person working at the same time.
+    pub async fn another_session(&self) -> Browser {
+        Browser {
+            client: self.driver.session(&self.chrome_bin).await,
+            chrome_bin: self.chrome_bin.clone(),
+            driver: self.driver.clone(),
+            _turn: self._turn.clone(),
+        }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -107,6 +110,35 @@ impl Browser {
         let input = self.find(&format!("[name='{name}']")).await;
         input.clear().await.expect("clear the field");
         input.send_keys(value).await.expect("type into the field");
+    }
+
+    /// Picks the option with `value` in the select named `name`.
+    pub async fn choose(&self, name: &str, value: &str) {
+        self.find(&format!("select[name='{name}']"))
+            .await
+            .select_by_value(value)
+            .await
+            .expect("choose an option");
+    }
+
+    /// Waits until the element matching `css` shows `expected` (a submitted form's answer has
+    /// loaded).
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let shown = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if shown.contains(expected) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` shows {shown:?}, expected {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Clicks the element matching `css` (a submit button: the browser then loads the answer).
@@ -191,6 +223,27 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl Driver {
+    /// A new Chromium session with a fresh profile folder inside the driver's.
+    async fn session(&self, chrome_bin: &Path) -> Client {
+        let profile = self.profile.join(Uuid::new_v4().simple().to_string());
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({
+            "goog:chromeOptions": {"binary": chrome_bin, "args": args}
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        ClientBuilder::rustls()
+            .expect("TLS roots for the WebDriver client")
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("chromedriver opens a Chromium session")
     }
 }
 

@@ -1,0 +1,375 @@
+//! The initiative form: `/initiatives/new?portfolio_id=` and `POST /initiatives` create one,
+//! `/initiatives/{id}/edit` and `POST /initiatives/{id}` change every editable field of one. The
+//! rules are the database layer's; this module reads the form's text and shows what it answers.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Layout;
+use super::form::{self, Choice, FormState, label_of};
+use crate::db;
+use crate::db::initiatives::Initiative;
+use crate::db::permissions;
+use crate::db::users::Caller;
+use crate::domain::form::{CHOICE, DATE, NUMBER, WHOLE_NUMBER, optional, optional_money, required};
+use crate::domain::initiative::{IMPACT_NAMES, IMPACTS, InitiativeChanges, InitiativeValues};
+use crate::domain::{FieldErrors, Health, Status, money};
+use crate::error::{AppError, PageResult};
+use crate::http::AppState;
+use crate::http::extract::PageCaller;
+
+/// The form's fields as typed; `budget` is in major units of the organization's currency, and
+/// `version` is the one the form was rendered with (edits only).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InitiativeForm {
+    title: String,
+    description: String,
+    portfolio_id: String,
+    owner_id: String,
+    theme_id: String,
+    status: String,
+    health: String,
+    progress: String,
+    effort: String,
+    budget: String,
+    start_date: String,
+    target_date: String,
+    reach: String,
+    impact: String,
+    confidence: String,
+    version: String,
+}
+
+impl InitiativeForm {
+    /// `digits`: how many minor-unit digits the organization's currency has.
+    fn from_values(values: &InitiativeValues, version: Option<i64>, digits: u32) -> InitiativeForm {
+        InitiativeForm {
+            title: values.title.clone(),
+            description: values.description.clone(),
+            portfolio_id: values.portfolio_id.to_string(),
+            owner_id: text_of(values.owner_id),
+            theme_id: text_of(values.theme_id),
+            status: values.status.as_str().to_owned(),
+            health: values.health.as_str().to_owned(),
+            progress: values.progress.to_string(),
+            effort: values.effort.to_string(),
+            budget: values
+                .budget
+                .map(|minor| money::format_minor(minor, digits))
+                .unwrap_or_default(),
+            start_date: text_of(values.start_date),
+            target_date: text_of(values.target_date),
+            reach: text_of(values.reach),
+            impact: text_of(values.impact),
+            confidence: text_of(values.confidence),
+            version: text_of(version),
+        }
+    }
+
+    fn from_initiative(initiative: &Initiative, digits: u32) -> InitiativeForm {
+        InitiativeForm::from_values(&initiative.values(), Some(initiative.version), digits)
+    }
+
+    /// The changes the form asks for, and the fields whose text did not parse.
+    fn parse(&self, digits: u32) -> (InitiativeChanges, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let e = &mut errors;
+        let changes = InitiativeChanges {
+            title: Some(self.title.clone()),
+            description: Some(Some(self.description.clone())),
+            portfolio_id: required(e, "portfolio_id", &self.portfolio_id, CHOICE),
+            owner_id: optional(e, "owner_id", &self.owner_id, CHOICE),
+            theme_id: optional(e, "theme_id", &self.theme_id, CHOICE),
+            status: required(e, "status", &self.status, CHOICE),
+            health: required(e, "health", &self.health, CHOICE),
+            progress: required(e, "progress", &self.progress, WHOLE_NUMBER),
+            effort: required(e, "effort", &self.effort, NUMBER),
+            budget: optional_money(e, "budget", &self.budget, digits),
+            start_date: optional(e, "start_date", &self.start_date, DATE),
+            target_date: optional(e, "target_date", &self.target_date, DATE),
+            reach: optional(e, "reach", &self.reach, WHOLE_NUMBER),
+            impact: optional(e, "impact", &self.impact, CHOICE),
+            confidence: optional(e, "confidence", &self.confidence, WHOLE_NUMBER),
+        };
+        (changes, errors)
+    }
+
+    /// Every field a conflict compares, by name.
+    fn fields(&self) -> [(&'static str, &str); 15] {
+        [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("portfolio_id", &self.portfolio_id),
+            ("owner_id", &self.owner_id),
+            ("theme_id", &self.theme_id),
+            ("status", &self.status),
+            ("health", &self.health),
+            ("progress", &self.progress),
+            ("effort", &self.effort),
+            ("budget", &self.budget),
+            ("start_date", &self.start_date),
+            ("target_date", &self.target_date),
+            ("reach", &self.reach),
+            ("impact", &self.impact),
+            ("confidence", &self.confidence),
+        ]
+    }
+}
+
+fn text_of<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "initiatives/form.html")]
+pub struct InitiativeFormPage {
+    layout: Layout,
+    heading: String,
+    /// The initiative's key, when editing one.
+    key: Option<String>,
+    action: String,
+    submit: &'static str,
+    cancel_url: String,
+    values: InitiativeForm,
+    form: FormState,
+    budget_label: String,
+    budget_hint: String,
+    portfolios: Vec<Choice>,
+    owners: Vec<Choice>,
+    themes: Vec<Choice>,
+    statuses: Vec<Choice>,
+    healths: Vec<Choice>,
+    impacts: Vec<Choice>,
+}
+
+impl InitiativeFormPage {
+    /// How a saved value reads beside a field: the label of a select's choice, else the text.
+    fn show(&self, field: &str, value: &str) -> String {
+        let choices = match field {
+            "portfolio_id" => &self.portfolios,
+            "owner_id" => &self.owners,
+            "theme_id" => &self.themes,
+            "status" => &self.statuses,
+            "health" => &self.healths,
+            "impact" => &self.impacts,
+            _ if value.trim().is_empty() => return "(empty)".to_owned(),
+            _ => return value.to_owned(),
+        };
+        label_of(choices, value)
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        (status, self).into_response()
+    }
+}
+
+/// The organization's currency and how many minor-unit digits it has.
+async fn currency(state: &AppState, caller: &Caller) -> PageResult<(String, u32)> {
+    let currency = db::orgs::get(&state.pool, caller.org_id).await?.currency;
+    let digits = money::minor_digits(&currency);
+    Ok((currency, digits))
+}
+
+/// The form page for a new initiative (`editing` none) or an existing one, with `values` typed in.
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    editing: Option<&Initiative>,
+    values: InitiativeForm,
+    currency: &str,
+) -> PageResult<InitiativeFormPage> {
+    let tree = db::portfolios::list_tree(&state.pool, caller.org_id).await?;
+    let editable = permissions::editable_portfolios(&state.pool, caller).await?;
+    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let themes = db::themes::all(&state.pool, caller.org_id).await?;
+    let keep: Vec<Uuid> = editing
+        .map(|i| i.portfolio_id)
+        .into_iter()
+        .chain(values.portfolio_id.parse().ok())
+        .collect();
+    let portfolios = form::portfolio_choices(
+        &tree,
+        &editable,
+        &keep,
+        None,
+        values.portfolio_id.is_empty().then_some("Choose a portfolio…"),
+    );
+    let (heading, key, action, submit, cancel_url) = match editing {
+        Some(initiative) => (
+            format!("Edit {}", initiative.title),
+            Some(initiative.key.clone()),
+            format!("/initiatives/{}", initiative.id),
+            "Save changes",
+            format!("/initiatives/{}", initiative.id),
+        ),
+        None => (
+            "New initiative".to_owned(),
+            None,
+            "/initiatives".to_owned(),
+            "Create initiative",
+            match values.portfolio_id.as_str() {
+                "" => "/portfolios".to_owned(),
+                portfolio => format!("/portfolios/{portfolio}"),
+            },
+        ),
+    };
+    let impacts = std::iter::once(Choice::new("", "Not set"))
+        .chain(
+            IMPACTS
+                .iter()
+                .zip(IMPACT_NAMES)
+                .map(|(impact, name)| Choice::new(impact.to_string(), format!("{impact} · {name}"))),
+        )
+        .collect();
+    Ok(InitiativeFormPage {
+        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
+        heading,
+        key,
+        action,
+        submit,
+        cancel_url,
+        values,
+        form: FormState::default(),
+        budget_label: format!("Budget in {currency}"),
+        budget_hint: format!(
+            "In {currency}, not cents: like {}. Empty: no budget.",
+            money::example(money::minor_digits(currency))
+        ),
+        portfolios,
+        owners: form::member_choices(names, "No owner"),
+        themes: std::iter::once(Choice::new("", "Unassigned"))
+            .chain(themes.into_iter().map(|t| Choice::new(t.id.to_string(), t.name)))
+            .collect(),
+        statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
+        healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
+        impacts,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewInitiativeQuery {
+    portfolio_id: Option<Uuid>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn new(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<NewInitiativeQuery>,
+) -> PageResult<Response> {
+    permissions::require_writer(&caller)?;
+    let portfolio_id = match query.portfolio_id {
+        Some(id) => {
+            let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+            permissions::require_portfolio_editor(&state.pool, &caller, portfolio.id).await?;
+            Some(portfolio.id)
+        }
+        None => None,
+    };
+    let blank = InitiativeValues::new_in(portfolio_id.unwrap_or_default());
+    let mut values = InitiativeForm::from_values(&blank, None, 0);
+    // Without a portfolio given, the person picks one rather than getting a placeholder id.
+    values.portfolio_id = text_of(portfolio_id);
+    let (currency, _) = currency(&state, &caller).await?;
+    Ok(page(&state, &caller, None, values, &currency)
+        .await?
+        .respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Form(typed): Form<InitiativeForm>,
+) -> PageResult<Response> {
+    permissions::require_writer(&caller)?;
+    let (currency, digits) = currency(&state, &caller).await?;
+    let (changes, unreadable) = typed.parse(digits);
+    let (status, shown) = if unreadable.is_empty() {
+        match db::initiatives::create(&state.pool, &caller, changes).await {
+            Ok(created) => return Ok(Redirect::to(&format!("/initiatives/{}", created.id)).into_response()),
+            Err(error) => form::refusal(error)?,
+        }
+    } else {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
+        (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
+    };
+    let mut page = page(&state, &caller, None, typed, &currency).await?;
+    page.form = shown;
+    Ok(page.respond(status))
+}
+
+/// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
+async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
+    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let allowed =
+        permissions::can_edit_initiative(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
+            .await?;
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    Ok(initiative)
+}
+
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn edit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let initiative = editable(&state, &caller, id).await?;
+    let (currency, digits) = currency(&state, &caller).await?;
+    let values = InitiativeForm::from_initiative(&initiative, digits);
+    Ok(page(&state, &caller, Some(&initiative), values, &currency)
+        .await?
+        .respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn update(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(mut typed): Form<InitiativeForm>,
+) -> PageResult<Response> {
+    let current = editable(&state, &caller, id).await?;
+    let version = form::rendered_version(&typed.version)?;
+    let (currency, digits) = currency(&state, &caller).await?;
+    let (changes, unreadable) = typed.parse(digits);
+    if !unreadable.is_empty() {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current.values())));
+        let mut page = page(&state, &caller, Some(&current), typed, &currency).await?;
+        page.form = FormState::invalid(errors);
+        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match db::initiatives::update(&state.pool, &caller, id, Some(version), changes).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/initiatives/{}", saved.id)).into_response()),
+        Err(AppError::PreconditionFailed) => {
+            let saved = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+            let theirs = InitiativeForm::from_initiative(&saved, digits);
+            // The next submit is made against what is saved now: a deliberate second save wins.
+            typed.version = theirs.version.clone();
+            let mut page = page(&state, &caller, Some(&saved), typed, &currency).await?;
+            page.form = FormState::conflict(
+                "initiative",
+                page.values.fields(),
+                theirs.fields(),
+                |field, value| page.show(field, value),
+            );
+            Ok(page.respond(StatusCode::CONFLICT))
+        }
+        Err(error) => {
+            let (status, shown) = form::refusal(error)?;
+            let mut page = page(&state, &caller, Some(&current), typed, &currency).await?;
+            page.form = shown;
+            Ok(page.respond(status))
+        }
+    }
+}

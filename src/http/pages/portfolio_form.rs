@@ -1,0 +1,304 @@
+//! The portfolio form: `/portfolios/new?parent_id=` and `POST /portfolios` create one,
+//! `/portfolios/{id}/edit` and `POST /portfolios/{id}` change one. The rules are the database
+//! layer's; this module reads the form's text and shows what it answers.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Layout;
+use super::form::{self, Choice, FormState, label_of};
+use crate::db;
+use crate::db::permissions;
+use crate::db::portfolios::Portfolio;
+use crate::db::users::Caller;
+use crate::domain::form::{CHOICE, WHOLE_NUMBER, optional, required};
+use crate::domain::portfolio::{PortfolioChanges, PortfolioValues};
+use crate::domain::{FieldErrors, Lifecycle, PortfolioLevel};
+use crate::error::{AppError, PageResult};
+use crate::http::AppState;
+use crate::http::extract::PageCaller;
+
+/// The form's fields as typed; `version` is the one the form was rendered with (edits only).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PortfolioForm {
+    name: String,
+    description: String,
+    level: String,
+    parent_id: String,
+    owner_id: String,
+    lifecycle: String,
+    position: String,
+    version: String,
+}
+
+impl PortfolioForm {
+    fn from_values(values: &PortfolioValues, version: Option<i64>) -> PortfolioForm {
+        PortfolioForm {
+            name: values.name.clone(),
+            description: values.description.clone(),
+            level: values.level.as_str().to_owned(),
+            parent_id: text_of(values.parent_id),
+            owner_id: text_of(values.owner_id),
+            lifecycle: values
+                .lifecycle
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
+            position: text_of(values.position),
+            version: text_of(version),
+        }
+    }
+
+    fn from_portfolio(portfolio: &Portfolio) -> PortfolioForm {
+        PortfolioForm::from_values(&portfolio.values(), Some(portfolio.version))
+    }
+
+    /// A blank form for a new portfolio under `parent`, one level below it.
+    fn new_under(parent: Option<&Portfolio>) -> PortfolioForm {
+        let level = parent
+            .map(|p| p.level.below().unwrap_or(p.level))
+            .unwrap_or(PortfolioLevel::Portfolio);
+        PortfolioForm {
+            level: level.as_str().to_owned(),
+            parent_id: text_of(parent.map(|p| p.id)),
+            ..PortfolioForm::default()
+        }
+    }
+
+    /// The changes the form asks for, and the fields whose text did not parse.
+    fn parse(&self) -> (PortfolioChanges, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let changes = PortfolioChanges {
+            name: Some(self.name.clone()),
+            description: Some(Some(self.description.clone())),
+            level: required(&mut errors, "level", &self.level, CHOICE),
+            parent_id: optional(&mut errors, "parent_id", &self.parent_id, CHOICE),
+            owner_id: optional(&mut errors, "owner_id", &self.owner_id, CHOICE),
+            lifecycle: optional(&mut errors, "lifecycle", &self.lifecycle, CHOICE),
+            // Empty keeps its place among its siblings (or puts a new or moved one last).
+            position: optional(&mut errors, "position", &self.position, WHOLE_NUMBER).flatten(),
+        };
+        (changes, errors)
+    }
+
+    /// Every field a conflict compares, by name.
+    fn fields(&self) -> [(&'static str, &str); 7] {
+        [
+            ("name", &self.name),
+            ("description", &self.description),
+            ("level", &self.level),
+            ("parent_id", &self.parent_id),
+            ("owner_id", &self.owner_id),
+            ("lifecycle", &self.lifecycle),
+            ("position", &self.position),
+        ]
+    }
+}
+
+fn text_of<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portfolios/form.html")]
+pub struct PortfolioFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    submit: &'static str,
+    cancel_url: String,
+    values: PortfolioForm,
+    form: FormState,
+    levels: Vec<Choice>,
+    lifecycles: Vec<Choice>,
+    parents: Vec<Choice>,
+    owners: Vec<Choice>,
+}
+
+impl PortfolioFormPage {
+    /// How a saved value reads beside a field: the label of a select's choice, else the text.
+    fn show(&self, field: &str, value: &str) -> String {
+        let choices = match field {
+            "level" => &self.levels,
+            "lifecycle" => &self.lifecycles,
+            "parent_id" => &self.parents,
+            "owner_id" => &self.owners,
+            _ if value.trim().is_empty() => return "(empty)".to_owned(),
+            _ => return value.to_owned(),
+        };
+        label_of(choices, value)
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        (status, self).into_response()
+    }
+}
+
+/// The form page for a new portfolio (`editing` none) or an existing one, with `values` typed in.
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    editing: Option<&Portfolio>,
+    values: PortfolioForm,
+) -> PageResult<PortfolioFormPage> {
+    let tree = db::portfolios::list_tree(&state.pool, caller.org_id).await?;
+    let editable = permissions::editable_portfolios(&state.pool, caller).await?;
+    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let keep: Vec<Uuid> = editing
+        .and_then(|p| p.parent_id)
+        .into_iter()
+        .chain(values.parent_id.parse().ok())
+        .collect();
+    let top_level = permissions::can_create_portfolio(&state.pool, caller, None).await?
+        || editing.is_some_and(|p| p.parent_id.is_none());
+    let parents = form::portfolio_choices(
+        &tree,
+        &editable,
+        &keep,
+        editing.map(|p| p.id),
+        top_level.then_some("None: a top-level portfolio"),
+    );
+    let (heading, action, submit, cancel_url) = match editing {
+        Some(portfolio) => (
+            format!("Edit {}", portfolio.name),
+            format!("/portfolios/{}", portfolio.id),
+            "Save changes",
+            format!("/portfolios/{}", portfolio.id),
+        ),
+        None => (
+            "New portfolio".to_owned(),
+            "/portfolios".to_owned(),
+            "Create portfolio",
+            match values.parent_id.as_str() {
+                "" => "/portfolios".to_owned(),
+                parent => format!("/portfolios/{parent}"),
+            },
+        ),
+    };
+    Ok(PortfolioFormPage {
+        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
+        heading,
+        action,
+        submit,
+        cancel_url,
+        values,
+        form: FormState::default(),
+        levels: form::word_choices(
+            None,
+            PortfolioLevel::ALL,
+            PortfolioLevel::as_str,
+            PortfolioLevel::label,
+        ),
+        lifecycles: form::word_choices(Some("None"), Lifecycle::ALL, Lifecycle::as_str, Lifecycle::label),
+        parents,
+        owners: form::member_choices(names, "No owner"),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewPortfolioQuery {
+    parent_id: Option<Uuid>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn new(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<NewPortfolioQuery>,
+) -> PageResult<Response> {
+    let parent = match query.parent_id {
+        Some(id) => Some(db::portfolios::get(&state.pool, caller.org_id, id).await?),
+        None => None,
+    };
+    if !permissions::can_create_portfolio(&state.pool, &caller, query.parent_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    let values = PortfolioForm::new_under(parent.as_ref());
+    Ok(page(&state, &caller, None, values).await?.respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Form(typed): Form<PortfolioForm>,
+) -> PageResult<Response> {
+    permissions::require_writer(&caller)?;
+    let (changes, unreadable) = typed.parse();
+    let refused = if unreadable.is_empty() {
+        match db::portfolios::create(&state.pool, &caller, changes).await {
+            Ok(created) => return Ok(Redirect::to(&format!("/portfolios/{}", created.id)).into_response()),
+            Err(error) => form::refusal(error)?,
+        }
+    } else {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
+        (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
+    };
+    let (status, shown) = refused;
+    let mut page = page(&state, &caller, None, typed).await?;
+    page.form = shown;
+    Ok(page.respond(status))
+}
+
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn edit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+    permissions::require_portfolio_editor(&state.pool, &caller, id).await?;
+    let values = PortfolioForm::from_portfolio(&portfolio);
+    Ok(page(&state, &caller, Some(&portfolio), values)
+        .await?
+        .respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn update(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(mut typed): Form<PortfolioForm>,
+) -> PageResult<Response> {
+    let current = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+    permissions::require_writer(&caller)?;
+    permissions::require_portfolio_editor(&state.pool, &caller, id).await?;
+    let version = form::rendered_version(&typed.version)?;
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current.values())));
+        let mut page = page(&state, &caller, Some(&current), typed).await?;
+        page.form = FormState::invalid(errors);
+        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match db::portfolios::update(&state.pool, &caller, id, Some(version), changes).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/portfolios/{}", saved.id)).into_response()),
+        Err(AppError::PreconditionFailed) => {
+            let saved = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+            let theirs = PortfolioForm::from_portfolio(&saved);
+            // The next submit is made against what is saved now: a deliberate second save wins.
+            typed.version = theirs.version.clone();
+            let mut page = page(&state, &caller, Some(&saved), typed).await?;
+            page.form = FormState::conflict(
+                "portfolio",
+                page.values.fields(),
+                theirs.fields(),
+                |field, value| page.show(field, value),
+            );
+            Ok(page.respond(StatusCode::CONFLICT))
+        }
+        Err(error) => {
+            let (status, shown) = form::refusal(error)?;
+            let mut page = page(&state, &caller, Some(&current), typed).await?;
+            page.form = shown;
+            Ok(page.respond(status))
+        }
+    }
+}
