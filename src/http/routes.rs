@@ -17,7 +17,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(pages::auth::login_form).post(pages::auth::login))
         .route("/logout", post(pages::auth::logout))
         .route("/portfolios", get(pages::portfolios::tree))
-        .route("/portfolios/{id}", get(pages::portfolios::show))
+        .route("/portfolios/{id}", get(pages::rollup::show))
+        .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
+        .route("/initiatives", get(pages::initiative_list::index))
+        .route("/initiatives.csv", get(pages::initiative_list::export))
         .route("/initiatives/{id}", get(pages::initiatives::show))
         // API v1
         .nest("/api/v1", api_v1())

@@ -2,8 +2,10 @@
 
 pub mod auth;
 pub mod home;
+pub mod initiative_list;
 pub mod initiatives;
 pub mod portfolios;
+pub mod rollup;
 
 use crate::db::users::Caller;
 use crate::domain::Role;
