@@ -6,6 +6,7 @@
 //! where a missing browser is a failure: CI must never silently skip them.
 
 mod auth;
+mod rollup;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
