@@ -265,6 +265,36 @@ async fn status_health_and_theme_links_list_exactly_the_initiatives_counted() {
 }
 
 #[tokio::test]
+async fn both_watchlist_plans_give_the_same_lists() {
+    use cairn::db::initiative_lists::{Watchlist, watchlist};
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let org_id = org.account.org_id;
+    for portfolio in [&org.root, &org.checkout, &org.platform] {
+        let id = portfolio.parse().unwrap();
+        for list in [Watchlist::AtRisk, Watchlist::Late] {
+            let ids = async |subtree_size: i64| -> Vec<uuid::Uuid> {
+                watchlist(&app.pool, org_id, id, subtree_size, list)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| row.id)
+                    .collect()
+            };
+            // A size of 6 reads the subtree through the closure; a million walks open work by date.
+            assert_eq!(ids(6).await, ids(1_000_000).await, "{list:?} of {portfolio}");
+        }
+    }
+    let root: uuid::Uuid = org.root.parse().unwrap();
+    let at_risk = watchlist(&app.pool, org_id, root, 1_000_000, Watchlist::AtRisk)
+        .await
+        .unwrap();
+    // b (at risk) and e (off track); d is off track but cancelled.
+    assert_eq!(at_risk.len(), 2);
+    assert!(at_risk.iter().any(|row| row.id.to_string() == org.e));
+}
+
+#[tokio::test]
 async fn the_list_filters_sorts_and_pages() {
     let app = spawn_app().await;
     let account = app.signup("Fabrikam").await;
@@ -318,10 +348,7 @@ async fn the_list_filters_sorts_and_pages() {
         .get_page(&format!("/initiatives?portfolio_id={line}&sort=rice"))
         .await;
     assert_eq!(titles(&rice)[..2], ["Item 52", "Item 51"]);
-    assert_eq!(
-        rice.text("table.initiatives tbody tr:first-child .rice"),
-        "5300.0"
-    );
+    assert_eq!(rice.text("table.initiatives tbody tr:first-child .rice"), "5,300");
     // Latest change first.
     let updated = app
         .get_page(&format!("/initiatives?portfolio_id={line}&sort=updated"))

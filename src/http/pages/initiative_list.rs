@@ -22,7 +22,7 @@ use crate::db::initiative_lists::ListedInitiative;
 use crate::db::initiatives::Initiative;
 use crate::db::portfolios::TreeNode;
 use crate::db::themes::Theme;
-use crate::domain::currency::major_units;
+use crate::domain::currency::{format_quantity, major_units};
 use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
 use crate::error::PageResult;
@@ -92,7 +92,7 @@ impl ListRow {
     }
 
     pub fn rice_label(&self) -> String {
-        self.rice.map(|r| format!("{r:.1}")).unwrap_or_default()
+        self.rice.map(format_quantity).unwrap_or_default()
     }
 }
 
