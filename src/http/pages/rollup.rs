@@ -27,6 +27,9 @@ use crate::http::AppState;
 use crate::http::csv_export;
 use crate::http::extract::PageCaller;
 
+/// How many of the initiatives attached to the portfolio itself the page lists.
+const ATTACHED_SHOWN: usize = 50;
+
 /// The list of initiatives a filter selects, as a link.
 pub fn list_url(filter: &InitiativeFilter) -> String {
     format!("/initiatives?{}", filter.query_string())
@@ -230,6 +233,8 @@ pub struct RollupPage {
     at_risk_all: Vec<HealthCount>,
     late: Vec<ListRow>,
     attached: Vec<ListRow>,
+    /// More initiatives are attached than the page shows.
+    attached_more: bool,
     children_csv: String,
 }
 
@@ -279,9 +284,12 @@ pub async fn show(
         })
         .collect();
     let portfolio_name = rollup.portfolio.name.clone();
+    // A PM's area can hold hundreds of initiatives: the page shows the first few, the list all.
+    let attached_more = rollup.initiatives.len() > ATTACHED_SHOWN;
     let attached = rollup
         .initiatives
         .into_iter()
+        .take(ATTACHED_SHOWN)
         .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, &names))
         .collect();
     let listed = |rows: Vec<ListedInitiative>| rows.into_iter().map(ListRow::from).collect();
@@ -299,6 +307,7 @@ pub async fn show(
         at_risk_all,
         late: listed(late),
         attached,
+        attached_more,
     })
 }
 
