@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use cairn::domain::Role;
-use cairn::domain::currency::{format_money, format_quantity};
+use cairn::domain::currency::{format_money, format_quantity, group_thousands};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -50,14 +50,19 @@ fn health_label(figures: &Value) -> String {
     .to_owned()
 }
 
+/// A JSON count as the page shows it.
+fn count(value: &Value) -> String {
+    group_thousands(value.as_u64().unwrap())
+}
+
 /// Every figure the page shows for the totals, each child and each theme equals the JSON's.
 fn assert_page_shows(page: &Page, rollup: &Value) {
     let totals = &rollup["totals"];
     assert_eq!(
         page.text(".stat-total .figure"),
-        totals["counts"]["total"].to_string()
+        count(&totals["counts"]["total"])
     );
-    assert_eq!(page.text(".stat-late .figure"), totals["late"].to_string());
+    assert_eq!(page.text(".stat-late .figure"), count(&totals["late"]));
     assert_eq!(page.text(".stat-progress .value"), progress_label(totals));
     assert_eq!(page.text(".stat-health .chip"), health_label(totals));
     assert_eq!(
@@ -70,11 +75,11 @@ fn assert_page_shows(page: &Page, rollup: &Value) {
     );
     for (status, count) in totals["counts"]["by_status"].as_object().unwrap() {
         let shown = page.text(&format!(".status-mix li[data-status='{status}'] .count"));
-        assert_eq!(shown, count.to_string(), "{status}");
+        assert_eq!(shown, self::count(count), "{status}");
     }
     for (health, count) in totals["counts"]["by_health"].as_object().unwrap() {
         let shown = page.text(&format!(".health-mix li[data-health='{health}'] .count"));
-        assert_eq!(shown, count.to_string(), "{health}");
+        assert_eq!(shown, self::count(count), "{health}");
     }
     let children = rollup["children"].as_array().unwrap();
     assert_eq!(page.select("table.children tbody tr").len(), children.len());
@@ -89,9 +94,9 @@ fn assert_page_shows(page: &Page, rollup: &Value) {
         );
         assert_eq!(
             page.text(&format!("{row} td.total")),
-            child["counts"]["total"].to_string()
+            count(&child["counts"]["total"])
         );
-        assert_eq!(page.text(&format!("{row} td.late")), child["late"].to_string());
+        assert_eq!(page.text(&format!("{row} td.late")), count(&child["late"]));
         assert_eq!(
             page.text(&format!("{row} .progress .value")),
             progress_label(child)

@@ -18,7 +18,7 @@ use crate::db;
 use crate::db::initiative_lists::{ListedInitiative, Watchlist};
 use crate::db::orgs::Organization;
 use crate::db::portfolios::Portfolio;
-use crate::domain::currency::{format_money, format_quantity, major_units};
+use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::rollup::{Figures, ThemeShare};
 use crate::domain::{Health, Status, WorkScope};
@@ -44,6 +44,9 @@ pub struct FiguresView {
     pub total_url: String,
     pub late: i64,
     pub late_url: String,
+    /// The counts grouped by thousands, as shown.
+    pub total_label: String,
+    pub late_label: String,
     pub effort: String,
     pub budget: String,
     /// Counts by status, in order, as segments of one bar.
@@ -55,6 +58,7 @@ pub struct FiguresView {
 pub struct StatusSegment {
     pub status: Status,
     pub count: i64,
+    pub label: String,
     /// Percent of the total, for the bar's width.
     pub width: String,
     pub url: String,
@@ -63,6 +67,7 @@ pub struct StatusSegment {
 pub struct HealthCount {
     pub health: Health,
     pub count: i64,
+    pub label: String,
     pub url: String,
 }
 
@@ -80,6 +85,7 @@ impl FiguresView {
             .map(|(&status, &count)| StatusSegment {
                 status,
                 count,
+                label: count_label(count),
                 width: share_of(count, total),
                 url: list_url(&InitiativeFilter {
                     status: Some(status),
@@ -94,6 +100,7 @@ impl FiguresView {
             .map(|(&health, &count)| HealthCount {
                 health,
                 count,
+                label: count_label(count),
                 // by_health counts active work only, so the list behind it does too.
                 url: list_url(&InitiativeFilter {
                     health: Some(health),
@@ -106,6 +113,8 @@ impl FiguresView {
             health: figures.health,
             progress: figures.progress,
             total,
+            total_label: count_label(total),
+            late_label: count_label(figures.late),
             total_url: list_url(&subtree),
             late: figures.late,
             late_url: list_url(&InitiativeFilter {
@@ -129,6 +138,10 @@ impl FiguresView {
             .map(|p| format!("{p:.1}%"))
             .unwrap_or_else(|| "–".to_owned())
     }
+}
+
+fn count_label(count: i64) -> String {
+    group_thousands(count.unsigned_abs())
 }
 
 /// `count` of `total` as a CSS percentage.
@@ -280,6 +293,7 @@ pub async fn show(
         .map(|h| HealthCount {
             health: h.health,
             count: h.count,
+            label: h.label.clone(),
             url: h.url.clone(),
         })
         .collect();
