@@ -9,7 +9,7 @@ use super::users::Caller;
 use super::{Tx, check_version, permissions, portfolios, status_updates};
 use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues, rice_score};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Health, Status};
+use crate::domain::{Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -80,7 +80,8 @@ impl From<Initiative> for InitiativeJson {
     }
 }
 
-/// A page of the initiatives that pass `filter`, newest first.
+/// A page of the initiatives that pass `filter`, newest first (keyset on the id). The list page
+/// orders otherwise: `initiative_lists::search` applies the same filter.
 pub async fn list(
     pool: &PgPool,
     org_id: Uuid,
@@ -100,14 +101,22 @@ pub async fn list(
              AND ($4::text IS NULL OR health = $4)
              AND ($5::uuid IS NULL OR owner_id = $5)
              AND ($6::uuid IS NULL OR theme_id = $6)
-             AND ($7::uuid IS NULL OR id < $7)
-           ORDER BY id DESC LIMIT $8"#,
+             AND (NOT $7 OR theme_id IS NULL)
+             AND (NOT $8 OR (status NOT IN ('done', 'cancelled') AND target_date < (
+                     SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
+             AND ($9::text IS NULL OR ($9 = 'active' AND status IN ('planned', 'in_progress'))
+                                   OR ($9 = 'not_cancelled' AND status <> 'cancelled'))
+             AND ($10::uuid IS NULL OR id < $10)
+           ORDER BY id DESC LIMIT $11"#,
         org_id,
         filter.portfolio_id,
         filter.status.map(Status::as_str),
         filter.health.map(Health::as_str),
         filter.owner_id,
         filter.theme_id,
+        filter.unthemed,
+        filter.late,
+        filter.scope.map(WorkScope::as_str),
         page.after,
         page.fetch_limit()
     )

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod embedded;
+pub mod initiative_lists;
 pub mod initiatives;
 pub mod orgs;
 pub mod permissions;

@@ -54,3 +54,29 @@ pub async fn initiative_summaries(
     .fetch_all(pool)
     .await?)
 }
+
+/// Where a signed-in person's home roll-up is: the highest portfolio they own (nearest the top,
+/// then first among siblings), if any.
+pub async fn highest_owned(pool: &PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT p.id FROM portfolios p
+           WHERE p.org_id = $1 AND p.owner_id = $2
+           ORDER BY (SELECT max(c.depth) FROM portfolio_closure c
+                     WHERE c.org_id = p.org_id AND c.descendant_id = p.id), p.position, p.name, p.id
+           LIMIT 1"#,
+        org_id,
+        user_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The organization's first top-level portfolio; `None` when it has no portfolio at all.
+pub async fn first_top_level(pool: &PgPool, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL ORDER BY position, name, id LIMIT 1",
+        org_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}

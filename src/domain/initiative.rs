@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::page::PageRequest;
 use super::patch::nullable;
 use super::validation::text;
-use super::{FieldErrors, Health, Status};
+use super::{FieldErrors, Health, InitiativeSort, Status, WorkScope};
 
 /// The impact scale of RICE (minimal … massive).
 pub const IMPACTS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 3.0];
@@ -179,16 +179,22 @@ impl InitiativeValues {
     }
 }
 
-/// The list's query string, as sent.
+/// The list's query string, as sent (the API's list and the list page share it).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct InitiativeQuery {
     pub portfolio_id: Option<String>,
     pub status: Option<String>,
     pub health: Option<String>,
     pub owner_id: Option<String>,
+    /// A theme's id, or `none` for initiatives without a theme.
     pub theme_id: Option<String>,
+    pub late: Option<String>,
+    pub scope: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// The list page only: its order and which page of it (from 1).
+    pub sort: Option<String>,
+    pub page: Option<String>,
 }
 
 /// Which initiatives a list shows; `portfolio_id` means its whole subtree.
@@ -199,21 +205,102 @@ pub struct InitiativeFilter {
     pub health: Option<Health>,
     pub owner_id: Option<Uuid>,
     pub theme_id: Option<Uuid>,
+    /// Only initiatives without a theme (the investment mix's "Unassigned" row).
+    pub unthemed: bool,
+    /// Only open work past its target date in the organization's time zone (SPEC §3 late).
+    pub late: bool,
+    pub scope: Option<WorkScope>,
+}
+
+/// The query string value `theme_id` takes for "no theme".
+pub const NO_THEME: &str = "none";
+
+impl InitiativeFilter {
+    /// The filter as a query string (no leading `?`), parameters in a fixed order: what links to
+    /// a list and what a list's own links keep.
+    pub fn query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = self.portfolio_id {
+            pairs.push(("portfolio_id", id.to_string()));
+        }
+        if let Some(status) = self.status {
+            pairs.push(("status", status.as_str().to_owned()));
+        }
+        if let Some(health) = self.health {
+            pairs.push(("health", health.as_str().to_owned()));
+        }
+        if let Some(scope) = self.scope {
+            pairs.push(("scope", scope.as_str().to_owned()));
+        }
+        if let Some(id) = self.owner_id {
+            pairs.push(("owner_id", id.to_string()));
+        }
+        if let Some(id) = self.theme_id {
+            pairs.push(("theme_id", id.to_string()));
+        } else if self.unthemed {
+            pairs.push(("theme_id", NO_THEME.to_owned()));
+        }
+        if self.late {
+            pairs.push(("late", "true".to_owned()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// What the list page shows: which initiatives, in which order, which page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ListRequest {
+    pub filter: InitiativeFilter,
+    pub sort: InitiativeSort,
+    /// From 1.
+    pub page: i64,
 }
 
 impl InitiativeQuery {
+    /// The API's list: a filter and a keyset page.
     pub fn parse(&self) -> Result<(InitiativeFilter, PageRequest), FieldErrors> {
         let mut errors = FieldErrors::new();
-        let filter = InitiativeFilter {
-            portfolio_id: parse_param(&mut errors, "portfolio_id", &self.portfolio_id),
-            status: parse_param(&mut errors, "status", &self.status),
-            health: parse_param(&mut errors, "health", &self.health),
-            owner_id: parse_param(&mut errors, "owner_id", &self.owner_id),
-            theme_id: parse_param(&mut errors, "theme_id", &self.theme_id),
-        };
+        let filter = self.filter(&mut errors);
         let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
         errors.into_result()?;
         Ok((filter, page))
+    }
+
+    /// The list page: a filter, a sort order (soonest target first by default) and a page number.
+    pub fn parse_list(&self) -> Result<ListRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let filter = self.filter(&mut errors);
+        let sort = parse_param(&mut errors, "sort", &self.sort).unwrap_or(InitiativeSort::Target);
+        let page = parse_param::<i64>(&mut errors, "page", &self.page).unwrap_or(1);
+        errors.check(page >= 1, "page", "must be 1 or more");
+        errors.into_result()?;
+        Ok(ListRequest { filter, sort, page })
+    }
+
+    fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
+        let unthemed = self.theme_id.as_deref().map(str::trim) == Some(NO_THEME);
+        let late = match self.late.as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                errors.add("late", "must be true or false");
+                false
+            }
+        };
+        InitiativeFilter {
+            portfolio_id: parse_param(errors, "portfolio_id", &self.portfolio_id),
+            status: parse_param(errors, "status", &self.status),
+            health: parse_param(errors, "health", &self.health),
+            owner_id: parse_param(errors, "owner_id", &self.owner_id),
+            theme_id: if unthemed {
+                None
+            } else {
+                parse_param(errors, "theme_id", &self.theme_id)
+            },
+            unthemed,
+            late,
+            scope: parse_param(errors, "scope", &self.scope),
+        }
     }
 }
 
@@ -365,6 +452,36 @@ mod tests {
         };
         let errors = bad.parse().unwrap_err();
         for field in ["status", "portfolio_id", "limit"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn list_page_filters_round_trip_through_the_query_string() {
+        let portfolio = Uuid::now_v7();
+        let query: InitiativeQuery = serde_urlencoded::from_str(&format!(
+            "portfolio_id={portfolio}&health=at_risk&scope=active&theme_id=none&late=true&sort=rice&page=2"
+        ))
+        .unwrap();
+        let request = query.parse_list().unwrap();
+        assert_eq!(request.sort, InitiativeSort::Rice);
+        assert_eq!(request.page, 2);
+        let filter = request.filter;
+        assert!(filter.unthemed && filter.late);
+        assert_eq!(filter.scope, Some(WorkScope::Active));
+        assert_eq!(
+            filter.query_string(),
+            format!("portfolio_id={portfolio}&health=at_risk&scope=active&theme_id=none&late=true")
+        );
+        let again: InitiativeQuery = serde_urlencoded::from_str(&filter.query_string()).unwrap();
+        assert_eq!(again.parse_list().unwrap().filter, filter);
+        assert_eq!(
+            InitiativeQuery::default().parse_list().unwrap().sort,
+            InitiativeSort::Target
+        );
+        let bad: InitiativeQuery = serde_urlencoded::from_str("late=yes&sort=name&page=0&scope=x").unwrap();
+        let errors = bad.parse_list().unwrap_err();
+        for field in ["late", "sort", "page", "scope"] {
             assert!(errors.get(field).is_some(), "{field}");
         }
     }

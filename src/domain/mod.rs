@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod credentials;
+pub mod currency;
 pub mod form;
 pub mod initiative;
 pub mod money;
@@ -71,6 +72,17 @@ text_enum!(
 text_enum!(
     /// How an initiative is going, as its PM judges it.
     Health { OnTrack = "on_track", AtRisk = "at_risk", OffTrack = "off_track" }
+);
+
+text_enum!(
+    /// A slice of the work a roll-up figure is computed over (SPEC §3): `active` is what health is
+    /// judged over, `not_cancelled` what progress, effort and the investment mix sum.
+    WorkScope { Active = "active", NotCancelled = "not_cancelled" }
+);
+
+text_enum!(
+    /// How the initiative list page orders its rows.
+    InitiativeSort { Target = "target", Rice = "rice", Updated = "updated" }
 );
 
 text_enum!(

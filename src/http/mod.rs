@@ -1,6 +1,7 @@
 //! The HTTP surface: state, the route table, and the middleware every request passes through.
 
 pub mod api;
+pub mod csv_export;
 pub mod extract;
 pub mod health;
 pub mod pages;

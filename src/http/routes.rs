@@ -23,10 +23,15 @@ pub fn routes() -> Router<AppState> {
         .route("/portfolios/new", get(pages::portfolio_form::new))
         .route(
             "/portfolios/{id}",
-            get(pages::portfolios::show).post(pages::portfolio_form::update),
+            get(pages::rollup::show).post(pages::portfolio_form::update),
         )
         .route("/portfolios/{id}/edit", get(pages::portfolio_form::edit))
-        .route("/initiatives", post(pages::initiative_form::create))
+        .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
+        .route(
+            "/initiatives",
+            get(pages::initiative_list::index).post(pages::initiative_form::create),
+        )
+        .route("/initiatives.csv", get(pages::initiative_list::export))
         .route("/initiatives/new", get(pages::initiative_form::new))
         .route(
             "/initiatives/{id}",

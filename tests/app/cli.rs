@@ -143,14 +143,9 @@ async fn the_cpo_signs_in_to_the_demo_with_the_printed_credentials() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
-    let home = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(home.contains("Northwind"));
+    // The CPO owns the top portfolio: home is its roll-up.
+    let home = app.get_page("/").await;
+    assert_eq!(home.status, reqwest::StatusCode::SEE_OTHER);
+    let rollup = app.get_page(home.location.as_deref().unwrap()).await;
+    assert_eq!(rollup.text("h1"), "Northwind");
 }

@@ -676,3 +676,36 @@ impl TestApp {
         (member, browser)
     }
 }
+
+impl TestApp {
+    /// Gives a member added by `add_member` a password, so they can sign in to the pages.
+    pub async fn set_password(&self, user_id: Uuid, password: &str) {
+        let hash = cairn::domain::credentials::hash_password(password).unwrap();
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
+    /// The email a user signs in with.
+    pub async fn email_of(&self, user_id: Uuid) -> String {
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+impl Page {
+    /// The `href` of the one link matching `selector`.
+    pub fn href(&self, selector: &str) -> String {
+        self.one(selector)
+            .value()
+            .attr("href")
+            .unwrap_or_else(|| panic!("`{selector}` has no href"))
+            .to_owned()
+    }
+}

@@ -12,6 +12,7 @@ mod operations;
 mod pages;
 mod portfolio_pages;
 mod portfolios;
+mod rollup_pages;
 mod rollups;
 mod tenancy;
 mod themes;

@@ -11,23 +11,23 @@ use serde_json::{Value, json};
 use crate::helpers::{Account, TestApp, expect_problem, id_of, spawn_app};
 
 /// Root → Commerce → Checkout → Payments, and Root → Platform, with six initiatives whose
-/// figures are worked out by hand in the tests below.
-struct Org {
-    account: Account,
-    root: String,
-    commerce: String,
-    checkout: String,
-    payments: String,
-    platform: String,
-    growth: String,
-    retention: String,
+/// figures are worked out by hand in the tests below (the page tests reuse it).
+pub(crate) struct Org {
+    pub(crate) account: Account,
+    pub(crate) root: String,
+    pub(crate) commerce: String,
+    pub(crate) checkout: String,
+    pub(crate) payments: String,
+    pub(crate) platform: String,
+    pub(crate) growth: String,
+    pub(crate) retention: String,
     /// Initiatives by the letters used in the comments.
-    a: String,
-    e: String,
-    f: String,
+    pub(crate) a: String,
+    pub(crate) e: String,
+    pub(crate) f: String,
 }
 
-async fn build(app: &TestApp) -> Org {
+pub(crate) async fn build(app: &TestApp) -> Org {
     let account = app.signup("Rollup Co").await;
     let t = &account.token;
     let root = id_of(&app.create_portfolio(t, "Rollup Co", "portfolio", None).await);

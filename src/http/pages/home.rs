@@ -1,11 +1,18 @@
-//! `/`: the sign-in page for visitors, the home page for members.
+//! `/`: the sign-in page for visitors; for members, their home. Leaders (an admin, or whoever owns
+//! a portfolio) land on the roll-up of the highest portfolio they own (an admin who owns none: the
+//! first top-level portfolio). Everyone else sees the organization's home page.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Layout;
 use super::auth::login_page;
+use crate::db;
+use crate::domain::Role;
+use crate::error::PageResult;
+use crate::http::AppState;
 use crate::http::extract::OptionalPageCaller;
 
 #[derive(Template, WebTemplate)]
@@ -13,15 +20,31 @@ use crate::http::extract::OptionalPageCaller;
 pub struct HomePage {
     layout: Layout,
     org_name: String,
+    /// The organization has no portfolio yet.
+    empty: bool,
+    can_create: bool,
 }
 
-pub async fn home(OptionalPageCaller(caller): OptionalPageCaller) -> Response {
-    match caller {
-        None => login_page(String::new(), String::new(), None).into_response(),
-        Some(caller) => HomePage {
-            layout: Layout::new(caller.org_name.clone(), Some(&caller)).in_section("home"),
-            org_name: caller.org_name,
-        }
-        .into_response(),
+pub async fn home(
+    State(state): State<AppState>,
+    OptionalPageCaller(caller): OptionalPageCaller,
+) -> PageResult<Response> {
+    let Some(caller) = caller else {
+        return Ok(login_page(String::new(), String::new(), None).into_response());
+    };
+    let pool = &state.pool;
+    if let Some(owned) = db::portfolio_views::highest_owned(pool, caller.org_id, caller.user_id).await? {
+        return Ok(Redirect::to(&format!("/portfolios/{owned}")).into_response());
     }
+    let top = db::portfolio_views::first_top_level(pool, caller.org_id).await?;
+    if let (Some(top), Role::Admin) = (top, caller.role) {
+        return Ok(Redirect::to(&format!("/portfolios/{top}")).into_response());
+    }
+    Ok(HomePage {
+        layout: Layout::new(caller.org_name.clone(), Some(&caller)).in_section("home"),
+        org_name: caller.org_name,
+        empty: top.is_none(),
+        can_create: caller.role == Role::Admin,
+    }
+    .into_response())
 }

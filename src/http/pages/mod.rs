@@ -4,9 +4,11 @@ pub mod auth;
 mod form;
 pub mod home;
 pub mod initiative_form;
+pub mod initiative_list;
 pub mod initiatives;
 pub mod portfolio_form;
 pub mod portfolios;
+pub mod rollup;
 
 use crate::db::users::Caller;
 use crate::domain::Role;

@@ -1,10 +1,10 @@
-//! The portfolio pages: the whole tree, and one portfolio with its children and initiatives.
+//! The portfolio tree page. (One portfolio's page is its roll-up: `rollup.rs`.)
 
 use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use uuid::Uuid;
 
 use super::Layout;
@@ -98,60 +98,5 @@ pub async fn tree(State(state): State<AppState>, PageCaller(caller): PageCaller)
         layout: Layout::new("Portfolios", Some(&caller)).in_section("portfolios"),
         nodes,
         can_create: db::permissions::can_create_portfolio(&state.pool, &caller, None).await?,
-    })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "portfolios/show.html")]
-pub struct PortfolioPage {
-    layout: Layout,
-    portfolio: Portfolio,
-    owner: String,
-    /// From the top down to the parent: the breadcrumb.
-    ancestors: Vec<Portfolio>,
-    children: Vec<PortfolioRow>,
-    initiatives: Vec<InitiativeRow>,
-    /// Whether the visitor may edit it and add portfolios and initiatives inside it.
-    can_edit: bool,
-    /// Whether its level leaves room for portfolios below it.
-    can_hold_portfolios: bool,
-}
-
-#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
-pub async fn show(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<Uuid>,
-) -> PageResult<PortfolioPage> {
-    let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
-    let mut ancestors = db::portfolios::ancestors(&state.pool, caller.org_id, id).await?;
-    ancestors.retain(|p| p.id != id);
-    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
-    let children = db::portfolios::list_tree(&state.pool, caller.org_id)
-        .await?
-        .into_iter()
-        .filter(|node| node.portfolio.parent_id == Some(id))
-        .map(|node| PortfolioRow {
-            owner: owner_name(node.portfolio.owner_id, &names),
-            initiatives: Vec::new(),
-            depth: node.depth,
-            portfolio: node.portfolio,
-        })
-        .collect();
-    let initiatives = db::portfolio_views::initiative_summaries(&state.pool, caller.org_id, Some(id))
-        .await?
-        .into_iter()
-        .map(|summary| InitiativeRow::new(summary, &names))
-        .collect();
-    let can_edit = db::permissions::can_edit_portfolio(&state.pool, &caller, id).await?;
-    Ok(PortfolioPage {
-        layout: Layout::new(portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
-        can_edit,
-        can_hold_portfolios: portfolio.level.below().is_some(),
-        owner: owner_name(portfolio.owner_id, &names),
-        portfolio,
-        ancestors,
-        children,
-        initiatives,
     })
 }

@@ -11,7 +11,7 @@ async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
     browser.fill("email", &account.email).await;
     browser.fill("password", &account.password).await;
     browser.click("form[action='/login'] button[type='submit']").await;
-    browser.wait_for_path("/").await;
+    browser.wait_to_leave("/login").await;
 }
 
 #[tokio::test]

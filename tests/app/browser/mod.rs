@@ -7,6 +7,7 @@
 
 mod auth;
 mod forms;
+mod rollup;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -163,13 +164,23 @@ impl Browser {
 
     /// Waits until the browser shows a page at `path` (the server's redirect has been followed).
     pub async fn wait_for_path(&self, path: &str) {
+        self.wait_for_url(|url| url.path() == path, path).await;
+    }
+
+    /// Waits until the browser has left `path` (after a sign-in that lands wherever home sends).
+    pub async fn wait_to_leave(&self, path: &str) {
+        self.wait_for_url(|url| url.path() != path, &format!("anything but {path}"))
+            .await;
+    }
+
+    async fn wait_for_url(&self, arrived: impl Fn(&reqwest::Url) -> bool, expected: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let url = self.client.current_url().await.expect("current URL");
-            if url.path() == path {
+            if arrived(&url) {
                 return;
             }
-            assert!(Instant::now() < deadline, "still at {url}, expected {path}");
+            assert!(Instant::now() < deadline, "still at {url}, expected {expected}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -1,0 +1,363 @@
+//! `/initiatives`: every initiative of the organization, filtered (a portfolio's whole subtree,
+//! status, health, theme, owner, late), sorted, a page at a time; and `/initiatives.csv`, the same
+//! list as a spreadsheet. The roll-up page's counts link here.
+//!
+//! Pages are numbered (offset pagination): the list sorts by columns with ties and gaps (target
+//! date, RICE), people jump between pages, and the roll-up's counts bound how far anyone pages.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use uuid::Uuid;
+
+use super::Layout;
+use super::rollup::list_url;
+use crate::db;
+use crate::db::initiative_lists::ListedInitiative;
+use crate::db::initiatives::Initiative;
+use crate::db::portfolios::TreeNode;
+use crate::db::themes::Theme;
+use crate::domain::currency::{format_quantity, major_units};
+use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
+use crate::domain::{Health, InitiativeSort, Status, WorkScope};
+use crate::error::PageResult;
+use crate::http::AppState;
+use crate::http::csv_export;
+use crate::http::extract::PageCaller;
+
+/// Rows per page.
+pub const PAGE_SIZE: i64 = 50;
+
+/// An initiative as a list row shows it.
+pub struct ListRow {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub portfolio_id: Uuid,
+    pub portfolio: String,
+    pub owner: String,
+    pub status: Status,
+    pub health: Health,
+    pub progress: i16,
+    pub target_date: Option<NaiveDate>,
+    pub rice: Option<f64>,
+}
+
+impl From<ListedInitiative> for ListRow {
+    fn from(row: ListedInitiative) -> ListRow {
+        ListRow {
+            rice: row.rice_score(),
+            id: row.id,
+            key: row.key,
+            title: row.title,
+            portfolio_id: row.portfolio_id,
+            portfolio: row.portfolio_name,
+            owner: row.owner_name.unwrap_or_else(|| "No owner".to_owned()),
+            status: row.status,
+            health: row.health,
+            progress: row.progress,
+            target_date: row.target_date,
+        }
+    }
+}
+
+impl ListRow {
+    /// An initiative of a portfolio whose name is known, its owner named from `names`.
+    pub fn from_initiative(
+        initiative: Initiative,
+        portfolio: &str,
+        names: &HashMap<Uuid, String>,
+    ) -> ListRow {
+        ListRow {
+            rice: initiative.rice_score(),
+            owner: initiative
+                .owner_id
+                .and_then(|owner| names.get(&owner).cloned())
+                .unwrap_or_else(|| "No owner".to_owned()),
+            id: initiative.id,
+            key: initiative.key,
+            title: initiative.title,
+            portfolio_id: initiative.portfolio_id,
+            portfolio: portfolio.to_owned(),
+            status: initiative.status,
+            health: initiative.health,
+            progress: initiative.progress,
+            target_date: initiative.target_date,
+        }
+    }
+
+    pub fn rice_label(&self) -> String {
+        self.rice.map(format_quantity).unwrap_or_default()
+    }
+}
+
+/// A choice in one of the filter form's menus.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Choice {
+        let value = value.into();
+        Choice {
+            selected: value == current,
+            label: label.into(),
+            value,
+        }
+    }
+
+    /// "Any" first, then the options.
+    fn menu(current: &str, options: impl IntoIterator<Item = (String, String)>) -> Vec<Choice> {
+        std::iter::once(Choice::new("", "Any", current))
+            .chain(options.into_iter().map(|(v, l)| Choice::new(v, l, current)))
+            .collect()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "initiatives/list.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<ListRow>,
+    /// The portfolio the list is scoped to, for the heading.
+    scope_name: Option<String>,
+    portfolios: Vec<Choice>,
+    statuses: Vec<Choice>,
+    healths: Vec<Choice>,
+    themes: Vec<Choice>,
+    owners: Vec<Choice>,
+    scopes: Vec<Choice>,
+    late: bool,
+    /// The current order, kept when the filters change.
+    sort: InitiativeSort,
+    sorts: Vec<SortLink>,
+    page: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+    csv_url: String,
+    first_row: i64,
+}
+
+/// A sort order as a link that keeps the filters.
+pub struct SortLink {
+    pub label: &'static str,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The list's URL for a request: its filters, then sort and page when not the defaults.
+fn page_url(request: &ListRequest, page: i64) -> String {
+    let mut url = list_url(&request.filter);
+    if request.sort != InitiativeSort::Target {
+        url.push_str(&format!("&sort={}", request.sort));
+    }
+    if page > 1 {
+        url.push_str(&format!("&page={page}"));
+    }
+    url
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn index(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<InitiativeQuery>,
+) -> PageResult<ListPage> {
+    let request = query.parse_list()?;
+    let pool = &state.pool;
+    let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
+    let (mut found, tree, themes, names) = tokio::try_join!(
+        db::initiative_lists::search(
+            pool,
+            caller.org_id,
+            &request.filter,
+            request.sort,
+            offset,
+            PAGE_SIZE + 1
+        ),
+        db::portfolios::list_tree(pool, caller.org_id),
+        db::themes::all(pool, caller.org_id),
+        db::portfolio_views::member_names(pool, caller.org_id),
+    )?;
+    // One row more than the page tells whether another page follows.
+    let more = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let filter = &request.filter;
+    let scope_name = filter.portfolio_id.and_then(|id| {
+        tree.iter()
+            .find(|node| node.portfolio.id == id)
+            .map(|node| node.portfolio.name.clone())
+    });
+    let sorts = [
+        ("Target date", InitiativeSort::Target),
+        ("RICE score", InitiativeSort::Rice),
+        ("Last updated", InitiativeSort::Updated),
+    ]
+    .into_iter()
+    .map(|(label, sort)| SortLink {
+        label,
+        url: page_url(&ListRequest { sort, ..request }, 1),
+        current: sort == request.sort,
+    })
+    .collect();
+    Ok(ListPage {
+        layout: Layout::new("Initiatives", Some(&caller)).in_section("initiatives"),
+        rows: found.into_iter().map(ListRow::from).collect(),
+        scope_name,
+        portfolios: portfolio_choices(&tree, filter.portfolio_id),
+        statuses: enum_choices(Status::ALL, filter.status),
+        healths: enum_choices(Health::ALL, filter.health),
+        themes: theme_choices(&themes, filter),
+        owners: owner_choices(&names, filter.owner_id),
+        scopes: enum_choices(WorkScope::ALL, filter.scope),
+        late: filter.late,
+        sort: request.sort,
+        sorts,
+        page: request.page,
+        previous_url: (request.page > 1).then(|| page_url(&request, request.page - 1)),
+        next_url: more.then(|| page_url(&request, request.page + 1)),
+        csv_url: format!("/initiatives.csv?{}&sort={}", filter.query_string(), request.sort),
+        first_row: offset + 1,
+    })
+}
+
+/// The portfolio menu indents each portfolio under its parent.
+fn portfolio_choices(tree: &[TreeNode], current: Option<Uuid>) -> Vec<Choice> {
+    let current = current.map(|id| id.to_string()).unwrap_or_default();
+    Choice::menu(
+        &current,
+        tree.iter().map(|node| {
+            let indent = "\u{2003}".repeat(node.depth as usize);
+            (
+                node.portfolio.id.to_string(),
+                format!("{indent}{}", node.portfolio.name),
+            )
+        }),
+    )
+}
+
+fn enum_choices<T: Copy + std::fmt::Display + EnumLabel>(all: &[T], current: Option<T>) -> Vec<Choice> {
+    let current = current.map(|c| c.to_string()).unwrap_or_default();
+    Choice::menu(&current, all.iter().map(|v| (v.to_string(), v.label())))
+}
+
+/// The label `text_enum!` gives every closed set of words.
+trait EnumLabel {
+    fn label(&self) -> String;
+}
+
+macro_rules! enum_label {
+    ($($t:ty),*) => {
+        $(impl EnumLabel for $t {
+            fn label(&self) -> String {
+                <$t>::label(*self)
+            }
+        })*
+    };
+}
+enum_label!(Status, Health, WorkScope);
+
+fn theme_choices(themes: &[Theme], filter: &InitiativeFilter) -> Vec<Choice> {
+    let current = match (filter.theme_id, filter.unthemed) {
+        (Some(id), _) => id.to_string(),
+        (None, true) => NO_THEME.to_owned(),
+        (None, false) => String::new(),
+    };
+    Choice::menu(
+        &current,
+        themes
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .chain([(NO_THEME.to_owned(), "Unassigned".to_owned())]),
+    )
+}
+
+fn owner_choices(names: &HashMap<Uuid, String>, current: Option<Uuid>) -> Vec<Choice> {
+    let mut owners: Vec<(&Uuid, &String)> = names.iter().collect();
+    owners.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
+    let current = current.map(|id| id.to_string()).unwrap_or_default();
+    Choice::menu(
+        &current,
+        owners
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name.clone())),
+    )
+}
+
+const LIST_HEADER: &[&str] = &[
+    "key",
+    "title",
+    "portfolio",
+    "owner",
+    "theme",
+    "status",
+    "health",
+    "progress_percent",
+    "effort_person_weeks",
+    "budget",
+    "currency",
+    "target_date",
+    "rice_score",
+    "updated_at",
+];
+
+/// `/initiatives.csv`: every initiative the list's filters select, in its order, streamed from
+/// the database as it reads them.
+#[tracing::instrument(skip_all)]
+pub async fn export(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<InitiativeQuery>,
+) -> PageResult<Response> {
+    let ListRequest { filter, sort, .. } = query.parse_list()?;
+    let currency = db::orgs::get(&state.pool, caller.org_id).await?.currency;
+    let (mut sink, body) = csv_export::channel(LIST_HEADER);
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        let mut rows = std::pin::pin!(db::initiative_lists::search_all(
+            &pool,
+            caller.org_id,
+            &filter,
+            sort
+        ));
+        while let Some(row) = rows.next().await {
+            let written = match row {
+                Ok(row) => sink.write(csv_record(&row, &currency)).await,
+                Err(error) => return sink.fail(error).await,
+            };
+            if written.is_err() {
+                return; // The client went away.
+            }
+        }
+        sink.finish().await;
+    });
+    Ok(csv_export::download("initiatives.csv", body))
+}
+
+/// One initiative as a CSV record, in `LIST_HEADER`'s order.
+fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
+    let text = |value: &str| csv_export::text_cell(value).into_owned();
+    vec![
+        row.key.clone(),
+        text(&row.title),
+        text(&row.portfolio_name),
+        text(row.owner_name.as_deref().unwrap_or("")),
+        text(row.theme_name.as_deref().unwrap_or("")),
+        row.status.to_string(),
+        row.health.to_string(),
+        row.progress.to_string(),
+        row.effort.to_string(),
+        row.budget.map(|b| major_units(b, currency)).unwrap_or_default(),
+        currency.to_owned(),
+        row.target_date.map(|d| d.to_string()).unwrap_or_default(),
+        row.rice_score().map(|r| r.to_string()).unwrap_or_default(),
+        row.updated_at.to_rfc3339(),
+    ]
+}

@@ -1,0 +1,405 @@
+//! `/portfolios/{id}`: the roll-up view a CPO reads, and its children table as CSV.
+//!
+//! Every figure comes from `db::rollup::rollup`, the one roll-up the JSON API also answers with;
+//! this module only arranges those figures and links each count to the initiatives behind it.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use uuid::Uuid;
+
+use super::Layout;
+use super::initiative_list::ListRow;
+use crate::db;
+use crate::db::initiative_lists::{ListedInitiative, Watchlist};
+use crate::db::orgs::Organization;
+use crate::db::portfolios::Portfolio;
+use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
+use crate::domain::initiative::InitiativeFilter;
+use crate::domain::rollup::{Figures, ThemeShare};
+use crate::domain::{Health, Status, WorkScope};
+use crate::error::{AppError, PageResult};
+use crate::http::AppState;
+use crate::http::csv_export;
+use crate::http::extract::PageCaller;
+
+/// How many of the initiatives attached to the portfolio itself the page lists.
+const ATTACHED_SHOWN: usize = 50;
+
+/// The list of initiatives a filter selects, as a link.
+pub fn list_url(filter: &InitiativeFilter) -> String {
+    format!("/initiatives?{}", filter.query_string())
+}
+
+/// One portfolio's figures as the page shows them, each count with its link.
+pub struct FiguresView {
+    pub health: Option<Health>,
+    /// 0–100, one decimal; `None` when there is nothing but cancelled work.
+    pub progress: Option<f64>,
+    pub total: i64,
+    pub total_url: String,
+    pub late: i64,
+    pub late_url: String,
+    /// The counts grouped by thousands, as shown.
+    pub total_label: String,
+    pub late_label: String,
+    pub effort: String,
+    pub budget: String,
+    /// Counts by status, in order, as segments of one bar.
+    pub statuses: Vec<StatusSegment>,
+    /// Counts by health over active work.
+    pub healths: Vec<HealthCount>,
+}
+
+pub struct StatusSegment {
+    pub status: Status,
+    pub count: i64,
+    pub label: String,
+    /// Percent of the total, for the bar's width.
+    pub width: String,
+    pub url: String,
+}
+
+pub struct HealthCount {
+    pub health: Health,
+    pub count: i64,
+    pub label: String,
+    pub url: String,
+}
+
+impl FiguresView {
+    fn new(portfolio_id: Uuid, figures: &Figures, currency: &str) -> FiguresView {
+        let subtree = InitiativeFilter {
+            portfolio_id: Some(portfolio_id),
+            ..InitiativeFilter::default()
+        };
+        let total = figures.counts.total;
+        let statuses = figures
+            .counts
+            .by_status
+            .iter()
+            .map(|(&status, &count)| StatusSegment {
+                status,
+                count,
+                label: count_label(count),
+                width: share_of(count, total),
+                url: list_url(&InitiativeFilter {
+                    status: Some(status),
+                    ..subtree
+                }),
+            })
+            .collect();
+        let healths = figures
+            .counts
+            .by_health
+            .iter()
+            .map(|(&health, &count)| HealthCount {
+                health,
+                count,
+                label: count_label(count),
+                // by_health counts active work only, so the list behind it does too.
+                url: list_url(&InitiativeFilter {
+                    health: Some(health),
+                    scope: Some(WorkScope::Active),
+                    ..subtree
+                }),
+            })
+            .collect();
+        FiguresView {
+            health: figures.health,
+            progress: figures.progress,
+            total,
+            total_label: count_label(total),
+            late_label: count_label(figures.late),
+            total_url: list_url(&subtree),
+            late: figures.late,
+            late_url: list_url(&InitiativeFilter {
+                late: true,
+                ..subtree
+            }),
+            effort: format_quantity(figures.effort),
+            budget: format_money(figures.budget, currency),
+            statuses,
+            healths,
+        }
+    }
+
+    /// The progress bar's colour follows rolled health; grey when nothing is active.
+    pub fn health_class(&self) -> &'static str {
+        self.health.map(Health::as_str).unwrap_or("none")
+    }
+
+    pub fn progress_label(&self) -> String {
+        self.progress
+            .map(|p| format!("{p:.1}%"))
+            .unwrap_or_else(|| "–".to_owned())
+    }
+}
+
+fn count_label(count: i64) -> String {
+    group_thousands(count.unsigned_abs())
+}
+
+/// `count` of `total` as a CSS percentage.
+fn share_of(count: i64, total: i64) -> String {
+    if total == 0 {
+        return "0".to_owned();
+    }
+    format!("{:.3}", count as f64 * 100.0 / total as f64)
+}
+
+/// A child portfolio's row.
+pub struct ChildRow {
+    pub portfolio: Portfolio,
+    pub owner: String,
+    pub figures: FiguresView,
+}
+
+/// One theme of the investment mix, with its bar's geometry on the chart's scale.
+pub struct ThemeRow {
+    pub name: String,
+    pub colour: String,
+    pub url: String,
+    pub share: Option<f64>,
+    pub target: Option<f64>,
+    /// The bar's length and the target marker's position, percent of the chart's width.
+    pub bar: f64,
+    pub marker: Option<f64>,
+}
+
+impl ThemeRow {
+    pub fn share_label(&self) -> String {
+        self.share
+            .map(|s| format!("{s:.1}%"))
+            .unwrap_or_else(|| "–".to_owned())
+    }
+
+    pub fn target_label(&self) -> String {
+        self.target
+            .map(|t| format!("{t:.0}%"))
+            .unwrap_or_else(|| "–".to_owned())
+    }
+
+    /// How far the share is from target, in points, when both exist.
+    pub fn gap(&self) -> Option<f64> {
+        Some(self.share? - self.target?)
+    }
+}
+
+/// The investment mix's rows, scaled so the largest share or target fills most of the width.
+fn theme_rows(
+    portfolio_id: Uuid,
+    shares: &[ThemeShare],
+    colours: &HashMap<Uuid, String>,
+) -> (Vec<ThemeRow>, f64) {
+    let largest = shares
+        .iter()
+        .flat_map(|t| [t.share.unwrap_or(0.0), t.target_share.unwrap_or(0.0)])
+        .fold(0.0_f64, f64::max);
+    // The scale ends at the next multiple of 10 strictly above the largest value, so a target
+    // marker never sits on the chart's edge.
+    let scale = ((largest / 10.0).floor() * 10.0 + 10.0).min(100.0);
+    let rows = shares
+        .iter()
+        .map(|theme| ThemeRow {
+            name: theme.name.clone(),
+            colour: theme
+                .theme_id
+                .and_then(|id| colours.get(&id).cloned())
+                .unwrap_or_else(|| "#8a93a0".to_owned()),
+            url: list_url(&InitiativeFilter {
+                portfolio_id: Some(portfolio_id),
+                theme_id: theme.theme_id,
+                unthemed: theme.theme_id.is_none(),
+                // Shares are of effort over everything but cancelled work.
+                scope: Some(WorkScope::NotCancelled),
+                ..InitiativeFilter::default()
+            }),
+            share: theme.share,
+            target: theme.target_share,
+            bar: theme.share.unwrap_or(0.0) * 100.0 / scale,
+            marker: theme.target_share.map(|t| t * 100.0 / scale),
+        })
+        .collect();
+    (rows, scale)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portfolios/rollup.html")]
+pub struct RollupPage {
+    layout: Layout,
+    portfolio: Portfolio,
+    owner: String,
+    /// From the top down to the parent: the breadcrumb.
+    ancestors: Vec<Portfolio>,
+    totals: FiguresView,
+    children: Vec<ChildRow>,
+    themes: Vec<ThemeRow>,
+    /// The investment chart's full width, in percent of effort.
+    scale: f64,
+    at_risk: Vec<ListRow>,
+    /// Links to every at-risk and off-track initiative, with their counts.
+    at_risk_all: Vec<HealthCount>,
+    late: Vec<ListRow>,
+    attached: Vec<ListRow>,
+    /// More initiatives are attached than the page shows.
+    attached_more: bool,
+    children_csv: String,
+    /// Whether the visitor may edit it and add portfolios and initiatives inside it.
+    can_edit: bool,
+    /// Whether its level leaves room for portfolios below it.
+    can_hold_portfolios: bool,
+}
+
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn show(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<RollupPage> {
+    let pool = &state.pool;
+    let rollup = db::rollup::rollup(pool, caller.org_id, id).await?;
+    let org = db::orgs::get(pool, caller.org_id).await?;
+    let size = rollup.totals.counts.total;
+    let (mut ancestors, names, themes, at_risk, late, can_edit) = tokio::try_join!(
+        db::portfolios::ancestors(pool, caller.org_id, id),
+        db::portfolio_views::member_names(pool, caller.org_id),
+        db::themes::all(pool, caller.org_id),
+        db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::AtRisk),
+        db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::Late),
+        db::permissions::can_edit_portfolio(pool, &caller, id),
+    )?;
+    ancestors.retain(|p| p.id != id);
+    let owner_of = |owner_id: Option<Uuid>| {
+        owner_id
+            .and_then(|owner| names.get(&owner).cloned())
+            .unwrap_or_else(|| "No owner".to_owned())
+    };
+    let totals = FiguresView::new(id, &rollup.totals, &org.currency);
+    let children = rollup
+        .children
+        .into_iter()
+        .map(|child| ChildRow {
+            owner: owner_of(child.portfolio.owner_id),
+            figures: FiguresView::new(child.portfolio.id, &child.figures, &org.currency),
+            portfolio: child.portfolio,
+        })
+        .collect();
+    let colours = themes.into_iter().map(|t| (t.id, t.colour)).collect();
+    let (themes, scale) = theme_rows(id, &rollup.themes, &colours);
+    let at_risk_all = totals
+        .healths
+        .iter()
+        .filter(|h| h.health != Health::OnTrack)
+        .map(|h| HealthCount {
+            health: h.health,
+            count: h.count,
+            label: h.label.clone(),
+            url: h.url.clone(),
+        })
+        .collect();
+    let portfolio_name = rollup.portfolio.name.clone();
+    // A PM's area can hold hundreds of initiatives: the page shows the first few, the list all.
+    let attached_more = rollup.initiatives.len() > ATTACHED_SHOWN;
+    let attached = rollup
+        .initiatives
+        .into_iter()
+        .take(ATTACHED_SHOWN)
+        .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, &names))
+        .collect();
+    let listed = |rows: Vec<ListedInitiative>| rows.into_iter().map(ListRow::from).collect();
+    Ok(RollupPage {
+        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
+        owner: owner_of(rollup.portfolio.owner_id),
+        children_csv: format!("/portfolios/{id}/children.csv"),
+        can_edit,
+        can_hold_portfolios: rollup.portfolio.level.below().is_some(),
+        portfolio: rollup.portfolio,
+        ancestors,
+        totals,
+        children,
+        themes,
+        scale,
+        at_risk: listed(at_risk),
+        at_risk_all,
+        late: listed(late),
+        attached,
+        attached_more,
+    })
+}
+
+const CHILDREN_HEADER: &[&str] = &[
+    "portfolio",
+    "level",
+    "owner",
+    "health",
+    "progress_percent",
+    "initiatives",
+    "late",
+    "effort_person_weeks",
+    "budget",
+    "currency",
+];
+
+/// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted.
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn children_csv(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id).await?;
+    let Organization { currency, .. } = db::orgs::get(&state.pool, caller.org_id).await?;
+    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let records = rollup.children.iter().map(|child| {
+        let figures = &child.figures;
+        let owner = child
+            .portfolio
+            .owner_id
+            .and_then(|owner| names.get(&owner))
+            .map(String::as_str)
+            .unwrap_or("");
+        [
+            csv_export::text_cell(&child.portfolio.name).into_owned(),
+            child.portfolio.level.as_str().to_owned(),
+            csv_export::text_cell(owner).into_owned(),
+            figures.health.map(Health::as_str).unwrap_or("").to_owned(),
+            figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
+            figures.counts.total.to_string(),
+            figures.late.to_string(),
+            figures.effort.to_string(),
+            major_units(figures.budget, &currency),
+            currency.clone(),
+        ]
+    });
+    let document =
+        csv_export::document(CHILDREN_HEADER, records).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(csv_export::download(
+        &format!("{}-children.csv", file_stem(&rollup.portfolio.name)),
+        Body::from(document),
+    ))
+}
+
+/// A portfolio's name as a safe file name: letters and digits, dashes between words.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let words: Vec<&str> = stem.split('-').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        "portfolio".to_owned()
+    } else {
+        words.join("-")
+    }
+}
