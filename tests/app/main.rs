@@ -11,5 +11,6 @@ mod operations;
 mod pages;
 mod portfolio_pages;
 mod portfolios;
+mod seed;
 mod tenancy;
 mod themes;
