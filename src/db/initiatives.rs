@@ -167,7 +167,6 @@ pub async fn create(
         values.progress,
         values.effort,
         values.budget,
-        // chrono's dates, not the `time` crate's the macros expect.
         values.start_date,
         values.target_date,
         values.reach,
@@ -222,7 +221,6 @@ pub async fn update(
         values.progress,
         values.effort,
         values.budget,
-        // chrono's dates, not the `time` crate's the macros expect.
         values.start_date,
         values.target_date,
         values.reach,

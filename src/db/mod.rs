@@ -8,6 +8,7 @@ pub mod orgs;
 pub mod permissions;
 pub mod portfolio_views;
 pub mod portfolios;
+pub mod rollup;
 pub mod sessions;
 pub mod status_updates;
 pub mod themes;

@@ -6,6 +6,7 @@ pub mod initiative;
 pub mod org;
 pub mod page;
 pub mod patch;
+pub mod period;
 pub mod portfolio;
 pub mod rollup;
 pub mod theme;

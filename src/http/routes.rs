@@ -46,6 +46,7 @@ fn api_v1() -> Router<AppState> {
                 .patch(api::portfolios::update)
                 .delete(api::portfolios::delete),
         )
+        .route("/portfolios/{id}/rollup", get(api::portfolios::rollup))
         .route(
             "/initiatives",
             get(api::initiatives::list).post(api::initiatives::create),

@@ -11,6 +11,7 @@ mod operations;
 mod pages;
 mod portfolio_pages;
 mod portfolios;
+mod rollups;
 mod seed;
 mod tenancy;
 mod themes;

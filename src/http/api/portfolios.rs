@@ -8,9 +8,11 @@ use axum::response::Response;
 use super::versioned;
 use crate::db;
 use crate::db::portfolios::Portfolio;
+use crate::db::rollup::Rollup;
 use crate::domain::page::{Page, PageQuery};
+use crate::domain::period::Period;
 use crate::domain::portfolio::PortfolioChanges;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId};
 
@@ -67,4 +69,27 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     db::portfolios::delete(&state.pool, &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize)]
+pub struct RollupQuery {
+    period: Option<String>,
+}
+
+/// SPEC §3 figures for the portfolio, each direct child, the investment mix and attached work.
+#[tracing::instrument(skip_all, fields(portfolio_id = %id))]
+pub async fn rollup(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ResourceId(id): ResourceId,
+    ApiQuery(query): ApiQuery<RollupQuery>,
+) -> ApiResult<Json<Rollup>> {
+    // OKR progress (per period) joins the figures with the OKR issue; the period is checked now so
+    // that clients can rely on it.
+    if let Some(period) = &query.period {
+        period
+            .parse::<Period>()
+            .map_err(|message| AppError::field("period", message))?;
+    }
+    Ok(Json(db::rollup::rollup(&state.pool, caller.org_id, id).await?))
 }

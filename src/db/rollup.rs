@@ -1,0 +1,215 @@
+//! Reading roll-ups: a portfolio's figures, its children's, its investment mix and the
+//! initiatives attached to it. The additive parts are kept per subtree by the triggers of
+//! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
+//! totals row per portfolio shown, one deadline range scan each, one row per theme.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::initiatives::{Initiative, InitiativeJson};
+use super::portfolios::Portfolio;
+use crate::domain::rollup::{Figures, Parts, ThemeShare, Thresholds, theme_share};
+use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
+use crate::error::AppError;
+
+/// At most this many initiatives attached to one portfolio are listed with its roll-up.
+pub const ATTACHED_LIMIT: i64 = 500;
+
+/// SPEC §6: `{portfolio, totals, children: [{portfolio, …figures}], themes, initiatives}`.
+#[derive(Debug, Serialize)]
+pub struct Rollup {
+    pub portfolio: Portfolio,
+    pub totals: Figures,
+    pub children: Vec<ChildFigures>,
+    pub themes: Vec<ThemeShare>,
+    pub initiatives: Vec<InitiativeJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChildFigures {
+    pub portfolio: Portfolio,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// A portfolio with its subtree's additive parts, as one row.
+struct TotalsRow {
+    id: Uuid,
+    name: String,
+    description: String,
+    level: PortfolioLevel,
+    parent_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+    lifecycle: Option<Lifecycle>,
+    position: i32,
+    version: i64,
+    created_at: super::Timestamp,
+    updated_at: super::Timestamp,
+    n_proposed: i64,
+    n_planned: i64,
+    n_in_progress: i64,
+    n_done: i64,
+    n_cancelled: i64,
+    n_on_track: i64,
+    n_at_risk: i64,
+    n_off_track: i64,
+    active_effort: Decimal,
+    active_effort_at_risk: Decimal,
+    active_effort_off_track: Decimal,
+    effort: Decimal,
+    effort_progress: Decimal,
+    budget: Decimal,
+    late: i64,
+    off_track_threshold: Decimal,
+    at_risk_threshold: Decimal,
+}
+
+impl TotalsRow {
+    fn split(self) -> (Portfolio, Figures) {
+        let parts = Parts {
+            by_status: [
+                self.n_proposed,
+                self.n_planned,
+                self.n_in_progress,
+                self.n_done,
+                self.n_cancelled,
+            ],
+            by_health: [self.n_on_track, self.n_at_risk, self.n_off_track],
+            active_effort: self.active_effort,
+            active_effort_at_risk: self.active_effort_at_risk,
+            active_effort_off_track: self.active_effort_off_track,
+            effort: self.effort,
+            effort_progress: self.effort_progress,
+            budget: self.budget,
+        };
+        let thresholds = Thresholds {
+            off_track: self.off_track_threshold,
+            at_risk: self.at_risk_threshold,
+        };
+        let figures = Figures::new(&parts, self.late, thresholds, None);
+        let portfolio = Portfolio {
+            id: self.id,
+            name: self.name,
+            description: self.description,
+            level: self.level,
+            parent_id: self.parent_id,
+            owner_id: self.owner_id,
+            lifecycle: self.lifecycle,
+            position: self.position,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        (portfolio, figures)
+    }
+}
+
+/// The roll-up of one portfolio, computed from the current data.
+pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<Rollup, AppError> {
+    let mut rows = sqlx::query_as!(
+        TotalsRow,
+        r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
+                  p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
+                  t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
+                  t.n_on_track, t.n_at_risk, t.n_off_track,
+                  t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
+                  t.effort, t.effort_progress, t.budget,
+                  -- Late: open work due before today in the organization's time zone.
+                  (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
+                   WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
+                     AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
+                  o.off_track_threshold::numeric AS "off_track_threshold!",
+                  o.at_risk_threshold::numeric AS "at_risk_threshold!"
+           FROM portfolios p
+           JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
+           JOIN organizations o ON o.id = p.org_id
+           WHERE p.org_id = $1 AND (p.id = $2 OR p.parent_id = $2)
+           ORDER BY p.id <> $2, p.position, p.name"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(TotalsRow::split);
+    let (portfolio, totals) = rows
+        .next()
+        .filter(|(p, _)| p.id == portfolio_id)
+        .ok_or(AppError::NotFound)?;
+    let children = rows
+        .map(|(portfolio, figures)| ChildFigures { portfolio, figures })
+        .collect();
+    let themes = investment_mix(pool, org_id, portfolio_id).await?;
+    let initiatives = attached(pool, org_id, portfolio_id)
+        .await?
+        .into_iter()
+        .map(InitiativeJson::from)
+        .collect();
+    Ok(Rollup {
+        portfolio,
+        totals,
+        children,
+        themes,
+        initiatives,
+    })
+}
+
+/// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned".
+async fn investment_mix(
+    pool: &PgPool,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+) -> Result<Vec<ThemeShare>, AppError> {
+    let rows = sqlx::query!(
+        r#"WITH mix AS (
+               SELECT th.id AS theme_id, th.name, th.target_share::float8 AS target_share,
+                      coalesce(tt.effort, 0) AS effort
+               FROM themes th
+               LEFT JOIN portfolio_theme_totals tt
+                      ON tt.org_id = th.org_id AND tt.portfolio_id = $2 AND tt.theme_id = th.id
+               WHERE th.org_id = $1
+               UNION ALL
+               SELECT NULL, 'Unassigned', NULL, tt.effort
+               FROM portfolio_theme_totals tt
+               WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.theme_id IS NULL AND tt.effort <> 0
+           )
+           SELECT theme_id AS "theme_id?", name AS "name!", target_share AS "target_share?", effort AS "effort!",
+                  (SELECT effort FROM portfolio_totals WHERE org_id = $1 AND portfolio_id = $2) AS "total!"
+           FROM mix
+           ORDER BY theme_id IS NULL, name"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ThemeShare {
+            theme_id: row.theme_id,
+            name: row.name,
+            target_share: row.target_share,
+            share: theme_share(row.effort, row.total),
+        })
+        .collect())
+}
+
+/// The initiatives attached to the portfolio itself (not its descendants), soonest due first.
+async fn attached(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<Vec<Initiative>, AppError> {
+    Ok(sqlx::query_as!(
+        Initiative,
+        r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                  health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
+                  confidence, version, created_at, updated_at
+           FROM initiatives
+           WHERE org_id = $1 AND portfolio_id = $2
+           ORDER BY target_date NULLS LAST, number
+           LIMIT $3"#,
+        org_id,
+        portfolio_id,
+        ATTACHED_LIMIT
+    )
+    .fetch_all(pool)
+    .await?)
+}
