@@ -1,4 +1,4 @@
-//! The `cairn` command: serve (default), demo, migrate.
+//! The `cairn` command: serve (default), demo, seed, migrate.
 
 use std::process::ExitCode;
 
@@ -27,6 +27,13 @@ pub enum Command {
     Serve,
     /// Serve with a realistic demo organization loaded (once), and print how to sign in.
     Demo,
+    /// Create a new organization with a realistic hierarchy and N synthetic initiatives (for
+    /// benchmarks); print `{org_id, root_portfolio_id, token, email, password}` as one JSON line.
+    Seed {
+        /// How many initiatives to create.
+        #[arg(long)]
+        initiatives: usize,
+    },
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -50,6 +57,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&config, &database).await,
         Command::Demo => demo(&config, &database).await,
+        Command::Seed { initiatives } => seed(&database, initiatives).await,
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
@@ -77,6 +85,13 @@ async fn demo(config: &Config, database: &Database) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{}", server.local_addr()));
     println!("{}", demo.instructions(&url));
     server.run(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Stdout carries only the JSON line, so that scripts can read it; progress goes to the log.
+async fn seed(database: &Database, initiatives: usize) -> anyhow::Result<()> {
+    let seeded = crate::seed::seed(&database.pool, initiatives).await?;
+    println!("{}", serde_json::to_string(&seeded)?);
     Ok(())
 }
 

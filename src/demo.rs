@@ -486,7 +486,8 @@ const LEADERSHIP_BETS: [(&str, &str); 12] = [
     ("Growth", "Product-led sales motion"),
 ];
 
-const THEMES: [(&str, &str, f64); 4] = [
+/// Investment themes with their target shares; `cairn seed` uses the same four.
+pub(crate) const THEMES: [(&str, &str, f64); 4] = [
     ("Growth", "#2f80ed", 40.0),
     ("Retention", "#27ae60", 25.0),
     ("Platform & tech debt", "#9b51e0", 20.0),
@@ -528,8 +529,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     portfolios.push(Portfolio {
         id: root,
         parent_id: None,
-        name: ORG_NAME,
-        description: "Every Northwind product line.",
+        name: ORG_NAME.into(),
+        description: "Every Northwind product line.".into(),
         level: PortfolioLevel::Portfolio,
         owner_id: Some(cpo.id),
         lifecycle: None,
@@ -539,7 +540,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         let id = Uuid::now_v7();
         members.push(Member {
             id,
-            name,
+            name: name.into(),
             email: email_of(name),
             role,
         });
@@ -553,8 +554,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         portfolios.push(Portfolio {
             id: line_id,
             parent_id: Some(root),
-            name: line,
-            description: "",
+            name: line.to_string(),
+            description: String::new(),
             level: PortfolioLevel::ProductLine,
             owner_id: Some(vp_id),
             lifecycle: None,
@@ -566,8 +567,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
             portfolios.push(Portfolio {
                 id: product_id,
                 parent_id: Some(line_id),
-                name: product,
-                description: "",
+                name: product.to_string(),
+                description: String::new(),
                 level: PortfolioLevel::Product,
                 owner_id: Some(director_id),
                 lifecycle: Some(*lifecycle),
@@ -579,8 +580,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
                 portfolios.push(Portfolio {
                     id: area_id,
                     parent_id: Some(product_id),
-                    name: area,
-                    description: "",
+                    name: area.to_string(),
+                    description: String::new(),
                     level: PortfolioLevel::Area,
                     owner_id: Some(pm_id),
                     lifecycle: None,
@@ -620,7 +621,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     // A troubled product line makes the roll-up tell a story: Platform's Identity is slipping.
     let troubled: Vec<Uuid> = portfolios
         .iter()
-        .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name))
+        .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
         .map(|p| p.id)
         .collect();
     let initiatives: Vec<Initiative> = plan
@@ -651,7 +652,9 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     })
 }
 
-fn demo_initiative(
+/// One initiative with status, health, dates, effort, budget and RICE spread as in a real
+/// organization (`cairn seed` draws its initiatives the same way).
+pub(crate) fn demo_initiative(
     rng: &mut StdRng,
     today: NaiveDate,
     portfolio_id: Uuid,
@@ -731,7 +734,11 @@ fn demo_initiative(
 }
 
 /// A few believable check-ins for started work: progress rising, health changing now and then.
-fn demo_history(rng: &mut StdRng, initiatives: &[Initiative], fallback_author: Uuid) -> Vec<StatusUpdate> {
+pub(crate) fn demo_history(
+    rng: &mut StdRng,
+    initiatives: &[Initiative],
+    fallback_author: Uuid,
+) -> Vec<StatusUpdate> {
     let mut history = vec![];
     for i in initiatives
         .iter()

@@ -1,5 +1,10 @@
-//! Loading a whole organization at once (the demo, and benchmark seeds): one transaction, and the
-//! portfolio closure table built set-based at the end instead of row by row.
+//! Loading a whole organization at once (the demo, and benchmark seeds): one transaction, rows
+//! sent as arrays and inserted set-based (`INSERT … SELECT FROM UNNEST`) in chunks, and the
+//! portfolio closure table built in one statement at the end.
+//!
+//! Set-based matters beyond round trips: the roll-up triggers (migrations/0002_rollups.sql) run
+//! once per statement, so a chunk of initiatives is one aggregated update of the totals instead of
+//! one per row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -8,9 +13,13 @@ use super::Tx;
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status};
 use crate::error::AppError;
 
-pub struct Member<'a> {
+/// Rows per statement: large enough that round trips and trigger runs are few, small enough that
+/// one statement's arrays and transition tables stay a few megabytes.
+const CHUNK: usize = 5_000;
+
+pub struct Member {
     pub id: Uuid,
-    pub name: &'a str,
+    pub name: String,
     pub email: String,
     pub role: Role,
 }
@@ -22,11 +31,11 @@ pub struct Theme<'a> {
     pub target_share: f64,
 }
 
-pub struct Portfolio<'a> {
+pub struct Portfolio {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
-    pub name: &'a str,
-    pub description: &'a str,
+    pub name: String,
+    pub description: String,
     pub level: PortfolioLevel,
     pub owner_id: Option<Uuid>,
     pub lifecycle: Option<Lifecycle>,
@@ -63,40 +72,58 @@ pub struct StatusUpdate {
     pub after: (Status, Health, i16),
 }
 
+/// Users (all with the same password hash) and their memberships in the organization.
 pub async fn insert_members(
     tx: &mut Tx<'_>,
     org_id: Uuid,
-    members: &[Member<'_>],
+    members: &[Member],
     password_hash: &str,
 ) -> Result<(), AppError> {
-    for m in members {
+    for chunk in members.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|m| m.id).collect();
+        let names: Vec<&str> = chunk.iter().map(|m| m.name.as_str()).collect();
+        let emails: Vec<&str> = chunk.iter().map(|m| m.email.as_str()).collect();
+        let roles: Vec<&str> = chunk.iter().map(|m| m.role.as_str()).collect();
         sqlx::query!(
-            "INSERT INTO users (id, name, email, password_hash) VALUES ($1, $2, $3, $4)",
-            m.id,
-            m.name,
-            m.email,
+            "INSERT INTO users (id, name, email, password_hash)
+             SELECT id, name, email, $4 FROM UNNEST($1::uuid[], $2::text[], $3::text[]) AS u (id, name, email)",
+            &ids,
+            &names as &[&str],
+            &emails as &[&str],
             password_hash
         )
         .execute(&mut **tx)
         .await?;
-        super::users::add_membership(tx, org_id, m.id, m.role).await?;
+        sqlx::query!(
+            "INSERT INTO memberships (org_id, user_id, role)
+             SELECT $1, user_id, role FROM UNNEST($2::uuid[], $3::text[]) AS m (user_id, role)",
+            org_id,
+            &ids,
+            &roles as &[&str]
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
 
 pub async fn insert_themes(tx: &mut Tx<'_>, org_id: Uuid, themes: &[Theme<'_>]) -> Result<(), AppError> {
-    for t in themes {
-        sqlx::query!(
-            "INSERT INTO themes (org_id, id, name, colour, target_share) VALUES ($1, $2, $3, $4, $5::float8)",
-            org_id,
-            t.id,
-            t.name,
-            t.colour,
-            t.target_share
-        )
-        .execute(&mut **tx)
-        .await?;
-    }
+    let ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
+    let names: Vec<&str> = themes.iter().map(|t| t.name).collect();
+    let colours: Vec<&str> = themes.iter().map(|t| t.colour).collect();
+    let shares: Vec<f64> = themes.iter().map(|t| t.target_share).collect();
+    sqlx::query!(
+        "INSERT INTO themes (org_id, id, name, colour, target_share)
+         SELECT $1, id, name, colour, share
+         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::float8[]) AS t (id, name, colour, share)",
+        org_id,
+        &ids,
+        &names as &[&str],
+        &colours as &[&str],
+        &shares
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -104,21 +131,33 @@ pub async fn insert_themes(tx: &mut Tx<'_>, org_id: Uuid, themes: &[Theme<'_>]) 
 pub async fn insert_portfolios(
     tx: &mut Tx<'_>,
     org_id: Uuid,
-    portfolios: &[Portfolio<'_>],
+    portfolios: &[Portfolio],
 ) -> Result<(), AppError> {
-    for p in portfolios {
+    // Parents come first, so a chunk's parents exist when its foreign keys are checked.
+    for chunk in portfolios.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|p| p.id).collect();
+        let parents: Vec<Option<Uuid>> = chunk.iter().map(|p| p.parent_id).collect();
+        let names: Vec<&str> = chunk.iter().map(|p| p.name.as_str()).collect();
+        let descriptions: Vec<&str> = chunk.iter().map(|p| p.description.as_str()).collect();
+        let levels: Vec<&str> = chunk.iter().map(|p| p.level.as_str()).collect();
+        let owners: Vec<Option<Uuid>> = chunk.iter().map(|p| p.owner_id).collect();
+        let lifecycles: Vec<Option<&str>> =
+            chunk.iter().map(|p| p.lifecycle.map(Lifecycle::as_str)).collect();
+        let positions: Vec<i32> = chunk.iter().map(|p| p.position).collect();
         sqlx::query!(
             "INSERT INTO portfolios (org_id, id, parent_id, name, description, level, owner_id, lifecycle, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             SELECT $1, id, parent_id, name, description, level, owner_id, lifecycle, position
+             FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::int4[])
+                 AS p (id, parent_id, name, description, level, owner_id, lifecycle, position)",
             org_id,
-            p.id,
-            p.parent_id,
-            p.name,
-            p.description,
-            p.level.as_str(),
-            p.owner_id,
-            p.lifecycle.map(Lifecycle::as_str),
-            p.position
+            &ids,
+            &parents as &[Option<Uuid>],
+            &names as &[&str],
+            &descriptions as &[&str],
+            &levels as &[&str],
+            &owners as &[Option<Uuid>],
+            &lifecycles as &[Option<&str>],
+            &positions
         )
         .execute(&mut **tx)
         .await?;
@@ -148,32 +187,58 @@ pub async fn insert_initiatives(
     key_prefix: &str,
     initiatives: &[Initiative],
 ) -> Result<(), AppError> {
-    for (n, i) in (1_i64..).zip(initiatives) {
+    for (c, chunk) in initiatives.chunks(CHUNK).enumerate() {
+        let first = (c * CHUNK) as i64 + 1;
+        let ids: Vec<Uuid> = chunk.iter().map(|i| i.id).collect();
+        let titles: Vec<&str> = chunk.iter().map(|i| i.title.as_str()).collect();
+        let descriptions: Vec<&str> = chunk.iter().map(|i| i.description.as_str()).collect();
+        let portfolios: Vec<Uuid> = chunk.iter().map(|i| i.portfolio_id).collect();
+        let owners: Vec<Option<Uuid>> = chunk.iter().map(|i| i.owner_id).collect();
+        let themes: Vec<Option<Uuid>> = chunk.iter().map(|i| i.theme_id).collect();
+        let statuses: Vec<&str> = chunk.iter().map(|i| i.status.as_str()).collect();
+        let healths: Vec<&str> = chunk.iter().map(|i| i.health.as_str()).collect();
+        let progresses: Vec<i16> = chunk.iter().map(|i| i.progress).collect();
+        let efforts: Vec<f64> = chunk.iter().map(|i| i.effort).collect();
+        let budgets: Vec<Option<i64>> = chunk.iter().map(|i| i.budget).collect();
+        let starts: Vec<Option<NaiveDate>> = chunk.iter().map(|i| i.start_date).collect();
+        let targets: Vec<Option<NaiveDate>> = chunk.iter().map(|i| i.target_date).collect();
+        let reaches: Vec<Option<i64>> = chunk.iter().map(|i| i.reach).collect();
+        let impacts: Vec<Option<f64>> = chunk.iter().map(|i| i.impact).collect();
+        let confidences: Vec<Option<i16>> = chunk.iter().map(|i| i.confidence).collect();
+        let updated: Vec<DateTime<Utc>> = chunk.iter().map(|i| i.updated_at).collect();
+        // Numbers follow the array order (WITH ORDINALITY), keys are built from them in SQL.
         sqlx::query!(
             "INSERT INTO initiatives (org_id, id, number, key, title, description, portfolio_id, owner_id, theme_id,
                  status, health, progress, effort, budget, start_date, target_date, reach, impact, confidence,
                  created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+             SELECT $1, id, $2 + n - 1, $3 || '-' || ($2 + n - 1), title, description, portfolio_id, owner_id,
+                 theme_id, status, health, progress, effort, budget, start_date, target_date, reach, impact,
+                 confidence, updated_at, updated_at
+             FROM UNNEST($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[],
+                 $11::text[], $12::int2[], $13::float8[], $14::int8[], $15::date[], $16::date[], $17::int8[],
+                 $18::float8[], $19::int2[], $20::timestamptz[])
+                 WITH ORDINALITY AS i (id, title, description, portfolio_id, owner_id, theme_id, status, health,
+                     progress, effort, budget, start_date, target_date, reach, impact, confidence, updated_at, n)",
             org_id,
-            i.id,
-            n,
-            format!("{key_prefix}-{n}"),
-            i.title,
-            i.description,
-            i.portfolio_id,
-            i.owner_id,
-            i.theme_id,
-            i.status.as_str(),
-            i.health.as_str(),
-            i.progress,
-            i.effort,
-            i.budget,
-            i.start_date,
-            i.target_date,
-            i.reach,
-            i.impact,
-            i.confidence,
-            i.updated_at
+            first,
+            key_prefix,
+            &ids,
+            &titles as &[&str],
+            &descriptions as &[&str],
+            &portfolios,
+            &owners as &[Option<Uuid>],
+            &themes as &[Option<Uuid>],
+            &statuses as &[&str],
+            &healths as &[&str],
+            &progresses,
+            &efforts,
+            &budgets as &[Option<i64>],
+            &starts as &[Option<NaiveDate>],
+            &targets as &[Option<NaiveDate>],
+            &reaches as &[Option<i64>],
+            &impacts as &[Option<f64>],
+            &confidences as &[Option<i16>],
+            &updated
         )
         .execute(&mut **tx)
         .await?;
@@ -189,23 +254,39 @@ pub async fn insert_initiatives(
 }
 
 pub async fn insert_history(tx: &mut Tx<'_>, org_id: Uuid, updates: &[StatusUpdate]) -> Result<(), AppError> {
-    for u in updates {
+    for chunk in updates.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let initiatives: Vec<Uuid> = chunk.iter().map(|u| u.initiative_id).collect();
+        let authors: Vec<Uuid> = chunk.iter().map(|u| u.author_id).collect();
+        let created: Vec<DateTime<Utc>> = chunk.iter().map(|u| u.created_at).collect();
+        let notes: Vec<Option<&str>> = chunk.iter().map(|u| u.note.as_deref()).collect();
+        let statuses: Vec<&str> = chunk.iter().map(|u| u.after.0.as_str()).collect();
+        let healths: Vec<&str> = chunk.iter().map(|u| u.after.1.as_str()).collect();
+        let progresses: Vec<i16> = chunk.iter().map(|u| u.after.2).collect();
+        let previous_statuses: Vec<&str> = chunk.iter().map(|u| u.before.0.as_str()).collect();
+        let previous_healths: Vec<&str> = chunk.iter().map(|u| u.before.1.as_str()).collect();
+        let previous_progresses: Vec<i16> = chunk.iter().map(|u| u.before.2).collect();
         sqlx::query!(
             "INSERT INTO status_updates (org_id, id, initiative_id, author_id, created_at, note,
                  status, health, progress, previous_status, previous_health, previous_progress)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             SELECT $1, id, initiative_id, author_id, created_at, note, status, health, progress,
+                 previous_status, previous_health, previous_progress
+             FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::text[],
+                 $8::text[], $9::int2[], $10::text[], $11::text[], $12::int2[])
+                 AS u (id, initiative_id, author_id, created_at, note, status, health, progress,
+                     previous_status, previous_health, previous_progress)",
             org_id,
-            Uuid::now_v7(),
-            u.initiative_id,
-            u.author_id,
-            u.created_at,
-            u.note,
-            u.after.0.as_str(),
-            u.after.1.as_str(),
-            u.after.2,
-            u.before.0.as_str(),
-            u.before.1.as_str(),
-            u.before.2
+            &ids,
+            &initiatives,
+            &authors,
+            &created,
+            &notes as &[Option<&str>],
+            &statuses as &[&str],
+            &healths as &[&str],
+            &progresses,
+            &previous_statuses as &[&str],
+            &previous_healths as &[&str],
+            &previous_progresses
         )
         .execute(&mut **tx)
         .await?;

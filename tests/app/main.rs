@@ -14,5 +14,6 @@ mod portfolio_pages;
 mod portfolios;
 mod rollup_pages;
 mod rollups;
+mod seed;
 mod tenancy;
 mod themes;
