@@ -434,9 +434,10 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     );
     bulk::insert_history(&mut tx, org.id, &history).await?;
     tx.commit().await?;
-    // Planner statistics now, not whenever autovacuum gets round to the freshly loaded rows.
+    // Planner statistics now, not whenever autovacuum gets round to the freshly loaded rows; and
+    // the roll-up rows, updated once per loaded chunk, shed their dead versions before anyone reads.
     sqlx::query(
-        "ANALYZE organizations, memberships, users, portfolios, portfolio_closure, initiatives,
+        "VACUUM ANALYZE organizations, memberships, users, portfolios, portfolio_closure, initiatives,
              status_updates, portfolio_totals, portfolio_theme_totals, portfolio_deadlines",
     )
     .execute(pool)

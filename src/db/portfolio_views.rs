@@ -21,6 +21,19 @@ pub async fn member_names(pool: &PgPool, org_id: Uuid) -> Result<HashMap<Uuid, S
     Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
 }
 
+/// The names of just these members: pages that label a few rows need not load the whole org.
+pub async fn names_of(pool: &PgPool, org_id: Uuid, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1 AND m.user_id = ANY($2)"#,
+        org_id,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
 /// An initiative as a row of a portfolio's list shows it.
 #[derive(Clone, Debug)]
 pub struct InitiativeSummary {

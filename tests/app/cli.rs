@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use sqlx::ConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use uuid::Uuid;
 
 use crate::helpers::{database_options, database_url, spawn_app};
@@ -64,6 +64,12 @@ async fn a_missing_database_named_in_database_url_is_created_and_migrated() {
     .await
     .unwrap();
     assert_eq!(tables, 2);
+    connection.close().await.unwrap();
+    let mut admin = database_options("postgres").connect().await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
 }
 
 #[test]

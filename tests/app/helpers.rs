@@ -152,11 +152,47 @@ pub struct TestApp {
     pub pool: PgPool,
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub client: reqwest::Client,
+    /// Shared by every handle on this test's app (see `with_client`).
+    database: std::sync::Arc<DatabaseGuard>,
+}
+
+/// Drops a test's database when the last handle to it goes, so that test runs leave nothing
+/// behind on a shared PostgreSQL.
+struct DatabaseGuard {
+    options: PgConnectOptions,
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        let Some(name) = self.options.get_database().map(str::to_owned) else {
+            return;
+        };
+        let maintenance = self.options.clone().database("postgres");
+        // Drop is not async, and the test's runtime may be shutting down: use a runtime of our own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let mut admin = maintenance.connect().await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+            })
+        });
+        if let Ok(Err(error)) = dropped.join() {
+            eprintln!("could not drop a test database: {error}");
+        }
+    }
 }
 
 /// Starts Cairn on port 0 against a fresh database.
 pub async fn spawn_app() -> TestApp {
     let options = fresh_database().await;
+    let database = std::sync::Arc::new(DatabaseGuard {
+        options: options.clone(),
+    });
     let pool = db::connect_when_ready(options, 8)
         .await
         .expect("connect to the test database");
@@ -174,6 +210,7 @@ pub async fn spawn_app() -> TestApp {
         addr,
         pool,
         client: new_client(),
+        database,
     }
 }
 
@@ -543,6 +580,7 @@ impl TestApp {
             addr: self.addr,
             pool: self.pool.clone(),
             client,
+            database: self.database.clone(),
         }
     }
 

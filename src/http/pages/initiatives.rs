@@ -34,7 +34,9 @@ pub async fn show(
 ) -> PageResult<InitiativePage> {
     let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
     let portfolios = db::portfolios::ancestors(&state.pool, caller.org_id, initiative.portfolio_id).await?;
-    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let names =
+        db::portfolio_views::names_of(&state.pool, caller.org_id, &Vec::from_iter(initiative.owner_id))
+            .await?;
     let theme = match initiative.theme_id {
         Some(theme_id) => Some(db::themes::get(&state.pool, caller.org_id, theme_id).await?.name),
         None => None,

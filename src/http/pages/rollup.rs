@@ -18,6 +18,7 @@ use crate::db;
 use crate::db::initiative_lists::{ListedInitiative, Watchlist};
 use crate::db::orgs::Organization;
 use crate::db::portfolios::Portfolio;
+use crate::db::rollup::Rollup;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::rollup::{Figures, ThemeShare};
@@ -255,6 +256,17 @@ pub struct RollupPage {
     can_hold_portfolios: bool,
 }
 
+/// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.
+fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
+    let portfolios = std::iter::once(&rollup.portfolio).chain(rollup.children.iter().map(|c| &c.portfolio));
+    let initiatives = rollup.initiatives.iter().map(|i| i.initiative.owner_id);
+    portfolios
+        .map(|p| p.owner_id)
+        .chain(initiatives)
+        .flatten()
+        .collect()
+}
+
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
@@ -263,11 +275,12 @@ pub async fn show(
 ) -> PageResult<RollupPage> {
     let pool = &state.pool;
     let rollup = db::rollup::rollup(pool, caller.org_id, id).await?;
-    let org = db::orgs::get(pool, caller.org_id).await?;
     let size = rollup.totals.counts.total;
-    let (mut ancestors, names, themes, at_risk, late, can_edit) = tokio::try_join!(
+    let owners = owners_shown(&rollup);
+    let (org, mut ancestors, names, themes, at_risk, late, can_edit) = tokio::try_join!(
+        db::orgs::get(pool, caller.org_id),
         db::portfolios::ancestors(pool, caller.org_id, id),
-        db::portfolio_views::member_names(pool, caller.org_id),
+        db::portfolio_views::names_of(pool, caller.org_id, &owners),
         db::themes::all(pool, caller.org_id),
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::AtRisk),
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::Late),
@@ -354,7 +367,7 @@ pub async fn children_csv(
 ) -> PageResult<Response> {
     let rollup = db::rollup::rollup(&state.pool, caller.org_id, id).await?;
     let Organization { currency, .. } = db::orgs::get(&state.pool, caller.org_id).await?;
-    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
+    let names = db::portfolio_views::names_of(&state.pool, caller.org_id, &owners_shown(&rollup)).await?;
     let records = rollup.children.iter().map(|child| {
         let figures = &child.figures;
         let owner = child
