@@ -4,12 +4,14 @@
 pub mod bulk;
 pub mod embedded;
 pub mod initiatives;
+pub mod members;
 pub mod orgs;
 pub mod permissions;
 pub mod portfolio_views;
 pub mod portfolios;
 pub mod rollup;
 pub mod sessions;
+pub mod sign_in;
 pub mod status_updates;
 pub mod themes;
 pub mod tokens;

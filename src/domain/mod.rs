@@ -4,6 +4,7 @@ pub mod account;
 pub mod credentials;
 pub mod form;
 pub mod initiative;
+pub mod member;
 pub mod money;
 pub mod org;
 pub mod page;
@@ -12,6 +13,7 @@ pub mod period;
 pub mod portfolio;
 pub mod rollup;
 pub mod theme;
+pub mod throttle;
 pub mod validation;
 
 pub use validation::FieldErrors;

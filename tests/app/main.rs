@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod forms;
 mod initiatives;
+mod members;
 mod operations;
 mod pages;
 mod portfolio_pages;

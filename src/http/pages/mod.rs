@@ -5,6 +5,7 @@ mod form;
 pub mod home;
 pub mod initiative_form;
 pub mod initiatives;
+pub mod members;
 pub mod portfolio_form;
 pub mod portfolios;
 
