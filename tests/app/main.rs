@@ -11,6 +11,7 @@ mod initiatives;
 mod members;
 mod operations;
 mod pages;
+mod permissions;
 mod portfolio_pages;
 mod portfolios;
 mod rollups;
