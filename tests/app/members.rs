@@ -432,3 +432,83 @@ async fn failed_sign_ins_are_limited_per_client_address() {
     let page = app.sign_in_page(&acme.email, PASSWORD, "/").await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn an_admin_manages_members_on_the_settings_page() {
+    let app = spawn_app().await;
+    let fields = crate::helpers::SignUpFields::valid("Acme");
+    assert_eq!(app.sign_up_page(&fields).await.status, StatusCode::SEE_OTHER);
+    let page = app.get_page("/settings/members").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.one(".topbar a[href='/settings/members'][aria-current='page']");
+
+    // Errors beside the fields, what was typed kept, the password never sent back.
+    let refused = app
+        .post_form(
+            "/settings/members",
+            &[
+                ("name", ""),
+                ("email", "pat-at-example"),
+                ("role", "member"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("name").unwrap().contains("required"));
+    assert!(refused.field_error("email").unwrap().contains("not an email"));
+    assert!(refused.field_error("password").unwrap().contains("at least 10"));
+    assert_eq!(refused.value("#email").as_deref(), Some("pat-at-example"));
+    assert_eq!(refused.value("#password").unwrap_or_default(), "");
+
+    // Without a password: the invitation link, shown once.
+    let invited = app
+        .post_form(
+            "/settings/members",
+            &[
+                ("name", "Pat"),
+                ("email", "pat@example.test"),
+                ("role", "viewer"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED);
+    let url = invited.value(".invite .invite-url").unwrap();
+    assert!(url.starts_with(&app.url("/invite/inv_")), "{url}");
+    let pat: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'pat@example.test'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let promoted = app
+        .post_form(&format!("/settings/members/{pat}/role"), &[("role", "member")])
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    let list = app.get_page("/settings/members").await;
+    let row = list.one(&format!("tr[data-member-id='{pat}'] option[selected]"));
+    assert_eq!(row.value().attr("value"), Some("member"));
+
+    // The last admin cannot step down: the list says why.
+    let me: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&fields.email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let kept = app
+        .post_form(&format!("/settings/members/{me}/role"), &[("role", "viewer")])
+        .await;
+    assert_eq!(kept.status, StatusCode::CONFLICT);
+    assert!(kept.text("[role='alert']").contains("needs an admin"));
+
+    // Removing takes a confirm step.
+    let confirm = app.get_page(&format!("/settings/members/{pat}/remove")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text("h1").contains("Pat"));
+    let removed = app
+        .post_form(&format!("/settings/members/{pat}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let after = app.get_page("/settings/members").await;
+    assert!(after.select(&format!("tr[data-member-id='{pat}']")).is_empty());
+}
