@@ -23,6 +23,12 @@ pub struct Config {
     #[arg(long, env = "CAIRN_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Header a trusted reverse proxy puts the client's address in (e.g. X-Forwarded-For; its
+    /// last entry is used). Unset: the TCP peer is the client, and such headers are ignored, since
+    /// anyone can send them.
+    #[arg(long, env = "CAIRN_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
     /// Database connections per process.
     #[arg(long, env = "CAIRN_POOL_SIZE", default_value_t = 16, global = true)]
     pub pool_size: u32,

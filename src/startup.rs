@@ -30,9 +30,16 @@ impl Server {
             Some(_) => config.public_url(),
             None => format!("http://{local}"),
         };
+        let client_ip_header = config
+            .client_ip_header
+            .as_deref()
+            .map(axum::http::HeaderName::try_from)
+            .transpose()
+            .context("--client-ip-header is not a header name")?;
         let state = AppState {
             pool: pool.clone(),
             public_url: public_url.into(),
+            client_ip_header,
         };
         let router = http::app(state, config.secure_cookies());
         Ok(Server {
@@ -51,6 +58,7 @@ impl Server {
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let store = PgSessionStore::new(self.pool.clone());
+        let pool = self.pool.clone();
         let sweeper = tokio::spawn(async move {
             let mut hourly = tokio::time::interval(Duration::from_secs(3600));
             loop {
@@ -58,12 +66,19 @@ impl Server {
                 if let Err(error) = store.delete_expired().await {
                     tracing::warn!(%error, "cannot delete expired sessions");
                 }
+                if let Err(error) = crate::db::sign_in::delete_expired(&pool).await {
+                    tracing::warn!(%error, "cannot delete old sign-in attempts");
+                }
             }
         });
         tracing::info!(address = %self.local_addr(), "Cairn is listening");
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            // The peer address is the client's, for sign-in throttling.
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         sweeper.abort();
         served
     }

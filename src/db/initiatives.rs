@@ -199,8 +199,8 @@ pub async fn update(
     expected_version: Option<i64>,
     changes: InitiativeChanges,
 ) -> Result<Initiative, AppError> {
-    permissions::require_writer(caller)?;
     let mut tx = pool.begin().await?;
+    // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
     if !permissions::can_edit_initiative(&mut *tx, caller, current.owner_id, current.portfolio_id).await? {
         return Err(AppError::Forbidden);
@@ -263,7 +263,6 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
-    permissions::require_writer(caller)?;
     let mut tx = pool.begin().await?;
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
     permissions::require_portfolio_editor(&mut *tx, caller, current.portfolio_id).await?;

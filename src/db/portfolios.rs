@@ -189,9 +189,9 @@ pub async fn update(
     expected_version: Option<i64>,
     changes: PortfolioChanges,
 ) -> Result<Portfolio, AppError> {
-    permissions::require_writer(caller)?;
     let mut tx = pool.begin().await?;
     lock_org(&mut tx, caller.org_id, "portfolio_tree").await?;
+    // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = lock(&mut tx, caller.org_id, id).await?;
     permissions::require_portfolio_editor(&mut *tx, caller, id).await?;
     check_version(expected_version, current.version)?;
@@ -245,7 +245,6 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
-    permissions::require_writer(caller)?;
     let mut tx = pool.begin().await?;
     // Locking the row also holds off new children and initiatives: their foreign keys wait on it.
     let current = lock(&mut tx, caller.org_id, id).await?;

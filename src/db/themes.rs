@@ -103,11 +103,12 @@ pub async fn update(
     expected_version: Option<i64>,
     changes: ThemeChanges,
 ) -> Result<Theme, AppError> {
-    permissions::require_admin(caller)?;
     let mut tx = pool.begin().await?;
     // The targets lock comes first, as in `create`, so that two writers never wait on each other.
     lock_org(&mut tx, caller.org_id, "theme_targets").await?;
+    // Looked up before the permission check: an unknown id is 404 whoever asks.
     let current = lock(&mut tx, caller.org_id, id).await?;
+    permissions::require_admin(caller)?;
     check_version(expected_version, current.version)?;
     let values = changes.apply(Some(&current.values()))?;
     check_targets(&mut tx, caller.org_id, Some(id), values.target_share).await?;
@@ -138,9 +139,9 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
-    permissions::require_admin(caller)?;
     let mut tx = pool.begin().await?;
     let current = lock(&mut tx, caller.org_id, id).await?;
+    permissions::require_admin(caller)?;
     check_version(expected_version, current.version)?;
     sqlx::query!(
         "DELETE FROM themes WHERE org_id = $1 AND id = $2",

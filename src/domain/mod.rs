@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod currency;
 pub mod form;
 pub mod initiative;
+pub mod member;
 pub mod money;
 pub mod org;
 pub mod page;
@@ -13,6 +14,7 @@ pub mod period;
 pub mod portfolio;
 pub mod rollup;
 pub mod theme;
+pub mod throttle;
 pub mod validation;
 
 pub use validation::FieldErrors;

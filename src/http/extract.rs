@@ -1,7 +1,9 @@
 //! Extractors shared by handlers: who is calling (token or session), JSON bodies that report the
 //! offending field, and the `If-Match` precondition.
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -122,6 +124,42 @@ pub fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)])
         .map(|s| s[1..].to_owned())
         .unwrap_or_default()
+}
+
+/// The client's address: the TCP peer, or with `--client-ip-header` the last address the trusted
+/// proxy wrote into that header (earlier entries are whatever the client sent).
+pub struct ClientAddress(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if let Some(header) = &state.client_ip_header {
+            let forwarded = parts
+                .headers
+                .get_all(header)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+                .next_back();
+            if let Some(address) = forwarded {
+                return Ok(ClientAddress(address));
+            }
+        }
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| ClientAddress(peer.ip()))
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("the server was started without peer addresses"))
+            })
+    }
 }
 
 /// A JSON body: a syntax error answers 400; a value of the wrong type or a missing field answers

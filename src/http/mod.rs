@@ -31,6 +31,15 @@ pub struct AppState {
     pub pool: PgPool,
     /// Base of the links Cairn hands out (share and invite URLs), without a trailing slash.
     pub public_url: Arc<str>,
+    /// Where a trusted proxy names the client's address; `None`: the TCP peer is the client.
+    pub client_ip_header: Option<HeaderName>,
+}
+
+impl AppState {
+    /// The link that lets an invited member choose a password.
+    pub fn invite_url(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.public_url)
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -1,7 +1,7 @@
 //! Every route Cairn serves, in one table: the whole surface at a glance.
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 
 use super::{AppState, api, health, pages, static_files};
 
@@ -38,6 +38,19 @@ pub fn routes() -> Router<AppState> {
             get(pages::initiatives::show).post(pages::initiative_form::update),
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
+        .route(
+            "/settings/members",
+            get(pages::members::index).post(pages::members::add),
+        )
+        .route("/settings/members/{id}/role", post(pages::members::change_role))
+        .route(
+            "/settings/members/{id}/remove",
+            get(pages::members::confirm_remove).post(pages::members::remove),
+        )
+        .route(
+            "/invite/{token}",
+            get(pages::members::invite).post(pages::members::accept),
+        )
         // API v1
         .nest("/api/v1", api_v1())
 }
@@ -48,6 +61,11 @@ fn api_v1() -> Router<AppState> {
         .route("/tokens", post(api::accounts::create_token))
         .route("/tokens/{id}", delete(api::accounts::delete_token))
         .route("/me", get(api::accounts::me))
+        .route("/members", get(api::members::list).post(api::members::create))
+        .route(
+            "/members/{id}",
+            patch(api::members::update).delete(api::members::delete),
+        )
         .route("/themes", get(api::themes::list).post(api::themes::create))
         .route(
             "/themes/{id}",

@@ -201,6 +201,7 @@ pub async fn spawn_app() -> TestApp {
         data_dir: std::env::temp_dir(),
         database_url: None,
         public_url: None,
+        client_ip_header: None,
         pool_size: 8,
     };
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
@@ -745,5 +746,34 @@ impl Page {
             .attr("href")
             .unwrap_or_else(|| panic!("`{selector}` has no href"))
             .to_owned()
+    }
+}
+
+/// Members added through the members API, and signing in as them.
+impl TestApp {
+    /// Adds a member through `POST /members` as `admin`; the answer's JSON.
+    pub async fn add_member_api(&self, admin: &str, role: &str, password: Option<&str>) -> Value {
+        let email = format!("{role}-{}@members.test", Uuid::new_v4().simple());
+        let mut body = json!({"email": email, "name": format!("A {role}"), "role": role});
+        if let Some(password) = password {
+            body["password"] = json!(password);
+        }
+        self.post_json(admin, "/members", body).await
+    }
+
+    /// `POST /tokens` with an email and password, as a client at this test's address.
+    pub async fn request_token(&self, email: &str, password: &str) -> Response {
+        reqwest::Client::new()
+            .post(self.url("/api/v1/tokens"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The token `POST /tokens` hands out for a correct email and password.
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let body = expect_status(self.request_token(email, password).await, StatusCode::CREATED).await;
+        body["token"].as_str().unwrap().to_owned()
     }
 }

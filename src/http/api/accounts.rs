@@ -14,7 +14,7 @@ use crate::domain::credentials;
 use crate::domain::validation::text;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson};
+use crate::http::extract::{ApiCaller, ApiJson, ClientAddress};
 
 #[derive(Deserialize)]
 pub struct SignUpBody {
@@ -56,6 +56,7 @@ pub struct TokenBody {
 #[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut errors = FieldErrors::new();
@@ -67,7 +68,7 @@ pub async fn create_token(
         200,
     );
     errors.into_result()?;
-    let account = db::users::authenticate(&state.pool, &body.email, &body.password)
+    let account = db::sign_in::sign_in(&state.pool, &body.email, &body.password, client)
         .await?
         .ok_or(AppError::Unauthorized)?;
     let token = credentials::new_secret(credentials::API_TOKEN_PREFIX);

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod initiatives;
+pub mod members;
 pub mod portfolios;
 pub mod themes;
 

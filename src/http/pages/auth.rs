@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -17,7 +17,7 @@ use crate::domain::account::SignUp;
 use crate::domain::credentials;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
-use crate::http::extract::{SESSION_ORG, SESSION_USER};
+use crate::http::extract::{ClientAddress, SESSION_ORG, SESSION_USER};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/signup.html")]
@@ -127,15 +127,30 @@ pub struct LoginForm {
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> PageResult<Response> {
-    match db::users::authenticate(&state.pool, &form.email, &form.password).await? {
-        Some(account) => {
+    match db::sign_in::sign_in(&state.pool, &form.email, &form.password, client).await {
+        Ok(Some(account)) => {
             start_session(&session, account.user_id, account.org_id).await?;
             Ok(Redirect::to(safe_next(&form.next)).into_response())
         }
-        None => {
+        Err(AppError::TooManyRequests { retry_after_secs }) => {
+            let minutes = retry_after_secs.div_ceil(60);
+            let page = login_page(
+                form.email,
+                form.next,
+                Some(format!(
+                    "Too many failed sign-ins. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                )),
+            );
+            let wait = [(header::RETRY_AFTER, retry_after_secs.to_string())];
+            Ok((StatusCode::TOO_MANY_REQUESTS, wait, page).into_response())
+        }
+        Err(other) => Err(other),
+        Ok(None) => {
             let page = login_page(
                 form.email,
                 form.next,
@@ -152,7 +167,7 @@ pub async fn logout(session: Session) -> PageResult<Redirect> {
 }
 
 /// A new session id at every sign-in, so a session fixed before sign-in is worthless after it.
-async fn start_session(session: &Session, user_id: Uuid, org_id: Uuid) -> PageResult<()> {
+pub async fn start_session(session: &Session, user_id: Uuid, org_id: Uuid) -> PageResult<()> {
     let result = async {
         session.cycle_id().await?;
         session.insert(SESSION_USER, user_id).await?;

@@ -6,6 +6,7 @@ pub mod home;
 pub mod initiative_form;
 pub mod initiative_list;
 pub mod initiatives;
+pub mod members;
 pub mod portfolio_form;
 pub mod portfolios;
 pub mod rollup;
