@@ -11,6 +11,7 @@ pub mod patch;
 pub mod period;
 pub mod portfolio;
 pub mod rollup;
+pub mod status_update;
 pub mod theme;
 pub mod validation;
 

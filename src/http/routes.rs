@@ -71,5 +71,9 @@ fn api_v1() -> Router<AppState> {
                 .patch(api::initiatives::update)
                 .delete(api::initiatives::delete),
         )
+        .route(
+            "/initiatives/{id}/updates",
+            get(api::initiatives::history).post(api::initiatives::record_update),
+        )
         .fallback(api::not_found)
 }

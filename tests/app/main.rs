@@ -13,5 +13,6 @@ mod pages;
 mod portfolio_pages;
 mod portfolios;
 mod rollups;
+mod status_updates;
 mod tenancy;
 mod themes;
