@@ -132,6 +132,31 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Initiative, Ap
     .await?)
 }
 
+/// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
+/// updated first (what most needs a check-in), finished work after it; at most `limit`.
+pub async fn owned_by(
+    pool: &PgPool,
+    org_id: Uuid,
+    owner_id: Uuid,
+    limit: i64,
+) -> Result<Vec<Initiative>, AppError> {
+    Ok(sqlx::query_as!(
+        Initiative,
+        r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                  health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
+                  confidence, version, created_at, updated_at
+           FROM initiatives
+           WHERE org_id = $1 AND owner_id = $2
+           ORDER BY status IN ('done', 'cancelled'), updated_at, id
+           LIMIT $3"#,
+        org_id,
+        owner_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
 pub async fn create(
     pool: &PgPool,

@@ -1,6 +1,8 @@
 //! The immutable history of an initiative's status, health and progress: written only by the
 //! transaction that makes the change, read newest first, never edited or deleted on its own.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -196,4 +198,24 @@ pub async fn changes_in_subtree(
     )
     .fetch_all(pool)
     .await?)
+}
+
+/// The newest history record of each of `initiative_ids` that has one, in one query: what a page
+/// of quick update forms remembers having shown.
+pub async fn newest_of(
+    pool: &PgPool,
+    org_id: Uuid,
+    initiative_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT DISTINCT ON (initiative_id) initiative_id, id
+           FROM status_updates
+           WHERE org_id = $1 AND initiative_id = ANY($2)
+           ORDER BY initiative_id, created_at DESC, id DESC"#,
+        org_id,
+        initiative_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.initiative_id, r.id)).collect())
 }

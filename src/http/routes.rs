@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
             get(pages::initiatives::show).post(pages::initiative_form::update),
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
+        .route("/initiatives/{id}/updates", post(pages::status_updates::record))
+        .route("/my", get(pages::my::show))
         // API v1
         .nest("/api/v1", api_v1())
 }

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod forms;
 mod initiatives;
+mod my;
 mod operations;
 mod pages;
 mod portfolio_pages;

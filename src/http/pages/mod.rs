@@ -5,8 +5,10 @@ mod form;
 pub mod home;
 pub mod initiative_form;
 pub mod initiatives;
+pub mod my;
 pub mod portfolio_form;
 pub mod portfolios;
+pub mod status_updates;
 
 use crate::db::users::Caller;
 use crate::domain::Role;
