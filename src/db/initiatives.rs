@@ -5,11 +5,13 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Timestamp;
+use super::status_updates::StatusUpdate;
 use super::users::Caller;
 use super::{Tx, check_version, permissions, portfolios, status_updates};
 use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues, rice_score};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{Health, Status, WorkScope};
+use crate::domain::status_update::StatusUpdateInput;
+use crate::domain::{FieldErrors, Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -139,6 +141,31 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Initiative, Ap
     .await?)
 }
 
+/// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
+/// updated first (what most needs a check-in), finished work after it; at most `limit`.
+pub async fn owned_by(
+    pool: &PgPool,
+    org_id: Uuid,
+    owner_id: Uuid,
+    limit: i64,
+) -> Result<Vec<Initiative>, AppError> {
+    Ok(sqlx::query_as!(
+        Initiative,
+        r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
+                  health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
+                  confidence, version, created_at, updated_at
+           FROM initiatives
+           WHERE org_id = $1 AND owner_id = $2
+           ORDER BY status IN ('done', 'cancelled'), updated_at, id
+           LIMIT $3"#,
+        org_id,
+        owner_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
 pub async fn create(
     pool: &PgPool,
@@ -190,8 +217,8 @@ pub async fn create(
     Ok(created)
 }
 
-/// Changes an initiative if it is still at `expected_version`; a change of status, health or
-/// progress is recorded in its history by the same transaction.
+/// Changes an initiative if it is still at `expected_version` (PATCH and the edit form); a change
+/// of status, health or progress is recorded in its history by the same transaction.
 pub async fn update(
     pool: &PgPool,
     caller: &Caller,
@@ -199,6 +226,39 @@ pub async fn update(
     expected_version: Option<i64>,
     changes: InitiativeChanges,
 ) -> Result<Initiative, AppError> {
+    let (updated, _) = write(pool, caller, id, expected_version, |before| {
+        Ok((changes.apply(Some(before))?, None))
+    })
+    .await?;
+    Ok(updated)
+}
+
+/// Records a status update (`POST …/updates` and the quick update forms): the initiative takes
+/// the new values and a new version, and its history the record, in one transaction.
+pub async fn record_status_update(
+    pool: &PgPool,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+    input: StatusUpdateInput,
+) -> Result<(Initiative, StatusUpdate), AppError> {
+    let (updated, recorded) = write(pool, caller, id, expected_version, |before| input.apply(before)).await?;
+    Ok((
+        updated,
+        recorded.expect("a status update always changes a value or carries a note"),
+    ))
+}
+
+/// The one way an initiative is changed. Under the row's lock: who may, whether the writer saw
+/// the current version, then `edit` computes the new values (and a note) from the current ones.
+/// Concurrent writers queue on the lock, so none is lost and history follows the order applied.
+async fn write(
+    pool: &PgPool,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+    edit: impl FnOnce(&InitiativeValues) -> Result<(InitiativeValues, Option<String>), FieldErrors>,
+) -> Result<(Initiative, Option<StatusUpdate>), AppError> {
     let mut tx = pool.begin().await?;
     // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
@@ -207,7 +267,7 @@ pub async fn update(
     }
     check_version(expected_version, current.version)?;
     let before = current.values();
-    let values = changes.apply(Some(&before))?;
+    let (values, note) = edit(&before)?;
     if values.portfolio_id != before.portfolio_id {
         // Moving work into a portfolio needs the right to create work there.
         check_portfolio(&mut tx, caller, values.portfolio_id).await?;
@@ -239,21 +299,14 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .map_err(reference_error)?;
-    if values.tracked() != before.tracked() {
-        status_updates::record(
-            &mut tx,
-            caller.org_id,
-            id,
-            caller.user_id,
-            before.tracked(),
-            values.tracked(),
-            None,
-        )
-        .await?;
-    }
+    let recorded = if values.tracked() != before.tracked() || note.is_some() {
+        Some(status_updates::record(&mut tx, caller, id, before.tracked(), values.tracked(), note).await?)
+    } else {
+        None
+    };
     let updated = fetch(&mut tx, caller.org_id, id, false).await?;
     tx.commit().await?;
-    Ok(updated)
+    Ok((updated, recorded))
 }
 
 /// Deletes an initiative and its history; owning it is not enough, the portfolio's editors decide.

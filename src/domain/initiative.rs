@@ -326,7 +326,7 @@ fn keep<T>(change: Option<Option<T>>, current: Option<T>) -> Option<T> {
 }
 
 /// What a status update records: the values an initiative's history follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Progress {
     pub status: Status,
     pub health: Health,

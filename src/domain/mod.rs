@@ -13,6 +13,7 @@ pub mod patch;
 pub mod period;
 pub mod portfolio;
 pub mod rollup;
+pub mod status_update;
 pub mod theme;
 pub mod throttle;
 pub mod validation;

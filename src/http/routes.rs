@@ -51,6 +51,8 @@ pub fn routes() -> Router<AppState> {
             "/invite/{token}",
             get(pages::members::invite).post(pages::members::accept),
         )
+        .route("/initiatives/{id}/updates", post(pages::status_updates::record))
+        .route("/my", get(pages::my::show))
         // API v1
         .nest("/api/v1", api_v1())
 }
@@ -93,6 +95,10 @@ fn api_v1() -> Router<AppState> {
             get(api::initiatives::get)
                 .patch(api::initiatives::update)
                 .delete(api::initiatives::delete),
+        )
+        .route(
+            "/initiatives/{id}/updates",
+            get(api::initiatives::history).post(api::initiatives::record_update),
         )
         .fallback(api::not_found)
 }

@@ -699,6 +699,20 @@ impl TestApp {
 
     /// A member with `role` who can sign in to the pages, signed in on a client of their own.
     pub async fn signed_in_member(&self, account: &Account, role: cairn::domain::Role) -> (Member, TestApp) {
+        let (member, email) = self.member_with_password(account, role).await;
+        let browser = self.with_client(new_client());
+        let signed_in = browser.sign_in_page(&email, PASSWORD, "").await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "the member signs in");
+        (member, browser)
+    }
+
+    /// A member with `role`, an API token and a password (`PASSWORD`), and the email they sign
+    /// in with.
+    pub async fn member_with_password(
+        &self,
+        account: &Account,
+        role: cairn::domain::Role,
+    ) -> (Member, String) {
         let member = self.add_member(account, role).await;
         let email = format!("{role}-{}@pages.test", Uuid::new_v4().simple());
         let hash = cairn::domain::credentials::hash_password(PASSWORD).unwrap();
@@ -709,10 +723,7 @@ impl TestApp {
             .execute(&self.pool)
             .await
             .unwrap();
-        let browser = self.with_client(new_client());
-        let signed_in = browser.sign_in_page(&email, PASSWORD, "").await;
-        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "the member signs in");
-        (member, browser)
+        (member, email)
     }
 }
 

@@ -26,6 +26,8 @@ pub struct FormState {
     /// After a stale submit: the saved value, as people read it, of each field that differs.
     theirs: BTreeMap<&'static str, String>,
     pub alert: Option<Alert>,
+    /// Put before every element id, so that several forms can share a page (`/my`).
+    id_prefix: String,
 }
 
 impl FormState {
@@ -35,6 +37,7 @@ impl FormState {
         FormState {
             errors,
             theirs: BTreeMap::new(),
+            id_prefix: String::new(),
             alert: Some(Alert {
                 class: "",
                 title: "This could not be saved yet.".to_owned(),
@@ -60,6 +63,7 @@ impl FormState {
         FormState {
             errors: FieldErrors::new(),
             theirs,
+            id_prefix: String::new(),
             alert: Some(Alert {
                 class: "warning",
                 title: format!("Someone else saved this {thing} while you were editing."),
@@ -83,6 +87,19 @@ impl FormState {
         }
     }
 
+    /// The same state for one of several forms on a page, its element ids starting `prefix`.
+    pub fn with_id_prefix(self, prefix: String) -> FormState {
+        FormState {
+            id_prefix: prefix,
+            ..self
+        }
+    }
+
+    /// The element id of a field's control; its hint, error and saved value add a suffix.
+    pub fn id(&self, field: &str) -> String {
+        format!("{}{field}", self.id_prefix)
+    }
+
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field)
     }
@@ -102,15 +119,16 @@ impl FormState {
 
     /// The ids of what describes a control: its hint, its error, the saved value beside it.
     pub fn described_by(&self, field: &str, hint: &str) -> String {
+        let id = self.id(field);
         let mut ids = Vec::new();
         if !hint.is_empty() {
-            ids.push(format!("{field}-hint"));
+            ids.push(format!("{id}-hint"));
         }
         if self.error(field).is_some() {
-            ids.push(format!("{field}-error"));
+            ids.push(format!("{id}-error"));
         }
         if self.theirs(field).is_some() {
-            ids.push(format!("{field}-theirs"));
+            ids.push(format!("{id}-theirs"));
         }
         ids.join(" ")
     }

@@ -307,7 +307,7 @@ pub async fn create(
 }
 
 /// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
-async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
+pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
     let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
     let allowed =
         permissions::can_edit_initiative(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)

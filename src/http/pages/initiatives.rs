@@ -1,14 +1,18 @@
-//! An initiative's page: its details and where it sits in the hierarchy.
+//! An initiative's page: its details, where it sits in the hierarchy, the quick update form for
+//! whoever may edit it, and its history as a timeline.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use uuid::Uuid;
 
 use super::Layout;
+use super::status_updates::{self, HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::portfolios::Portfolio;
+use crate::db::users::Caller;
+use crate::domain::page::{PageQuery, PageRequest};
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -24,15 +28,25 @@ pub struct InitiativePage {
     theme: Option<String>,
     /// Whether the visitor may edit it.
     can_edit: bool,
+    /// The quick update form, for whoever may edit.
+    quick: Option<QuickUpdate>,
+    /// The history, newest first, a page at a time.
+    history: Vec<HistoryEntry>,
+    /// Whether this is the history's first page.
+    newest_page: bool,
+    /// The link to the next, older page of history, if there is one.
+    older: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(initiative_id = %id))]
-pub async fn show(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<Uuid>,
+/// The page of `initiative`, with `quick` in place of a fresh update form (a refused submit, the
+/// user's input kept), and the history from `history_page` on.
+pub async fn page(
+    state: &AppState,
+    caller: &Caller,
+    initiative: &Initiative,
+    quick: Option<QuickUpdate>,
+    history_page: Option<PageRequest>,
 ) -> PageResult<InitiativePage> {
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
     let portfolios = db::portfolios::ancestors(&state.pool, caller.org_id, initiative.portfolio_id).await?;
     let names =
         db::portfolio_views::names_of(&state.pool, caller.org_id, &Vec::from_iter(initiative.owner_id))
@@ -43,21 +57,50 @@ pub async fn show(
     };
     let can_edit = db::permissions::can_edit_initiative(
         &state.pool,
-        &caller,
+        caller,
         initiative.owner_id,
         initiative.portfolio_id,
     )
     .await?;
+    let history_page = history_page.unwrap_or_default();
+    let newest_page = history_page.after.is_none();
+    let (updates, next) = status_updates::history(state, caller, initiative.id, &history_page).await?;
+    let quick = match quick {
+        Some(quick) => Some(quick),
+        // The form remembers the newest record; on an older page of history it is not in view.
+        None if can_edit && newest_page => Some(QuickUpdate::fresh(
+            initiative,
+            updates.first().map(|u| u.id),
+            Origin::Initiative,
+        )),
+        None => None,
+    };
     Ok(InitiativePage {
         can_edit,
-        layout: Layout::new(format!("{} {}", initiative.key, initiative.title), Some(&caller))
+        layout: Layout::new(format!("{} {}", initiative.key, initiative.title), Some(caller))
             .in_section("portfolios"),
         owner: initiative
             .owner_id
             .and_then(|owner| names.get(&owner).cloned())
             .unwrap_or_else(|| "No owner".to_owned()),
-        initiative,
+        initiative: initiative.clone(),
         portfolios,
         theme,
+        quick,
+        history: updates.iter().map(HistoryEntry::from).collect(),
+        newest_page,
+        older: next.map(|cursor| format!("/initiatives/{}?cursor={cursor}#history", initiative.id)),
     })
+}
+
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn show(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<PageQuery>,
+) -> PageResult<InitiativePage> {
+    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let history_page = query.parse()?;
+    page(&state, &caller, &initiative, None, Some(history_page)).await
 }

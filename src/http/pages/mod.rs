@@ -7,9 +7,11 @@ pub mod initiative_form;
 pub mod initiative_list;
 pub mod initiatives;
 pub mod members;
+pub mod my;
 pub mod portfolio_form;
 pub mod portfolios;
 pub mod rollup;
+pub mod status_updates;
 
 use crate::db::users::Caller;
 use crate::domain::Role;

@@ -7,11 +7,9 @@ use crate::browser::Browser;
 use crate::helpers::{Account, TestApp, id_of, spawn_app};
 
 async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
-    browser.goto(&app.url("/login")).await;
-    browser.fill("email", &account.email).await;
-    browser.fill("password", &account.password).await;
-    browser.click("form[action='/login'] button[type='submit']").await;
-    browser.wait_to_leave("/login").await;
+    browser
+        .sign_in(&app.url(""), &account.email, &account.password)
+        .await;
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 mod auth;
 mod forms;
 mod rollup;
+mod status_updates;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -183,6 +184,16 @@ impl Browser {
             assert!(Instant::now() < deadline, "still at {url}, expected {expected}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Signs in through the sign-in page and waits for the home page.
+    pub async fn sign_in(&self, url: &str, email: &str, password: &str) {
+        self.goto(&format!("{url}/login")).await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.click("form[action='/login'] button[type='submit']").await;
+        // Home sends portfolio owners on to their roll-up; signed in is anywhere but /login.
+        self.wait_to_leave("/login").await;
     }
 
     /// Ends the WebDriver session cleanly; dropping the browser without it still kills the driver.

@@ -1,0 +1,91 @@
+//! `/my`: a PM's home. The initiatives they own, the ones most in need of a check-in first, each
+//! with a quick update form, and a badge on open work nobody has updated for a while.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::Layout;
+use super::status_updates::{Origin, QuickUpdate};
+use crate::db;
+use crate::db::initiatives::Initiative;
+use crate::db::users::Caller;
+use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale};
+use crate::error::PageResult;
+use crate::http::AppState;
+use crate::http::extract::PageCaller;
+
+/// More than anyone keeps current by hand; the page stays light for an owner of imported work.
+const SHOWN: i64 = 200;
+
+pub struct MyItem {
+    pub initiative: Initiative,
+    pub stale: bool,
+    /// When it was last updated, as people say it ("3 days ago").
+    pub updated: String,
+    pub quick: QuickUpdate,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my.html")]
+pub struct MyPage {
+    layout: Layout,
+    items: Vec<MyItem>,
+    /// Whether the caller owns more initiatives than the page shows.
+    more: bool,
+    shown: i64,
+    stale_days: i64,
+}
+
+/// The page, with `replace`'s form (a refused submit, the user's input kept) in place of the
+/// fresh one of its initiative.
+pub async fn page(
+    state: &AppState,
+    caller: &Caller,
+    replace: Option<(Uuid, QuickUpdate)>,
+) -> PageResult<MyPage> {
+    let mut owned = db::initiatives::owned_by(&state.pool, caller.org_id, caller.user_id, SHOWN + 1).await?;
+    let more = owned.len() as i64 > SHOWN;
+    owned.truncate(SHOWN as usize);
+    let ids: Vec<Uuid> = owned.iter().map(|i| i.id).collect();
+    let newest = db::status_updates::newest_of(&state.pool, caller.org_id, &ids).await?;
+    let now = Utc::now();
+    let mut replace = replace;
+    let items = owned
+        .into_iter()
+        .map(|initiative| {
+            let quick = match replace.take_if(|(id, _)| *id == initiative.id) {
+                Some((_, quick)) => quick,
+                None => QuickUpdate::fresh(&initiative, newest.get(&initiative.id).copied(), Origin::My),
+            };
+            MyItem {
+                stale: is_stale(initiative.status, initiative.updated_at, now),
+                updated: days_ago((now - initiative.updated_at).num_days()),
+                quick,
+                initiative,
+            }
+        })
+        .collect();
+    Ok(MyPage {
+        layout: Layout::new("My initiatives", Some(caller)).in_section("my"),
+        items,
+        more,
+        shown: SHOWN,
+        stale_days: STALE_AFTER_DAYS,
+    })
+}
+
+fn days_ago(days: i64) -> String {
+    match days {
+        ..=0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        n => format!("{n} days ago"),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<MyPage> {
+    page(&state, &caller, None).await
+}
