@@ -151,7 +151,7 @@ pub const WATCHLIST_LENGTH: i64 = 10;
 
 /// Below this many initiatives in a subtree, reading them all through the closure and sorting
 /// is cheaper than walking the organization's open work in target order.
-const SMALL_SUBTREE: i64 = 2_000;
+pub const SMALL_SUBTREE: i64 = 2_000;
 
 /// The first `WATCHLIST_LENGTH` initiatives of a watchlist in the subtree of `portfolio_id`,
 /// soonest target first. `subtree_size` is the subtree's initiative count (the roll-up's

@@ -168,14 +168,42 @@ pub struct SubtreeChange {
 }
 
 /// The status and health changes in `portfolio_id`'s subtree since `since`, newest first, at most
-/// `limit`; progress-only updates and notes are left out, they do not change the picture.
+/// `limit`; progress-only updates and notes are left out, they do not change the picture. The plan
+/// follows the subtree's size (`subtree_size`, known from its roll-up), as for the watchlists.
 pub async fn changes_in_subtree(
     pool: &PgPool,
     org_id: Uuid,
     portfolio_id: Uuid,
+    subtree_size: i64,
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<SubtreeChange>, AppError> {
+    if subtree_size <= super::initiative_lists::SMALL_SUBTREE {
+        // A small subtree: its initiatives' histories, through their index.
+        return Ok(sqlx::query_as!(
+            SubtreeChange,
+            r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
+                      u.name AS "author_name?", s.created_at, s.note,
+                      s.status AS "status: Status", s.health AS "health: Health",
+                      s.previous_status AS "previous_status: Status",
+                      s.previous_health AS "previous_health: Health"
+               FROM portfolio_closure c
+               JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
+               JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
+               LEFT JOIN users u ON u.id = s.author_id
+               WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
+                 AND (s.status <> s.previous_status OR s.health <> s.previous_health)
+               ORDER BY s.created_at DESC, s.id DESC
+               LIMIT $4"#,
+            org_id,
+            portfolio_id,
+            since,
+            limit
+        )
+        .fetch_all(pool)
+        .await?);
+    }
+    // A large subtree: the organization's recent history newest first, kept when inside.
     Ok(sqlx::query_as!(
         SubtreeChange,
         r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
@@ -183,12 +211,13 @@ pub async fn changes_in_subtree(
                   s.status AS "status: Status", s.health AS "health: Health",
                   s.previous_status AS "previous_status: Status",
                   s.previous_health AS "previous_health: Health"
-           FROM portfolio_closure c
-           JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
-           JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
+           FROM status_updates s
+           JOIN initiatives i ON i.org_id = s.org_id AND i.id = s.initiative_id
            LEFT JOIN users u ON u.id = s.author_id
-           WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
+           WHERE s.org_id = $1 AND s.created_at >= $3
              AND (s.status <> s.previous_status OR s.health <> s.previous_health)
+             AND EXISTS (SELECT 1 FROM portfolio_closure c
+                         WHERE c.org_id = $1 AND c.ancestor_id = $2 AND c.descendant_id = i.portfolio_id)
            ORDER BY s.created_at DESC, s.id DESC
            LIMIT $4"#,
         org_id,

@@ -530,3 +530,54 @@ async fn another_organizations_portfolio_is_not_found_and_visitors_must_sign_in(
         assert!(page.location.unwrap().starts_with("/login?next="), "{path}");
     }
 }
+
+#[tokio::test]
+async fn what_changed_lists_recent_status_and_health_changes_in_the_subtree() {
+    let app = spawn_app().await;
+    let org = signed_in_org(&app).await;
+    let t = &org.account.token;
+    let update = |id: &str, body: Value| {
+        let path = format!("/initiatives/{id}/updates");
+        let app = &app;
+        async move { app.post_json(t, &path, body).await }
+    };
+    update(&org.a, json!({"health": "at_risk", "note": "Vendor slipped"})).await;
+    update(&org.f, json!({"status": "planned"})).await;
+    // A progress-only update does not change the picture.
+    update(&org.e, json!({"progress": 90})).await;
+    let old = update(&org.e, json!({"status": "done"})).await;
+    sqlx::query("UPDATE status_updates SET created_at = now() - interval '30 days' WHERE id = $1")
+        .bind(id_of(&old).parse::<uuid::Uuid>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let changes = |page: &Page| -> Vec<String> {
+        page.select(".change-list .change a")
+            .iter()
+            .map(|a| a.text().collect::<String>())
+            .collect()
+    };
+    // Commerce's subtree holds a (Payments) and e (Checkout), not f (Platform).
+    let page = rollup_page(&app, &org.commerce).await;
+    let listed = changes(&page);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].ends_with("An initiative"));
+    assert!(page.text(".change-list").contains("Vendor slipped"));
+    let link = page.href(".change-list .change a");
+    assert_eq!(link, format!("/initiatives/{}", org.a));
+    // The root sees both recent changes, newest first; a month back also the old one.
+    assert_eq!(changes(&rollup_page(&app, &org.root).await).len(), 2);
+    let since = (Utc::now() - Duration::days(40)).date_naive();
+    let page = app
+        .get_page(&format!("/portfolios/{}?since={since}", org.root))
+        .await;
+    assert_eq!(changes(&page).len(), 3);
+    // A date that is not one is said so beside the field, and the default applies.
+    let page = app
+        .get_page(&format!("/portfolios/{}?since=yesterday", org.root))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text("#since-error").contains("is not a date"));
+    assert_eq!(changes(&page).len(), 2);
+}

@@ -364,27 +364,35 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
 
     let since = chrono::Utc::now() - chrono::Duration::days(7);
     let line_id = org.line.parse().unwrap();
-    let changes =
-        cairn::db::status_updates::changes_in_subtree(&app.pool, org.admin.org_id, line_id, since, 50)
-            .await
-            .unwrap();
-    let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
-    assert_eq!(ids, [id_of(&status), id_of(&health)]);
-    assert_eq!(changes[0].initiative_title, "Top-ups");
-    assert_eq!(
-        (changes[1].previous_health.as_str(), changes[1].health.as_str()),
-        ("off_track", "at_risk")
-    );
-    assert_eq!(changes[1].note.as_deref(), Some("Vendor late"));
-    assert_eq!(changes[1].author_name.as_deref(), Some("Ada Admin"));
-    let newest =
-        cairn::db::status_updates::changes_in_subtree(&app.pool, org.admin.org_id, line_id, since, 1)
-            .await
-            .unwrap();
-    assert_eq!(newest.len(), 1);
-    let stranger = app.signup("Northwind").await;
-    let none = cairn::db::status_updates::changes_in_subtree(&app.pool, stranger.org_id, line_id, since, 50)
-        .await
-        .unwrap();
-    assert!(none.is_empty(), "another organization sees no changes");
+    // Both plans (a small subtree's and a large one's) must give the same answer.
+    for subtree_size in [1, i64::MAX] {
+        let changes_in = |org_id, limit| {
+            cairn::db::status_updates::changes_in_subtree(
+                &app.pool,
+                org_id,
+                line_id,
+                subtree_size,
+                since,
+                limit,
+            )
+        };
+        let changes = changes_in(org.admin.org_id, 50).await.unwrap();
+        let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(
+            ids,
+            [id_of(&status), id_of(&health)],
+            "subtree size {subtree_size}"
+        );
+        assert_eq!(changes[0].initiative_title, "Top-ups");
+        assert_eq!(
+            (changes[1].previous_health.as_str(), changes[1].health.as_str()),
+            ("off_track", "at_risk")
+        );
+        assert_eq!(changes[1].note.as_deref(), Some("Vendor late"));
+        assert_eq!(changes[1].author_name.as_deref(), Some("Ada Admin"));
+        assert_eq!(changes_in(org.admin.org_id, 1).await.unwrap().len(), 1);
+        let stranger = app.signup("Northwind").await;
+        let none = changes_in(stranger.org_id, 50).await.unwrap();
+        assert!(none.is_empty(), "another organization sees no changes");
+    }
 }

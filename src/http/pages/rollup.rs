@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::Layout;
@@ -19,6 +20,7 @@ use crate::db::initiative_lists::{ListedInitiative, Watchlist};
 use crate::db::orgs::Organization;
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
+use crate::db::status_updates::SubtreeChange;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::rollup::{Figures, ThemeShare};
@@ -250,6 +252,11 @@ pub struct RollupPage {
     /// More initiatives are attached than the page shows.
     attached_more: bool,
     children_csv: String,
+    /// "What changed since …": status and health changes in the subtree, newest first.
+    changes: Vec<SubtreeChange>,
+    since: NaiveDate,
+    /// Why the `since` the visitor typed was not used, if it was not.
+    since_error: Option<&'static str>,
     /// Whether the visitor may edit it and add portfolios and initiatives inside it.
     can_edit: bool,
     /// Whether its level leaves room for portfolios below it.
@@ -267,17 +274,36 @@ fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
         .collect()
 }
 
+/// How far back "What changed" looks unless the visitor says otherwise.
+const CHANGES_DAYS: i64 = 7;
+const CHANGES_SHOWN: i64 = 15;
+
+#[derive(serde::Deserialize)]
+pub struct RollupQuery {
+    since: Option<String>,
+}
+
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
+    Query(query): Query<RollupQuery>,
 ) -> PageResult<RollupPage> {
     let pool = &state.pool;
+    let default_since = Utc::now().date_naive() - chrono::Duration::days(CHANGES_DAYS);
+    let (since, since_error) = match query.since.as_deref().filter(|s| !s.is_empty()) {
+        None => (default_since, None),
+        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => (date, None),
+            Err(_) => (default_since, Some("is not a date like 2026-11-15")),
+        },
+    };
+    let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     let rollup = db::rollup::rollup(pool, caller.org_id, id).await?;
     let size = rollup.totals.counts.total;
     let owners = owners_shown(&rollup);
-    let (org, mut ancestors, names, themes, at_risk, late, can_edit) = tokio::try_join!(
+    let (org, mut ancestors, names, themes, at_risk, late, can_edit, changes) = tokio::try_join!(
         db::orgs::get(pool, caller.org_id),
         db::portfolios::ancestors(pool, caller.org_id, id),
         db::portfolio_views::names_of(pool, caller.org_id, &owners),
@@ -285,6 +311,7 @@ pub async fn show(
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::AtRisk),
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::Late),
         db::permissions::can_edit_portfolio(pool, &caller, id),
+        db::status_updates::changes_in_subtree(pool, caller.org_id, id, size, since_start, CHANGES_SHOWN),
     )?;
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
@@ -331,6 +358,9 @@ pub async fn show(
         children_csv: format!("/portfolios/{id}/children.csv"),
         can_edit,
         can_hold_portfolios: rollup.portfolio.level.below().is_some(),
+        changes,
+        since,
+        since_error,
         portfolio: rollup.portfolio,
         ancestors,
         totals,
