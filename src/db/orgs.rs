@@ -3,10 +3,12 @@
 use uuid::Uuid;
 
 use super::Tx;
-use super::users::User;
+use super::check_version;
+use super::permissions::require_admin;
+use super::users::{Caller, User};
 use crate::domain::Role;
 use crate::domain::account::SignUp;
-use crate::domain::org::NewOrganization;
+use crate::domain::org::{NewOrganization, OrgSettings, OrgSettingsChanges};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -79,4 +81,74 @@ pub async fn sign_up(
     let user = super::users::create(tx, &signup.name, &signup.email, Some(password_hash)).await?;
     super::users::add_membership(tx, org.id, user.id, Role::Admin).await?;
     Ok((org, user))
+}
+
+/// An organization's settings and the version they are at.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VersionedSettings {
+    pub id: Uuid,
+    pub slug: String,
+    #[serde(flatten)]
+    pub settings: OrgSettings,
+    pub version: i64,
+}
+
+pub async fn settings(
+    executor: impl sqlx::PgExecutor<'_>,
+    org_id: Uuid,
+) -> Result<VersionedSettings, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, version,
+                  off_track_threshold * 100 AS "off_track_threshold!", at_risk_threshold * 100 AS "at_risk_threshold!"
+           FROM organizations WHERE id = $1 FOR UPDATE"#,
+        org_id
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(VersionedSettings {
+        id: row.id,
+        slug: row.slug,
+        settings: OrgSettings {
+            name: row.name,
+            time_zone: row.time_zone,
+            fiscal_year_start_month: row.fiscal_year_start_month,
+            currency: row.currency,
+            // Stored as fractions; 25 % is exactly 0.25, rounding only undoes float noise.
+            off_track_threshold: (row.off_track_threshold * 1e6).round() / 1e6,
+            at_risk_threshold: (row.at_risk_threshold * 1e6).round() / 1e6,
+        },
+        version: row.version,
+    })
+}
+
+/// Changes the settings if they are still at `expected_version`; admins only.
+pub async fn update_settings(
+    pool: &sqlx::PgPool,
+    caller: &Caller,
+    expected_version: Option<i64>,
+    changes: OrgSettingsChanges,
+) -> Result<VersionedSettings, AppError> {
+    require_admin(caller)?;
+    let mut tx = pool.begin().await?;
+    // Locks the row: two admins saving at once are serialized, and the second sees the first.
+    let current = settings(&mut *tx, caller.org_id).await?;
+    check_version(expected_version, current.version)?;
+    let new = changes.apply(&current.settings)?;
+    sqlx::query!(
+        "UPDATE organizations SET name = $2, time_zone = $3, fiscal_year_start_month = $4, currency = $5,
+                off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, version = version + 1
+         WHERE id = $1",
+        caller.org_id,
+        new.name,
+        new.time_zone,
+        new.fiscal_year_start_month,
+        new.currency,
+        new.off_track_threshold,
+        new.at_risk_threshold
+    )
+    .execute(&mut *tx)
+    .await?;
+    let updated = settings(&mut *tx, caller.org_id).await?;
+    tx.commit().await?;
+    Ok(updated)
 }

@@ -71,3 +71,150 @@ mod tests {
         assert_eq!(key_prefix("—"), "ORG");
     }
 }
+
+/// An organization's settings (SPEC §2, and the roll-up health thresholds of §3), as people read
+/// and edit them. Thresholds are percentages of active effort, like the shares they are compared
+/// with.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OrgSettings {
+    pub name: String,
+    pub time_zone: String,
+    pub fiscal_year_start_month: i16,
+    pub currency: String,
+    /// A roll-up is off track when at least this share of its active effort is off track.
+    pub off_track_threshold: f64,
+    /// …else at risk when at least this share is off track or at risk.
+    pub at_risk_threshold: f64,
+}
+
+/// A change to the settings: absent fields stay as they are.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettingsChanges {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub fiscal_year_start_month: Option<i16>,
+    pub currency: Option<String>,
+    pub off_track_threshold: Option<f64>,
+    pub at_risk_threshold: Option<f64>,
+}
+
+impl OrgSettingsChanges {
+    /// The settings after this change, or every field it gets wrong.
+    pub fn apply(self, current: &OrgSettings) -> Result<OrgSettings, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = text(
+            &mut errors,
+            "name",
+            self.name.as_deref().unwrap_or(&current.name),
+            1,
+            200,
+        );
+        let time_zone = self
+            .time_zone
+            .as_deref()
+            .unwrap_or(&current.time_zone)
+            .trim()
+            .to_owned();
+        errors.check(
+            time_zone.parse::<chrono_tz::Tz>().is_ok(),
+            "time_zone",
+            "is not a time zone like Europe/Berlin or America/New_York",
+        );
+        let fiscal_year_start_month = self
+            .fiscal_year_start_month
+            .unwrap_or(current.fiscal_year_start_month);
+        errors.check(
+            (1..=12).contains(&fiscal_year_start_month),
+            "fiscal_year_start_month",
+            "must be a month from 1 to 12",
+        );
+        let currency = self
+            .currency
+            .as_deref()
+            .unwrap_or(&current.currency)
+            .trim()
+            .to_ascii_uppercase();
+        errors.check(
+            currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()),
+            "currency",
+            "must be a three-letter code like EUR or USD",
+        );
+        let mut threshold = |field: &str, value: f64| {
+            errors.check(
+                value > 0.0 && value <= 100.0,
+                field,
+                "must be a percentage above 0 and at most 100",
+            );
+            value
+        };
+        let off_track_threshold = threshold(
+            "off_track_threshold",
+            self.off_track_threshold.unwrap_or(current.off_track_threshold),
+        );
+        let at_risk_threshold = threshold(
+            "at_risk_threshold",
+            self.at_risk_threshold.unwrap_or(current.at_risk_threshold),
+        );
+        errors.into_result()?;
+        Ok(OrgSettings {
+            name,
+            time_zone,
+            fiscal_year_start_month,
+            currency,
+            off_track_threshold,
+            at_risk_threshold,
+        })
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    fn current() -> OrgSettings {
+        OrgSettings {
+            name: "Acme".into(),
+            time_zone: "UTC".into(),
+            fiscal_year_start_month: 1,
+            currency: "USD".into(),
+            off_track_threshold: 25.0,
+            at_risk_threshold: 25.0,
+        }
+    }
+
+    #[test]
+    fn absent_fields_stay_and_given_ones_are_checked() {
+        let changes = OrgSettingsChanges {
+            time_zone: Some("Europe/Berlin".into()),
+            currency: Some("eur".into()),
+            ..Default::default()
+        };
+        let settings = changes.apply(&current()).unwrap();
+        assert_eq!(
+            (settings.time_zone.as_str(), settings.currency.as_str()),
+            ("Europe/Berlin", "EUR")
+        );
+        assert_eq!(settings.name, "Acme");
+
+        let bad = OrgSettingsChanges {
+            name: Some(" ".into()),
+            time_zone: Some("Mars/Olympus".into()),
+            fiscal_year_start_month: Some(13),
+            currency: Some("EURO".into()),
+            off_track_threshold: Some(0.0),
+            at_risk_threshold: Some(100.5),
+        };
+        let errors = bad.apply(&current()).unwrap_err();
+        for field in [
+            "name",
+            "time_zone",
+            "fiscal_year_start_month",
+            "currency",
+            "off_track_threshold",
+            "at_risk_threshold",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+}

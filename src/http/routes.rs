@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
         .route(
+            "/settings/organization",
+            get(pages::organization::show).post(pages::organization::update),
+        )
+        .route(
             "/settings/members",
             get(pages::members::index).post(pages::members::add),
         )
@@ -63,6 +67,10 @@ fn api_v1() -> Router<AppState> {
         .route("/tokens", post(api::accounts::create_token))
         .route("/tokens/{id}", delete(api::accounts::delete_token))
         .route("/me", get(api::accounts::me))
+        .route(
+            "/organization",
+            get(api::organization::get).patch(api::organization::update),
+        )
         .route("/members", get(api::members::list).post(api::members::create))
         .route(
             "/members/{id}",

@@ -11,6 +11,7 @@ mod initiatives;
 mod members;
 mod my;
 mod operations;
+mod organization;
 mod pages;
 mod permissions;
 mod portfolio_pages;

@@ -440,7 +440,8 @@ async fn an_admin_manages_members_on_the_settings_page() {
     assert_eq!(app.sign_up_page(&fields).await.status, StatusCode::SEE_OTHER);
     let page = app.get_page("/settings/members").await;
     assert_eq!(page.status, StatusCode::OK);
-    page.one(".topbar a[href='/settings/members'][aria-current='page']");
+    page.one(".topbar a[href='/settings/organization'][aria-current='page']");
+    page.one(".tabs a[href='/settings/members'][aria-current='page']");
 
     // Errors beside the fields, what was typed kept, the password never sent back.
     let refused = app

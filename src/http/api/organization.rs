@@ -1,0 +1,29 @@
+//! The caller's organization: `GET, PATCH /organization` (name, time zone, fiscal year, currency,
+//! roll-up health thresholds).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::versioned;
+use crate::db;
+use crate::domain::org::OrgSettingsChanges;
+use crate::error::ApiResult;
+use crate::http::AppState;
+use crate::http::extract::{ApiCaller, ApiJson, IfMatch};
+
+pub async fn get(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Response> {
+    let org = db::orgs::settings(&state.pool, caller.org_id).await?;
+    Ok(versioned(StatusCode::OK, org.version, org))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    if_match: IfMatch,
+    ApiJson(changes): ApiJson<OrgSettingsChanges>,
+) -> ApiResult<Response> {
+    let org = db::orgs::update_settings(&state.pool, &caller, if_match.0, changes).await?;
+    Ok(versioned(StatusCode::OK, org.version, org))
+}
