@@ -2,7 +2,7 @@
 //! page and its CSV export, and the roll-up page's "At risk" and "Late" watchlists.
 
 use chrono::NaiveDate;
-use futures_util::Stream;
+use futures_util::stream::BoxStream;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -44,72 +44,104 @@ impl ListedInitiative {
 ///
 /// The filter is the API list's (`initiatives::list`); the order is the page's: soonest target,
 /// highest RICE or latest change first, ties broken by key number so pages never overlap.
-fn search_query(
-    org_id: Uuid,
-    filter: InitiativeFilter,
-    sort: InitiativeSort,
-    offset: i64,
-    limit: Option<i64>,
-) -> impl SearchRows {
-    sqlx::query_as!(
-        ListedInitiative,
-        r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
-                  th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                  i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
-           FROM initiatives i
-           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-           LEFT JOIN users u ON u.id = i.owner_id
-           LEFT JOIN themes th ON th.org_id = i.org_id AND th.id = i.theme_id
-           WHERE i.org_id = $1
-             AND ($2::uuid IS NULL OR i.portfolio_id IN (
-                     SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2))
-             AND ($3::text IS NULL OR i.status = $3)
-             AND ($4::text IS NULL OR i.health = $4)
-             AND ($5::uuid IS NULL OR i.owner_id = $5)
-             AND ($6::uuid IS NULL OR i.theme_id = $6)
-             AND (NOT $7 OR i.theme_id IS NULL)
-             AND (NOT $8 OR (i.status NOT IN ('done', 'cancelled') AND i.target_date < (
-                     SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
-             AND ($9::text IS NULL OR ($9 = 'active' AND i.status IN ('planned', 'in_progress'))
-                                   OR ($9 = 'not_cancelled' AND i.status <> 'cancelled'))
-           ORDER BY CASE WHEN $10 = 'target' THEN i.target_date END ASC NULLS LAST,
-                    CASE WHEN $10 = 'rice' THEN i.reach * i.impact * i.confidence / i.effort END DESC NULLS LAST,
-                    CASE WHEN $10 = 'updated' THEN i.updated_at END DESC,
-                    i.number
-           OFFSET $11 LIMIT $12"#,
-        org_id,
-        filter.portfolio_id,
-        filter.status.map(Status::as_str),
-        filter.health.map(Health::as_str),
-        filter.owner_id,
-        filter.theme_id,
-        filter.unthemed,
-        filter.late,
-        filter.scope.map(WorkScope::as_str),
-        sort.as_str(),
-        offset,
-        limit
-    )
+/// One search, with the ORDER BY of one sort: each order has an index that delivers it
+/// (migrations/0006), so a page of 50 stops after about 50 rows instead of sorting the org.
+macro_rules! search_sorted {
+    ($from:literal, $in_subtree:literal, $order:literal, $org_id:expr, $filter:expr, $offset:expr, $limit:expr) => {
+        sqlx::query_as!(
+            ListedInitiative,
+            r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
+                      th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
+                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
+               "# + $from + r#"
+               JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+               LEFT JOIN users u ON u.id = i.owner_id
+               LEFT JOIN themes th ON th.org_id = i.org_id AND th.id = i.theme_id
+               WHERE i.org_id = $1 AND "# + $in_subtree + r#"
+                 AND ($3::text IS NULL OR i.status = $3)
+                 AND ($4::text IS NULL OR i.health = $4)
+                 AND ($5::uuid IS NULL OR i.owner_id = $5)
+                 AND ($6::uuid IS NULL OR i.theme_id = $6)
+                 AND (NOT $7 OR i.theme_id IS NULL)
+                 AND (NOT $8 OR (i.status NOT IN ('done', 'cancelled') AND i.target_date < (
+                         SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
+                 AND ($9::text IS NULL OR ($9 = 'active' AND i.status IN ('planned', 'in_progress'))
+                                       OR ($9 = 'not_cancelled' AND i.status <> 'cancelled'))
+               "# + $order + r#"
+               OFFSET $10 LIMIT $11"#,
+            $org_id,
+            $filter.portfolio_id,
+            $filter.status.map(Status::as_str),
+            $filter.health.map(Health::as_str),
+            $filter.owner_id,
+            $filter.theme_id,
+            $filter.unthemed,
+            $filter.late,
+            $filter.scope.map(WorkScope::as_str),
+            $offset,
+            $limit
+        )
+    };
 }
 
-/// The search query, fetched a page at once or streamed; a trait because the query's type names
-/// the closure `query_as!` generates.
-pub trait SearchRows {
-    fn all(self, pool: &PgPool) -> impl Future<Output = Result<Vec<ListedInitiative>, sqlx::Error>> + Send;
-    fn stream(self, pool: &PgPool) -> impl Stream<Item = Result<ListedInitiative, sqlx::Error>> + Send + '_;
+/// Runs `$body` with `$rows` bound to the search in `$order`. Where it starts depends on `$small`:
+/// a small subtree from its closure rows, sorting what it finds; the whole organization or a large
+/// subtree from the order's index, keeping the rows inside the subtree until it has a page.
+macro_rules! search_from {
+    ($small:expr, $order:literal, $org_id:expr, $filter:expr, $offset:expr, $limit:expr, |$rows:ident| $body:expr) => {
+        if $small {
+            let $rows = search_sorted!(
+                "FROM portfolio_closure c
+                 JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id",
+                "c.org_id = $1 AND c.ancestor_id = $2",
+                $order, $org_id, $filter, $offset, $limit
+            );
+            $body
+        } else {
+            let $rows = search_sorted!(
+                "FROM initiatives i",
+                "($2::uuid IS NULL OR i.portfolio_id IN (
+                     SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2))",
+                $order, $org_id, $filter, $offset, $limit
+            );
+            $body
+        }
+    };
 }
 
-impl<F> SearchRows for sqlx::query::Map<'static, sqlx::Postgres, F, sqlx::postgres::PgArguments>
-where
-    F: FnMut(sqlx::postgres::PgRow) -> Result<ListedInitiative, sqlx::Error> + Send + 'static,
-{
-    fn all(self, pool: &PgPool) -> impl Future<Output = Result<Vec<ListedInitiative>, sqlx::Error>> + Send {
-        self.fetch_all(pool)
-    }
-
-    fn stream(self, pool: &PgPool) -> impl Stream<Item = Result<ListedInitiative, sqlx::Error>> + Send + '_ {
-        self.fetch(pool)
-    }
+/// `search_from` in `$sort`'s order.
+macro_rules! with_search {
+    ($sort:expr, $small:expr, $org_id:expr, $filter:expr, $offset:expr, $limit:expr, |$rows:ident| $body:expr) => {
+        match $sort {
+            InitiativeSort::Target => search_from!(
+                $small,
+                "ORDER BY i.target_date ASC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Rice => search_from!(
+                $small,
+                "ORDER BY (i.reach * i.impact * i.confidence / i.effort) DESC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Updated => search_from!(
+                $small,
+                "ORDER BY i.updated_at DESC, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+        }
+    };
 }
 
 /// One page of the list: `limit` rows after skipping `offset`.
@@ -121,9 +153,30 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ListedInitiative>, AppError> {
-    Ok(search_query(org_id, *filter, sort, offset, Some(limit))
-        .all(pool)
-        .await?)
+    let small = is_small_subtree(pool, org_id, filter).await?;
+    search_planned(pool, org_id, filter, sort, offset, limit, small).await
+}
+
+/// `search` with its plan given: starting from the subtree (`small`) or from the order's index.
+/// Both give the same rows; `search` picks the faster. Public so tests can hold the two to that.
+pub async fn search_planned(
+    pool: &PgPool,
+    org_id: Uuid,
+    filter: &InitiativeFilter,
+    sort: InitiativeSort,
+    offset: i64,
+    limit: i64,
+    small: bool,
+) -> Result<Vec<ListedInitiative>, AppError> {
+    Ok(with_search!(
+        sort,
+        small,
+        org_id,
+        filter,
+        offset,
+        Some(limit),
+        |rows| rows.fetch_all(pool).await?
+    ))
 }
 
 /// Every initiative that passes `filter`, row by row as the database sends them: an export of
@@ -133,8 +186,28 @@ pub fn search_all<'p>(
     org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
-) -> impl Stream<Item = Result<ListedInitiative, sqlx::Error>> + Send + use<'p> {
-    search_query(org_id, *filter, sort, 0, None).stream(pool)
+) -> BoxStream<'p, Result<ListedInitiative, sqlx::Error>> {
+    let filter = *filter;
+    // An export reads every matching row anyway: the org-wide order is always fine.
+    with_search!(sort, false, org_id, filter, 0_i64, None::<i64>, |rows| Box::pin(
+        rows.fetch(pool)
+    ))
+}
+
+/// Whether the filter names a subtree small enough to read whole (its maintained count says).
+async fn is_small_subtree(pool: &PgPool, org_id: Uuid, filter: &InitiativeFilter) -> Result<bool, AppError> {
+    let Some(portfolio_id) = filter.portfolio_id else {
+        return Ok(false);
+    };
+    let size = sqlx::query_scalar!(
+        r#"SELECT n_proposed + n_planned + n_in_progress + n_done + n_cancelled AS "size!"
+           FROM portfolio_totals WHERE org_id = $1 AND portfolio_id = $2"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(size.is_some_and(|size| size <= SMALL_SUBTREE))
 }
 
 /// The roll-up page's two watchlists.

@@ -581,3 +581,52 @@ async fn what_changed_lists_recent_status_and_health_changes_in_the_subtree() {
     assert!(page.text("#since-error").contains("is not a date"));
     assert_eq!(changes(&page).len(), 2);
 }
+
+#[tokio::test]
+async fn both_list_plans_give_the_same_pages_in_every_order() {
+    use cairn::db::initiative_lists::search_planned;
+    use cairn::domain::InitiativeSort;
+    use cairn::domain::initiative::InitiativeFilter;
+
+    let app = spawn_app().await;
+    let org = crate::rollups::build(&app).await;
+    let org_id = org.account.org_id;
+    for (n, portfolio) in [&org.payments, &org.checkout, &org.platform]
+        .iter()
+        .cycle()
+        .take(12)
+        .enumerate()
+    {
+        let fields = json!({"status": "in_progress", "reach": n * 100, "impact": 1, "confidence": 80,
+                            "target_date": (Utc::now() + Duration::days(n as i64)).date_naive().to_string()});
+        app.create_initiative(&org.account.token, portfolio, fields).await;
+    }
+    for portfolio in [&org.root, &org.commerce, &org.payments] {
+        let filter = InitiativeFilter {
+            portfolio_id: Some(portfolio.parse().unwrap()),
+            ..Default::default()
+        };
+        for sort in [
+            InitiativeSort::Target,
+            InitiativeSort::Rice,
+            InitiativeSort::Updated,
+        ] {
+            for offset in [0, 3] {
+                let pool = &app.pool;
+                let ids = async |small| {
+                    let rows = search_planned(pool, org_id, &filter, sort, offset, 5, small)
+                        .await
+                        .unwrap();
+                    rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+                };
+                let from_subtree = ids(true).await;
+                assert!(!from_subtree.is_empty());
+                assert_eq!(
+                    from_subtree,
+                    ids(false).await,
+                    "{portfolio} {sort:?} offset {offset}"
+                );
+            }
+        }
+    }
+}
