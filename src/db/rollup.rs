@@ -20,6 +20,9 @@ pub const ATTACHED_LIMIT: i64 = 500;
 /// SPEC §6: `{portfolio, totals, children: [{portfolio, …figures}], themes, initiatives}`.
 #[derive(Debug, Serialize)]
 pub struct Rollup {
+    /// The organization's currency, for showing `budget`; not part of the API's shape.
+    #[serde(skip)]
+    pub currency: String,
     pub portfolio: Portfolio,
     pub totals: Figures,
     pub children: Vec<ChildFigures>,
@@ -64,10 +67,11 @@ struct TotalsRow {
     late: i64,
     off_track_threshold: Decimal,
     at_risk_threshold: Decimal,
+    currency: String,
 }
 
 impl TotalsRow {
-    fn split(self) -> (Portfolio, Figures) {
+    fn split(self) -> (Portfolio, Figures, String) {
         let parts = Parts {
             by_status: [
                 self.n_proposed,
@@ -102,7 +106,7 @@ impl TotalsRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
         };
-        (portfolio, figures)
+        (portfolio, figures, self.currency)
     }
 }
 
@@ -121,7 +125,7 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
                      AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
                   o.off_track_threshold::numeric AS "off_track_threshold!",
-                  o.at_risk_threshold::numeric AS "at_risk_threshold!"
+                  o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p
            JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
            JOIN organizations o ON o.id = p.org_id
@@ -134,12 +138,12 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
     .await?
     .into_iter()
     .map(TotalsRow::split);
-    let (portfolio, totals) = rows
+    let (portfolio, totals, currency) = rows
         .next()
-        .filter(|(p, _)| p.id == portfolio_id)
+        .filter(|(p, _, _)| p.id == portfolio_id)
         .ok_or(AppError::NotFound)?;
     let children = rows
-        .map(|(portfolio, figures)| ChildFigures { portfolio, figures })
+        .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
     let themes = investment_mix(pool, org_id, portfolio_id).await?;
     let initiatives = attached(pool, org_id, portfolio_id)
@@ -148,6 +152,7 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
         .map(InitiativeJson::from)
         .collect();
     Ok(Rollup {
+        currency,
         portfolio,
         totals,
         children,
@@ -164,18 +169,19 @@ async fn investment_mix(
 ) -> Result<Vec<ThemeShare>, AppError> {
     let rows = sqlx::query!(
         r#"WITH mix AS (
-               SELECT th.id AS theme_id, th.name, th.target_share::float8 AS target_share,
+               SELECT th.id AS theme_id, th.name, th.colour, th.target_share::float8 AS target_share,
                       coalesce(tt.effort, 0) AS effort
                FROM themes th
                LEFT JOIN portfolio_theme_totals tt
                       ON tt.org_id = th.org_id AND tt.portfolio_id = $2 AND tt.theme_id = th.id
                WHERE th.org_id = $1
                UNION ALL
-               SELECT NULL, 'Unassigned', NULL, tt.effort
+               SELECT NULL, 'Unassigned', NULL, NULL, tt.effort
                FROM portfolio_theme_totals tt
                WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.theme_id IS NULL AND tt.effort <> 0
            )
-           SELECT theme_id AS "theme_id?", name AS "name!", target_share AS "target_share?", effort AS "effort!",
+           SELECT theme_id AS "theme_id?", name AS "name!", colour AS "colour?", target_share AS "target_share?",
+                  effort AS "effort!",
                   (SELECT effort FROM portfolio_totals WHERE org_id = $1 AND portfolio_id = $2) AS "total!"
            FROM mix
            ORDER BY theme_id IS NULL, name"#,
@@ -189,6 +195,7 @@ async fn investment_mix(
         .map(|row| ThemeShare {
             theme_id: row.theme_id,
             name: row.name,
+            colour: row.colour,
             target_share: row.target_share,
             share: theme_share(row.effort, row.total),
         })

@@ -130,6 +130,9 @@ pub fn percent(fraction: Decimal) -> f64 {
 pub struct ThemeShare {
     pub theme_id: Option<uuid::Uuid>,
     pub name: String,
+    /// For charts; not part of the API's theme row (SPEC §3).
+    #[serde(skip)]
+    pub colour: Option<String>,
     pub target_share: Option<f64>,
     /// Percent of the subtree's effort over A; null when that effort is zero.
     pub share: Option<f64>,

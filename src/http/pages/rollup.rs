@@ -3,8 +3,6 @@
 //! Every figure comes from `db::rollup::rollup`, the one roll-up the JSON API also answers with;
 //! this module only arranges those figures and links each count to the initiatives behind it.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
@@ -17,7 +15,6 @@ use super::Layout;
 use super::initiative_list::ListRow;
 use crate::db;
 use crate::db::initiative_lists::{ListedInitiative, Watchlist};
-use crate::db::orgs::Organization;
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
 use crate::db::status_updates::SubtreeChange;
@@ -30,8 +27,9 @@ use crate::http::AppState;
 use crate::http::csv_export;
 use crate::http::extract::PageCaller;
 
-/// How many of the initiatives attached to the portfolio itself the page lists.
-const ATTACHED_SHOWN: usize = 50;
+/// How many of the initiatives attached to the portfolio itself the page lists, like the
+/// watchlists: the first few, soonest due, and a link to the full list.
+const ATTACHED_SHOWN: usize = 10;
 
 /// The list of initiatives a filter selects, as a link.
 pub fn list_url(filter: &InitiativeFilter) -> String {
@@ -194,11 +192,7 @@ impl ThemeRow {
 }
 
 /// The investment mix's rows, scaled so the largest share or target fills most of the width.
-fn theme_rows(
-    portfolio_id: Uuid,
-    shares: &[ThemeShare],
-    colours: &HashMap<Uuid, String>,
-) -> (Vec<ThemeRow>, f64) {
+fn theme_rows(portfolio_id: Uuid, shares: &[ThemeShare]) -> (Vec<ThemeRow>, f64) {
     let largest = shares
         .iter()
         .flat_map(|t| [t.share.unwrap_or(0.0), t.target_share.unwrap_or(0.0)])
@@ -210,10 +204,7 @@ fn theme_rows(
         .iter()
         .map(|theme| ThemeRow {
             name: theme.name.clone(),
-            colour: theme
-                .theme_id
-                .and_then(|id| colours.get(&id).cloned())
-                .unwrap_or_else(|| "#8a93a0".to_owned()),
+            colour: theme.colour.clone().unwrap_or_else(|| "#8a93a0".to_owned()),
             url: list_url(&InitiativeFilter {
                 portfolio_id: Some(portfolio_id),
                 theme_id: theme.theme_id,
@@ -303,11 +294,9 @@ pub async fn show(
     let rollup = db::rollup::rollup(pool, caller.org_id, id).await?;
     let size = rollup.totals.counts.total;
     let owners = owners_shown(&rollup);
-    let (org, mut ancestors, names, themes, at_risk, late, can_edit, changes) = tokio::try_join!(
-        db::orgs::get(pool, caller.org_id),
+    let (mut ancestors, names, at_risk, late, can_edit, changes) = tokio::try_join!(
         db::portfolios::ancestors(pool, caller.org_id, id),
         db::portfolio_views::names_of(pool, caller.org_id, &owners),
-        db::themes::all(pool, caller.org_id),
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::AtRisk),
         db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::Late),
         db::permissions::can_edit_portfolio(pool, &caller, id),
@@ -319,18 +308,17 @@ pub async fn show(
             .and_then(|owner| names.get(&owner).cloned())
             .unwrap_or_else(|| "No owner".to_owned())
     };
-    let totals = FiguresView::new(id, &rollup.totals, &org.currency);
+    let totals = FiguresView::new(id, &rollup.totals, &rollup.currency);
     let children = rollup
         .children
         .into_iter()
         .map(|child| ChildRow {
             owner: owner_of(child.portfolio.owner_id),
-            figures: FiguresView::new(child.portfolio.id, &child.figures, &org.currency),
+            figures: FiguresView::new(child.portfolio.id, &child.figures, &rollup.currency),
             portfolio: child.portfolio,
         })
         .collect();
-    let colours = themes.into_iter().map(|t| (t.id, t.colour)).collect();
-    let (themes, scale) = theme_rows(id, &rollup.themes, &colours);
+    let (themes, scale) = theme_rows(id, &rollup.themes);
     let at_risk_all = totals
         .healths
         .iter()
@@ -396,7 +384,7 @@ pub async fn children_csv(
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
     let rollup = db::rollup::rollup(&state.pool, caller.org_id, id).await?;
-    let Organization { currency, .. } = db::orgs::get(&state.pool, caller.org_id).await?;
+    let currency = rollup.currency.clone();
     let names = db::portfolio_views::names_of(&state.pool, caller.org_id, &owners_shown(&rollup)).await?;
     let records = rollup.children.iter().map(|child| {
         let figures = &child.figures;
