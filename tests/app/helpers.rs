@@ -788,3 +788,43 @@ impl TestApp {
         body["token"].as_str().unwrap().to_owned()
     }
 }
+
+/// Shared checks of the API's write rules.
+impl TestApp {
+    /// Sends a JSON write and asserts it is refused with `status` (problem+json).
+    pub async fn expect_refused(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Value,
+        status: StatusCode,
+    ) {
+        expect_problem(
+            self.send_json(method, token, path, body, None).await,
+            status,
+            None,
+        )
+        .await;
+    }
+
+    /// The lost-update guard on a resource at version 1: a PATCH naming version 1 succeeds and
+    /// answers ETag "2"; a second PATCH and a DELETE still naming version 1 answer 412.
+    pub async fn assert_if_match_guards(&self, token: &str, path: &str, first: Value, stale: Value) {
+        let ok = self
+            .send_json(Method::PATCH, token, path, first, Some("\"1\""))
+            .await;
+        assert_eq!(ok.headers()["etag"], "\"2\"");
+        expect_status(ok, StatusCode::OK).await;
+        let stale = self
+            .send_json(Method::PATCH, token, path, stale, Some("\"1\""))
+            .await;
+        expect_problem(stale, StatusCode::PRECONDITION_FAILED, None).await;
+        let stale_delete = self
+            .api(Method::DELETE, token, path)
+            .header("if-match", "\"1\"")
+            .send()
+            .await;
+        expect_problem(stale_delete.unwrap(), StatusCode::PRECONDITION_FAILED, None).await;
+    }
+}

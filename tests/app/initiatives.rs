@@ -388,33 +388,13 @@ async fn stale_writes_answer_412_and_change_nothing() {
         .await;
     let path = format!("/initiatives/{}", id_of(&created));
 
-    let ok = app
-        .send_json(
-            Method::PATCH,
-            &admin.token,
-            &path,
-            json!({"status": "planned"}),
-            Some("\"1\""),
-        )
-        .await;
-    assert_eq!(ok.headers()["etag"], "\"2\"");
-    expect_status(ok, StatusCode::OK).await;
-    let stale = app
-        .send_json(
-            Method::PATCH,
-            &admin.token,
-            &path,
-            json!({"status": "done"}),
-            Some("\"1\""),
-        )
-        .await;
-    expect_problem(stale, StatusCode::PRECONDITION_FAILED, None).await;
-    let stale_delete = app
-        .api(Method::DELETE, &admin.token, &path)
-        .header("if-match", "\"1\"")
-        .send()
-        .await;
-    expect_problem(stale_delete.unwrap(), StatusCode::PRECONDITION_FAILED, None).await;
+    app.assert_if_match_guards(
+        &admin.token,
+        &path,
+        json!({"status": "planned"}),
+        json!({"status": "done"}),
+    )
+    .await;
 
     let current = app.get_json(&admin.token, &path).await;
     assert_eq!(
@@ -476,61 +456,57 @@ async fn members_update_what_they_own_or_lead_and_viewers_only_read() {
     )
     .await;
 
-    let response = app
-        .send_json(
-            Method::PATCH,
-            &pm.token,
-            &format!("/initiatives/{}", id_of(&others)),
-            json!({"progress": 5}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
-    let response = app
-        .send_json(
-            Method::POST,
-            &pm.token,
-            "/initiatives",
-            json!({"title": "x", "portfolio_id": id_of(&line)}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::PATCH,
+        &pm.token,
+        &format!("/initiatives/{}", id_of(&others)),
+        json!({"progress": 5}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    app.expect_refused(
+        Method::POST,
+        &pm.token,
+        "/initiatives",
+        json!({"title": "x", "portfolio_id": id_of(&line)}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     // Owning an initiative does not let them move it into a portfolio they do not lead.
-    let response = app
-        .send_json(
-            Method::PATCH,
-            &pm.token,
-            &format!("/initiatives/{}", id_of(&mine)),
-            json!({"portfolio_id": id_of(&line)}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::PATCH,
+        &pm.token,
+        &format!("/initiatives/{}", id_of(&mine)),
+        json!({"portfolio_id": id_of(&line)}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     let path = format!("/initiatives/{}", id_of(&others));
     app.get_json(&viewer.token, &path).await;
     app.get_json(&viewer.token, "/initiatives").await;
-    let response = app
-        .send_json(Method::PATCH, &viewer.token, &path, json!({"progress": 5}), None)
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::PATCH,
+        &viewer.token,
+        &path,
+        json!({"progress": 5}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let response = app
         .api(Method::DELETE, &viewer.token, &path)
         .send()
         .await
         .unwrap();
     expect_problem(response, StatusCode::FORBIDDEN, None).await;
-    let response = app
-        .send_json(
-            Method::POST,
-            &viewer.token,
-            "/initiatives",
-            json!({"title": "x", "portfolio_id": id_of(&area)}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::POST,
+        &viewer.token,
+        "/initiatives",
+        json!({"title": "x", "portfolio_id": id_of(&area)}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let after = app.get_json(&admin.token, &path).await;
     assert_eq!(
         (after["progress"].as_i64(), after["version"].as_i64()),

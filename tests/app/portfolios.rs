@@ -267,35 +267,13 @@ async fn if_match_guards_against_lost_updates() {
         .await;
     let path = format!("/portfolios/{}", id_of(&root));
 
-    let first = app
-        .send_json(
-            Method::PATCH,
-            &admin.token,
-            &path,
-            json!({"name": "Acme Inc"}),
-            Some("\"1\""),
-        )
-        .await;
-    assert_eq!(first.headers()["etag"], "\"2\"");
-    expect_status(first, StatusCode::OK).await;
-
-    let stale = app
-        .send_json(
-            Method::PATCH,
-            &admin.token,
-            &path,
-            json!({"name": "Overwritten"}),
-            Some("\"1\""),
-        )
-        .await;
-    expect_problem(stale, StatusCode::PRECONDITION_FAILED, None).await;
-    let stale_delete = app
-        .api(Method::DELETE, &admin.token, &path)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    expect_problem(stale_delete, StatusCode::PRECONDITION_FAILED, None).await;
+    app.assert_if_match_guards(
+        &admin.token,
+        &path,
+        json!({"name": "Acme Inc"}),
+        json!({"name": "Overwritten"}),
+    )
+    .await;
 
     let current = app.get_json(&admin.token, &path).await;
     assert_eq!(
@@ -352,51 +330,49 @@ async fn members_edit_the_subtrees_they_lead_and_viewers_only_read() {
             .await;
         expect_problem(response, StatusCode::FORBIDDEN, None).await;
     }
-    let response = app
-        .send_json(
-            Method::POST,
-            &vp.token,
-            "/portfolios",
-            json!({"name": "Mine", "level": "portfolio"}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::POST,
+        &vp.token,
+        "/portfolios",
+        json!({"name": "Mine", "level": "portfolio"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     // Moving their product under a line they do not lead would hand it away.
-    let response = app
-        .send_json(
-            Method::PATCH,
-            &vp.token,
-            &format!("/portfolios/{}", id_of(&checkout)),
-            json!({"parent_id": id_of(&lending)}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::PATCH,
+        &vp.token,
+        &format!("/portfolios/{}", id_of(&checkout)),
+        json!({"parent_id": id_of(&lending)}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     // A viewer reads everything and changes nothing.
     let path = format!("/portfolios/{}", id_of(&checkout));
     app.get_json(&viewer.token, &path).await;
-    let response = app
-        .send_json(Method::PATCH, &viewer.token, &path, json!({"name": "X"}), None)
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::PATCH,
+        &viewer.token,
+        &path,
+        json!({"name": "X"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let response = app
         .api(Method::DELETE, &viewer.token, &path)
         .send()
         .await
         .unwrap();
     expect_problem(response, StatusCode::FORBIDDEN, None).await;
-    let response = app
-        .send_json(
-            Method::POST,
-            &viewer.token,
-            "/portfolios",
-            json!({"name": "X", "level": "area", "parent_id": id_of(&checkout)}),
-            None,
-        )
-        .await;
-    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    app.expect_refused(
+        Method::POST,
+        &viewer.token,
+        "/portfolios",
+        json!({"name": "X", "level": "area", "parent_id": id_of(&checkout)}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let after = app.get_json(&admin.token, &path).await;
     assert_eq!(
         (after["name"].as_str(), after["parent_id"].as_str()),
