@@ -262,7 +262,7 @@ async fn write(
     let mut tx = pool.begin().await?;
     // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
-    if !permissions::can_edit_initiative(&mut *tx, caller, current.owner_id, current.portfolio_id).await? {
+    if !permissions::can_edit_owned(&mut *tx, caller, current.owner_id, current.portfolio_id).await? {
         return Err(AppError::Forbidden);
     }
     check_version(expected_version, current.version)?;

@@ -9,6 +9,7 @@ use super::users::{Caller, User};
 use crate::domain::Role;
 use crate::domain::account::SignUp;
 use crate::domain::org::{NewOrganization, OrgSettings, OrgSettingsChanges};
+use crate::domain::period::Period;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -63,6 +64,34 @@ pub async fn get(pool: &sqlx::PgPool, org_id: Uuid) -> Result<Organization, AppE
     )
     .fetch_one(pool)
     .await?)
+}
+
+/// The organization's calendar: today in its time zone, and the month its fiscal year starts.
+#[derive(Clone, Copy, Debug)]
+pub struct Calendar {
+    pub today: chrono::NaiveDate,
+    pub fiscal_year_start_month: u32,
+}
+
+impl Calendar {
+    /// The fiscal quarter under way: what OKR views and roll-ups show unless asked otherwise.
+    pub fn current_quarter(self) -> Period {
+        Period::current_quarter(self.today, self.fiscal_year_start_month)
+    }
+}
+
+pub async fn calendar(pool: &sqlx::PgPool, org_id: Uuid) -> Result<Calendar, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
+           FROM organizations WHERE id = $1"#,
+        org_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Calendar {
+        today: row.today,
+        fiscal_year_start_month: row.fiscal_year_start_month as u32,
+    })
 }
 
 /// Creates an organization and its first admin.

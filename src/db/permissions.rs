@@ -114,8 +114,9 @@ pub async fn require_portfolio_editor(
     }
 }
 
-/// Whether the caller may update an initiative: its owner, or whoever may edit its portfolio.
-pub async fn can_edit_initiative(
+/// Whether the caller may update owned work (an initiative, an objective and its key results): its
+/// owner, or whoever may edit its portfolio.
+pub async fn can_edit_owned(
     executor: impl PgExecutor<'_>,
     caller: &Caller,
     owner_id: Option<Uuid>,

@@ -252,7 +252,8 @@ pub async fn delete(
     check_version(expected_version, current.version)?;
     let not_empty = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM portfolios WHERE org_id = $1 AND parent_id = $2)
-               OR EXISTS (SELECT 1 FROM initiatives WHERE org_id = $1 AND portfolio_id = $2) AS "not_empty!""#,
+               OR EXISTS (SELECT 1 FROM initiatives WHERE org_id = $1 AND portfolio_id = $2)
+               OR EXISTS (SELECT 1 FROM objectives WHERE org_id = $1 AND portfolio_id = $2) AS "not_empty!""#,
         caller.org_id,
         id
     )
@@ -272,7 +273,9 @@ pub async fn delete(
         map_constraint(e, |c| {
             matches!(
                 c,
-                "portfolios_org_id_parent_id_fkey" | "initiatives_org_id_portfolio_id_fkey"
+                "portfolios_org_id_parent_id_fkey"
+                    | "initiatives_org_id_portfolio_id_fkey"
+                    | "objectives_org_id_portfolio_id_fkey"
             )
             .then(not_empty_error)
         })
@@ -298,7 +301,7 @@ pub async fn level_of(
 
 fn not_empty_error() -> AppError {
     AppError::Conflict(
-        "This portfolio still holds portfolios or initiatives; move or delete them first.".into(),
+        "This portfolio still holds portfolios, initiatives or objectives; move or delete them first.".into(),
     )
 }
 

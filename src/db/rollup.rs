@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::initiatives::{Initiative, InitiativeJson};
+use super::orgs;
 use super::portfolios::Portfolio;
+use crate::domain::period::Period;
 use crate::domain::rollup::{Figures, Parts, ThemeShare, Thresholds, theme_share};
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
@@ -23,6 +25,10 @@ pub struct Rollup {
     /// The organization's currency, for showing `budget`; not part of the API's shape.
     #[serde(skip)]
     pub currency: String,
+    /// The period of `okr_progress`; the pages show it, the API's caller named it or takes the
+    /// current quarter.
+    #[serde(skip)]
+    pub period: Period,
     pub portfolio: Portfolio,
     pub totals: Figures,
     pub children: Vec<ChildFigures>,
@@ -65,6 +71,7 @@ struct TotalsRow {
     effort_progress: Decimal,
     budget: Decimal,
     late: i64,
+    okr_progress: Option<Decimal>,
     off_track_threshold: Decimal,
     at_risk_threshold: Decimal,
     currency: String,
@@ -92,7 +99,7 @@ impl TotalsRow {
             off_track: self.off_track_threshold,
             at_risk: self.at_risk_threshold,
         };
-        let figures = Figures::new(&parts, self.late, thresholds, None);
+        let figures = Figures::new(&parts, self.late, thresholds, self.okr_progress);
         let portfolio = Portfolio {
             id: self.id,
             name: self.name,
@@ -110,8 +117,18 @@ impl TotalsRow {
     }
 }
 
-/// The roll-up of one portfolio, computed from the current data.
-pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<Rollup, AppError> {
+/// The roll-up of one portfolio, computed from the current data, with OKR progress for `period`
+/// (default: the organization's current fiscal quarter).
+pub async fn rollup(
+    pool: &PgPool,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    period: Option<Period>,
+) -> Result<Rollup, AppError> {
+    let period = match period {
+        Some(period) => period,
+        None => orgs::calendar(pool, org_id).await?.current_quarter(),
+    };
     let mut rows = sqlx::query_as!(
         TotalsRow,
         r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
@@ -124,6 +141,11 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
                   (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
                      AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
+                  -- OKR progress: the mean of the subtree's objectives of the period that have key
+                  -- results (their progress is stored, kept by db::key_results).
+                  (SELECT avg(ob.progress) FROM portfolio_closure c
+                   JOIN objectives ob ON ob.org_id = c.org_id AND ob.period = $3 AND ob.portfolio_id = c.descendant_id
+                   WHERE c.org_id = p.org_id AND c.ancestor_id = p.id AND ob.progress IS NOT NULL) AS okr_progress,
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p
@@ -132,7 +154,8 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
            WHERE p.org_id = $1 AND (p.id = $2 OR p.parent_id = $2)
            ORDER BY p.id <> $2, p.position, p.name"#,
         org_id,
-        portfolio_id
+        portfolio_id,
+        period.to_string()
     )
     .fetch_all(pool)
     .await?
@@ -153,6 +176,7 @@ pub async fn rollup(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<R
         .collect();
     Ok(Rollup {
         currency,
+        period,
         portfolio,
         totals,
         children,

@@ -7,6 +7,7 @@ pub mod form;
 pub mod initiative;
 pub mod member;
 pub mod money;
+pub mod okr;
 pub mod org;
 pub mod page;
 pub mod patch;

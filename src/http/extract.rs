@@ -284,3 +284,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
             .map_err(|_| AppError::NotFound.into())
     }
 }
+
+/// The two ids of a nested resource's path (`/initiatives/{id}/key-results/{kr_id}`), each
+/// answering 404 when it is not a UUID, like `ResourceId`.
+pub struct ResourceIds(pub Uuid, pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((first, second)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        match (first.parse(), second.parse()) {
+            (Ok(first), Ok(second)) => Ok(ResourceIds(first, second)),
+            _ => Err(AppError::NotFound.into()),
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Every route Cairn serves, in one table: the whole surface at a glance.
 
 use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 use super::{AppState, api, health, pages, static_files};
 
@@ -57,6 +57,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/initiatives/{id}/updates", post(pages::status_updates::record))
         .route("/my", get(pages::my::show))
+        .route("/objectives", get(pages::objectives::tree))
+        .route("/objectives/{id}", get(pages::objectives::show))
+        .route("/key-results/{id}/check-ins", post(pages::objectives::check_in))
         // API v1
         .nest("/api/v1", api_v1())
 }
@@ -108,5 +111,30 @@ fn api_v1() -> Router<AppState> {
             "/initiatives/{id}/updates",
             get(api::initiatives::history).post(api::initiatives::record_update),
         )
+        .route(
+            "/initiatives/{id}/key-results/{kr_id}",
+            put(api::objectives::link).delete(api::objectives::unlink),
+        )
+        .route(
+            "/objectives",
+            get(api::objectives::list).post(api::objectives::create),
+        )
+        .route(
+            "/objectives/{id}",
+            get(api::objectives::get)
+                .patch(api::objectives::update)
+                .delete(api::objectives::delete),
+        )
+        .route(
+            "/objectives/{id}/key-results",
+            post(api::objectives::create_key_result),
+        )
+        .route(
+            "/key-results/{id}",
+            get(api::objectives::get_key_result)
+                .patch(api::objectives::update_key_result)
+                .delete(api::objectives::delete_key_result),
+        )
+        .route("/key-results/{id}/check-ins", get(api::objectives::check_ins))
         .fallback(api::not_found)
 }

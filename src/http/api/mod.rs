@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod initiatives;
 pub mod members;
+pub mod objectives;
 pub mod organization;
 pub mod portfolios;
 pub mod themes;

@@ -84,12 +84,14 @@ pub async fn rollup(
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<RollupQuery>,
 ) -> ApiResult<Json<Rollup>> {
-    // OKR progress (per period) joins the figures with the OKR issue; the period is checked now so
-    // that clients can rely on it.
-    if let Some(period) = &query.period {
-        period
-            .parse::<Period>()
-            .map_err(|message| AppError::field("period", message))?;
-    }
-    Ok(Json(db::rollup::rollup(&state.pool, caller.org_id, id).await?))
+    let period = query
+        .period
+        .as_deref()
+        .filter(|text| !text.is_empty())
+        .map(str::parse::<Period>)
+        .transpose()
+        .map_err(|message| AppError::field("period", message))?;
+    Ok(Json(
+        db::rollup::rollup(&state.pool, caller.org_id, id, period).await?,
+    ))
 }

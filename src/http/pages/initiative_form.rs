@@ -310,7 +310,7 @@ pub async fn create(
 pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
     let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
     let allowed =
-        permissions::can_edit_initiative(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
+        permissions::can_edit_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
             .await?;
     if !allowed {
         return Err(AppError::Forbidden);

@@ -55,13 +55,9 @@ pub async fn page(
         Some(theme_id) => Some(db::themes::get(&state.pool, caller.org_id, theme_id).await?.name),
         None => None,
     };
-    let can_edit = db::permissions::can_edit_initiative(
-        &state.pool,
-        caller,
-        initiative.owner_id,
-        initiative.portfolio_id,
-    )
-    .await?;
+    let can_edit =
+        db::permissions::can_edit_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
+            .await?;
     let history_page = history_page.unwrap_or_default();
     let newest_page = history_page.after.is_none();
     let (updates, next) = status_updates::history(state, caller, initiative.id, &history_page).await?;

@@ -20,6 +20,7 @@ use crate::db::rollup::Rollup;
 use crate::db::status_updates::SubtreeChange;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
 use crate::domain::initiative::InitiativeFilter;
+use crate::domain::period::Period;
 use crate::domain::rollup::{Figures, ThemeShare};
 use crate::domain::{Health, Status, WorkScope};
 use crate::error::{AppError, PageResult};
@@ -54,6 +55,9 @@ pub struct FiguresView {
     pub statuses: Vec<StatusSegment>,
     /// Counts by health over active work.
     pub healths: Vec<HealthCount>,
+    /// OKR progress of the subtree for the page's period, and the OKR view behind it.
+    pub okr_progress: Option<f64>,
+    pub okr_url: String,
 }
 
 pub struct StatusSegment {
@@ -73,7 +77,7 @@ pub struct HealthCount {
 }
 
 impl FiguresView {
-    fn new(portfolio_id: Uuid, figures: &Figures, currency: &str) -> FiguresView {
+    fn new(portfolio_id: Uuid, figures: &Figures, currency: &str, period: Period) -> FiguresView {
         let subtree = InitiativeFilter {
             portfolio_id: Some(portfolio_id),
             ..InitiativeFilter::default()
@@ -126,7 +130,15 @@ impl FiguresView {
             budget: format_money(figures.budget, currency),
             statuses,
             healths,
+            okr_progress: figures.okr_progress,
+            okr_url: format!("/objectives?portfolio_id={portfolio_id}&period={period}"),
         }
+    }
+
+    pub fn okr_label(&self) -> String {
+        self.okr_progress
+            .map(|p| format!("{p:.1}%"))
+            .unwrap_or_else(|| "–".to_owned())
     }
 
     /// The progress bar's colour follows rolled health; grey when nothing is active.
@@ -252,6 +264,8 @@ pub struct RollupPage {
     can_edit: bool,
     /// Whether its level leaves room for portfolios below it.
     can_hold_portfolios: bool,
+    /// The period of the OKR figures, with its neighbours to step through.
+    period: Period,
 }
 
 /// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.
@@ -272,6 +286,7 @@ const CHANGES_SHOWN: i64 = 15;
 #[derive(serde::Deserialize)]
 pub struct RollupQuery {
     since: Option<String>,
+    period: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
@@ -291,7 +306,10 @@ pub async fn show(
         },
     };
     let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-    let rollup = db::rollup::rollup(pool, caller.org_id, id).await?;
+    // A period that does not parse falls back to the current quarter, as a stale link should.
+    let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
+    let rollup = db::rollup::rollup(pool, caller.org_id, id, period).await?;
+    let period = rollup.period;
     let size = rollup.totals.counts.total;
     let owners = owners_shown(&rollup);
     let (mut ancestors, names, at_risk, late, can_edit, changes) = tokio::try_join!(
@@ -308,13 +326,13 @@ pub async fn show(
             .and_then(|owner| names.get(&owner).cloned())
             .unwrap_or_else(|| "No owner".to_owned())
     };
-    let totals = FiguresView::new(id, &rollup.totals, &rollup.currency);
+    let totals = FiguresView::new(id, &rollup.totals, &rollup.currency, period);
     let children = rollup
         .children
         .into_iter()
         .map(|child| ChildRow {
             owner: owner_of(child.portfolio.owner_id),
-            figures: FiguresView::new(child.portfolio.id, &child.figures, &rollup.currency),
+            figures: FiguresView::new(child.portfolio.id, &child.figures, &rollup.currency, period),
             portfolio: child.portfolio,
         })
         .collect();
@@ -346,6 +364,7 @@ pub async fn show(
         children_csv: format!("/portfolios/{id}/children.csv"),
         can_edit,
         can_hold_portfolios: rollup.portfolio.level.below().is_some(),
+        period,
         changes,
         since,
         since_error,
@@ -374,6 +393,7 @@ const CHILDREN_HEADER: &[&str] = &[
     "effort_person_weeks",
     "budget",
     "currency",
+    "okr_progress_percent",
 ];
 
 /// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted.
@@ -382,8 +402,10 @@ pub async fn children_csv(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
+    Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
-    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id).await?;
+    let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
+    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id, period).await?;
     let currency = rollup.currency.clone();
     let names = db::portfolio_views::names_of(&state.pool, caller.org_id, &owners_shown(&rollup)).await?;
     let records = rollup.children.iter().map(|child| {
@@ -405,6 +427,10 @@ pub async fn children_csv(
             figures.effort.to_string(),
             major_units(figures.budget, &currency),
             currency.clone(),
+            figures
+                .okr_progress
+                .map(|p| format!("{p:.1}"))
+                .unwrap_or_default(),
         ]
     });
     let document =
