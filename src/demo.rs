@@ -1,6 +1,9 @@
 //! The demo organization `cairn demo` loads: Northwind, a B2B software company with a CPO, three
 //! VPs, eight directors and twenty-four PMs, about two hundred initiatives spread over statuses,
-//! health, themes and dates relative to today, and some history. Loaded once; a restart reuses it.
+//! health, themes and dates relative to today, some history, and OKRs for the current quarter at
+//! every level. Loaded once; a restart reuses it.
+
+pub(crate) mod okrs;
 
 use chrono::{Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -11,6 +14,7 @@ use uuid::Uuid;
 
 use crate::db::bulk::{self, Initiative, Member, Portfolio, StatusUpdate, Theme};
 use crate::domain::account::SignUp;
+use crate::domain::period::Period;
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status, credentials};
 
 pub const ORG_NAME: &str = "Northwind";
@@ -486,6 +490,79 @@ const LEADERSHIP_BETS: [(&str, &str); 12] = [
     ("Growth", "Product-led sales motion"),
 ];
 
+/// The demo's own words for the objectives of the levels a CPO reads first.
+const WRITTEN_OKRS: okrs::Written = &[
+    (
+        "Northwind",
+        &[
+            (
+                "Become the default platform for mid-market B2B commerce",
+                &[
+                    ("Net revenue retention (%)", 104, 112, "%"),
+                    ("Mid-market logos won", 0, 40, "logos"),
+                ],
+            ),
+            (
+                "Be ready for enterprise buyers",
+                &[
+                    ("Enterprise deals blocked by security reviews", 12, 0, "deals"),
+                    ("SOC 2 controls passing (%)", 40, 100, "%"),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Commerce",
+        &[(
+            "Make checkout the reason customers choose us",
+            &[
+                ("Checkout conversion (%)", 62, 70, "%"),
+                ("Partner apps live in the marketplace", 0, 30, "apps"),
+            ],
+        )],
+    ),
+    (
+        "Platform",
+        &[(
+            "Pass every enterprise security review",
+            &[
+                ("Customers on enterprise SSO", 40, 120, "customers"),
+                ("Open security review findings", 25, 0, "findings"),
+            ],
+        )],
+    ),
+    (
+        "Insights",
+        &[(
+            "Put insight where decisions are made",
+            &[
+                ("Accounts with a weekly report", 300, 900, "accounts"),
+                ("Dashboards built by customers", 150, 600, "dashboards"),
+            ],
+        )],
+    ),
+    (
+        "Checkout",
+        &[(
+            "Cut checkout friction in half",
+            &[
+                ("Steps from cart to paid", 6, 3, "steps"),
+                ("Checkout abandonment (%)", 38, 25, "%"),
+            ],
+        )],
+    ),
+    (
+        "Payments",
+        &[(
+            "Accept every way our buyers want to pay",
+            &[
+                ("Payment methods live", 6, 14, "methods"),
+                ("Soft declines recovered (%)", 20, 45, "%"),
+            ],
+        )],
+    ),
+];
+
 /// Investment themes with their target shares; `cairn seed` uses the same four.
 pub(crate) const THEMES: [(&str, &str, f64); 4] = [
     ("Growth", "#2f80ed", 40.0),
@@ -639,12 +716,30 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         })
         .collect();
     let history = demo_history(&mut rng, &initiatives, cpo.id);
+    let okrs = okrs::plan(
+        &mut rng,
+        today,
+        Period::current_quarter(today, 1),
+        &portfolios,
+        &initiatives,
+        WRITTEN_OKRS,
+        cpo.id,
+    );
 
     bulk::insert_members(&mut tx, org.id, &members, &hash).await?;
     bulk::insert_themes(&mut tx, org.id, &themes).await?;
     bulk::insert_portfolios(&mut tx, org.id, &portfolios).await?;
     bulk::insert_initiatives(&mut tx, org.id, &org.key_prefix, &initiatives).await?;
     bulk::insert_history(&mut tx, org.id, &history).await?;
+    bulk::insert_okrs(
+        &mut tx,
+        org.id,
+        &okrs.objectives,
+        &okrs.key_results,
+        &okrs.check_ins,
+        &okrs.links,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

@@ -24,8 +24,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::bulk::{self, Member, Portfolio, Theme};
-use crate::demo::{THEMES, demo_history, demo_initiative};
+use crate::demo::{THEMES, demo_history, demo_initiative, okrs};
 use crate::domain::account::SignUp;
+use crate::domain::period::Period;
 use crate::domain::{Lifecycle, PortfolioLevel, Role, credentials};
 
 /// What `cairn seed` prints: the organization and how to sign in to it as its admin.
@@ -419,6 +420,15 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         ));
     }
     let history = demo_history(&mut rng, &initiative_rows, cpo.id);
+    let okrs = okrs::plan(
+        &mut rng,
+        today,
+        Period::current_quarter(today, 1),
+        &portfolios,
+        &initiative_rows,
+        &[],
+        cpo.id,
+    );
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "generated the seed"
@@ -433,12 +443,22 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         "inserted the initiatives"
     );
     bulk::insert_history(&mut tx, org.id, &history).await?;
+    bulk::insert_okrs(
+        &mut tx,
+        org.id,
+        &okrs.objectives,
+        &okrs.key_results,
+        &okrs.check_ins,
+        &okrs.links,
+    )
+    .await?;
     tx.commit().await?;
     // Planner statistics now, not whenever autovacuum gets round to the freshly loaded rows; and
     // the roll-up rows, updated once per loaded chunk, shed their dead versions before anyone reads.
     sqlx::query(
         "VACUUM ANALYZE organizations, memberships, users, portfolios, portfolio_closure, initiatives,
-             status_updates, portfolio_totals, portfolio_theme_totals, portfolio_deadlines",
+             status_updates, portfolio_totals, portfolio_theme_totals, portfolio_deadlines, objectives, key_results,
+             key_result_check_ins, initiative_key_results",
     )
     .execute(pool)
     .await?;

@@ -6,10 +6,14 @@
 //! once per statement, so a chunk of initiatives is one aggregated update of the totals instead of
 //! one per row.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::Tx;
+use crate::domain::okr::{key_result_progress, objective_progress};
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status};
 use crate::error::AppError;
 
@@ -287,6 +291,157 @@ pub async fn insert_history(tx: &mut Tx<'_>, org_id: Uuid, updates: &[StatusUpda
             &previous_statuses as &[&str],
             &previous_healths as &[&str],
             &previous_progresses
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct Objective {
+    pub id: Uuid,
+    pub portfolio_id: Uuid,
+    pub period: String,
+    pub title: String,
+    pub owner_id: Option<Uuid>,
+    /// Listed before the objectives that support it.
+    pub parent_id: Option<Uuid>,
+}
+
+pub struct KeyResult {
+    pub id: Uuid,
+    pub objective_id: Uuid,
+    pub title: String,
+    pub start_value: Decimal,
+    pub target_value: Decimal,
+    pub current_value: Decimal,
+    pub unit: String,
+    pub weight: Decimal,
+    pub position: i32,
+}
+
+pub struct CheckIn {
+    pub key_result_id: Uuid,
+    pub author_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub value: Decimal,
+    pub previous_value: Decimal,
+    pub note: Option<String>,
+}
+
+/// Objectives with their key results, check-ins and links to initiatives. Each objective's stored
+/// progress is computed here from its key results by the same domain rule the API's writes use.
+pub async fn insert_okrs(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+    check_ins: &[CheckIn],
+    links: &[(Uuid, Uuid)],
+) -> Result<(), AppError> {
+    let mut measured: HashMap<Uuid, Vec<(Decimal, Decimal)>> = HashMap::new();
+    for k in key_results {
+        measured.entry(k.objective_id).or_default().push((
+            k.weight,
+            key_result_progress(k.start_value, k.target_value, k.current_value),
+        ));
+    }
+    for chunk in objectives.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|o| o.id).collect();
+        let portfolios: Vec<Uuid> = chunk.iter().map(|o| o.portfolio_id).collect();
+        let periods: Vec<&str> = chunk.iter().map(|o| o.period.as_str()).collect();
+        let titles: Vec<&str> = chunk.iter().map(|o| o.title.as_str()).collect();
+        let owners: Vec<Option<Uuid>> = chunk.iter().map(|o| o.owner_id).collect();
+        let parents: Vec<Option<Uuid>> = chunk.iter().map(|o| o.parent_id).collect();
+        let progresses: Vec<Option<Decimal>> = chunk
+            .iter()
+            .map(|o| objective_progress(measured.remove(&o.id).unwrap_or_default()))
+            .collect();
+        sqlx::query!(
+            "INSERT INTO objectives (org_id, id, portfolio_id, period, title, owner_id, parent_id, progress)
+             SELECT $1, id, portfolio_id, period, title, owner_id, parent_id, progress
+             FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::numeric[])
+                 AS o (id, portfolio_id, period, title, owner_id, parent_id, progress)",
+            org_id,
+            &ids,
+            &portfolios,
+            &periods as &[&str],
+            &titles as &[&str],
+            &owners as &[Option<Uuid>],
+            &parents as &[Option<Uuid>],
+            &progresses as &[Option<Decimal>]
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    for chunk in key_results.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|k| k.id).collect();
+        let objectives: Vec<Uuid> = chunk.iter().map(|k| k.objective_id).collect();
+        let titles: Vec<&str> = chunk.iter().map(|k| k.title.as_str()).collect();
+        let starts: Vec<Decimal> = chunk.iter().map(|k| k.start_value).collect();
+        let targets: Vec<Decimal> = chunk.iter().map(|k| k.target_value).collect();
+        let currents: Vec<Decimal> = chunk.iter().map(|k| k.current_value).collect();
+        let units: Vec<&str> = chunk.iter().map(|k| k.unit.as_str()).collect();
+        let weights: Vec<Decimal> = chunk.iter().map(|k| k.weight).collect();
+        let positions: Vec<i32> = chunk.iter().map(|k| k.position).collect();
+        sqlx::query!(
+            "INSERT INTO key_results (org_id, id, objective_id, title, start_value, target_value, current_value,
+                 unit, weight, position)
+             SELECT $1, id, objective_id, title, start_value, target_value, current_value, unit, weight, position
+             FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[],
+                 $8::text[], $9::numeric[], $10::int4[])
+                 AS k (id, objective_id, title, start_value, target_value, current_value, unit, weight, position)",
+            org_id,
+            &ids,
+            &objectives,
+            &titles as &[&str],
+            &starts,
+            &targets,
+            &currents,
+            &units as &[&str],
+            &weights,
+            &positions
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    for chunk in check_ins.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let key_results: Vec<Uuid> = chunk.iter().map(|c| c.key_result_id).collect();
+        let authors: Vec<Uuid> = chunk.iter().map(|c| c.author_id).collect();
+        let created: Vec<DateTime<Utc>> = chunk.iter().map(|c| c.created_at).collect();
+        let values: Vec<Decimal> = chunk.iter().map(|c| c.value).collect();
+        let previous: Vec<Decimal> = chunk.iter().map(|c| c.previous_value).collect();
+        let notes: Vec<Option<&str>> = chunk.iter().map(|c| c.note.as_deref()).collect();
+        sqlx::query!(
+            "INSERT INTO key_result_check_ins (org_id, id, key_result_id, author_id, created_at, value,
+                 previous_value, note)
+             SELECT $1, id, key_result_id, author_id, created_at, value, previous_value, note
+             FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::numeric[], $7::numeric[],
+                 $8::text[]) AS c (id, key_result_id, author_id, created_at, value, previous_value, note)",
+            org_id,
+            &ids,
+            &key_results,
+            &authors,
+            &created,
+            &values,
+            &previous,
+            &notes as &[Option<&str>]
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    for chunk in links.chunks(CHUNK) {
+        let initiatives: Vec<Uuid> = chunk.iter().map(|l| l.0).collect();
+        let key_results: Vec<Uuid> = chunk.iter().map(|l| l.1).collect();
+        sqlx::query!(
+            "INSERT INTO initiative_key_results (org_id, initiative_id, key_result_id)
+             SELECT $1, initiative_id, key_result_id FROM UNNEST($2::uuid[], $3::uuid[])
+                 AS l (initiative_id, key_result_id)
+             ON CONFLICT DO NOTHING",
+            org_id,
+            &initiatives,
+            &key_results
         )
         .execute(&mut **tx)
         .await?;

@@ -364,8 +364,8 @@ pub async fn check_ins_of(
     Ok(Page::from_rows(rows, page, |c| c.id))
 }
 
-/// The values of each key result over time, oldest first, for sparklines: the start value at
-/// creation, then every check-in.
+/// The values of each key result over time, for sparklines: the start value, then every check-in
+/// in the order they were made.
 pub async fn value_history(
     pool: &PgPool,
     org_id: Uuid,
@@ -379,7 +379,7 @@ pub async fn value_history(
                SELECT c.key_result_id, c.value, c.created_at, 1
                FROM key_result_check_ins c WHERE c.org_id = $1 AND c.key_result_id = ANY($2)
            ) history
-           ORDER BY key_result_id, at, tie"#,
+           ORDER BY key_result_id, tie, at"#,
         org_id,
         key_result_ids
     )
@@ -514,6 +514,32 @@ pub async fn of_initiative(
             .into(),
         })
         .collect())
+}
+
+/// The key results an initiative in `portfolio_id` may be linked to: those of objectives of these
+/// periods scoped to its portfolio or one above it, as `(id, "objective: key result")`.
+pub async fn linkable(
+    pool: &PgPool,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    periods: &[String],
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(sqlx::query!(
+        r#"SELECT k.id, o.title AS objective_title, k.title
+           FROM portfolio_closure c
+           JOIN objectives o ON o.org_id = c.org_id AND o.portfolio_id = c.ancestor_id
+           JOIN key_results k ON k.org_id = o.org_id AND k.objective_id = o.id
+           WHERE c.org_id = $1 AND c.descendant_id = $2 AND o.period = ANY($3)
+           ORDER BY c.depth, o.title, k.position, k.id"#,
+        org_id,
+        portfolio_id,
+        periods
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| (row.id, format!("{}: {}", row.objective_title, row.title)))
+    .collect())
 }
 
 /// An initiative behind a key result, as the objective page lists it.

@@ -79,6 +79,13 @@ impl Period {
         ((today - start).num_days() as f64 / total).clamp(0.0, 1.0)
     }
 
+    /// The fiscal year a period falls in (a year is its own).
+    pub fn year(self) -> Period {
+        match self {
+            Period::Year(year) | Period::Quarter(year, _) => Period::Year(year),
+        }
+    }
+
     /// The quarter or year before and after, for paging through periods.
     pub fn previous(self) -> Period {
         match self {

@@ -57,9 +57,44 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/initiatives/{id}/updates", post(pages::status_updates::record))
         .route("/my", get(pages::my::show))
-        .route("/objectives", get(pages::objectives::tree))
-        .route("/objectives/{id}", get(pages::objectives::show))
+        .route(
+            "/objectives",
+            get(pages::objectives::tree).post(pages::objective_form::create_objective),
+        )
+        .route("/objectives/new", get(pages::objective_form::new_objective))
+        .route(
+            "/objectives/{id}",
+            get(pages::objectives::show).post(pages::objective_form::update_objective),
+        )
+        .route(
+            "/objectives/{id}/edit",
+            get(pages::objective_form::edit_objective),
+        )
+        .route(
+            "/objectives/{id}/key-results/new",
+            get(pages::objective_form::new_key_result),
+        )
+        .route(
+            "/objectives/{id}/key-results",
+            post(pages::objective_form::create_key_result),
+        )
+        .route(
+            "/key-results/{id}",
+            post(pages::objective_form::update_key_result),
+        )
+        .route(
+            "/key-results/{id}/edit",
+            get(pages::objective_form::edit_key_result),
+        )
         .route("/key-results/{id}/check-ins", post(pages::objectives::check_in))
+        .route(
+            "/initiatives/{id}/key-results",
+            post(pages::initiatives::link_key_result),
+        )
+        .route(
+            "/initiatives/{id}/key-results/{kr_id}/unlink",
+            post(pages::initiatives::unlink_key_result),
+        )
         // API v1
         .nest("/api/v1", api_v1())
 }

@@ -10,6 +10,7 @@ mod forms;
 mod initiatives;
 mod members;
 mod my;
+mod okr_pages;
 mod okrs;
 mod operations;
 mod organization;

@@ -13,7 +13,7 @@ use crate::helpers::{Page, TestApp, id_of, new_client, spawn_app};
 use crate::rollups::{Org, build};
 
 /// The hierarchy of the roll-up tests, with its admin signed in on `app.client`.
-async fn signed_in_org(app: &TestApp) -> Org {
+pub(crate) async fn signed_in_org(app: &TestApp) -> Org {
     let org = build(app).await;
     let signed_in = app
         .sign_in_page(&org.account.email, &org.account.password, "")
@@ -50,19 +50,28 @@ fn health_label(figures: &Value) -> String {
     .to_owned()
 }
 
+/// OKR progress as the page shows it.
+pub(crate) fn okr_label(figures: &Value) -> String {
+    figures["okr_progress"]
+        .as_f64()
+        .map(|p| format!("{p:.1}%"))
+        .unwrap_or_else(|| "–".to_owned())
+}
+
 /// A JSON count as the page shows it.
 fn count(value: &Value) -> String {
     group_thousands(value.as_u64().unwrap())
 }
 
 /// Every figure the page shows for the totals, each child and each theme equals the JSON's.
-fn assert_page_shows(page: &Page, rollup: &Value) {
+pub(crate) fn assert_page_shows(page: &Page, rollup: &Value) {
     let totals = &rollup["totals"];
     assert_eq!(
         page.text(".stat-total .figure"),
         count(&totals["counts"]["total"])
     );
     assert_eq!(page.text(".stat-late .figure"), count(&totals["late"]));
+    assert_eq!(page.text(".stat-okr .figure"), okr_label(totals));
     assert_eq!(page.text(".stat-progress .value"), progress_label(totals));
     assert_eq!(page.text(".stat-health .chip"), health_label(totals));
     assert_eq!(
@@ -97,6 +106,7 @@ fn assert_page_shows(page: &Page, rollup: &Value) {
             count(&child["counts"]["total"])
         );
         assert_eq!(page.text(&format!("{row} td.late")), count(&child["late"]));
+        assert_eq!(page.text(&format!("{row} td.okr")), okr_label(child));
         assert_eq!(
             page.text(&format!("{row} .progress .value")),
             progress_label(child)

@@ -3,17 +3,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
 use uuid::Uuid;
 
 use super::Layout;
+use super::form::Choice;
 use super::status_updates::{self, HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
+use crate::db::key_results::LinkedKeyResult;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
 use crate::domain::page::{PageQuery, PageRequest};
-use crate::error::PageResult;
+use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
 
@@ -36,6 +40,9 @@ pub struct InitiativePage {
     newest_page: bool,
     /// The link to the next, older page of history, if there is one.
     older: Option<String>,
+    /// The key results it moves, and (for whoever may edit) those it could be linked to.
+    key_results: Vec<LinkedKeyResult>,
+    linkable: Vec<Choice>,
 }
 
 /// The page of `initiative`, with `quick` in place of a fresh update form (a refused submit, the
@@ -58,6 +65,20 @@ pub async fn page(
     let can_edit =
         db::permissions::can_edit_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
             .await?;
+    let calendar = db::orgs::calendar(&state.pool, caller.org_id).await?;
+    let quarter = calendar.current_quarter();
+    let key_results = db::key_results::of_initiative(&state.pool, caller.org_id, initiative.id).await?;
+    let linkable = if can_edit {
+        let periods = [quarter.to_string(), quarter.year().to_string()];
+        db::key_results::linkable(&state.pool, caller.org_id, initiative.portfolio_id, &periods)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| !key_results.iter().any(|k| k.key_result.id == *id))
+            .map(|(id, label)| Choice::new(id.to_string(), label))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let history_page = history_page.unwrap_or_default();
     let newest_page = history_page.after.is_none();
     let (updates, next) = status_updates::history(state, caller, initiative.id, &history_page).await?;
@@ -86,6 +107,8 @@ pub async fn page(
         history: updates.iter().map(HistoryEntry::from).collect(),
         newest_page,
         older: next.map(|cursor| format!("/initiatives/{}?cursor={cursor}#history", initiative.id)),
+        key_results,
+        linkable,
     })
 }
 
@@ -99,4 +122,37 @@ pub async fn show(
     let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
     let history_page = query.parse()?;
     page(&state, &caller, &initiative, None, Some(history_page)).await
+}
+
+/// The link form's one field.
+#[derive(serde::Deserialize)]
+pub struct LinkForm {
+    key_result_id: String,
+}
+
+/// `POST /initiatives/{id}/key-results`: links the chosen key result, then back to the initiative.
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn link_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(form): Form<LinkForm>,
+) -> PageResult<Redirect> {
+    let key_result_id = form
+        .key_result_id
+        .parse()
+        .map_err(|_| AppError::BadRequest("choose a key result to link".into()))?;
+    db::key_results::link(&state.pool, &caller, id, key_result_id).await?;
+    Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
+}
+
+/// `POST /initiatives/{id}/key-results/{kr_id}/unlink`.
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn unlink_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, key_result_id)): Path<(Uuid, Uuid)>,
+) -> PageResult<Redirect> {
+    db::key_results::unlink(&state.pool, &caller, id, key_result_id).await?;
+    Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }

@@ -8,6 +8,7 @@ pub mod initiative_list;
 pub mod initiatives;
 pub mod members;
 pub mod my;
+pub mod objective_form;
 pub mod objectives;
 pub mod organization;
 pub mod portfolio_form;

@@ -203,12 +203,21 @@ pub struct KeyResultView {
 }
 
 impl KeyResultView {
-    pub fn value_label(&self, value: &Decimal) -> String {
-        let unit = &self.key_result.unit;
+    /// The current value with its unit: "9 methods", "28%".
+    pub fn current_label(&self) -> String {
+        let (value, unit) = (self.key_result.current_value.normalize(), &self.key_result.unit);
         match unit.as_str() {
-            "" => value.normalize().to_string(),
+            "" => value.to_string(),
+            "%" => format!("{value}%"),
+            _ => format!("{value} {unit}"),
+        }
+    }
+
+    /// A start or target value: a percentage keeps its sign, other units are said once already.
+    pub fn bound_label(&self, value: &Decimal) -> String {
+        match self.key_result.unit.as_str() {
             "%" => format!("{}%", value.normalize()),
-            _ => format!("{} {unit}", value.normalize()),
+            _ => value.normalize().to_string(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod auth;
 mod forms;
+mod okrs;
 mod rollup;
 mod status_updates;
 

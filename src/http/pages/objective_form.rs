@@ -1,0 +1,491 @@
+//! The OKR forms: `/objectives/new` and `POST /objectives` create an objective,
+//! `/objectives/{id}/edit` and `POST /objectives/{id}` change one; `/objectives/{id}/key-results/new`
+//! and `POST /objectives/{id}/key-results` add a key result, `/key-results/{id}/edit` and
+//! `POST /key-results/{id}` change one. The rules are the database layer's; this module reads the
+//! forms' text and shows what it answers.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Layout;
+use super::form::{self, Choice, FormState, label_of};
+use crate::db;
+use crate::db::key_results::KeyResult;
+use crate::db::objectives::Objective;
+use crate::db::permissions;
+use crate::db::users::Caller;
+use crate::domain::FieldErrors;
+use crate::domain::form::{CHOICE, NUMBER, optional, required};
+use crate::domain::okr::{KeyResultChanges, KeyResultValues, ObjectiveChanges, ObjectiveValues};
+use crate::error::{AppError, PageResult};
+use crate::http::AppState;
+use crate::http::extract::PageCaller;
+
+fn text_of<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The objective form's fields as typed; `version` is the one the form was rendered with.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ObjectiveForm {
+    title: String,
+    description: String,
+    portfolio_id: String,
+    period: String,
+    owner_id: String,
+    parent_id: String,
+    version: String,
+}
+
+impl ObjectiveForm {
+    fn from_objective(objective: &Objective) -> ObjectiveForm {
+        let values = objective.values();
+        ObjectiveForm {
+            title: values.title,
+            description: values.description,
+            portfolio_id: values.portfolio_id.to_string(),
+            period: values.period.to_string(),
+            owner_id: text_of(values.owner_id),
+            parent_id: text_of(values.parent_id),
+            version: objective.version.to_string(),
+        }
+    }
+
+    fn parse(&self) -> (ObjectiveChanges, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let changes = ObjectiveChanges {
+            title: Some(self.title.clone()),
+            description: Some(Some(self.description.clone())),
+            portfolio_id: required(&mut errors, "portfolio_id", &self.portfolio_id, CHOICE),
+            period: Some(self.period.clone()),
+            owner_id: optional(&mut errors, "owner_id", &self.owner_id, CHOICE),
+            parent_id: optional(&mut errors, "parent_id", &self.parent_id, CHOICE),
+        };
+        (changes, errors)
+    }
+
+    fn fields(&self) -> [(&'static str, &str); 6] {
+        [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("portfolio_id", &self.portfolio_id),
+            ("period", &self.period),
+            ("owner_id", &self.owner_id),
+            ("parent_id", &self.parent_id),
+        ]
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "objectives/form.html")]
+pub struct ObjectiveFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    submit: &'static str,
+    cancel_url: String,
+    values: ObjectiveForm,
+    form: FormState,
+    portfolios: Vec<Choice>,
+    owners: Vec<Choice>,
+    parents: Vec<Choice>,
+}
+
+impl ObjectiveFormPage {
+    fn show(&self, field: &str, value: &str) -> String {
+        let choices = match field {
+            "portfolio_id" => &self.portfolios,
+            "owner_id" => &self.owners,
+            "parent_id" => &self.parents,
+            _ if value.trim().is_empty() => return "(empty)".to_owned(),
+            _ => return value.to_owned(),
+        };
+        label_of(choices, value)
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        (status, self).into_response()
+    }
+}
+
+async fn objective_page(
+    state: &AppState,
+    caller: &Caller,
+    editing: Option<&Objective>,
+    values: ObjectiveForm,
+) -> PageResult<ObjectiveFormPage> {
+    let pool = &state.pool;
+    let (tree, editable, names, objectives) = tokio::try_join!(
+        db::portfolios::list_tree(pool, caller.org_id),
+        permissions::editable_portfolios(pool, caller),
+        db::portfolio_views::member_names(pool, caller.org_id),
+        db::objectives::titles(pool, caller.org_id),
+    )?;
+    let keep: Vec<Uuid> = editing
+        .map(|o| o.portfolio_id)
+        .into_iter()
+        .chain(values.portfolio_id.parse().ok())
+        .collect();
+    let parents = std::iter::once(Choice::new("", "None"))
+        .chain(
+            objectives
+                .into_iter()
+                .filter(|(id, _, _)| Some(*id) != editing.map(|o| o.id))
+                .map(|(id, title, period)| Choice::new(id.to_string(), format!("{title} ({period})"))),
+        )
+        .collect();
+    let (heading, action, submit, cancel_url) = match editing {
+        Some(objective) => (
+            format!("Edit {}", objective.title),
+            format!("/objectives/{}", objective.id),
+            "Save changes",
+            format!("/objectives/{}", objective.id),
+        ),
+        None => (
+            "New objective".to_owned(),
+            "/objectives".to_owned(),
+            "Create objective",
+            format!("/objectives?period={}", values.period),
+        ),
+    };
+    Ok(ObjectiveFormPage {
+        layout: Layout::new(heading.clone(), Some(caller)).in_section("objectives"),
+        heading,
+        action,
+        submit,
+        cancel_url,
+        values,
+        form: FormState::default(),
+        portfolios: form::portfolio_choices(&tree, &editable, &keep, None, None),
+        owners: form::member_choices(names, "No owner"),
+        parents,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewObjectiveQuery {
+    period: Option<String>,
+    portfolio_id: Option<String>,
+    parent_id: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn new_objective(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<NewObjectiveQuery>,
+) -> PageResult<Response> {
+    permissions::require_writer(&caller)?;
+    let period = match query
+        .period
+        .filter(|p| p.parse::<crate::domain::period::Period>().is_ok())
+    {
+        Some(period) => period,
+        None => db::orgs::calendar(&state.pool, caller.org_id)
+            .await?
+            .current_quarter()
+            .to_string(),
+    };
+    let values = ObjectiveForm {
+        period,
+        portfolio_id: query.portfolio_id.unwrap_or_default(),
+        parent_id: query.parent_id.unwrap_or_default(),
+        owner_id: caller.user_id.to_string(),
+        ..ObjectiveForm::default()
+    };
+    Ok(objective_page(&state, &caller, None, values)
+        .await?
+        .respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create_objective(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Form(typed): Form<ObjectiveForm>,
+) -> PageResult<Response> {
+    permissions::require_writer(&caller)?;
+    let (changes, unreadable) = typed.parse();
+    let (status, shown) = if unreadable.is_empty() {
+        match db::objectives::create(&state.pool, &caller, changes).await {
+            Ok(created) => return Ok(Redirect::to(&format!("/objectives/{}", created.id)).into_response()),
+            Err(error) => form::refusal(error)?,
+        }
+    } else {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
+        (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
+    };
+    let mut page = objective_page(&state, &caller, None, typed).await?;
+    page.form = shown;
+    Ok(page.respond(status))
+}
+
+#[tracing::instrument(skip_all, fields(objective_id = %id))]
+pub async fn edit_objective(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let objective = db::objectives::get(&state.pool, caller.org_id, id).await?;
+    if !db::objectives::can_edit(&state.pool, &caller, &objective).await? {
+        return Err(AppError::Forbidden);
+    }
+    let values = ObjectiveForm::from_objective(&objective);
+    Ok(objective_page(&state, &caller, Some(&objective), values)
+        .await?
+        .respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all, fields(objective_id = %id))]
+pub async fn update_objective(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(mut typed): Form<ObjectiveForm>,
+) -> PageResult<Response> {
+    let current = db::objectives::get(&state.pool, caller.org_id, id).await?;
+    let version = form::rendered_version(&typed.version)?;
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current_values: ObjectiveValues = current.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current_values)));
+        let mut page = objective_page(&state, &caller, Some(&current), typed).await?;
+        page.form = FormState::invalid(errors);
+        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match db::objectives::update(&state.pool, &caller, id, Some(version), changes).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}", saved.id)).into_response()),
+        Err(AppError::PreconditionFailed) => {
+            let saved = db::objectives::get(&state.pool, caller.org_id, id).await?;
+            let theirs = ObjectiveForm::from_objective(&saved);
+            // The next submit is made against what is saved now: a deliberate second save wins.
+            typed.version = theirs.version.clone();
+            let mut page = objective_page(&state, &caller, Some(&saved), typed).await?;
+            page.form = FormState::conflict(
+                "objective",
+                page.values.fields(),
+                theirs.fields(),
+                |field, value| page.show(field, value),
+            );
+            Ok(page.respond(StatusCode::CONFLICT))
+        }
+        Err(error) => {
+            let (status, shown) = form::refusal(error)?;
+            let mut page = objective_page(&state, &caller, Some(&current), typed).await?;
+            page.form = shown;
+            Ok(page.respond(status))
+        }
+    }
+}
+
+/// The key result form's fields as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KeyResultForm {
+    title: String,
+    start_value: String,
+    target_value: String,
+    current_value: String,
+    unit: String,
+    weight: String,
+    version: String,
+}
+
+impl KeyResultForm {
+    fn from_key_result(key_result: &KeyResult) -> KeyResultForm {
+        let values = key_result.values();
+        KeyResultForm {
+            title: values.title,
+            start_value: values.start_value.normalize().to_string(),
+            target_value: values.target_value.normalize().to_string(),
+            current_value: values.current_value.normalize().to_string(),
+            unit: values.unit,
+            weight: values.weight.normalize().to_string(),
+            version: key_result.version.to_string(),
+        }
+    }
+
+    fn parse(&self) -> (KeyResultChanges, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let changes = KeyResultChanges {
+            title: Some(self.title.clone()),
+            start_value: required(&mut errors, "start_value", &self.start_value, NUMBER),
+            target_value: required(&mut errors, "target_value", &self.target_value, NUMBER),
+            // Empty: a new key result starts at its start value; an edit keeps the current one.
+            current_value: optional::<Decimal>(&mut errors, "current_value", &self.current_value, NUMBER)
+                .flatten(),
+            unit: Some(Some(self.unit.clone())),
+            weight: optional::<Decimal>(&mut errors, "weight", &self.weight, NUMBER).flatten(),
+            note: None,
+        };
+        (changes, errors)
+    }
+
+    fn fields(&self) -> [(&'static str, &str); 6] {
+        [
+            ("title", &self.title),
+            ("start_value", &self.start_value),
+            ("target_value", &self.target_value),
+            ("current_value", &self.current_value),
+            ("unit", &self.unit),
+            ("weight", &self.weight),
+        ]
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "objectives/key_result_form.html")]
+pub struct KeyResultFormPage {
+    layout: Layout,
+    heading: String,
+    objective: Objective,
+    action: String,
+    submit: &'static str,
+    values: KeyResultForm,
+    form: FormState,
+}
+
+impl KeyResultFormPage {
+    fn new(
+        caller: &Caller,
+        objective: Objective,
+        editing: Option<&KeyResult>,
+        values: KeyResultForm,
+    ) -> Self {
+        let (heading, action, submit) = match editing {
+            Some(key_result) => (
+                format!("Edit {}", key_result.title),
+                format!("/key-results/{}", key_result.id),
+                "Save changes",
+            ),
+            None => (
+                "New key result".to_owned(),
+                format!("/objectives/{}/key-results", objective.id),
+                "Add key result",
+            ),
+        };
+        KeyResultFormPage {
+            layout: Layout::new(heading.clone(), Some(caller)).in_section("objectives"),
+            heading,
+            objective,
+            action,
+            submit,
+            values,
+            form: FormState::default(),
+        }
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        (status, self).into_response()
+    }
+}
+
+/// The objective, if the caller may add to or change its key results.
+async fn editable_objective(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Objective> {
+    let objective = db::objectives::get(&state.pool, caller.org_id, id).await?;
+    if db::objectives::can_edit(&state.pool, caller, &objective).await? {
+        Ok(objective)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[tracing::instrument(skip_all, fields(objective_id = %id))]
+pub async fn new_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let objective = editable_objective(&state, &caller, id).await?;
+    let values = KeyResultForm {
+        start_value: "0".to_owned(),
+        weight: "1".to_owned(),
+        ..KeyResultForm::default()
+    };
+    Ok(KeyResultFormPage::new(&caller, objective, None, values).respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all, fields(objective_id = %id))]
+pub async fn create_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(typed): Form<KeyResultForm>,
+) -> PageResult<Response> {
+    let objective = editable_objective(&state, &caller, id).await?;
+    let (changes, unreadable) = typed.parse();
+    let (status, shown) = if unreadable.is_empty() {
+        match db::key_results::create(&state.pool, &caller, id, changes).await {
+            Ok(created) => {
+                return Ok(Redirect::to(&format!("/objectives/{id}#kr-{}", created.id)).into_response());
+            }
+            Err(error) => form::refusal(error)?,
+        }
+    } else {
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
+        (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
+    };
+    let mut page = KeyResultFormPage::new(&caller, objective, None, typed);
+    page.form = shown;
+    Ok(page.respond(status))
+}
+
+#[tracing::instrument(skip_all, fields(key_result_id = %id))]
+pub async fn edit_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let key_result = db::key_results::get(&state.pool, caller.org_id, id).await?;
+    let objective = editable_objective(&state, &caller, key_result.objective_id).await?;
+    let values = KeyResultForm::from_key_result(&key_result);
+    Ok(KeyResultFormPage::new(&caller, objective, Some(&key_result), values).respond(StatusCode::OK))
+}
+
+#[tracing::instrument(skip_all, fields(key_result_id = %id))]
+pub async fn update_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(mut typed): Form<KeyResultForm>,
+) -> PageResult<Response> {
+    let current = db::key_results::get(&state.pool, caller.org_id, id).await?;
+    let objective = editable_objective(&state, &caller, current.objective_id).await?;
+    let version = form::rendered_version(&typed.version)?;
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current_values: KeyResultValues = current.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current_values)));
+        let mut page = KeyResultFormPage::new(&caller, objective, Some(&current), typed);
+        page.form = FormState::invalid(errors);
+        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match db::key_results::update(&state.pool, &caller, id, Some(version), changes).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}#kr-{id}", saved.objective_id)).into_response()),
+        Err(AppError::PreconditionFailed) => {
+            let saved = db::key_results::get(&state.pool, caller.org_id, id).await?;
+            let theirs = KeyResultForm::from_key_result(&saved);
+            typed.version = theirs.version.clone();
+            let mut page = KeyResultFormPage::new(&caller, objective, Some(&saved), typed);
+            page.form =
+                FormState::conflict("key result", page.values.fields(), theirs.fields(), |_, value| {
+                    value.to_owned()
+                });
+            Ok(page.respond(StatusCode::CONFLICT))
+        }
+        Err(error) => {
+            let (status, shown) = form::refusal(error)?;
+            let mut page = KeyResultFormPage::new(&caller, objective, Some(&current), typed);
+            page.form = shown;
+            Ok(page.respond(status))
+        }
+    }
+}
