@@ -464,3 +464,68 @@ async fn objectives_are_checked_scoped_and_guarded() {
     let not_empty = send(t, Method::DELETE, &format!("/portfolios/{empty_area}"), json!({})).await;
     expect_problem(not_empty, StatusCode::CONFLICT, None).await;
 }
+
+#[tokio::test]
+async fn a_portfolio_owner_sets_objectives_in_their_subtree_only() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    let director = app.add_member(&org.account, Role::Member).await;
+    app.patch_json(
+        t,
+        &format!("/portfolios/{}", org.checkout),
+        json!({"owner_id": director.user_id}),
+    )
+    .await;
+    // Checkout's subtree (Payments below it) is theirs; Platform is not.
+    let own = objective(
+        &app,
+        &director.token,
+        &org.payments,
+        "2026-Q4",
+        "Payments for all",
+    )
+    .await;
+    key_result(
+        &app,
+        &director.token,
+        &own,
+        json!({"start_value": 0, "target_value": 3}),
+    )
+    .await;
+    let elsewhere = app
+        .send_json(
+            Method::POST,
+            &director.token,
+            "/objectives",
+            json!({"title": "Not mine", "portfolio_id": org.platform, "period": "2026-Q4"}),
+            None,
+        )
+        .await;
+    expect_problem(elsewhere, StatusCode::FORBIDDEN, None).await;
+    // Nor may they move their objective out of their subtree.
+    let moved = app
+        .send_json(
+            Method::PATCH,
+            &director.token,
+            &format!("/objectives/{own}"),
+            json!({"portfolio_id": org.platform}),
+            None,
+        )
+        .await;
+    expect_problem(moved, StatusCode::FORBIDDEN, None).await;
+    let unchanged = app.get_json(t, &format!("/objectives/{own}")).await;
+    assert_eq!(unchanged["portfolio_id"], org.payments.as_str());
+    let deleted = app
+        .api(Method::DELETE, &director.token, &format!("/objectives/{own}"))
+        .send()
+        .await
+        .unwrap();
+    expect_status(deleted, StatusCode::NO_CONTENT).await;
+    let gone = app
+        .api(Method::GET, t, &format!("/objectives/{own}"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(gone, StatusCode::NOT_FOUND, None).await;
+}

@@ -434,7 +434,12 @@ async fn csv_exports_quote_properly_and_defuse_formulas() {
     // The children table as CSV, linked from the page.
     let root = rollup_page(&app, &org.root).await;
     let href = root.href(".section-head a[download]");
-    assert_eq!(href, format!("/portfolios/{}/children.csv", org.root));
+    // The CSV carries the page's OKR period (the current quarter unless another was asked for).
+    let quarter = cairn::domain::period::Period::current_quarter(Utc::now().date_naive(), 1);
+    assert_eq!(
+        href,
+        format!("/portfolios/{}/children.csv?period={quarter}", org.root)
+    );
     let children = app.client.get(app.url(&href)).send().await.unwrap();
     assert!(
         children.headers()["content-disposition"]
@@ -449,6 +454,7 @@ async fn csv_exports_quote_properly_and_defuse_formulas() {
     assert_eq!(names, ["Commerce", "Platform"]);
     assert_eq!(&rows[0][4], "66.3"); // Commerce's progress
     assert_eq!(&rows[0][5], "5");
+    assert_eq!(&rows[0][10], "", "no OKRs this quarter: an empty OKR cell");
 }
 
 #[tokio::test]
