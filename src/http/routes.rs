@@ -71,6 +71,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::objective_form::edit_objective),
         )
         .route(
+            "/objectives/{id}/delete",
+            post(pages::objective_form::delete_objective),
+        )
+        .route(
             "/objectives/{id}/key-results/new",
             get(pages::objective_form::new_key_result),
         )
@@ -85,6 +89,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/key-results/{id}/edit",
             get(pages::objective_form::edit_key_result),
+        )
+        .route(
+            "/key-results/{id}/delete",
+            post(pages::objective_form::delete_key_result),
         )
         .route("/key-results/{id}/check-ins", post(pages::objectives::check_in))
         .route(

@@ -338,6 +338,23 @@ async fn objective_and_key_result_forms_show_errors_beside_fields_and_save() {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.theirs("title").as_deref(), Some("Fastest checkout"));
+
+    // Deleting: the key result from its form, then the objective from its own.
+    let objective = app.get_page(&objective_path).await;
+    let kr_edit = objective.href(".edit-key-result");
+    let kr_form = app.get_page(&kr_edit).await;
+    let kr_delete = kr_edit.replace("/edit", "/delete");
+    let deleted = app.submit(&kr_delete, &kr_form.form_fields(&kr_delete)).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(deleted.location.as_deref(), Some(objective_path.as_str()));
+    let objective = app.get_page(&objective_path).await;
+    assert!(objective.select(".key-result").is_empty());
+    assert_eq!(objective.text(".objective-progress .value"), "No key results");
+    let edit = app.get_page(&format!("{objective_path}/edit")).await;
+    let delete = format!("{objective_path}/delete");
+    let deleted = app.submit(&delete, &edit.form_fields(&delete)).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get_page(&objective_path).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The OKR forms: `/objectives/new` and `POST /objectives` create an objective,
 //! `/objectives/{id}/edit` and `POST /objectives/{id}` change one; `/objectives/{id}/key-results/new`
 //! and `POST /objectives/{id}/key-results` add a key result, `/key-results/{id}/edit` and
-//! `POST /key-results/{id}` change one. The rules are the database layer's; this module reads the
+//! `POST /key-results/{id}` change one; `POST …/delete` deletes either. The rules are the database layer's; this module reads the
 //! forms' text and shows what it answers.
 
 use askama::Template;
@@ -97,6 +97,8 @@ pub struct ObjectiveFormPage {
     portfolios: Vec<Choice>,
     owners: Vec<Choice>,
     parents: Vec<Choice>,
+    /// Where the delete button posts, when editing.
+    delete_action: Option<String>,
 }
 
 impl ObjectiveFormPage {
@@ -167,6 +169,7 @@ async fn objective_page(
         portfolios: form::portfolio_choices(&tree, &editable, &keep, None, None),
         owners: form::member_choices(names, "No owner"),
         parents,
+        delete_action: editing.map(|o| format!("/objectives/{}/delete", o.id)),
     })
 }
 
@@ -351,6 +354,7 @@ pub struct KeyResultFormPage {
     submit: &'static str,
     values: KeyResultForm,
     form: FormState,
+    delete_action: Option<String>,
 }
 
 impl KeyResultFormPage {
@@ -380,6 +384,7 @@ impl KeyResultFormPage {
             submit,
             values,
             form: FormState::default(),
+            delete_action: editing.map(|k| format!("/key-results/{}/delete", k.id)),
         }
     }
 
@@ -488,4 +493,40 @@ pub async fn update_key_result(
             Ok(page.respond(status))
         }
     }
+}
+
+/// What a delete button sends: the version the page was rendered with.
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    version: String,
+}
+
+/// `POST /objectives/{id}/delete`: the objective with its key results and check-ins, then back to
+/// its period's tree.
+#[tracing::instrument(skip_all, fields(objective_id = %id))]
+pub async fn delete_objective(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DeleteForm>,
+) -> PageResult<Redirect> {
+    let objective = db::objectives::get(&state.pool, caller.org_id, id).await?;
+    let version = form::rendered_version(&form.version)?;
+    db::objectives::delete(&state.pool, &caller, id, Some(version)).await?;
+    Ok(Redirect::to(&format!("/objectives?period={}", objective.period)))
+}
+
+/// `POST /key-results/{id}/delete`, then back to its objective.
+#[tracing::instrument(skip_all, fields(key_result_id = %id))]
+pub async fn delete_key_result(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DeleteForm>,
+) -> PageResult<Redirect> {
+    let key_result = db::key_results::get(&state.pool, caller.org_id, id).await?;
+    let version = form::rendered_version(&form.version)?;
+    db::key_results::delete(&state.pool, &caller, id, Some(version)).await?;
+    Ok(Redirect::to(&format!("/objectives/{}", key_result.objective_id)))
 }
