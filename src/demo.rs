@@ -731,15 +731,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     bulk::insert_portfolios(&mut tx, org.id, &portfolios).await?;
     bulk::insert_initiatives(&mut tx, org.id, &org.key_prefix, &initiatives).await?;
     bulk::insert_history(&mut tx, org.id, &history).await?;
-    bulk::insert_okrs(
-        &mut tx,
-        org.id,
-        &okrs.objectives,
-        &okrs.key_results,
-        &okrs.check_ins,
-        &okrs.links,
-    )
-    .await?;
+    bulk::insert_okrs(&mut tx, org.id, &okrs).await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

@@ -443,15 +443,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         "inserted the initiatives"
     );
     bulk::insert_history(&mut tx, org.id, &history).await?;
-    bulk::insert_okrs(
-        &mut tx,
-        org.id,
-        &okrs.objectives,
-        &okrs.key_results,
-        &okrs.check_ins,
-        &okrs.links,
-    )
-    .await?;
+    bulk::insert_okrs(&mut tx, org.id, &okrs).await?;
     tx.commit().await?;
     // Planner statistics now, not whenever autovacuum gets round to the freshly loaded rows; and
     // the roll-up rows, updated once per loaded chunk, shed their dead versions before anyone reads.

@@ -329,16 +329,25 @@ pub struct CheckIn {
     pub note: Option<String>,
 }
 
+/// A whole organization's OKRs, parents before the objectives that support them.
+#[derive(Default)]
+pub struct Okrs {
+    pub objectives: Vec<Objective>,
+    pub key_results: Vec<KeyResult>,
+    pub check_ins: Vec<CheckIn>,
+    /// (initiative, key result)
+    pub links: Vec<(Uuid, Uuid)>,
+}
+
 /// Objectives with their key results, check-ins and links to initiatives. Each objective's stored
 /// progress is computed here from its key results by the same domain rule the API's writes use.
-pub async fn insert_okrs(
-    tx: &mut Tx<'_>,
-    org_id: Uuid,
-    objectives: &[Objective],
-    key_results: &[KeyResult],
-    check_ins: &[CheckIn],
-    links: &[(Uuid, Uuid)],
-) -> Result<(), AppError> {
+pub async fn insert_okrs(tx: &mut Tx<'_>, org_id: Uuid, okrs: &Okrs) -> Result<(), AppError> {
+    let Okrs {
+        objectives,
+        key_results,
+        check_ins,
+        links,
+    } = okrs;
     let mut measured: HashMap<Uuid, Vec<(Decimal, Decimal)>> = HashMap::new();
     for k in key_results {
         measured.entry(k.objective_id).or_default().push((

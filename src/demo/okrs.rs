@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::bulk::{CheckIn, Initiative, KeyResult, Objective, Portfolio};
+use crate::db::bulk::{CheckIn, Initiative, KeyResult, Objective, Okrs, Portfolio};
 use crate::domain::period::Period;
 use crate::domain::{PortfolioLevel, Status};
 
@@ -113,16 +113,6 @@ const CHECK_IN_NOTES: [&str; 5] = [
     "On pace.",
 ];
 
-/// What `plan` draws, ready for `bulk::insert_okrs`.
-#[derive(Default)]
-pub(crate) struct OkrPlan {
-    pub objectives: Vec<Objective>,
-    pub key_results: Vec<KeyResult>,
-    pub check_ins: Vec<CheckIn>,
-    /// (initiative, key result)
-    pub links: Vec<(Uuid, Uuid)>,
-}
-
 /// Objectives of `period` (and the one before it for the top two levels) for every portfolio, in
 /// the order of `portfolios` (parents first).
 pub(crate) fn plan(
@@ -133,8 +123,8 @@ pub(crate) fn plan(
     initiatives: &[Initiative],
     written: Written,
     fallback_author: Uuid,
-) -> OkrPlan {
-    let mut plan = OkrPlan::default();
+) -> Okrs {
+    let mut plan = Okrs::default();
     let (start, _) = period.dates(1);
     let elapsed = period.elapsed(today, 1);
     let mut attached: HashMap<Uuid, Vec<&Initiative>> = HashMap::new();
