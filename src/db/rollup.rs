@@ -141,11 +141,11 @@ pub async fn rollup(
                   (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
                      AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
-                  -- OKR progress: the mean of the subtree's objectives of the period that have key
-                  -- results (their progress is stored, kept by db::key_results).
-                  (SELECT avg(ob.progress) FROM portfolio_closure c
-                   JOIN objectives ob ON ob.org_id = c.org_id AND ob.period = $3 AND ob.portfolio_id = c.descendant_id
-                   WHERE c.org_id = p.org_id AND c.ancestor_id = p.id AND ob.progress IS NOT NULL) AS okr_progress,
+                  -- OKR progress: the mean over the subtree's measured objectives of the period,
+                  -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
+                  (SELECT ot.progress / ot.objectives FROM portfolio_okr_totals ot
+                   WHERE ot.org_id = p.org_id AND ot.portfolio_id = p.id AND ot.period = $3
+                     AND ot.objectives > 0) AS okr_progress,
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p

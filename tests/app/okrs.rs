@@ -181,6 +181,62 @@ async fn okr_progress_rolls_up_by_subtree_and_period() {
     let root = okr_progress(&app, &org, &org.root, "2026-Q4").await;
     assert_eq!(child(&root, &org.commerce), 66.7);
     assert_eq!(child(&root, &org.platform), Value::Null);
+    assert_maintained_okr_totals_match(&app).await;
+
+    // Moving a whole portfolio moves its objectives' progress with it: Payments under Platform.
+    app.patch_json(
+        t,
+        &format!("/portfolios/{}", org.payments),
+        json!({"parent_id": org.platform}),
+    )
+    .await;
+    let root = okr_progress(&app, &org, &org.root, "2026-Q4").await;
+    assert_eq!(
+        child(&root, &org.platform),
+        100.0,
+        "Payments' objective came along"
+    );
+    assert_eq!(
+        child(&root, &org.commerce),
+        50.0,
+        "Checkout's 100 and the moved-in 0"
+    );
+    assert_maintained_okr_totals_match(&app).await;
+
+    // Deleting an objective takes it out of every figure.
+    let deleted = app
+        .api(Method::DELETE, t, &format!("/objectives/{platform}"))
+        .send()
+        .await
+        .unwrap();
+    expect_status(deleted, StatusCode::NO_CONTENT).await;
+    let root = okr_progress(&app, &org, &org.root, "2026-Q4").await;
+    assert_eq!(root["totals"]["okr_progress"], 100.0);
+    assert_maintained_okr_totals_match(&app).await;
+}
+
+/// The OKR sums kept per subtree and period equal a from-scratch computation over the closure.
+async fn assert_maintained_okr_totals_match(app: &TestApp) {
+    let mismatches: Vec<(String, String)> = sqlx::query_as(
+        "WITH scratch AS (
+             SELECT c.org_id, c.ancestor_id AS portfolio_id, o.period, count(*) AS objectives,
+                    sum(o.progress) AS progress
+             FROM portfolio_closure c
+             JOIN objectives o ON o.org_id = c.org_id AND o.portfolio_id = c.descendant_id
+             WHERE o.progress IS NOT NULL
+             GROUP BY 1, 2, 3
+         ), kept AS (SELECT * FROM portfolio_okr_totals WHERE objectives <> 0)
+         SELECT coalesce(k.portfolio_id, s.portfolio_id)::text, coalesce(k.period, s.period)
+         FROM kept k FULL JOIN scratch s USING (org_id, portfolio_id, period)
+         WHERE (k.objectives, k.progress) IS DISTINCT FROM (s.objectives, s.progress)",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        mismatches.is_empty(),
+        "maintained OKR totals differ: {mismatches:?}"
+    );
 }
 
 #[tokio::test]
