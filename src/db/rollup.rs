@@ -16,7 +16,7 @@ use crate::domain::rollup::{Figures, Parts, ThemeShare, Thresholds, theme_share}
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
-/// At most this many initiatives attached to one portfolio are listed with its roll-up.
+/// At most this many initiatives attached to one portfolio are listed with its JSON roll-up.
 pub const ATTACHED_LIMIT: i64 = 500;
 
 /// SPEC §6: `{portfolio, totals, children: [{portfolio, …figures}], themes, initiatives}`.
@@ -118,12 +118,14 @@ impl TotalsRow {
 }
 
 /// The roll-up of one portfolio, computed from the current data, with OKR progress for `period`
-/// (default: the organization's current fiscal quarter).
+/// (default: the organization's current fiscal quarter) and the first `attached` initiatives
+/// attached to the portfolio itself (a page shows a few, the API up to `ATTACHED_LIMIT`).
 pub async fn rollup(
     pool: &PgPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     period: Option<Period>,
+    attached: i64,
 ) -> Result<Rollup, AppError> {
     let period = match period {
         Some(period) => period,
@@ -169,11 +171,14 @@ pub async fn rollup(
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
     let themes = investment_mix(pool, org_id, portfolio_id).await?;
-    let initiatives = attached(pool, org_id, portfolio_id)
-        .await?
-        .into_iter()
-        .map(InitiativeJson::from)
-        .collect();
+    let initiatives = match attached {
+        0 => Vec::new(),
+        limit => attached_to(pool, org_id, portfolio_id, limit)
+            .await?
+            .into_iter()
+            .map(InitiativeJson::from)
+            .collect(),
+    };
     Ok(Rollup {
         currency,
         period,
@@ -227,7 +232,12 @@ async fn investment_mix(
 }
 
 /// The initiatives attached to the portfolio itself (not its descendants), soonest due first.
-async fn attached(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<Vec<Initiative>, AppError> {
+async fn attached_to(
+    pool: &PgPool,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    limit: i64,
+) -> Result<Vec<Initiative>, AppError> {
     Ok(sqlx::query_as!(
         Initiative,
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
@@ -239,7 +249,7 @@ async fn attached(pool: &PgPool, org_id: Uuid, portfolio_id: Uuid) -> Result<Vec
            LIMIT $3"#,
         org_id,
         portfolio_id,
-        ATTACHED_LIMIT
+        limit
     )
     .fetch_all(pool)
     .await?)

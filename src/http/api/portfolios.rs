@@ -91,7 +91,8 @@ pub async fn rollup(
         .map(str::parse::<Period>)
         .transpose()
         .map_err(|message| AppError::field("period", message))?;
+    let limit = db::rollup::ATTACHED_LIMIT;
     Ok(Json(
-        db::rollup::rollup(&state.pool, caller.org_id, id, period).await?,
+        db::rollup::rollup(&state.pool, caller.org_id, id, period, limit).await?,
     ))
 }

@@ -308,7 +308,8 @@ pub async fn show(
     let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     // A period that does not parse falls back to the current quarter, as a stale link should.
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    let rollup = db::rollup::rollup(pool, caller.org_id, id, period).await?;
+    // One more than it shows, to know whether to link to the rest.
+    let rollup = db::rollup::rollup(pool, caller.org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
     let period = rollup.period;
     let size = rollup.totals.counts.total;
     let owners = owners_shown(&rollup);
@@ -405,7 +406,7 @@ pub async fn children_csv(
     Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id, period).await?;
+    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id, period, 0).await?;
     let currency = rollup.currency.clone();
     let names = db::portfolio_views::names_of(&state.pool, caller.org_id, &owners_shown(&rollup)).await?;
     let records = rollup.children.iter().map(|child| {
