@@ -82,15 +82,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_policy_set_by_the_handler_is_kept() {
-        let strict = "default-src 'none'";
+        const STRICT: &str = "default-src 'none'";
         let router = Router::new()
             .route(
                 "/shared",
-                get(|| async move { ([(header::CONTENT_SECURITY_POLICY, strict)], "shared") }),
+                get(|| async { ([(header::CONTENT_SECURITY_POLICY, STRICT)], "shared") }),
             )
             .route("/page", get(|| async { "page" }));
         let shared = headers_of(router.clone(), "/shared").await;
-        assert_eq!(shared[header::CONTENT_SECURITY_POLICY], strict);
+        assert_eq!(shared[header::CONTENT_SECURITY_POLICY], STRICT);
         assert_eq!(shared.get_all(header::CONTENT_SECURITY_POLICY).iter().count(), 1);
         assert_eq!(shared[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         let page = headers_of(router, "/page").await;
