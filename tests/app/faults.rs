@@ -1,6 +1,7 @@
 //! Database faults: PostgreSQL stops in the middle of a stream of writes and comes back. Cairn
 //! answers 503 with `Retry-After` meanwhile (never a 500, never a hang), loses no write it
-//! acknowledged, and recovers by itself.
+//! acknowledged, and recovers by itself. A pool with no free connection answers 503 as well, after
+//! a bounded wait.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -238,4 +239,36 @@ async fn a_database_restart_loses_no_acknowledged_write_and_needs_no_restart_of_
         .map(|(title, _)| title)
         .collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
+
+#[tokio::test]
+async fn a_pool_with_no_free_connection_answers_503_after_a_bounded_wait() {
+    let app = crate::helpers::spawn_app().await;
+    let account = app.signup("Busy Co").await;
+    let signed_in = app.sign_in_page(&account.email, &account.password, "").await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+
+    // Something holds every connection of the server's pool (long transactions, a stuck query).
+    let mut held = Vec::new();
+    for _ in 0..app.pool.options().get_max_connections() {
+        held.push(app.pool.acquire().await.unwrap());
+    }
+    let api = app.api(Method::GET, &account.token, "/me").timeout(HANG).send();
+    let (api, page, ready) = tokio::join!(api, probe(&app, "/"), probe(&app, "/readyz"));
+    let api = api.unwrap();
+    assert!(
+        api.headers().contains_key("retry-after"),
+        "the API says when to retry"
+    );
+    crate::helpers::expect_problem(api, StatusCode::SERVICE_UNAVAILABLE, None).await;
+    assert_eq!(
+        page,
+        (StatusCode::SERVICE_UNAVAILABLE, Some("1".to_owned())),
+        "a page"
+    );
+    assert_eq!(ready.0, StatusCode::SERVICE_UNAVAILABLE, "/readyz");
+
+    drop(held);
+    assert_eq!(probe(&app, "/readyz").await.0, StatusCode::OK);
+    app.get_json(&account.token, "/me").await;
 }
