@@ -186,7 +186,10 @@ async fn the_pages_use_no_inline_script_the_policy_would_block() {
         "/initiatives".to_owned(),
         "/my".to_owned(),
         "/objectives".to_owned(),
+        "/objectives/new".to_owned(),
+        "/portfolios/new".to_owned(),
         "/settings/members".to_owned(),
+        "/settings/organization".to_owned(),
     ] {
         let page = app.get_page(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
