@@ -50,6 +50,15 @@ impl SecurityHeaders {
     }
 }
 
+/// The policy for a page that carries a generated `<style>` block: `source` (the block's
+/// `'sha256-…'`) is allowed besides the stylesheet. A handler sets it on its response, and `add`
+/// then leaves it alone.
+pub fn policy_allowing_style(source: &str) -> HeaderValue {
+    let policy =
+        CONTENT_SECURITY_POLICY.replacen("style-src 'self'", &format!("style-src 'self' {source}"), 1);
+    HeaderValue::from_str(&policy).expect("a CSP source is visible ASCII")
+}
+
 /// Adds each header the response does not carry yet (`axum::middleware::map_response_with_state`).
 pub async fn add<B>(State(headers): State<SecurityHeaders>, mut response: Response<B>) -> Response<B> {
     for (name, value) in headers.0.iter() {
@@ -96,5 +105,17 @@ mod tests {
         let page = headers_of(router, "/page").await;
         assert_eq!(page[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
         assert_eq!(page[header::STRICT_TRANSPORT_SECURITY], STRICT_TRANSPORT_SECURITY);
+    }
+
+    #[test]
+    fn a_generated_style_block_is_allowed_by_its_hash_only() {
+        let policy = policy_allowing_style("'sha256-AbC='");
+        let directives: Vec<&str> = policy.to_str().unwrap().split("; ").collect();
+        assert!(
+            directives.contains(&"style-src 'self' 'sha256-AbC='"),
+            "{directives:?}"
+        );
+        assert!(directives.contains(&"style-src-attr 'unsafe-inline'"));
+        assert!(directives.contains(&"script-src 'self'"));
     }
 }
