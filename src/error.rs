@@ -27,6 +27,8 @@ pub enum AppError {
     PreconditionFailed,
     #[error("Some fields are not valid.")]
     Validation(FieldErrors),
+    #[error("The request is larger than Cairn accepts.")]
+    PayloadTooLarge,
     #[error("Too many attempts. Try again later.")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("The service is briefly unavailable. Try again in a moment.")]
@@ -45,6 +47,7 @@ impl AppError {
             AppError::Conflict(_) | AppError::Duplicate(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,11 +91,41 @@ impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::RowNotFound => AppError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            error if is_unavailable(&error) => {
                 tracing::warn!(%error, "database unavailable");
                 AppError::Unavailable
             }
             other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+/// Whether an error means the database cannot be reached right now (down, restarting, out of
+/// connections) rather than that the request or the code is wrong: the client may retry.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08: connection exception; 53300: too many connections; 57P01–57P03:
+        // the server is shutting down, crashed, or still starting (a restart, a failover).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code == "53300" || code.starts_with("57P0")),
+        _ => false,
+    }
+}
+
+/// A session could not be read or written: unavailable when its store could not reach the
+/// database, else an internal error.
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        if crate::db::sessions::is_unavailable(&error) {
+            tracing::warn!(%error, "session store unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(error.into())
         }
     }
 }

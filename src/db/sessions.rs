@@ -20,8 +20,26 @@ impl PgSessionStore {
     }
 }
 
+/// Starts a store error caused by an unreachable database: tower-sessions keeps only a message,
+/// and pages must answer 503 for those, as for any other query.
+const UNAVAILABLE: &str = "database unavailable: ";
+
 fn backend(error: sqlx::Error) -> session_store::Error {
-    session_store::Error::Backend(error.to_string())
+    let cause = if crate::error::is_unavailable(&error) {
+        UNAVAILABLE
+    } else {
+        ""
+    };
+    session_store::Error::Backend(format!("{cause}{error}"))
+}
+
+/// Whether a session error comes from the database being unreachable.
+pub fn is_unavailable(error: &tower_sessions::session::Error) -> bool {
+    matches!(
+        error,
+        tower_sessions::session::Error::Store(session_store::Error::Backend(message))
+            if message.starts_with(UNAVAILABLE)
+    )
 }
 
 fn to_chrono(time: OffsetDateTime) -> DateTime<Utc> {

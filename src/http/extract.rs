@@ -4,8 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -103,9 +103,7 @@ where
             let org: Option<Uuid> = session.get(SESSION_ORG).await?;
             Ok::<_, tower_sessions::session::Error>(user.zip(org))
         };
-        let ids = ids
-            .await
-            .map_err(|e| SignInRequired::Error(AppError::Internal(e.into())))?;
+        let ids = ids.await.map_err(|e| SignInRequired::Error(e.into()))?;
         let Some((user_id, org_id)) = ids else {
             return Ok(OptionalPageCaller(None));
         };
@@ -181,7 +179,10 @@ where
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+                _ => AppError::BadRequest(e.body_text()),
+            })?;
         if !is_json {
             return Err(AppError::BadRequest("send the body as application/json".into()).into());
         }

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod pages;
 mod routes;
+pub mod security;
 pub mod static_files;
 
 use std::sync::Arc;
@@ -13,13 +14,12 @@ use std::time::Duration;
 
 use crate::db::sessions::PgSessionStore;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, Request};
 use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -46,11 +46,12 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body accepted; Cairn's requests are small forms and JSON documents.
 const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The whole application: routes plus middleware.
-pub fn app(state: AppState, secure_cookies: bool) -> Router {
+/// The whole application: routes plus middleware. `https`: the public URL is https (secure
+/// cookies, HSTS).
+pub fn app(state: AppState, https: bool) -> Router {
     let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
         .with_name("cairn_session")
-        .with_secure(secure_cookies)
+        .with_secure(https)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(
@@ -64,17 +65,10 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
+        // Outside the timeout and body limit, so that their answers carry the headers too.
+        .layer(axum::middleware::map_response_with_state(
+            security::SecurityHeaders::new(https),
+            security::add,
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::helpers::{database_options, database_url, spawn_app};
 
-fn cairn() -> Command {
+/// The `cairn` binary, without the test process's `DATABASE_URL` and with quiet logs.
+pub(crate) fn cairn() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
     command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     command

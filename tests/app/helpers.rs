@@ -152,8 +152,9 @@ pub struct TestApp {
     pub pool: PgPool,
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub client: reqwest::Client,
-    /// Shared by every handle on this test's app (see `with_client`).
-    database: std::sync::Arc<DatabaseGuard>,
+    /// Shared by every handle on this test's app (see `with_client`); `None` when the test made
+    /// the database itself (`serve`).
+    database: Option<std::sync::Arc<DatabaseGuard>>,
 }
 
 /// Drops a test's database when the last handle to it goes, so that test runs leave nothing
@@ -189,6 +190,11 @@ impl Drop for DatabaseGuard {
 
 /// Starts Cairn on port 0 against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts Cairn on port 0 against a fresh database, with `configure` applied to its configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let options = fresh_database().await;
     let database = std::sync::Arc::new(DatabaseGuard {
         options: options.clone(),
@@ -196,7 +202,15 @@ pub async fn spawn_app() -> TestApp {
     let pool = db::connect_when_ready(options, 8)
         .await
         .expect("connect to the test database");
-    let config = Config {
+    TestApp {
+        database: Some(database),
+        ..serve(pool, configure).await
+    }
+}
+
+/// Starts Cairn on port 0 over `pool`, a database the test looks after itself.
+pub async fn serve(pool: PgPool, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         data_dir: std::env::temp_dir(),
         database_url: None,
@@ -204,6 +218,7 @@ pub async fn spawn_app() -> TestApp {
         client_ip_header: None,
         pool_size: 8,
     };
+    configure(&mut config);
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
     let addr = server.local_addr();
     tokio::spawn(server.run(std::future::pending()));
@@ -211,7 +226,7 @@ pub async fn spawn_app() -> TestApp {
         addr,
         pool,
         client: new_client(),
-        database,
+        database: None,
     }
 }
 

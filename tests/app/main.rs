@@ -24,3 +24,7 @@ mod seed;
 mod status_updates;
 mod tenancy;
 mod themes;
+// Trust under load, faults and hostile input
+mod faults;
+mod processes;
+mod security;

@@ -162,7 +162,7 @@ pub async fn login(
 }
 
 pub async fn logout(session: Session) -> PageResult<Redirect> {
-    session.flush().await.map_err(|e| AppError::Internal(e.into()))?;
+    session.flush().await.map_err(AppError::from)?;
     Ok(Redirect::to("/login"))
 }
 
@@ -173,7 +173,7 @@ pub async fn start_session(session: &Session, user_id: Uuid, org_id: Uuid) -> Pa
         session.insert(SESSION_USER, user_id).await?;
         session.insert(SESSION_ORG, org_id).await
     };
-    result.await.map_err(|e| AppError::Internal(e.into()))
+    result.await.map_err(AppError::from)
 }
 
 /// Only same-site paths: `next=//evil.example` must not send a user off-site.

@@ -10,6 +10,8 @@ mod forms;
 mod okrs;
 mod rollup;
 mod status_updates;
+// Trust under load, faults and hostile input
+mod security;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
