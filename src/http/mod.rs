@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod pages;
 mod routes;
+pub mod share;
 pub mod static_files;
 
 use std::sync::Arc;
@@ -40,6 +41,11 @@ impl AppState {
     pub fn invite_url(&self, token: &str) -> String {
         format!("{}/invite/{token}", self.public_url)
     }
+
+    /// The capability URL of a roadmap share link.
+    pub fn share_url(&self, token: &str) -> String {
+        format!("{}{}{token}", self.public_url, share::PREFIX)
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -61,7 +67,8 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            let path = share::loggable_path(request.uri().path());
+            tracing::info_span!("request", method = %request.method(), path = %path, request_id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -80,10 +87,14 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        // Forms are protected from cross-site submission by Fetch Metadata and Origin checks.
-        .layer(CsrfLayer::new())
-        .layer(sessions);
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    // Forms are protected from cross-site submission by Fetch Metadata and Origin checks. The
+    // shared roadmap surface sits outside sessions and forms altogether.
+    let signed_in = ServiceBuilder::new().layer(CsrfLayer::new()).layer(sessions);
 
-    routes::routes().layer(middleware).with_state(state)
+    routes::routes()
+        .layer(signed_in)
+        .merge(share::router())
+        .layer(middleware)
+        .with_state(state)
 }

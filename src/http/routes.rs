@@ -57,6 +57,20 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/initiatives/{id}/updates", post(pages::status_updates::record))
         .route("/my", get(pages::my::show))
+        // Roadmaps (the public /s/{token} and /robots.txt are `share::router`, merged in
+        // `http::app` outside sessions and forms)
+        .route("/roadmaps", get(pages::roadmaps::index).post(pages::roadmaps::create))
+        .route(
+            "/roadmaps/{id}",
+            get(pages::roadmaps::show).post(pages::roadmaps::update),
+        )
+        .route("/roadmaps/{id}/edit", get(pages::roadmaps::edit))
+        .route("/roadmaps/{id}/delete", post(pages::roadmaps::delete))
+        .route("/roadmaps/{id}/shares", post(pages::roadmaps::create_share))
+        .route(
+            "/roadmaps/{id}/shares/{share_id}/revoke",
+            post(pages::roadmaps::revoke_share),
+        )
         // API v1
         .nest("/api/v1", api_v1())
 }
@@ -108,5 +122,17 @@ fn api_v1() -> Router<AppState> {
             "/initiatives/{id}/updates",
             get(api::initiatives::history).post(api::initiatives::record_update),
         )
+        .route("/roadmaps", get(api::roadmaps::list).post(api::roadmaps::create))
+        .route(
+            "/roadmaps/{id}",
+            get(api::roadmaps::get)
+                .patch(api::roadmaps::update)
+                .delete(api::roadmaps::delete),
+        )
+        .route(
+            "/roadmaps/{id}/shares",
+            get(api::roadmaps::list_shares).post(api::roadmaps::create_share),
+        )
+        .route("/shares/{id}", delete(api::roadmaps::revoke_share))
         .fallback(api::not_found)
 }

@@ -656,6 +656,11 @@ impl Page {
         let form = self.one(&format!("form[action='{action}']"));
         let controls = scraper::Selector::parse("input[name], select[name], textarea[name]").unwrap();
         form.select(&controls)
+            // A browser sends a checkbox or radio button only when it is checked.
+            .filter(|control| {
+                !matches!(control.value().attr("type"), Some("checkbox" | "radio"))
+                    || control.value().attr("checked").is_some()
+            })
             .map(|control| {
                 let name = control.value().attr("name").unwrap().to_owned();
                 let value = match control.value().name() {

@@ -22,3 +22,5 @@ mod seed;
 mod status_updates;
 mod tenancy;
 mod themes;
+// Roadmaps (issue 6).
+mod roadmaps;

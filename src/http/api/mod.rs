@@ -6,6 +6,8 @@ pub mod members;
 pub mod organization;
 pub mod portfolios;
 pub mod themes;
+// Roadmaps (issue 6).
+pub mod roadmaps;
 
 use axum::Json;
 use axum::http::StatusCode;
