@@ -195,10 +195,12 @@ pub fn into_lanes(group_by: GroupBy, rows: Vec<LaneRow>) -> Vec<Lane> {
     lanes
 }
 
-/// A column heading of the timeline: a month or a quarter, placed in percent of the window.
+/// A column heading of the timeline: a month or a quarter ("Jan", "Q1") of a year, placed in
+/// percent of the window.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tick {
     pub label: String,
+    pub year: i32,
     pub left: f64,
     pub width: f64,
 }
@@ -246,12 +248,13 @@ impl Calendar {
             let left = self.offset(start.max(self.from));
             let right = if next > self.to { 100.0 } else { self.offset(next) };
             let label = if step == 1 {
-                start.format("%b %Y").to_string()
+                start.format("%b").to_string()
             } else {
-                format!("Q{} {}", start.month0() / 3 + 1, start.year())
+                format!("Q{}", start.month0() / 3 + 1)
             };
             ticks.push(Tick {
                 label,
+                year: start.year(),
                 left,
                 width: right - left,
             });
@@ -448,14 +451,14 @@ mod tests {
         };
         let ticks = year.ticks();
         assert_eq!(ticks.len(), 12);
-        assert_eq!(ticks[0].label, "Jan 2027");
+        assert_eq!((ticks[0].label.as_str(), ticks[0].year), ("Jan", 2027));
         assert!((ticks.iter().map(|t| t.width).sum::<f64>() - 100.0).abs() < 1e-9);
         let two_years = Calendar {
             from: date("2027-02-15"),
             to: date("2028-12-31"),
         };
         let ticks = two_years.ticks();
-        assert_eq!(ticks[0].label, "Q1 2027");
+        assert_eq!((ticks[0].label.as_str(), ticks[0].year), ("Q1", 2027));
         assert_eq!(ticks[0].left, 0.0);
         assert_eq!(ticks.len(), 8);
         assert_eq!(two_years.today(date("2026-01-01")), None);

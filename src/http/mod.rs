@@ -34,6 +34,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Where a trusted proxy names the client's address; `None`: the TCP peer is the client.
     pub client_ip_header: Option<HeaderName>,
+    /// The shared links' per-address rate limit: in process memory, so per process (README).
+    pub share_limiter: Arc<crate::domain::share_link::AddressLimiter>,
 }
 
 impl AppState {

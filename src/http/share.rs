@@ -4,7 +4,6 @@
 //! roadmap, a 404 or a 429 — carries headers that keep the capability URL private (no referrer,
 //! no caching, no indexing) and a Content-Security-Policy that allows no script at all.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
@@ -12,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -21,13 +20,12 @@ use super::extract::ClientAddress;
 use super::pages::roadmap_view::RoadmapDisplay;
 use super::static_files;
 use crate::db;
-use crate::domain::share_link::AddressLimiter;
 use crate::error::AppError;
 
-/// Requests one client address may make at once, and how often it earns another: an executive
-/// opening a link makes a handful; guessing a 256-bit token by volume gets nowhere.
-const BURST: u32 = 30;
-const REFILL: Duration = Duration::from_secs(2);
+/// How often a client address earns another request once its burst (`--share-burst`, 30) is
+/// spent: an executive opening a link makes a handful; guessing a 256-bit token by volume gets
+/// nowhere.
+pub const REFILL: Duration = Duration::from_secs(2);
 
 /// Where shared links live; the trace layer logs paths under it without the token.
 pub const PREFIX: &str = "/s/";
@@ -57,7 +55,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/s/{token}", get(show))
         .layer(headers)
-        .layer(Extension(Arc::new(AddressLimiter::new(BURST, REFILL))))
         .route("/robots.txt", get(robots))
 }
 
@@ -84,11 +81,10 @@ struct SharedErrorPage {
 #[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
-    Extension(limiter): Extension<Arc<AddressLimiter>>,
     ClientAddress(client): ClientAddress,
     Path(token): Path<String>,
 ) -> Response {
-    if let Err(retry_after_secs) = limiter.check(client, Instant::now()) {
+    if let Err(retry_after_secs) = state.share_limiter.check(client, Instant::now()) {
         return refusal(AppError::TooManyRequests { retry_after_secs });
     }
     if !looks_like_token(&token) {

@@ -203,6 +203,7 @@ pub async fn spawn_app() -> TestApp {
         public_url: None,
         client_ip_header: None,
         pool_size: 8,
+        share_burst: 30,
     };
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
     let addr = server.local_addr();
