@@ -31,6 +31,13 @@ CREATE TABLE roadmaps (
 CREATE INDEX roadmaps_portfolio_idx ON roadmaps (org_id, portfolio_id);
 CREATE INDEX roadmaps_list_idx ON roadmaps (org_id, name, id);
 
+-- A roadmap selects the initiatives of a subtree by dates, status and theme. With these columns in
+-- the portfolio index the selection is an index-only scan (a product's 2,000 initiatives at 100k
+-- read no table pages), and only the few hundred shown are fetched whole.
+DROP INDEX initiatives_portfolio_idx;
+CREATE INDEX initiatives_portfolio_idx ON initiatives (org_id, portfolio_id)
+    INCLUDE (id, start_date, target_date, status, theme_id);
+
 -- A capability URL to one roadmap. Only the SHA-256 of the token is kept; the token itself is
 -- shown once, to whoever created the link. Revoking keeps the row (its views stay countable).
 CREATE TABLE share_links (
