@@ -113,7 +113,11 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
     )
     .fetch_all(pool)
     .await?;
-    Ok(Page::from_rows(rows.into_iter().map(Roadmap::from).collect(), page, |r| r.id))
+    Ok(Page::from_rows(
+        rows.into_iter().map(Roadmap::from).collect(),
+        page,
+        |r| r.id,
+    ))
 }
 
 /// Every roadmap by name, for the list page.
@@ -168,7 +172,11 @@ pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, 
 /// initiatives shown are fetched whole. An initiative is on the calendar from its start
 /// to its target date; with a target alone it is a milestone on that day, with a start alone it
 /// runs on from its start; without either it has no place on a roadmap and is left out.
-pub async fn lanes(executor: impl PgExecutor<'_>, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
+pub async fn lanes(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    roadmap: &Roadmap,
+) -> Result<Vec<Lane>, AppError> {
     let statuses: Vec<String> = roadmap
         .filters
         .statuses
@@ -320,13 +328,22 @@ pub async fn update(
 }
 
 /// Deletes a roadmap and its share links (they answer 404 from then on).
-pub async fn delete(pool: &PgPool, caller: &Caller, id: Uuid, expected_version: Option<i64>) -> Result<(), AppError> {
+pub async fn delete(
+    pool: &PgPool,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let current = lock(&mut tx, caller, id).await?;
     check_version(expected_version, current.version)?;
-    sqlx::query!("DELETE FROM roadmaps WHERE org_id = $1 AND id = $2", caller.org_id, id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM roadmaps WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -347,13 +364,21 @@ async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<Roadmap, App
 }
 
 /// Whoever may edit a roadmap's portfolio may edit the roadmap and its share links.
-pub async fn require_editor(executor: impl PgExecutor<'_>, caller: &Caller, roadmap: &Roadmap) -> Result<(), AppError> {
+pub async fn require_editor(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+    roadmap: &Roadmap,
+) -> Result<(), AppError> {
     permissions::require_writer(caller)?;
     permissions::require_portfolio_editor(executor, caller, roadmap.portfolio_id).await
 }
 
 /// Whether the caller may edit the roadmap (pages show the editing controls only then).
-pub async fn can_edit(executor: impl PgExecutor<'_>, caller: &Caller, roadmap: &Roadmap) -> Result<bool, AppError> {
+pub async fn can_edit(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+    roadmap: &Roadmap,
+) -> Result<bool, AppError> {
     permissions::can_edit_portfolio(executor, caller, roadmap.portfolio_id).await
 }
 

@@ -59,7 +59,11 @@ pub async fn create(
     )
     .execute(pool)
     .await?;
-    Ok(NewShareLink { id, token, expires_at })
+    Ok(NewShareLink {
+        id,
+        token,
+        expires_at,
+    })
 }
 
 /// Every link of a roadmap, newest first, for its editors.

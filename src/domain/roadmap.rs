@@ -68,8 +68,14 @@ impl RoadmapChanges {
         if let (Some(from), Some(to)) = (from, to) {
             if to < from {
                 errors.add("to", "must not be before from");
-            } else if from.checked_add_months(Months::new(12 * MAX_WINDOW_YEARS)).is_none_or(|end| to > end) {
-                errors.add("to", format!("must be at most {MAX_WINDOW_YEARS} years after from"));
+            } else if from
+                .checked_add_months(Months::new(12 * MAX_WINDOW_YEARS))
+                .is_none_or(|end| to > end)
+            {
+                errors.add(
+                    "to",
+                    format!("must be at most {MAX_WINDOW_YEARS} years after from"),
+                );
             }
         }
         let mut filters = self
@@ -236,7 +242,8 @@ impl Calendar {
 
     /// Months across when the window is short enough, else quarters.
     pub fn ticks(&self) -> Vec<Tick> {
-        let months = (self.to.year() - self.from.year()) as u32 * 12 + self.to.month() - self.from.month() + 1;
+        let months =
+            (self.to.year() - self.from.year()) as u32 * 12 + self.to.month() - self.from.month() + 1;
         let step = if months <= MONTHLY_UP_TO { 1 } else { 3 };
         let first = self.from.with_day(1).expect("day 1 exists");
         let mut start = first
@@ -471,12 +478,22 @@ mod tests {
             to: date("2027-01-10"),
         };
         let bar = calendar
-            .place(&item("A-1", Status::Planned, Some("2027-01-02"), Some("2027-01-03")))
+            .place(&item(
+                "A-1",
+                Status::Planned,
+                Some("2027-01-02"),
+                Some("2027-01-03"),
+            ))
             .unwrap();
         assert_eq!((bar.left, bar.width), (10.0, 20.0));
         assert!(!bar.milestone && !bar.clipped_start && !bar.clipped_end);
         let long = calendar
-            .place(&item("A-2", Status::Planned, Some("2026-12-01"), Some("2027-02-01")))
+            .place(&item(
+                "A-2",
+                Status::Planned,
+                Some("2026-12-01"),
+                Some("2027-02-01"),
+            ))
             .unwrap();
         assert_eq!((long.left, long.width), (0.0, 100.0));
         assert!(long.clipped_start && long.clipped_end);

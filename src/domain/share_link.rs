@@ -105,7 +105,10 @@ impl AddressLimiter {
     /// Takes one request from the address's bucket; when it is empty, the whole seconds to wait.
     pub fn check(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
         let per_second = 1.0 / self.refill.as_secs_f64();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() > PRUNE_ABOVE {
             let burst = self.burst;
             buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * per_second < burst);
@@ -159,7 +162,11 @@ mod tests {
             assert_eq!(limiter.check(a, start), Ok(()));
         }
         assert_eq!(limiter.check(a, start), Err(2));
-        assert_eq!(limiter.check(b, start), Ok(()), "another address has its own bucket");
+        assert_eq!(
+            limiter.check(b, start),
+            Ok(()),
+            "another address has its own bucket"
+        );
         assert_eq!(limiter.check(a, start + Duration::from_secs(2)), Ok(()));
         assert_eq!(limiter.check(a, start + Duration::from_secs(2)), Err(2));
     }

@@ -68,7 +68,11 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let path = share::loggable_path(request.uri().path());
             tracing::info_span!("request", method = %request.method(), path = %path, request_id)
         }))

@@ -59,7 +59,10 @@ pub fn routes() -> Router<AppState> {
         .route("/my", get(pages::my::show))
         // Roadmaps (the public /s/{token} and /robots.txt are `share::router`, merged in
         // `http::app` outside sessions and forms)
-        .route("/roadmaps", get(pages::roadmaps::index).post(pages::roadmaps::create))
+        .route(
+            "/roadmaps",
+            get(pages::roadmaps::index).post(pages::roadmaps::create),
+        )
         .route(
             "/roadmaps/{id}",
             get(pages::roadmaps::show).post(pages::roadmaps::update),

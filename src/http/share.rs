@@ -7,11 +7,11 @@
 use std::time::{Duration, Instant};
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -96,7 +96,10 @@ pub async fn show(
         Err(error) => return refusal(error),
     };
     let display = RoadmapDisplay::new(&view, view.roadmap.show_budget, false);
-    let policy = POLICY.replace("style-src 'self'", &format!("style-src 'self' {}", display.style_hash()));
+    let policy = POLICY.replace(
+        "style-src 'self'",
+        &format!("style-src 'self' {}", display.style_hash()),
+    );
     let page = SharedRoadmapPage {
         view: display,
         css_url: static_files::url("app.css"),
@@ -158,7 +161,10 @@ fn page(status: StatusCode, title: &'static str, message: &'static str) -> Respo
 
 /// A token is 43 base64url characters (256 bits); anything else is not looked up.
 fn looks_like_token(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Crawlers stay out of shared links (a link that leaks must not end up in a search index).
@@ -167,4 +173,22 @@ pub async fn robots() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         "User-agent: *\nDisallow: /s/\n",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_stay_out_of_the_logs_and_only_their_shape_is_looked_up() {
+        assert_eq!(
+            loggable_path("/s/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"),
+            "/s/…"
+        );
+        assert_eq!(loggable_path("/roadmaps/1"), "/roadmaps/1");
+        let token = crate::domain::credentials::new_secret("");
+        assert!(looks_like_token(&token));
+        assert!(!looks_like_token("short"));
+        assert!(!looks_like_token(&format!("{}!", &token[1..])));
+    }
 }

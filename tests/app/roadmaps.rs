@@ -25,7 +25,10 @@ impl Fixture {
         let admin = app.signup("Roadmap Org").await;
         let token = &admin.token;
         let root = id_of(&app.create_portfolio(token, "Root", "portfolio", None).await);
-        let inside = id_of(&app.create_portfolio(token, "Inside", "product_line", Some(&root)).await);
+        let inside = id_of(
+            &app.create_portfolio(token, "Inside", "product_line", Some(&root))
+                .await,
+        );
         let outside = id_of(&app.create_portfolio(token, "Outside", "portfolio", None).await);
         let growth = id_of(&app.post_json(token, "/themes", json!({"name": "Growth"})).await);
         let debt = id_of(&app.post_json(token, "/themes", json!({"name": "Debt"})).await);
@@ -38,13 +41,37 @@ impl Fixture {
             debt,
         };
         for (title, portfolio, extra) in [
-            ("Checkout v2", &fixture.inside, json!({"start_date": "2027-01-10", "target_date": "2027-03-31", "status": "in_progress", "theme_id": fixture.growth, "health": "at_risk", "budget": 1234567})),
-            ("Launch event", &fixture.inside, json!({"target_date": "2027-05-01", "status": "planned", "theme_id": fixture.growth})),
-            ("Old cleanup", &fixture.root, json!({"start_date": "2026-06-01", "target_date": "2027-01-05", "status": "done", "theme_id": fixture.debt})),
-            ("Open ended", &fixture.root, json!({"start_date": "2027-04-01", "status": "proposed"})),
+            (
+                "Checkout v2",
+                &fixture.inside,
+                json!({"start_date": "2027-01-10", "target_date": "2027-03-31", "status": "in_progress", "theme_id": fixture.growth, "health": "at_risk", "budget": 1234567}),
+            ),
+            (
+                "Launch event",
+                &fixture.inside,
+                json!({"target_date": "2027-05-01", "status": "planned", "theme_id": fixture.growth}),
+            ),
+            (
+                "Old cleanup",
+                &fixture.root,
+                json!({"start_date": "2026-06-01", "target_date": "2027-01-05", "status": "done", "theme_id": fixture.debt}),
+            ),
+            (
+                "Open ended",
+                &fixture.root,
+                json!({"start_date": "2027-04-01", "status": "proposed"}),
+            ),
             ("Undated idea", &fixture.inside, json!({"status": "proposed"})),
-            ("Too late", &fixture.inside, json!({"start_date": "2027-08-01", "target_date": "2027-09-01", "status": "planned"})),
-            ("Secret elsewhere", &fixture.outside, json!({"start_date": "2027-02-01", "target_date": "2027-03-01", "status": "planned"})),
+            (
+                "Too late",
+                &fixture.inside,
+                json!({"start_date": "2027-08-01", "target_date": "2027-09-01", "status": "planned"}),
+            ),
+            (
+                "Secret elsewhere",
+                &fixture.outside,
+                json!({"start_date": "2027-02-01", "target_date": "2027-03-01", "status": "planned"}),
+            ),
         ] {
             let mut body = extra;
             body["title"] = json!(title);
@@ -55,7 +82,8 @@ impl Fixture {
 
     /// A roadmap of the root over the first half of 2027, with `extra` fields.
     async fn roadmap(&self, app: &TestApp, extra: Value) -> Value {
-        let mut body = json!({"name": "H1 2027", "portfolio_id": self.root, "from": "2027-01-01", "to": "2027-06-30"});
+        let mut body =
+            json!({"name": "H1 2027", "portfolio_id": self.root, "from": "2027-01-01", "to": "2027-06-30"});
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().cloned().unwrap_or_default());
@@ -158,7 +186,10 @@ async fn roadmap_lanes_are_grouped_and_filtered_within_the_subtree_and_window() 
     )
     .await;
     let view = app.get_json(&f.admin.token, &path).await;
-    assert_eq!(lanes(&view), shape(&[("No owner", &["Checkout v2", "Launch event"])]));
+    assert_eq!(
+        lanes(&view),
+        shape(&[("No owner", &["Checkout v2", "Launch event"])])
+    );
 
     // A roadmap of the inner portfolio sees only its subtree.
     let inner = f
@@ -243,16 +274,40 @@ async fn roadmap_writes_are_validated_field_by_field_and_guarded_by_if_match() {
     let f = Fixture::new(&app).await;
     let token = &f.admin.token;
     let other = app.signup("Other Org").await;
-    let foreign_theme = id_of(&app.post_json(&other.token, "/themes", json!({"name": "Theirs"})).await);
-    let foreign_portfolio = id_of(&app.create_portfolio(&other.token, "Theirs", "portfolio", None).await);
+    let foreign_theme = id_of(
+        &app.post_json(&other.token, "/themes", json!({"name": "Theirs"}))
+            .await,
+    );
+    let foreign_portfolio = id_of(
+        &app.create_portfolio(&other.token, "Theirs", "portfolio", None)
+            .await,
+    );
     for (body, field) in [
-        (json!({"name": "x", "portfolio_id": f.root, "from": "2027-06-01", "to": "2027-01-01"}), "to"),
-        (json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "group_by": "colour"}), "group_by"),
-        (json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "layout": "gantt"}), "layout"),
-        (json!({"name": "", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01"}), "name"),
+        (
+            json!({"name": "x", "portfolio_id": f.root, "from": "2027-06-01", "to": "2027-01-01"}),
+            "to",
+        ),
+        (
+            json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "group_by": "colour"}),
+            "group_by",
+        ),
+        (
+            json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "layout": "gantt"}),
+            "layout",
+        ),
+        (
+            json!({"name": "", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01"}),
+            "name",
+        ),
         (json!({"name": "x", "portfolio_id": f.root}), "from"),
-        (json!({"name": "x", "portfolio_id": foreign_portfolio, "from": "2027-01-01", "to": "2027-06-01"}), "portfolio_id"),
-        (json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "filters": {"theme_ids": [foreign_theme]}}), "filters.theme_ids"),
+        (
+            json!({"name": "x", "portfolio_id": foreign_portfolio, "from": "2027-01-01", "to": "2027-06-01"}),
+            "portfolio_id",
+        ),
+        (
+            json!({"name": "x", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-06-01", "filters": {"theme_ids": [foreign_theme]}}),
+            "filters.theme_ids",
+        ),
     ] {
         let response = app.send_json(Method::POST, token, "/roadmaps", body, None).await;
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
@@ -295,8 +350,14 @@ async fn readers_read_editors_write_and_another_organization_sees_nothing() {
     for reader in [&viewer.token, &member.token] {
         app.get_json(reader, &path).await;
         app.get_json(reader, "/roadmaps").await;
-        app.expect_refused(Method::PATCH, reader, &path, json!({"name": "x"}), StatusCode::FORBIDDEN)
-            .await;
+        app.expect_refused(
+            Method::PATCH,
+            reader,
+            &path,
+            json!({"name": "x"}),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
         app.expect_refused(Method::POST, reader, &shares, json!({}), StatusCode::FORBIDDEN)
             .await;
         app.expect_refused(Method::DELETE, reader, &revoke, json!({}), StatusCode::FORBIDDEN)
@@ -321,10 +382,20 @@ async fn readers_read_editors_write_and_another_organization_sees_nothing() {
             json!({"name": "Mine", "portfolio_id": f.inside, "from": "2027-01-01", "to": "2027-02-01"}),
         )
         .await;
-    app.post_json(&member.token, &format!("/roadmaps/{}/shares", id_of(&theirs)), json!({}))
-        .await;
-    app.expect_refused(Method::POST, &member.token, &shares, json!({}), StatusCode::FORBIDDEN)
-        .await;
+    app.post_json(
+        &member.token,
+        &format!("/roadmaps/{}/shares", id_of(&theirs)),
+        json!({}),
+    )
+    .await;
+    app.expect_refused(
+        Method::POST,
+        &member.token,
+        &shares,
+        json!({}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     let other = app.signup("Other Org").await;
     let not_found = |method: Method, path: String| {
@@ -349,7 +420,14 @@ async fn readers_read_editors_write_and_another_organization_sees_nothing() {
     );
     // Nothing was changed by any refused write: the link still opens.
     let token = link["token"].as_str().unwrap();
-    let page = Page::read(new_client().get(app.url(&format!("/s/{token}"))).send().await.unwrap()).await;
+    let page = Page::read(
+        new_client()
+            .get(app.url(&format!("/s/{token}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK);
 }
 
@@ -360,12 +438,20 @@ fn assert_private(response: &reqwest::Response) {
     assert_eq!(headers["x-robots-tag"], "noindex, nofollow");
     assert_eq!(headers["cache-control"], "no-store");
     let policy = headers["content-security-policy"].to_str().unwrap();
-    for directive in ["default-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"] {
+    for directive in [
+        "default-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ] {
         assert!(policy.contains(directive), "{directive} in {policy}");
     }
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert!(!policy.contains("script-src"), "no script at all: {policy}");
-    assert!(headers.get("set-cookie").is_none(), "no session on the shared surface");
+    assert!(
+        headers.get("set-cookie").is_none(),
+        "no session on the shared surface"
+    );
 }
 
 #[tokio::test]
@@ -378,17 +464,28 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
     let link = f.share(&app, &id, json!({})).await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(token.len(), 43, "256 bits in base64url");
-    assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(
+        token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
     assert_eq!(link["url"], app.url(&format!("/s/{token}")));
     let expires: chrono::DateTime<chrono::Utc> = link["expires_at"].as_str().unwrap().parse().unwrap();
     assert_eq!((expires - before).num_days(), 90, "90 days from its creation");
 
     // A stranger's client: no cookies, no token.
     let stranger = new_client();
-    let response = stranger.get(app.url(&format!("/s/{token}"))).send().await.unwrap();
+    let response = stranger
+        .get(app.url(&format!("/s/{token}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_private(&response);
-    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let page = Page::read(response).await;
     assert_eq!(page.text("h1"), "H1 2027");
     assert!(page.text(".last-updated").starts_with("Last updated"));
@@ -397,9 +494,15 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
         .iter()
         .map(|t| t.text().collect::<String>().trim().to_owned())
         .collect();
-    assert_eq!(titles, ["Checkout v2", "Launch event", "Old cleanup", "Open ended"]);
+    assert_eq!(
+        titles,
+        ["Checkout v2", "Launch event", "Old cleanup", "Open ended"]
+    );
     let html = page.html.html();
-    assert!(!html.contains("Secret elsewhere"), "nothing outside the roadmap's subtree");
+    assert!(
+        !html.contains("Secret elsewhere"),
+        "nothing outside the roadmap's subtree"
+    );
     assert!(!html.contains("12,346"), "budgets hidden by default");
     // Nothing leads into the organization, and nothing runs.
     assert!(page.select("a[href]").is_empty(), "no links: {html}");
@@ -424,9 +527,20 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
     assert!(!shares.to_string().contains(token));
 
     // Budgets show once the roadmap allows it.
-    app.patch_json(&f.admin.token, &format!("/roadmaps/{id}"), json!({"show_budget": true}))
-        .await;
-    let page = Page::read(stranger.get(app.url(&format!("/s/{token}"))).send().await.unwrap()).await;
+    app.patch_json(
+        &f.admin.token,
+        &format!("/roadmaps/{id}"),
+        json!({"show_budget": true}),
+    )
+    .await;
+    let page = Page::read(
+        stranger
+            .get(app.url(&format!("/s/{token}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(page.text(".rm-budget").contains("12,346"));
 
     // robots.txt keeps crawlers away from every shared link.
@@ -469,7 +583,11 @@ async fn unknown_revoked_and_expired_links_all_answer_the_same_404() {
     let id = id_of(&roadmap);
     let revoked = f.share(&app, &id, json!({})).await;
     let expiring = f
-        .share(&app, &id, json!({"expires_at": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()}))
+        .share(
+            &app,
+            &id,
+            json!({"expires_at": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()}),
+        )
         .await;
     let open = |token: String| {
         let url = app.url(&format!("/s/{token}"));
@@ -480,7 +598,11 @@ async fn unknown_revoked_and_expired_links_all_answer_the_same_404() {
     assert_eq!(open(token_of(&expiring)).await.status(), StatusCode::OK);
 
     let revoked_response = app
-        .api(Method::DELETE, &f.admin.token, &format!("/shares/{}", id_of(&revoked)))
+        .api(
+            Method::DELETE,
+            &f.admin.token,
+            &format!("/shares/{}", id_of(&revoked)),
+        )
         .send()
         .await
         .unwrap();
@@ -503,7 +625,12 @@ async fn unknown_revoked_and_expired_links_all_answer_the_same_404() {
 
     let unknown = cairn::domain::credentials::new_secret("");
     let mut bodies = Vec::new();
-    for token in [token_of(&revoked), token_of(&expiring), unknown, "short".to_owned()] {
+    for token in [
+        token_of(&revoked),
+        token_of(&expiring),
+        unknown,
+        "short".to_owned(),
+    ] {
         let response = open(token).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_private(&response);
@@ -553,10 +680,20 @@ async fn nothing_can_be_written_through_a_link() {
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
     }
     // The token is no API credential either.
-    let as_bearer = app.api(Method::GET, token, &format!("/roadmaps/{id}")).send().await.unwrap();
+    let as_bearer = app
+        .api(Method::GET, token, &format!("/roadmaps/{id}"))
+        .send()
+        .await
+        .unwrap();
     expect_status(as_bearer, StatusCode::UNAUTHORIZED).await;
     let as_bearer = app
-        .send_json(Method::PATCH, token, &format!("/roadmaps/{id}"), json!({"name": "Hacked"}), None)
+        .send_json(
+            Method::PATCH,
+            token,
+            &format!("/roadmaps/{id}"),
+            json!({"name": "Hacked"}),
+            None,
+        )
         .await;
     expect_status(as_bearer, StatusCode::UNAUTHORIZED).await;
     let view = app.get_json(&f.admin.token, &format!("/roadmaps/{id}")).await;
@@ -614,7 +751,10 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused.field_error("to").as_deref(), Some("To must not be before from"));
+    assert_eq!(
+        refused.field_error("to").as_deref(),
+        Some("To must not be before from")
+    );
     assert_eq!(refused.value("input[name='name']").as_deref(), Some("Board view"));
     assert_eq!(refused.selected("group_by"), "theme");
     assert_eq!(refused.select("input[name='statuses'][checked]").len(), 2);
@@ -639,21 +779,33 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
         .collect();
     assert_eq!(columns, ["Now", "Next", "Later"]);
     assert!(page.html.html().contains("Launch event"));
-    assert!(!page.html.html().contains("Old cleanup"), "done work is filtered out");
+    assert!(
+        !page.html.html().contains("Old cleanup"),
+        "done work is filtered out"
+    );
 
     // Share it: the link is shown once, then only its counts.
     let shared = app
-        .submit(&format!("{path}/shares"), &[("expires_in".to_owned(), "never".to_owned())])
+        .submit(
+            &format!("{path}/shares"),
+            &[("expires_in".to_owned(), "never".to_owned())],
+        )
         .await;
     assert_eq!(shared.status, StatusCode::CREATED);
     let url = shared.value(".new-link input.share-url").unwrap();
     assert!(url.starts_with(&app.url("/s/")));
     assert_eq!(shared.text(".share-list tbody tr .state"), "Active");
-    assert_eq!(shared.text(".share-list tbody tr td[data-label='Expires']"), "Never");
+    assert_eq!(
+        shared.text(".share-list tbody tr td[data-label='Expires']"),
+        "Never"
+    );
     let opened = new_client().get(&url).send().await.unwrap();
     assert_eq!(opened.status(), StatusCode::OK);
     let page = app.get_page(&path).await;
-    assert!(page.select(".new-link").is_empty(), "the token is never shown again");
+    assert!(
+        page.select(".new-link").is_empty(),
+        "the token is never shown again"
+    );
     assert_eq!(page.text(".share-list .views"), "1");
     assert!(!page.html.html().contains(url.rsplit('/').next().unwrap()));
 
@@ -667,7 +819,10 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
     let page = app.get_page(&path).await;
     assert_eq!(page.text(".share-list .state"), "Revoked");
-    assert_eq!(new_client().get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        new_client().get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 
     // The edit form changes the layout; a viewer reads the roadmap but sees no share panel.
     let edit = app.get_page(&format!("{path}/edit")).await;
@@ -676,14 +831,21 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let page = app.get_page(&path).await;
     assert!(!page.select(".tl-row").is_empty());
-    assert_eq!(page.select(".tl-today").len(), 0, "today is not in 2027's first half");
+    assert_eq!(
+        page.select(".tl-today").len(),
+        0,
+        "today is not in 2027's first half"
+    );
     let (_, viewer) = app.signed_in_member(&f.admin, Role::Viewer).await;
     let seen = viewer.get_page(&path).await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(seen.select(".share-links").is_empty());
     assert!(seen.select("a.edit").is_empty());
     let refused = viewer
-        .submit(&format!("{path}/shares"), &[("expires_in".to_owned(), "90".to_owned())])
+        .submit(
+            &format!("{path}/shares"),
+            &[("expires_in".to_owned(), "90".to_owned())],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
@@ -694,17 +856,30 @@ async fn the_demo_shares_its_board_roadmap_on_every_start() {
     let demo = cairn::demo::load(&app.pool).await.unwrap();
     let first = cairn::demo::share_roadmap(&app.pool, demo.org_id).await.unwrap();
     let second = cairn::demo::share_roadmap(&app.pool, demo.org_id).await.unwrap();
-    assert_ne!(first, second, "a new link each start: the old token cannot be read back");
+    assert_ne!(
+        first, second,
+        "a new link each start: the old token cannot be read back"
+    );
     let roadmaps: i64 = sqlx::query_scalar("SELECT count(*) FROM roadmaps WHERE name = $1")
         .bind(cairn::demo::BOARD_ROADMAP)
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert_eq!(roadmaps, 1);
-    let page = Page::read(new_client().get(app.url(&format!("/s/{second}"))).send().await.unwrap()).await;
+    let page = Page::read(
+        new_client()
+            .get(app.url(&format!("/s/{second}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text("h1"), cairn::demo::BOARD_ROADMAP);
     let bars = page.select(".tl-row").len();
-    assert!(bars > 50, "the board sees most of the organization's dated work: {bars}");
+    assert!(
+        bars > 50,
+        "the board sees most of the organization's dated work: {bars}"
+    );
     assert_eq!(page.select(".tl-today").len(), 1, "today is inside the window");
 }

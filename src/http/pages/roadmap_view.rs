@@ -67,9 +67,7 @@ impl RoadmapDisplay {
         };
         let ticks = calendar.ticks();
         let today = calendar.today(view.today);
-        let mut style = String::from(
-            "@page{size:A3 landscape;margin:10mm}",
-        );
+        let mut style = String::from("@page{size:A3 landscape;margin:10mm}");
         for (i, tick) in ticks.iter().enumerate() {
             let _ = write!(style, ".tk{i}{{left:{:.3}%;width:{:.3}%}}", tick.left, tick.width);
         }
@@ -80,7 +78,11 @@ impl RoadmapDisplay {
             let placement = calendar.place(item);
             let css_id = format!("r{n}");
             if let (RoadmapLayout::Timeline, Some(p)) = (roadmap.layout, &placement) {
-                let _ = write!(style, "#{css_id} .tl-bar{{left:{:.3}%;width:{:.3}%}}", p.left, p.width);
+                let _ = write!(
+                    style,
+                    "#{css_id} .tl-bar{{left:{:.3}%;width:{:.3}%}}",
+                    p.left, p.width
+                );
             }
             RowDisplay {
                 css_id,
@@ -100,40 +102,40 @@ impl RoadmapDisplay {
             n += 1;
             row(n, item)
         };
-        let lanes: Vec<LaneDisplay> = view
-            .lanes
-            .iter()
-            .map(|lane| LaneDisplay {
-                key: lane.key.clone(),
-                label: lane.label.clone(),
-                rows: lane.items.iter().map(&mut next_row).collect(),
-            })
-            .collect();
-        let columns = Horizon::ALL
-            .iter()
-            .map(|&horizon| {
-                let lanes: Vec<LaneDisplay> = view
-                    .lanes
+        // Only the layout shown is laid out: a timeline's lanes, or the columns' lanes.
+        let mut lanes_of = |keep: &dyn Fn(&RoadmapItem) -> bool| -> Vec<LaneDisplay> {
+            view.lanes
+                .iter()
+                .map(|lane| LaneDisplay {
+                    key: lane.key.clone(),
+                    label: lane.label.clone(),
+                    rows: lane
+                        .items
+                        .iter()
+                        .filter(|item| keep(item))
+                        .map(&mut next_row)
+                        .collect(),
+                })
+                .filter(|lane| !lane.rows.is_empty())
+                .collect()
+        };
+        let (lanes, columns) = match roadmap.layout {
+            RoadmapLayout::Timeline => (lanes_of(&|_| true), Vec::new()),
+            RoadmapLayout::NowNextLater => {
+                let columns = Horizon::ALL
                     .iter()
-                    .map(|lane| LaneDisplay {
-                        key: lane.key.clone(),
-                        label: lane.label.clone(),
-                        rows: lane
-                            .items
-                            .iter()
-                            .filter(|item| Horizon::of(item, view.today) == horizon)
-                            .map(&mut next_row)
-                            .collect(),
+                    .map(|&horizon| {
+                        let lanes = lanes_of(&|item| Horizon::of(item, view.today) == horizon);
+                        ColumnDisplay {
+                            horizon,
+                            count: lanes.iter().map(|l| l.rows.len()).sum(),
+                            lanes,
+                        }
                     })
-                    .filter(|lane| !lane.rows.is_empty())
                     .collect();
-                ColumnDisplay {
-                    horizon,
-                    count: lanes.iter().map(|l| l.rows.len()).sum(),
-                    lanes,
-                }
-            })
-            .collect();
+                (Vec::new(), columns)
+            }
+        };
         let last_updated = view
             .lanes
             .iter()
@@ -143,7 +145,11 @@ impl RoadmapDisplay {
             .unwrap_or(roadmap.updated_at);
         RoadmapDisplay {
             name: roadmap.name.clone(),
-            window: format!("{} – {}", roadmap.from.format("%-d %b %Y"), roadmap.to.format("%-d %b %Y")),
+            window: format!(
+                "{} – {}",
+                roadmap.from.format("%-d %b %Y"),
+                roadmap.to.format("%-d %b %Y")
+            ),
             layout: roadmap.layout,
             ticks,
             has_today: today.is_some(),
@@ -160,7 +166,10 @@ impl RoadmapDisplay {
 
     /// The Content-Security-Policy source that allows the generated style block and nothing else.
     pub fn style_hash(&self) -> String {
-        format!("'sha256-{}'", STANDARD.encode(Sha256::digest(self.style.as_bytes())))
+        format!(
+            "'sha256-{}'",
+            STANDARD.encode(Sha256::digest(self.style.as_bytes()))
+        )
     }
 
     pub fn is_timeline(&self) -> bool {

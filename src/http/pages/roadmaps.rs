@@ -71,7 +71,12 @@ impl RoadmapForm {
             to: roadmap.to.to_string(),
             layout: roadmap.layout.as_str().to_owned(),
             group_by: roadmap.group_by.as_str().to_owned(),
-            statuses: roadmap.filters.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+            statuses: roadmap
+                .filters
+                .statuses
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
             theme_ids: roadmap.filters.theme_ids.iter().map(Uuid::to_string).collect(),
             show_budget: roadmap.show_budget,
             version: roadmap.version.to_string(),
@@ -121,8 +126,14 @@ impl RoadmapForm {
             ("to", self.to.clone()),
             ("layout", self.layout.clone()),
             ("group_by", self.group_by.clone()),
-            ("filters", format!("{} {}", self.statuses.join(", "), self.theme_ids.join(", "))),
-            ("show_budget", if self.show_budget { "Yes" } else { "No" }.to_owned()),
+            (
+                "filters",
+                format!("{} {}", self.statuses.join(", "), self.theme_ids.join(", ")),
+            ),
+            (
+                "show_budget",
+                if self.show_budget { "Yes" } else { "No" }.to_owned(),
+            ),
         ]
     }
 
@@ -154,7 +165,12 @@ impl RoadmapChoices {
         let themes = db::themes::all(&state.pool, caller.org_id).await?;
         Ok(RoadmapChoices {
             portfolios: form::portfolio_choices(&tree, &editable, keep, None, Some("Choose a portfolio")),
-            layouts: form::word_choices(None, RoadmapLayout::ALL, RoadmapLayout::as_str, RoadmapLayout::label),
+            layouts: form::word_choices(
+                None,
+                RoadmapLayout::ALL,
+                RoadmapLayout::as_str,
+                RoadmapLayout::label,
+            ),
             group_bys: form::word_choices(None, GroupBy::ALL, GroupBy::as_str, GroupBy::label),
             statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
             themes: themes
@@ -202,7 +218,12 @@ pub struct RoadmapsPage {
 }
 
 impl RoadmapsPage {
-    async fn load(state: &AppState, caller: &Caller, values: RoadmapForm, form: FormState) -> PageResult<RoadmapsPage> {
+    async fn load(
+        state: &AppState,
+        caller: &Caller,
+        values: RoadmapForm,
+        form: FormState,
+    ) -> PageResult<RoadmapsPage> {
         let keep: Vec<Uuid> = values.portfolio_id.parse().ok().into_iter().collect();
         let choices = RoadmapChoices::load(state, caller, &keep).await?;
         let all = db::roadmaps::all(&state.pool, caller.org_id).await?;
@@ -229,7 +250,10 @@ impl RoadmapsPage {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn index(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<RoadmapsPage> {
+pub async fn index(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+) -> PageResult<RoadmapsPage> {
     let values = RoadmapForm::blank(Utc::now().date_naive());
     RoadmapsPage::load(&state, &caller, values, FormState::default()).await
 }
@@ -277,7 +301,10 @@ impl ShareLinkRow {
                     .unwrap_or_default()
             ),
             expires: link.expires_at.map(when).unwrap_or_else(|| "Never".to_owned()),
-            last_viewed: link.last_viewed_at.map(when).unwrap_or_else(|| "Not yet".to_owned()),
+            last_viewed: link
+                .last_viewed_at
+                .map(when)
+                .unwrap_or_else(|| "Not yet".to_owned()),
             link,
         }
     }
@@ -416,7 +443,12 @@ pub struct RoadmapFormPage {
 }
 
 impl RoadmapFormPage {
-    async fn load(state: &AppState, caller: &Caller, roadmap: Roadmap, values: RoadmapForm) -> PageResult<RoadmapFormPage> {
+    async fn load(
+        state: &AppState,
+        caller: &Caller,
+        roadmap: Roadmap,
+        values: RoadmapForm,
+    ) -> PageResult<RoadmapFormPage> {
         let keep: Vec<Uuid> = [Some(roadmap.portfolio_id), values.portfolio_id.parse().ok()]
             .into_iter()
             .flatten()
@@ -474,7 +506,9 @@ pub async fn update(
             page.form = FormState::conflict(
                 "roadmap",
                 mine.each_ref().map(|(field, text)| (*field, text.as_str())),
-                saved_texts.each_ref().map(|(field, text)| (*field, text.as_str())),
+                saved_texts
+                    .each_ref()
+                    .map(|(field, text)| (*field, text.as_str())),
                 |field, value| page.choices.show(field, value),
             );
             Ok((StatusCode::CONFLICT, page).into_response())

@@ -14,7 +14,10 @@ async fn a_pm_shares_a_roadmap_a_stranger_reads_it_until_it_is_revoked() {
     };
     let app = spawn_app().await;
     let admin = app.signup("Shared Roadmaps").await;
-    let root = id_of(&app.create_portfolio(&admin.token, "Payments", "portfolio", None).await);
+    let root = id_of(
+        &app.create_portfolio(&admin.token, "Payments", "portfolio", None)
+            .await,
+    );
     app.create_initiative(
         &admin.token,
         &root,
@@ -47,7 +50,12 @@ async fn a_pm_shares_a_roadmap_a_stranger_reads_it_until_it_is_revoked() {
     let stranger = pm.another_session().await;
     stranger.goto(&url).await;
     assert_eq!(stranger.text("h1").await, "Payments 2027");
-    assert!(stranger.text(".tl-row .rm-title").await.contains("Instant refunds"));
+    assert!(
+        stranger
+            .text(".tl-row .rm-title")
+            .await
+            .contains("Instant refunds")
+    );
 
     pm.goto(&app.url(&path)).await;
     pm.wait_for_text(".share-list .views", "1").await;
