@@ -10,7 +10,7 @@ use super::users::Caller;
 use super::{Tx, check_version, permissions, portfolios};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::roadmap::{
-    Lane, LaneRow, RoadmapChanges, RoadmapFilters, RoadmapItem, RoadmapValues, into_lanes,
+    Lane, ObjectivesOf, RoadmapChanges, RoadmapFilters, RoadmapItem, RoadmapValues, into_lanes,
 };
 use crate::domain::{GroupBy, Health, RoadmapLayout, Status};
 use crate::error::AppError;
@@ -167,16 +167,12 @@ pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, 
 }
 
 /// The roadmap's initiatives in lanes: those in its portfolio's subtree whose dates meet its window,
-/// filtered by status and theme, in one statement. The selection reads only the covering index
+/// filtered by status and theme, in one statement (two when grouped by objective). The selection reads only the covering index
 /// `initiatives_portfolio_idx` (a product's 2,000 initiatives at 100k: no heap access); only the
 /// initiatives shown are fetched whole. An initiative is on the calendar from its start
 /// to its target date; with a target alone it is a milestone on that day, with a start alone it
 /// runs on from its start; without either it has no place on a roadmap and is left out.
-pub async fn lanes(
-    executor: impl PgExecutor<'_>,
-    org_id: Uuid,
-    roadmap: &Roadmap,
-) -> Result<Vec<Lane>, AppError> {
+pub async fn lanes(pool: &PgPool, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
     let statuses: Vec<String> = roadmap
         .filters
         .statuses
@@ -194,27 +190,14 @@ pub async fn lanes(
                  AND (cardinality($5::text[]) = 0 OR i.status = ANY($5))
                  AND (cardinality($6::uuid[]) = 0 OR i.theme_id = ANY($6))
            )
-           SELECT g.key AS "group_key?", g.label AS "group_label?",
-                  x.id, x.key, x.title, x.portfolio_id,
-                  p.name AS portfolio, x.owner_id, u.name AS "owner?", x.theme_id, t.name AS "theme?",
-                  x.status AS "status: Status", x.health AS "health: Health", x.progress,
-                  x.start_date, x.target_date, x.budget, x.updated_at
+           SELECT x.id, x.key, x.title, x.portfolio_id, p.name AS portfolio, x.owner_id, u.name AS "owner?",
+                  x.theme_id, t.name AS "theme?", x.status AS "status: Status", x.health AS "health: Health",
+                  x.progress, x.start_date, x.target_date, x.budget, x.updated_at
            FROM selected s
            JOIN initiatives x ON x.org_id = $1 AND x.id = s.id
            JOIN portfolios p ON p.org_id = $1 AND p.id = x.portfolio_id
            LEFT JOIN users u ON u.id = x.owner_id
            LEFT JOIN themes t ON t.org_id = $1 AND t.id = x.theme_id
-           LEFT JOIN LATERAL (
-               SELECT x.portfolio_id::text AS key, p.name AS label WHERE $7 = 'portfolio'
-               UNION ALL SELECT t.id::text, t.name WHERE $7 = 'theme' AND t.id IS NOT NULL
-               UNION ALL SELECT u.id::text, u.name WHERE $7 = 'owner' AND u.id IS NOT NULL
-               UNION ALL (
-                   SELECT DISTINCT o.id::text, o.title
-                   FROM initiative_key_results ik
-                   JOIN key_results k ON k.org_id = ik.org_id AND k.id = ik.key_result_id
-                   JOIN objectives o ON o.org_id = k.org_id AND o.id = k.objective_id
-                   WHERE $7 = 'objective' AND ik.org_id = $1 AND ik.initiative_id = x.id)
-           ) g ON true
            ORDER BY COALESCE(x.start_date, x.target_date), x.target_date NULLS LAST, x.number"#,
         org_id,
         roadmap.portfolio_id,
@@ -222,35 +205,52 @@ pub async fn lanes(
         roadmap.to,
         &statuses,
         &roadmap.filters.theme_ids,
-        roadmap.group_by.as_str()
     )
-    .fetch_all(executor)
+    .fetch_all(pool)
     .await?;
-    let rows = rows
+    let items: Vec<RoadmapItem> = rows
         .into_iter()
-        .map(|r| LaneRow {
-            group: r.group_key.zip(r.group_label),
-            item: RoadmapItem {
-                id: r.id,
-                key: r.key,
-                title: r.title,
-                portfolio_id: r.portfolio_id,
-                portfolio: r.portfolio,
-                owner_id: r.owner_id,
-                owner: r.owner,
-                theme_id: r.theme_id,
-                theme: r.theme,
-                status: r.status,
-                health: r.health,
-                progress: r.progress,
-                start_date: r.start_date,
-                target_date: r.target_date,
-                budget: r.budget,
-                updated_at: r.updated_at,
-            },
+        .map(|r| RoadmapItem {
+            id: r.id,
+            key: r.key,
+            title: r.title,
+            portfolio_id: r.portfolio_id,
+            portfolio: r.portfolio,
+            owner_id: r.owner_id,
+            owner: r.owner,
+            theme_id: r.theme_id,
+            theme: r.theme,
+            status: r.status,
+            health: r.health,
+            progress: r.progress,
+            start_date: r.start_date,
+            target_date: r.target_date,
+            budget: r.budget,
+            updated_at: r.updated_at,
         })
         .collect();
-    Ok(into_lanes(roadmap.group_by, rows))
+    let mut objectives = ObjectivesOf::new();
+    if roadmap.group_by == GroupBy::Objective {
+        let ids: Vec<Uuid> = items.iter().map(|item| item.id).collect();
+        let links = sqlx::query!(
+            r#"SELECT DISTINCT ik.initiative_id, o.id, o.title
+               FROM initiative_key_results ik
+               JOIN key_results k ON k.org_id = ik.org_id AND k.id = ik.key_result_id
+               JOIN objectives o ON o.org_id = k.org_id AND o.id = k.objective_id
+               WHERE ik.org_id = $1 AND ik.initiative_id = ANY($2)"#,
+            org_id,
+            &ids
+        )
+        .fetch_all(pool)
+        .await?;
+        for link in links {
+            objectives
+                .entry(link.initiative_id)
+                .or_default()
+                .push((link.id, link.title));
+        }
+    }
+    Ok(into_lanes(roadmap.group_by, items, &objectives))
 }
 
 /// Creates a roadmap of a portfolio the caller may edit.

@@ -1,6 +1,8 @@
 //! Roadmaps: a saved view of one portfolio subtree over a time window — its checked fields, how
 //! its initiatives fall into lanes, and the geometry of the timeline and now/next/later layouts.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -152,13 +154,6 @@ pub struct Lane {
     pub items: Vec<RoadmapItem>,
 }
 
-/// What the lanes query answers: an item in one of its groups (an item linked to key results of
-/// two objectives comes twice). `group` is `None` for an item without one (no theme, no owner …).
-pub struct LaneRow {
-    pub group: Option<(String, String)>,
-    pub item: RoadmapItem,
-}
-
 /// The label of the lane of items without a group.
 pub fn ungrouped_label(group_by: GroupBy) -> &'static str {
     match group_by {
@@ -170,23 +165,53 @@ pub fn ungrouped_label(group_by: GroupBy) -> &'static str {
     }
 }
 
-/// Gathers rows into lanes, keeping the rows' order within each lane. Lanes go by label (statuses
-/// in their life order), and the lane of items without a group comes last.
-pub fn into_lanes(group_by: GroupBy, rows: Vec<LaneRow>) -> Vec<Lane> {
+/// The objectives (id, title) whose key results each initiative moves, by initiative.
+pub type ObjectivesOf = HashMap<Uuid, Vec<(Uuid, String)>>;
+
+/// The groups (key, label) an item belongs to; none puts it in the ungrouped lane. Only objectives
+/// can be several: an initiative may move key results of more than one.
+fn groups_of(group_by: GroupBy, item: &RoadmapItem, objectives: &ObjectivesOf) -> Vec<(String, String)> {
+    let named = |id: Option<Uuid>, name: &Option<String>| -> Vec<(String, String)> {
+        id.zip(name.clone())
+            .map(|(id, name)| (id.to_string(), name))
+            .into_iter()
+            .collect()
+    };
+    match group_by {
+        GroupBy::Portfolio => vec![(item.portfolio_id.to_string(), item.portfolio.clone())],
+        GroupBy::Theme => named(item.theme_id, &item.theme),
+        GroupBy::Owner => named(item.owner_id, &item.owner),
+        GroupBy::Status => vec![(item.status.as_str().to_owned(), item.status.label())],
+        GroupBy::Objective => objectives
+            .get(&item.id)
+            .map(|found| {
+                found
+                    .iter()
+                    .map(|(id, title)| (id.to_string(), title.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Gathers items into lanes, keeping the items' order within each lane. Lanes go by label
+/// (statuses in their life order), and the lane of items without a group comes last.
+pub fn into_lanes(group_by: GroupBy, items: Vec<RoadmapItem>, objectives: &ObjectivesOf) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
-    for row in rows {
-        let (key, label) = match (group_by, row.group) {
-            (GroupBy::Status, _) => (row.item.status.as_str().to_owned(), row.item.status.label()),
-            (_, Some(group)) => group,
-            (_, None) => ("none".to_owned(), ungrouped_label(group_by).to_owned()),
-        };
-        match lanes.iter_mut().find(|lane| lane.key == key) {
-            Some(lane) => lane.items.push(row.item),
-            None => lanes.push(Lane {
-                key,
-                label,
-                items: vec![row.item],
-            }),
+    for item in items {
+        let mut groups = groups_of(group_by, &item, objectives);
+        if groups.is_empty() {
+            groups.push(("none".to_owned(), ungrouped_label(group_by).to_owned()));
+        }
+        for (key, label) in groups {
+            match lanes.iter_mut().find(|lane| lane.key == key) {
+                Some(lane) => lane.items.push(item.clone()),
+                None => lanes.push(Lane {
+                    key,
+                    label,
+                    items: vec![item.clone()],
+                }),
+            }
         }
     }
     let rank = |lane: &Lane| -> (bool, usize, String) {
@@ -416,34 +441,62 @@ mod tests {
 
     #[test]
     fn lanes_go_by_label_with_the_ungrouped_last_and_statuses_in_life_order() {
-        let row = |group: Option<(&str, &str)>, key: &str, status: Status| LaneRow {
-            group: group.map(|(k, l)| (k.to_owned(), l.to_owned())),
-            item: item(key, status, None, Some("2027-01-01")),
+        let themed = |key: &str, theme: Option<(u128, &str)>| RoadmapItem {
+            theme_id: theme.map(|(id, _)| Uuid::from_u128(id)),
+            theme: theme.map(|(_, name)| name.to_owned()),
+            ..item(key, Status::Planned, None, Some("2027-01-01"))
         };
-        let lanes = into_lanes(
-            GroupBy::Theme,
-            vec![
-                row(None, "A-1", Status::Planned),
-                row(Some(("t2", "retention")), "A-2", Status::Planned),
-                row(Some(("t1", "Growth")), "A-3", Status::Planned),
-                row(Some(("t2", "retention")), "A-4", Status::Planned),
-            ],
-        );
-        let shape: Vec<(&str, Vec<&str>)> = lanes
-            .iter()
-            .map(|l| (l.label.as_str(), l.items.iter().map(|i| i.key.as_str()).collect()))
-            .collect();
+        let items = vec![
+            themed("A-1", None),
+            themed("A-2", Some((2, "retention"))),
+            themed("A-3", Some((1, "Growth"))),
+            themed("A-4", Some((2, "retention"))),
+        ];
+        let lanes = into_lanes(GroupBy::Theme, items.clone(), &ObjectivesOf::new());
+        let shape = |lanes: &[Lane]| -> Vec<(String, Vec<String>)> {
+            lanes
+                .iter()
+                .map(|l| (l.label.clone(), l.items.iter().map(|i| i.key.clone()).collect()))
+                .collect()
+        };
+        let expect = |pairs: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            pairs
+                .iter()
+                .map(|(label, keys)| (label.to_string(), keys.iter().map(|k| k.to_string()).collect()))
+                .collect()
+        };
         assert_eq!(
-            shape,
+            shape(&lanes),
+            expect(&[
+                ("Growth", &["A-3"]),
+                ("retention", &["A-2", "A-4"]),
+                ("No theme", &["A-1"])
+            ])
+        );
+        // An initiative moving key results of two objectives is in both lanes.
+        let objectives = ObjectivesOf::from([(
+            items[1].id,
             vec![
-                ("Growth", vec!["A-3"]),
-                ("retention", vec!["A-2", "A-4"]),
-                ("No theme", vec!["A-1"])
-            ]
+                (Uuid::from_u128(9), "Win".to_owned()),
+                (Uuid::from_u128(8), "Keep".to_owned()),
+            ],
+        )]);
+        let lanes = into_lanes(GroupBy::Objective, items, &objectives);
+        assert_eq!(
+            shape(&lanes),
+            expect(&[
+                ("Keep", &["A-2"]),
+                ("Win", &["A-2"]),
+                ("No objective", &["A-1", "A-3", "A-4"])
+            ])
         );
         let lanes = into_lanes(
             GroupBy::Status,
-            vec![row(None, "A-1", Status::Done), row(None, "A-2", Status::Proposed)],
+            vec![
+                item("A-1", Status::Done, None, None),
+                item("A-2", Status::Proposed, None, None),
+            ],
+            &ObjectivesOf::new(),
         );
         let keys: Vec<&str> = lanes.iter().map(|l| l.key.as_str()).collect();
         assert_eq!(keys, vec!["proposed", "done"]);
