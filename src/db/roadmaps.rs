@@ -2,7 +2,7 @@
 //! Reading is for every member; writing is for whoever may edit the roadmap's portfolio.
 
 use chrono::NaiveDate;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -157,7 +157,7 @@ pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, 
     )
     .fetch_one(pool)
     .await?;
-    let lanes = lanes(pool, org_id, &roadmap).await?;
+    let lanes = lanes(&mut *pool.acquire().await?, org_id, &roadmap).await?;
     Ok(RoadmapView {
         roadmap,
         lanes,
@@ -172,7 +172,7 @@ pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, 
 /// initiatives shown are fetched whole. An initiative is on the calendar from its start
 /// to its target date; with a target alone it is a milestone on that day, with a start alone it
 /// runs on from its start; without either it has no place on a roadmap and is left out.
-pub async fn lanes(pool: &PgPool, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
+pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
     let statuses: Vec<String> = roadmap
         .filters
         .statuses
@@ -206,7 +206,7 @@ pub async fn lanes(pool: &PgPool, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec
         &statuses,
         &roadmap.filters.theme_ids,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let items: Vec<RoadmapItem> = rows
         .into_iter()
@@ -241,7 +241,7 @@ pub async fn lanes(pool: &PgPool, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec
             org_id,
             &ids
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         for link in links {
             objectives

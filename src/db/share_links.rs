@@ -123,14 +123,22 @@ pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, Ap
 /// The roadmap a token opens, counting the view, with its lanes as of today; `None` for a token
 /// that is unknown, revoked or expired — the caller cannot tell which.
 ///
-/// Every view of a link updates its one row, so views of a popular link queue on that row's lock
-/// until each commit is flushed (about 5 ms here): the count is committed without waiting for the
-/// flush (`synchronous_commit` off for this statement's transaction alone). A crash may lose the
-/// last few counts, never a link.
+/// The public page's one transaction sets two things for itself alone. Every view of a link
+/// updates its one row, so views of a popular link would queue on that row's lock until each commit
+/// is flushed (about 5 ms here): the count is committed without waiting for the flush
+/// (`synchronous_commit`; a crash may lose the last few counts, never a link). And its statements
+/// run on their generic plans, which are as good here, instead of being planned again on every
+/// request (`plan_cache_mode`; planning cost more than running).
 pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        r#"SELECT set_config('synchronous_commit', 'off', true) AS "commit", set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let Some(found) = sqlx::query!(
         r#"UPDATE share_links s SET view_count = s.view_count + 1, last_viewed_at = now()
-           FROM roadmaps r, organizations o, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+           FROM roadmaps r, organizations o
            WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())
              AND r.org_id = s.org_id AND r.id = s.roadmap_id AND o.id = s.org_id
            RETURNING r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
@@ -139,7 +147,7 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
                      (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency"#,
         credentials::digest(token)
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(None);
@@ -159,7 +167,8 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
         created_at: found.created_at,
         updated_at: found.updated_at,
     });
-    let lanes = roadmaps::lanes(pool, found.org_id, &roadmap).await?;
+    let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
+    tx.commit().await?;
     Ok(Some(RoadmapView {
         roadmap,
         lanes,
