@@ -124,27 +124,24 @@ pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, Ap
 /// that is unknown, revoked or expired — the caller cannot tell which.
 ///
 /// The public page's one transaction sets two things for itself alone. Every view of a link
-/// updates its one row, so views of a popular link would queue on that row's lock until each commit
-/// is flushed (about 5 ms here): the count is committed without waiting for the flush
-/// (`synchronous_commit`; a crash may lose the last few counts, never a link). And its statements
-/// run on their generic plans, which are as good here, instead of being planned again on every
-/// request (`plan_cache_mode`; planning cost more than running).
+/// updates its one row, so views of a popular link queue on that row's lock: the count is written
+/// last, and committed without waiting for the WAL flush (`synchronous_commit`; about 5 ms here — a
+/// crash may lose the last few counts, never a link), so that the lock is held for one short
+/// statement. And its statements run on their generic plans, which are as good here, instead of
+/// being planned again on every request (`plan_cache_mode`; planning cost more than running).
 pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query!(
-        r#"SELECT set_config('synchronous_commit', 'off', true) AS "commit", set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans""#
-    )
-    .fetch_one(&mut *tx)
-    .await?;
     let Some(found) = sqlx::query!(
-        r#"UPDATE share_links s SET view_count = s.view_count + 1, last_viewed_at = now()
-           FROM roadmaps r, organizations o
-           WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())
-             AND r.org_id = s.org_id AND r.id = s.roadmap_id AND o.id = s.org_id
-           RETURNING r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
-                     r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
-                     r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
-                     (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency"#,
+        r#"SELECT s.id AS share_id, r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
+                  r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
+                  r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
+                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
+                  set_config('synchronous_commit', 'off', true) AS "commit!",
+                  set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans!"
+           FROM share_links s
+           JOIN roadmaps r ON r.org_id = s.org_id AND r.id = s.roadmap_id
+           JOIN organizations o ON o.id = s.org_id
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"#,
         credentials::digest(token)
     )
     .fetch_optional(&mut *tx)
@@ -168,6 +165,13 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
         updated_at: found.updated_at,
     });
     let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
+    sqlx::query!(
+        "UPDATE share_links SET view_count = view_count + 1, last_viewed_at = now() WHERE org_id = $1 AND id = $2",
+        found.org_id,
+        found.share_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Some(RoadmapView {
         roadmap,
