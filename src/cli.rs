@@ -84,6 +84,11 @@ async fn demo(config: &Config, database: &Database) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{}", server.local_addr()));
     println!("{}", demo.instructions(&url));
+    let token = crate::demo::share_roadmap(&database.pool, demo.org_id).await?;
+    println!(
+        "The board roadmap, shared read-only (no sign-in; expires in 90 days):\n  {url}{}{token}\n",
+        crate::http::share::PREFIX
+    );
     server.run(shutdown_signal()).await?;
     Ok(())
 }

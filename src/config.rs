@@ -32,6 +32,11 @@ pub struct Config {
     /// Database connections per process.
     #[arg(long, env = "CAIRN_POOL_SIZE", default_value_t = 16, global = true)]
     pub pool_size: u32,
+
+    /// Requests to shared roadmap links (`/s/…`) one client address may make at once; after
+    /// that, one every two seconds. Counted per server process.
+    #[arg(long, env = "CAIRN_SHARE_BURST", default_value_t = 30, global = true)]
+    pub share_burst: u32,
 }
 
 impl Config {

@@ -862,3 +862,88 @@ pub(crate) fn demo_history(
     }
     history
 }
+
+// ---- Roadmaps (issue 6) -------------------------------------------------------------------
+
+/// The demo's shared roadmap, made on first use.
+pub const BOARD_ROADMAP: &str = "Northwind board roadmap";
+
+/// A fresh share link (default expiry) to the demo's board roadmap, for `cairn demo` to print:
+/// only a link's digest is stored, so each start makes a new one. The board roadmap (the whole
+/// organization by theme, this quarter and the next three) and a now/next/later roadmap of
+/// Commerce are created the first time.
+pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String> {
+    use crate::db::{roadmaps, share_links, users::Caller};
+    use crate::domain::roadmap::RoadmapChanges;
+    use crate::domain::share_link::ShareLinkInput;
+    use crate::domain::{GroupBy, RoadmapLayout};
+    use chrono::{Datelike, Months};
+
+    let cpo = sqlx::query!(
+        r#"SELECT u.id, u.name, u.email, o.name AS org_name FROM memberships m
+           JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id
+           WHERE m.org_id = $1 AND u.email = $2"#,
+        org_id,
+        format!("cpo@{DOMAIN}")
+    )
+    .fetch_one(pool)
+    .await?;
+    let caller = Caller {
+        user_id: cpo.id,
+        name: cpo.name,
+        email: cpo.email,
+        role: Role::Admin,
+        org_id,
+        org_name: cpo.org_name,
+    };
+    let existing = roadmaps::all(pool, org_id).await?;
+    let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
+        Some(board) => board.id,
+        None => {
+            let today = Utc::now().date_naive();
+            let quarter = today
+                .with_day(1)
+                .and_then(|d| d.with_month0(d.month0() / 3 * 3))
+                .expect("a quarter's first day exists");
+            let portfolio = |name: &str| {
+                sqlx::query_scalar!(
+                    "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",
+                    org_id,
+                    name
+                )
+                .fetch_one(pool)
+            };
+            let board = roadmaps::create(
+                pool,
+                &caller,
+                RoadmapChanges {
+                    name: Some(BOARD_ROADMAP.to_owned()),
+                    portfolio_id: Some(portfolio(ORG_NAME).await?),
+                    from: Some(quarter),
+                    to: Some(quarter + Months::new(12) - Duration::days(1)),
+                    layout: Some(RoadmapLayout::Timeline),
+                    group_by: Some(GroupBy::Theme),
+                    ..RoadmapChanges::default()
+                },
+            )
+            .await?;
+            roadmaps::create(
+                pool,
+                &caller,
+                RoadmapChanges {
+                    name: Some("Commerce: now, next, later".to_owned()),
+                    portfolio_id: Some(portfolio("Commerce").await?),
+                    from: Some(quarter - Months::new(3)),
+                    to: Some(quarter + Months::new(12)),
+                    layout: Some(RoadmapLayout::NowNextLater),
+                    group_by: Some(GroupBy::Portfolio),
+                    ..RoadmapChanges::default()
+                },
+            )
+            .await?;
+            board.id
+        }
+    };
+    let link = share_links::create(pool, &caller, board, &ShareLinkInput::default()).await?;
+    Ok(link.token)
+}

@@ -40,6 +40,10 @@ impl Server {
             pool: pool.clone(),
             public_url: public_url.into(),
             client_ip_header,
+            share_limiter: std::sync::Arc::new(crate::domain::share_link::AddressLimiter::new(
+                config.share_burst,
+                http::share::REFILL,
+            )),
         };
         let router = http::app(state, config.secure_cookies());
         Ok(Server {

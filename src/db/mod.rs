@@ -19,6 +19,9 @@ pub mod status_updates;
 pub mod themes;
 pub mod tokens;
 pub mod users;
+// Roadmaps (issue 6).
+pub mod roadmaps;
+pub mod share_links;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};

@@ -127,3 +127,17 @@ impl Status {
         matches!(self, Status::Done | Status::Cancelled)
     }
 }
+
+// Roadmaps (issue 6).
+pub mod roadmap;
+pub mod share_link;
+
+text_enum!(
+    /// How a roadmap is drawn: bars on a calendar, or three columns by date relative to today.
+    RoadmapLayout { Timeline = "timeline", NowNextLater = "now_next_later" }
+);
+
+text_enum!(
+    /// What a roadmap's lanes are.
+    GroupBy { Portfolio = "portfolio", Theme = "theme", Objective = "objective", Owner = "owner", Status = "status" }
+);

@@ -7,6 +7,7 @@ pub mod health;
 pub mod pages;
 mod routes;
 pub mod security;
+pub mod share;
 pub mod static_files;
 
 use std::sync::Arc;
@@ -33,12 +34,19 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Where a trusted proxy names the client's address; `None`: the TCP peer is the client.
     pub client_ip_header: Option<HeaderName>,
+    /// The shared links' per-address rate limit: in process memory, so per process (README).
+    pub share_limiter: Arc<crate::domain::share_link::AddressLimiter>,
 }
 
 impl AppState {
     /// The link that lets an invited member choose a password.
     pub fn invite_url(&self, token: &str) -> String {
         format!("{}/invite/{token}", self.public_url)
+    }
+
+    /// The capability URL of a roadmap share link.
+    pub fn share_url(&self, token: &str) -> String {
+        format!("{}{}{token}", self.public_url, share::PREFIX)
     }
 }
 
@@ -61,8 +69,13 @@ pub fn app(state: AppState, https: bool) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let path = share::loggable_path(request.uri().path());
+            tracing::info_span!("request", method = %request.method(), path = %path, request_id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Outside the timeout and body limit, so that their answers carry the headers too.
@@ -74,10 +87,14 @@ pub fn app(state: AppState, https: bool) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        // Forms are protected from cross-site submission by Fetch Metadata and Origin checks.
-        .layer(CsrfLayer::new())
-        .layer(sessions);
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    // Forms are protected from cross-site submission by Fetch Metadata and Origin checks. The
+    // shared roadmap surface sits outside sessions and forms altogether.
+    let signed_in = ServiceBuilder::new().layer(CsrfLayer::new()).layer(sessions);
 
-    routes::routes().layer(middleware).with_state(state)
+    routes::routes()
+        .layer(signed_in)
+        .merge(share::router())
+        .layer(middleware)
+        .with_state(state)
 }

@@ -103,6 +103,23 @@ pub fn routes() -> Router<AppState> {
             "/initiatives/{id}/key-results/{kr_id}/unlink",
             post(pages::initiatives::unlink_key_result),
         )
+        // Roadmaps (the public /s/{token} and /robots.txt are `share::router`, merged in
+        // `http::app` outside sessions and forms)
+        .route(
+            "/roadmaps",
+            get(pages::roadmaps::index).post(pages::roadmaps::create),
+        )
+        .route(
+            "/roadmaps/{id}",
+            get(pages::roadmaps::show).post(pages::roadmaps::update),
+        )
+        .route("/roadmaps/{id}/edit", get(pages::roadmaps::edit))
+        .route("/roadmaps/{id}/delete", post(pages::roadmaps::delete))
+        .route("/roadmaps/{id}/shares", post(pages::roadmaps::create_share))
+        .route(
+            "/roadmaps/{id}/shares/{share_id}/revoke",
+            post(pages::roadmaps::revoke_share),
+        )
         // API v1
         .nest("/api/v1", api_v1())
 }
@@ -179,5 +196,17 @@ fn api_v1() -> Router<AppState> {
                 .delete(api::objectives::delete_key_result),
         )
         .route("/key-results/{id}/check-ins", get(api::objectives::check_ins))
+        .route("/roadmaps", get(api::roadmaps::list).post(api::roadmaps::create))
+        .route(
+            "/roadmaps/{id}",
+            get(api::roadmaps::get)
+                .patch(api::roadmaps::update)
+                .delete(api::roadmaps::delete),
+        )
+        .route(
+            "/roadmaps/{id}/shares",
+            get(api::roadmaps::list_shares).post(api::roadmaps::create_share),
+        )
+        .route("/shares/{id}", delete(api::roadmaps::revoke_share))
         .fallback(api::not_found)
 }

@@ -217,6 +217,7 @@ pub async fn serve(pool: PgPool, configure: impl FnOnce(&mut Config)) -> TestApp
         public_url: None,
         client_ip_header: None,
         pool_size: 8,
+        share_burst: 30,
     };
     configure(&mut config);
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
@@ -671,6 +672,11 @@ impl Page {
         let form = self.one(&format!("form[action='{action}']"));
         let controls = scraper::Selector::parse("input[name], select[name], textarea[name]").unwrap();
         form.select(&controls)
+            // A browser sends a checkbox or radio button only when it is checked.
+            .filter(|control| {
+                !matches!(control.value().attr("type"), Some("checkbox" | "radio"))
+                    || control.value().attr("checked").is_some()
+            })
             .map(|control| {
                 let name = control.value().attr("name").unwrap().to_owned();
                 let value = match control.value().name() {

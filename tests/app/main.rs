@@ -28,3 +28,5 @@ mod themes;
 mod faults;
 mod processes;
 mod security;
+// Roadmaps (issue 6).
+mod roadmaps;

@@ -7,6 +7,8 @@ pub mod objectives;
 pub mod organization;
 pub mod portfolios;
 pub mod themes;
+// Roadmaps (issue 6).
+pub mod roadmaps;
 
 use axum::Json;
 use axum::http::StatusCode;

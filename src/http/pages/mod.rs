@@ -15,6 +15,9 @@ pub mod portfolio_form;
 pub mod portfolios;
 pub mod rollup;
 pub mod status_updates;
+// Roadmaps (issue 6).
+pub mod roadmap_view;
+pub mod roadmaps;
 
 use crate::db::users::Caller;
 use crate::domain::Role;

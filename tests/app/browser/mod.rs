@@ -12,6 +12,8 @@ mod rollup;
 mod status_updates;
 // Trust under load, faults and hostile input
 mod security;
+// Roadmaps (issue 6).
+mod roadmaps;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -298,4 +300,11 @@ fn find_binary(names: &[&str], fallback: &str) -> Option<PathBuf> {
         .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
         .chain(std::iter::once(PathBuf::from(fallback)))
         .find(|candidate| candidate.is_file())
+}
+
+impl Browser {
+    /// Reloads the current page, as the reader pressing the browser's reload button.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload the page");
+    }
 }

@@ -1,0 +1,182 @@
+//! Share links: capability URLs to one roadmap. Only the SHA-256 of a token is stored; the token is
+//! returned once, at creation. Opening a link counts the view in the same statement that finds it.
+
+use chrono::{NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::Timestamp;
+use super::roadmaps::{self, Roadmap, RoadmapRow, RoadmapView};
+use super::users::Caller;
+use crate::domain::credentials;
+use crate::domain::share_link::{ShareLinkInput, ShareLinkState};
+use crate::domain::{GroupBy, RoadmapLayout};
+use crate::error::AppError;
+
+/// A link as its roadmap's editors see it: never its token.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ShareLink {
+    pub id: Uuid,
+    pub roadmap_id: Uuid,
+    pub state: ShareLinkState,
+    pub created_at: Timestamp,
+    pub created_by: Option<Uuid>,
+    pub created_by_name: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub view_count: i64,
+    pub last_viewed_at: Option<Timestamp>,
+}
+
+/// A link just made: the only time its token is seen.
+pub struct NewShareLink {
+    pub id: Uuid,
+    pub token: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Makes a new link to a roadmap the caller may edit.
+pub async fn create(
+    pool: &PgPool,
+    caller: &Caller,
+    roadmap_id: Uuid,
+    input: &ShareLinkInput,
+) -> Result<NewShareLink, AppError> {
+    let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
+    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    let expires_at = input.expiry(Utc::now())?;
+    let token = credentials::new_secret("");
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        "INSERT INTO share_links (org_id, id, roadmap_id, token_hash, expires_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        caller.org_id,
+        id,
+        roadmap_id,
+        credentials::digest(&token),
+        expires_at,
+        caller.user_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(NewShareLink {
+        id,
+        token,
+        expires_at,
+    })
+}
+
+/// Every link of a roadmap, newest first, for its editors.
+pub async fn list(pool: &PgPool, caller: &Caller, roadmap_id: Uuid) -> Result<Vec<ShareLink>, AppError> {
+    let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
+    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    let now = Utc::now();
+    let rows = sqlx::query!(
+        r#"SELECT s.id, s.roadmap_id, s.created_at, s.created_by, u.name AS "created_by_name?", s.expires_at,
+                  s.revoked_at, s.view_count, s.last_viewed_at
+           FROM share_links s LEFT JOIN users u ON u.id = s.created_by
+           WHERE s.org_id = $1 AND s.roadmap_id = $2
+           ORDER BY s.created_at DESC, s.id DESC"#,
+        caller.org_id,
+        roadmap_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ShareLink {
+            id: r.id,
+            roadmap_id: r.roadmap_id,
+            state: ShareLinkState::of(r.revoked_at, r.expires_at, now),
+            created_at: r.created_at,
+            created_by: r.created_by,
+            created_by_name: r.created_by_name,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            view_count: r.view_count,
+            last_viewed_at: r.last_viewed_at,
+        })
+        .collect())
+}
+
+/// Revokes a link: from now on it answers 404. Revoking twice is harmless. Returns its roadmap.
+pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, AppError> {
+    let roadmap_id = sqlx::query_scalar!(
+        "SELECT roadmap_id FROM share_links WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
+    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    sqlx::query!(
+        "UPDATE share_links SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(roadmap_id)
+}
+
+/// The roadmap a token opens, counting the view, with its lanes as of today; `None` for a token
+/// that is unknown, revoked or expired — the caller cannot tell which.
+///
+/// The public page's one transaction sets two things for itself alone. Every view of a link
+/// updates its one row, so views of a popular link queue on that row's lock: the count is written
+/// last, and committed without waiting for the WAL flush (`synchronous_commit`; about 5 ms here — a
+/// crash may lose the last few counts, never a link), so that the lock is held for one short
+/// statement. And its statements run on their generic plans, which are as good here, instead of
+/// being planned again on every request (`plan_cache_mode`; planning cost more than running).
+pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
+    let mut tx = pool.begin().await?;
+    let Some(found) = sqlx::query!(
+        r#"SELECT s.id AS share_id, r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
+                  r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
+                  r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
+                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
+                  set_config('synchronous_commit', 'off', true) AS "commit!",
+                  set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans!"
+           FROM share_links s
+           JOIN roadmaps r ON r.org_id = s.org_id AND r.id = s.roadmap_id
+           JOIN organizations o ON o.id = s.org_id
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"#,
+        credentials::digest(token)
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let roadmap = Roadmap::from(RoadmapRow {
+        id: found.id,
+        name: found.name,
+        portfolio_id: found.portfolio_id,
+        from_date: found.from_date,
+        to_date: found.to_date,
+        layout: found.layout,
+        group_by: found.group_by,
+        statuses: found.statuses,
+        theme_ids: found.theme_ids,
+        show_budget: found.show_budget,
+        version: found.version,
+        created_at: found.created_at,
+        updated_at: found.updated_at,
+    });
+    let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
+    sqlx::query!(
+        "UPDATE share_links SET view_count = view_count + 1, last_viewed_at = now() WHERE org_id = $1 AND id = $2",
+        found.org_id,
+        found.share_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(RoadmapView {
+        roadmap,
+        lanes,
+        today: found.today,
+        currency: found.currency,
+    }))
+}

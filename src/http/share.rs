@@ -1,0 +1,194 @@
+//! The public surface: `/s/{token}`, a read-only roadmap for anyone holding the link, and
+//! `/robots.txt`. Deliberately separate from the rest of the router: no session or sign-in
+//! extractor runs here, nothing here writes except the link's view count, and every answer — the
+//! roadmap, a 404 or a 429 — carries headers that keep the capability URL private (no referrer,
+//! no caching, no indexing) and a Content-Security-Policy that allows no script at all.
+
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::AppState;
+use super::extract::ClientAddress;
+use super::pages::roadmap_view::RoadmapDisplay;
+use super::static_files;
+use crate::db;
+use crate::error::AppError;
+
+/// How often a client address earns another request once its burst (`--share-burst`, 30) is
+/// spent: an executive opening a link makes a handful; guessing a 256-bit token by volume gets
+/// nowhere.
+pub const REFILL: Duration = Duration::from_secs(2);
+
+/// Where shared links live; the trace layer logs paths under it without the token.
+pub const PREFIX: &str = "/s/";
+
+/// The policy of every answer on this surface; the roadmap page adds its style block's hash.
+const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+                      form-action 'none'; frame-ancestors 'none'";
+
+pub fn router() -> Router<AppState> {
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, nofollow"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(POLICY),
+        ));
+    Router::new()
+        .route("/s/{token}", get(show))
+        .layer(headers)
+        .route("/robots.txt", get(robots))
+}
+
+/// The path as logged: a token in a log is a leaked link.
+pub fn loggable_path(path: &str) -> &str {
+    if path.starts_with(PREFIX) { "/s/…" } else { path }
+}
+
+#[derive(Template)]
+#[template(path = "share/roadmap.html")]
+struct SharedRoadmapPage {
+    view: RoadmapDisplay,
+    css_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "share/error.html")]
+struct SharedErrorPage {
+    title: &'static str,
+    message: &'static str,
+    css_url: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(retry_after_secs) = state.share_limiter.check(client, Instant::now()) {
+        return refusal(AppError::TooManyRequests { retry_after_secs });
+    }
+    if !looks_like_token(&token) {
+        return refusal(AppError::NotFound);
+    }
+    let view = match db::share_links::open(&state.pool, &token).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return refusal(AppError::NotFound),
+        Err(error) => return refusal(error),
+    };
+    let display = RoadmapDisplay::new(&view, view.roadmap.show_budget, false);
+    let policy = POLICY.replace(
+        "style-src 'self'",
+        &format!("style-src 'self' {}", display.style_hash()),
+    );
+    let page = SharedRoadmapPage {
+        view: display,
+        css_url: static_files::url("app.css"),
+    };
+    match page.render() {
+        Ok(html) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&policy).expect("the policy is ASCII"),
+            )],
+            Html(html),
+        )
+            .into_response(),
+        Err(error) => refusal(AppError::Internal(error.into())),
+    }
+}
+
+/// The one page an unknown, revoked or expired link answers, byte for byte the same; and the
+/// answers to too many requests and to failures, none of which link anywhere.
+fn refusal(error: AppError) -> Response {
+    let status = error.status();
+    let (title, message) = match &error {
+        AppError::NotFound => (
+            "Link not found",
+            "This link does not exist, has expired or was revoked. Ask whoever shared it for a new one.",
+        ),
+        AppError::TooManyRequests { .. } => ("Too many requests", "Wait a minute, then reload the page."),
+        _ => {
+            // The error's own rendering logs it; only its status and headers are kept.
+            let logged = error.into_response();
+            let mut response = page(
+                logged.status(),
+                "Not available",
+                "The roadmap cannot be shown right now. Try again in a moment.",
+            );
+            if let Some(retry) = logged.headers().get(header::RETRY_AFTER) {
+                response.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+            }
+            return response;
+        }
+    };
+    let mut response = page(status, title, message);
+    if let AppError::TooManyRequests { retry_after_secs } = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    }
+    response
+}
+
+fn page(status: StatusCode, title: &'static str, message: &'static str) -> Response {
+    let page = SharedErrorPage {
+        title,
+        message,
+        css_url: static_files::url("app.css"),
+    };
+    (status, Html(page.render().unwrap_or_else(|_| message.to_owned()))).into_response()
+}
+
+/// A token is 43 base64url characters (256 bits); anything else is not looked up.
+fn looks_like_token(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Crawlers stay out of shared links (a link that leaks must not end up in a search index).
+pub async fn robots() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "User-agent: *\nDisallow: /s/\n",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_stay_out_of_the_logs_and_only_their_shape_is_looked_up() {
+        assert_eq!(
+            loggable_path("/s/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"),
+            "/s/…"
+        );
+        assert_eq!(loggable_path("/roadmaps/1"), "/roadmaps/1");
+        let token = crate::domain::credentials::new_secret("");
+        assert!(looks_like_token(&token));
+        assert!(!looks_like_token("short"));
+        assert!(!looks_like_token(&format!("{}!", &token[1..])));
+    }
+}
