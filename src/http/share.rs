@@ -52,9 +52,11 @@ pub fn router() -> Router<AppState> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(POLICY),
         ));
+    // `route_layer`: only the shared page gets these headers; a plain `layer` would also wrap the
+    // fallback, and every 404 of the site would carry the share page's policy.
     Router::new()
         .route("/s/{token}", get(show))
-        .layer(headers)
+        .route_layer(headers)
         .route("/robots.txt", get(robots))
 }
 
