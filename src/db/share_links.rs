@@ -5,9 +5,9 @@ use chrono::{NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::Timestamp;
 use super::roadmaps::{self, Roadmap, RoadmapRow, RoadmapView};
 use super::users::Caller;
+use super::{Timestamp, permissions};
 use crate::domain::credentials;
 use crate::domain::share_link::{ShareLinkInput, ShareLinkState};
 use crate::domain::{GroupBy, RoadmapLayout};
@@ -35,15 +35,16 @@ pub struct NewShareLink {
     pub expires_at: Option<Timestamp>,
 }
 
-/// Makes a new link to a roadmap the caller may edit.
+/// Makes a new link to a roadmap: any member who can see it (SPEC §2), viewers excepted, since a
+/// link is a write.
 pub async fn create(
     pool: &PgPool,
     caller: &Caller,
     roadmap_id: Uuid,
     input: &ShareLinkInput,
 ) -> Result<NewShareLink, AppError> {
-    let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    roadmaps::get(pool, caller.org_id, roadmap_id).await?;
+    permissions::require_writer(caller)?;
     let expires_at = input.expiry(Utc::now())?;
     let token = credentials::new_secret("");
     let id = Uuid::now_v7();
@@ -66,19 +67,25 @@ pub async fn create(
     })
 }
 
-/// Every link of a roadmap, newest first, for its editors.
+/// The links of a roadmap, newest first: every link for its editors, their own for the members
+/// who made some.
 pub async fn list(pool: &PgPool, caller: &Caller, roadmap_id: Uuid) -> Result<Vec<ShareLink>, AppError> {
     let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    permissions::require_writer(caller)?;
+    let made_by = match roadmaps::can_edit(pool, caller, &roadmap).await? {
+        true => None,
+        false => Some(caller.user_id),
+    };
     let now = Utc::now();
     let rows = sqlx::query!(
         r#"SELECT s.id, s.roadmap_id, s.created_at, s.created_by, u.name AS "created_by_name?", s.expires_at,
                   s.revoked_at, s.view_count, s.last_viewed_at
            FROM share_links s LEFT JOIN users u ON u.id = s.created_by
-           WHERE s.org_id = $1 AND s.roadmap_id = $2
+           WHERE s.org_id = $1 AND s.roadmap_id = $2 AND ($3::uuid IS NULL OR s.created_by = $3)
            ORDER BY s.created_at DESC, s.id DESC"#,
         caller.org_id,
-        roadmap_id
+        roadmap_id,
+        made_by
     )
     .fetch_all(pool)
     .await?;
@@ -99,17 +106,22 @@ pub async fn list(pool: &PgPool, caller: &Caller, roadmap_id: Uuid) -> Result<Ve
         .collect())
 }
 
-/// Revokes a link: from now on it answers 404. Revoking twice is harmless. Returns its roadmap.
+/// Revokes a link (the roadmap's editors, or whoever made it): from now on it answers 404.
+/// Revoking twice is harmless. Returns its roadmap.
 pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, AppError> {
-    let roadmap_id = sqlx::query_scalar!(
-        "SELECT roadmap_id FROM share_links WHERE org_id = $1 AND id = $2",
+    let link = sqlx::query!(
+        "SELECT roadmap_id, created_by FROM share_links WHERE org_id = $1 AND id = $2",
         caller.org_id,
         id
     )
     .fetch_one(pool)
     .await?;
+    let roadmap_id = link.roadmap_id;
     let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    roadmaps::require_editor(pool, caller, &roadmap).await?;
+    permissions::require_writer(caller)?;
+    if link.created_by != Some(caller.user_id) {
+        roadmaps::require_editor(pool, caller, &roadmap).await?;
+    }
     sqlx::query!(
         "UPDATE share_links SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND id = $2",
         caller.org_id,

@@ -358,17 +358,46 @@ async fn readers_read_editors_write_and_another_organization_sees_nothing() {
             StatusCode::FORBIDDEN,
         )
         .await;
-        app.expect_refused(Method::POST, reader, &shares, json!({}), StatusCode::FORBIDDEN)
-            .await;
         app.expect_refused(Method::DELETE, reader, &revoke, json!({}), StatusCode::FORBIDDEN)
             .await;
-        let list = app.api(Method::GET, reader, &shares).send().await.unwrap();
-        expect_problem(list, StatusCode::FORBIDDEN, None).await;
         let body = json!({"name": "Mine", "portfolio_id": f.root, "from": "2027-01-01", "to": "2027-02-01"});
         app.expect_refused(Method::POST, reader, "/roadmaps", body, StatusCode::FORBIDDEN)
             .await;
     }
-    // A member who owns the inner portfolio may share a roadmap of it, not one of the root.
+    // A viewer shares nothing; a member who can see the roadmap may share it (SPEC §2), and sees
+    // and revokes only the links they made.
+    app.expect_refused(
+        Method::POST,
+        &viewer.token,
+        &shares,
+        json!({}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let list = app.api(Method::GET, &viewer.token, &shares).send().await.unwrap();
+    expect_problem(list, StatusCode::FORBIDDEN, None).await;
+    let own = app.post_json(&member.token, &shares, json!({})).await;
+    let listed = app.get_json(&member.token, &shares).await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id_of(&own).as_str()], "only their own link");
+    let all = app.get_json(&f.admin.token, &shares).await;
+    assert_eq!(
+        all["items"].as_array().unwrap().len(),
+        2,
+        "editors see every link"
+    );
+    let revoked = app
+        .api(Method::DELETE, &member.token, &format!("/shares/{}", id_of(&own)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    // A member who owns the inner portfolio may edit a roadmap of it, not one of the root.
     app.patch_json(
         &f.admin.token,
         &format!("/portfolios/{}", f.inside),
@@ -382,17 +411,17 @@ async fn readers_read_editors_write_and_another_organization_sees_nothing() {
             json!({"name": "Mine", "portfolio_id": f.inside, "from": "2027-01-01", "to": "2027-02-01"}),
         )
         .await;
-    app.post_json(
+    app.patch_json(
         &member.token,
-        &format!("/roadmaps/{}/shares", id_of(&theirs)),
-        json!({}),
+        &format!("/roadmaps/{}", id_of(&theirs)),
+        json!({"name": "Ours"}),
     )
     .await;
     app.expect_refused(
-        Method::POST,
+        Method::PATCH,
         &member.token,
-        &shares,
-        json!({}),
+        &path,
+        json!({"name": "x"}),
         StatusCode::FORBIDDEN,
     )
     .await;

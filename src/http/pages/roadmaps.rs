@@ -318,6 +318,8 @@ pub struct RoadmapPage {
     portfolio: String,
     view: RoadmapDisplay,
     can_edit: bool,
+    /// Members and admins share; viewers only read.
+    can_share: bool,
     links: Vec<ShareLinkRow>,
     /// Just after creating a link: its URL, shown this once.
     new_link: Option<String>,
@@ -342,7 +344,9 @@ impl RoadmapPage {
     async fn load(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<RoadmapPage> {
         let view = db::roadmaps::view(&state.pool, caller.org_id, id).await?;
         let can_edit = db::roadmaps::can_edit(&state.pool, caller, &view.roadmap).await?;
-        let links = if can_edit {
+        // Any member may share what they can see; the list holds what they may manage.
+        let can_share = caller.role.can_write();
+        let links = if can_share {
             db::share_links::list(&state.pool, caller, id).await?
         } else {
             Vec::new()
@@ -356,6 +360,7 @@ impl RoadmapPage {
             view: RoadmapDisplay::new(&view, true, true),
             roadmap: view.roadmap,
             can_edit,
+            can_share,
             links: links.into_iter().map(ShareLinkRow::new).collect(),
             new_link: None,
             expiry: DEFAULT_EXPIRY_DAYS.to_string(),
