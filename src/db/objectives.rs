@@ -173,6 +173,22 @@ pub async fn all(pool: &PgPool, org_id: Uuid, filter: ObjectiveFilter) -> Result
     with_key_results(pool, org_id, rows).await
 }
 
+/// The objectives that support objective `id` (its children in the alignment tree).
+pub async fn supporters(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Objective>, AppError> {
+    let rows = sqlx::query_as!(
+        ObjectiveRow,
+        r#"SELECT id, title, description, portfolio_id, period, owner_id, parent_id, progress, version,
+                  created_at, updated_at
+           FROM objectives WHERE org_id = $1 AND parent_id = $2
+           ORDER BY title, id"#,
+        org_id,
+        id
+    )
+    .fetch_all(pool)
+    .await?;
+    with_key_results(pool, org_id, rows).await
+}
+
 pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
     let row = sqlx::query_as!(
         ObjectiveRow,

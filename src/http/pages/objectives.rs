@@ -277,14 +277,23 @@ async fn objective_page(
     let pool = &state.pool;
     let objective = db::objectives::get(pool, caller.org_id, id).await?;
     let kr_ids: Vec<Uuid> = objective.key_results.iter().map(|k| k.id).collect();
-    let (calendar, names, portfolio, can_edit, history, mut initiatives, all) = tokio::try_join!(
+    let parent = async {
+        match objective.parent_id {
+            Some(parent_id) => db::objectives::get(pool, caller.org_id, parent_id)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (calendar, names, portfolio, can_edit, history, mut initiatives, parent, supporters) = tokio::try_join!(
         db::orgs::calendar(pool, caller.org_id),
         db::portfolio_views::member_names(pool, caller.org_id),
         db::portfolios::get(pool, caller.org_id, objective.portfolio_id),
         db::objectives::can_edit(pool, caller, &objective),
         db::key_results::value_history(pool, caller.org_id, &kr_ids),
         db::key_results::initiatives_of(pool, caller.org_id, &kr_ids),
-        db::objectives::all(pool, caller.org_id, ObjectiveFilter::default()),
+        parent,
+        db::objectives::supporters(pool, caller.org_id, id),
     )?;
     let recent = PageRequest {
         limit: CHECK_INS_SHOWN,
@@ -323,13 +332,9 @@ async fn objective_page(
             key_result: key_result.clone(),
         })
         .collect();
-    let parent = objective
-        .parent_id
-        .and_then(|p| all.iter().find(|o| o.id == p))
-        .map(|p| (p.id, format!("{} ({})", p.title, p.period)));
-    let supporters = all
+    let parent = parent.map(|p| (p.id, format!("{} ({})", p.title, p.period)));
+    let supporters = supporters
         .into_iter()
-        .filter(|o| o.parent_id == Some(id))
         .map(|o| TreeRow {
             owner: name_or(&names, o.owner_id, "No owner"),
             portfolio: String::new(),
