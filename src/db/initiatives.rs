@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Timestamp;
 use super::status_updates::StatusUpdate;
 use super::users::Caller;
-use super::{Tx, check_version, permissions, portfolios, status_updates};
+use super::{Tx, check_version, permissions, status_updates};
 use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues, rice_score};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::status_update::StatusUpdateInput;
@@ -175,7 +175,7 @@ pub async fn create(
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
     let mut tx = pool.begin().await?;
-    check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+    permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     let counter = sqlx::query!(
         r#"UPDATE organizations SET next_initiative_number = next_initiative_number + 1 WHERE id = $1
            RETURNING next_initiative_number - 1 AS "number!", key_prefix"#,
@@ -262,15 +262,13 @@ async fn write(
     let mut tx = pool.begin().await?;
     // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
-    if !permissions::can_edit_owned(&mut *tx, caller, current.owner_id, current.portfolio_id).await? {
-        return Err(AppError::Forbidden);
-    }
+    permissions::require_owned(&mut *tx, caller, current.owner_id, current.portfolio_id).await?;
     check_version(expected_version, current.version)?;
     let before = current.values();
     let (values, note) = edit(&before)?;
     if values.portfolio_id != before.portfolio_id {
         // Moving work into a portfolio needs the right to create work there.
-        check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+        permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     }
     sqlx::query!(
         r#"UPDATE initiatives SET title = $3, description = $4, portfolio_id = $5, owner_id = $6, theme_id = $7,
@@ -359,20 +357,6 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
         .await
     };
     Ok(query?)
-}
-
-/// The portfolio must be the organization's (else 422 on `portfolio_id`) and editable by the caller.
-async fn check_portfolio(tx: &mut Tx<'_>, caller: &Caller, portfolio_id: Uuid) -> Result<(), AppError> {
-    if portfolios::level_of(&mut **tx, caller.org_id, portfolio_id)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::field(
-            "portfolio_id",
-            "is not a portfolio of this organization",
-        ));
-    }
-    permissions::require_portfolio_editor(&mut **tx, caller, portfolio_id).await
 }
 
 /// A reference that vanished or never belonged to the organization, named by field.

@@ -456,11 +456,7 @@ async fn require_initiative_editor(
     if !initiative.key_result_exists {
         return Err(AppError::NotFound);
     }
-    if permissions::can_edit_owned(&mut **tx, caller, initiative.owner_id, initiative.portfolio_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    permissions::require_owned(&mut **tx, caller, initiative.owner_id, initiative.portfolio_id).await
 }
 
 /// A key result an initiative moves, with its objective, for the initiative page.

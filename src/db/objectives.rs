@@ -225,7 +225,7 @@ pub async fn create(
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
     let mut tx = pool.begin().await?;
-    check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+    permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     let id = Uuid::now_v7();
     check_parent(&mut tx, caller.org_id, id, values.parent_id).await?;
     sqlx::query!(
@@ -262,7 +262,7 @@ pub async fn update(
     check_version(expected_version, current.version)?;
     let values = changes.apply(Some(&current.values()?))?;
     if values.portfolio_id != current.portfolio_id {
-        check_portfolio(&mut tx, caller, values.portfolio_id).await?;
+        permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     }
     check_parent(&mut tx, caller.org_id, id, values.parent_id).await?;
     sqlx::query!(
@@ -334,29 +334,7 @@ async fn lock(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<ObjectiveRow, A
 }
 
 async fn require_editor(tx: &mut Tx<'_>, caller: &Caller, objective: &ObjectiveRow) -> Result<(), AppError> {
-    if permissions::can_edit_owned(&mut **tx, caller, objective.owner_id, objective.portfolio_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// The portfolio must be the organization's, and the caller must be able to edit it.
-async fn check_portfolio(tx: &mut Tx<'_>, caller: &Caller, portfolio_id: Uuid) -> Result<(), AppError> {
-    let exists = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM portfolios WHERE org_id = $1 AND id = $2) AS "exists!""#,
-        caller.org_id,
-        portfolio_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if !exists {
-        return Err(AppError::field(
-            "portfolio_id",
-            "is not a portfolio of this organization",
-        ));
-    }
-    permissions::require_portfolio_editor(&mut **tx, caller, portfolio_id).await
+    permissions::require_owned(&mut **tx, caller, objective.owner_id, objective.portfolio_id).await
 }
 
 /// The objective an objective supports must not, through its own parents, support it back.

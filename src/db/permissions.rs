@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use super::Tx;
 use super::users::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -126,4 +127,37 @@ pub async fn can_edit_owned(
         return Ok(true);
     }
     can_edit_portfolio(executor, caller, portfolio_id).await
+}
+
+/// Refuses (403) who may not update owned work; see `can_edit_owned`.
+pub async fn require_owned(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+    owner_id: Option<Uuid>,
+    portfolio_id: Uuid,
+) -> Result<(), AppError> {
+    if can_edit_owned(executor, caller, owner_id, portfolio_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Where new or moved work goes (an initiative, an objective, a roadmap's scope): the portfolio must
+/// be the organization's (else 422 on `portfolio_id`) and one the caller may edit (else 403).
+pub async fn require_portfolio_home(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    portfolio_id: Uuid,
+) -> Result<(), AppError> {
+    if super::portfolios::level_of(&mut **tx, caller.org_id, portfolio_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::field(
+            "portfolio_id",
+            "is not a portfolio of this organization",
+        ));
+    }
+    require_portfolio_editor(&mut **tx, caller, portfolio_id).await
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Timestamp;
 use super::users::Caller;
-use super::{Tx, check_version, permissions, portfolios};
+use super::{Tx, check_version, permissions};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::roadmap::{
     Lane, ObjectivesOf, RoadmapChanges, RoadmapFilters, RoadmapItem, RoadmapValues, into_lanes,
@@ -385,16 +385,7 @@ pub async fn can_edit(
 /// The scope must be a portfolio of the organization the caller may edit, and every theme of the
 /// filter one of the organization's.
 async fn check_references(tx: &mut Tx<'_>, caller: &Caller, values: &RoadmapValues) -> Result<(), AppError> {
-    if portfolios::level_of(&mut **tx, caller.org_id, values.portfolio_id)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::field(
-            "portfolio_id",
-            "is not a portfolio of this organization",
-        ));
-    }
-    permissions::require_portfolio_editor(&mut **tx, caller, values.portfolio_id).await?;
+    permissions::require_portfolio_home(tx, caller, values.portfolio_id).await?;
     let known = sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM themes WHERE org_id = $1 AND id = ANY($2)"#,
         caller.org_id,

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Page, TestApp, id_of, spawn_app, with_changes};
+use crate::okrs::key_result;
 use crate::rollup_pages::{assert_page_shows, okr_label, signed_in_org};
 use crate::rollups::Org;
 
@@ -25,14 +26,7 @@ async fn aligned_okrs(app: &TestApp, org: &Org) -> (String, String, String, Stri
             .await,
         )
     };
-    let measure = async |objective: &str, fields: Value| {
-        let mut body = json!({"title": "Measured"});
-        body.as_object_mut()
-            .unwrap()
-            .extend(fields.as_object().cloned().unwrap());
-        app.post_json(t, &format!("/objectives/{objective}/key-results"), body)
-            .await
-    };
+    let measure = async |objective: &str, fields: Value| key_result(app, t, objective, fields).await;
     let company = create(&org.root, "Win mid-market", "2026-Q4", None).await;
     let commerce = create(&org.commerce, "Checkout converts", "2026-Q4", Some(&company)).await;
     let payments = create(&org.payments, "Every payment method", "2026-Q4", Some(&commerce)).await;

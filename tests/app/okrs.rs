@@ -19,7 +19,8 @@ async fn objective(app: &TestApp, token: &str, portfolio: &str, period: &str, ti
     )
 }
 
-async fn key_result(app: &TestApp, token: &str, objective: &str, fields: Value) -> Value {
+/// Adds a key result (titled "A key result" unless `fields` say otherwise).
+pub(crate) async fn key_result(app: &TestApp, token: &str, objective: &str, fields: Value) -> Value {
     let mut body = json!({"title": "A key result"});
     body.as_object_mut()
         .unwrap()

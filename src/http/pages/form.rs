@@ -146,6 +146,11 @@ pub fn refusal(error: AppError) -> Result<(StatusCode, FormState), AppError> {
     }
 }
 
+/// An optional value as a form field's text: empty for none.
+pub fn text_of<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// The version an edit form was rendered with; a form without one cannot say what it edits.
 pub fn rendered_version(text: &str) -> Result<i64, AppError> {
     text.trim()

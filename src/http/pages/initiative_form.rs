@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::{self, Choice, FormState, label_of};
+use super::form::{self, Choice, FormState, label_of, text_of};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::permissions;
@@ -121,10 +121,6 @@ impl InitiativeForm {
             ("confidence", &self.confidence),
         ]
     }
-}
-
-fn text_of<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
@@ -309,12 +305,7 @@ pub async fn create(
 /// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
 pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
     let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
-    let allowed =
-        permissions::can_edit_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id)
-            .await?;
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
+    permissions::require_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id).await?;
     Ok(initiative)
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::{self, Choice, FormState, label_of};
+use super::form::{self, Choice, FormState, label_of, text_of};
 use crate::db;
 use crate::db::key_results::KeyResult;
 use crate::db::objectives::Objective;
@@ -27,10 +27,6 @@ use crate::domain::okr::{KeyResultChanges, KeyResultValues, ObjectiveChanges, Ob
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
-
-fn text_of<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
 
 /// The objective form's fields as typed; `version` is the one the form was rendered with.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -237,10 +233,7 @@ pub async fn edit_objective(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let objective = db::objectives::get(&state.pool, caller.org_id, id).await?;
-    if !db::objectives::can_edit(&state.pool, &caller, &objective).await? {
-        return Err(AppError::Forbidden);
-    }
+    let objective = editable_objective(&state, &caller, id).await?;
     let values = ObjectiveForm::from_objective(&objective);
     Ok(objective_page(&state, &caller, Some(&objective), values)
         .await?
@@ -396,11 +389,8 @@ impl KeyResultFormPage {
 /// The objective, if the caller may add to or change its key results.
 async fn editable_objective(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Objective> {
     let objective = db::objectives::get(&state.pool, caller.org_id, id).await?;
-    if db::objectives::can_edit(&state.pool, caller, &objective).await? {
-        Ok(objective)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    permissions::require_owned(&state.pool, caller, objective.owner_id, objective.portfolio_id).await?;
+    Ok(objective)
 }
 
 #[tracing::instrument(skip_all, fields(objective_id = %id))]

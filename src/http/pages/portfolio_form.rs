@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::{self, Choice, FormState, label_of};
+use super::form::{self, Choice, FormState, label_of, text_of};
 use crate::db;
 use crate::db::permissions;
 use crate::db::portfolios::Portfolio;
@@ -99,10 +99,6 @@ impl PortfolioForm {
             ("position", &self.position),
         ]
     }
-}
-
-fn text_of<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
