@@ -1,7 +1,7 @@
 //! Initiatives: keys from the organization's counter, filtered lists, and edits that write history.
 
 use chrono::NaiveDate;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -168,13 +168,13 @@ pub async fn owned_by(
 
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
 pub async fn create(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     changes: InitiativeChanges,
 ) -> Result<Initiative, AppError> {
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     let counter = sqlx::query!(
         r#"UPDATE organizations SET next_initiative_number = next_initiative_number + 1 WHERE id = $1
@@ -236,13 +236,13 @@ pub async fn update(
 /// Records a status update (`POST …/updates` and the quick update forms): the initiative takes
 /// the new values and a new version, and its history the record, in one transaction.
 pub async fn record_status_update(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
     input: StatusUpdateInput,
 ) -> Result<(Initiative, StatusUpdate), AppError> {
-    let (updated, recorded) = write(pool, caller, id, expected_version, |before| input.apply(before)).await?;
+    let (updated, recorded) = write(db, caller, id, expected_version, |before| input.apply(before)).await?;
     Ok((
         updated,
         recorded.expect("a status update always changes a value or carries a note"),
@@ -253,13 +253,13 @@ pub async fn record_status_update(
 /// the current version, then `edit` computes the new values (and a note) from the current ones.
 /// Concurrent writers queue on the lock, so none is lost and history follows the order applied.
 async fn write(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
     edit: impl FnOnce(&InitiativeValues) -> Result<(InitiativeValues, Option<String>), FieldErrors>,
 ) -> Result<(Initiative, Option<StatusUpdate>), AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Looked up before any permission check: an unknown id is 404 whoever asks.
     let current = fetch(&mut tx, caller.org_id, id, true).await?;
     permissions::require_owned(&mut *tx, caller, current.owner_id, current.portfolio_id).await?;

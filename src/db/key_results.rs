@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgExecutor, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::status_updates::Author;
@@ -114,7 +114,7 @@ pub struct CheckIn {
 
 /// The key results of these objectives, by objective, in their order.
 pub async fn of_objectives(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     org_id: Uuid,
     objective_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<KeyResult>>, AppError> {
@@ -131,7 +131,7 @@ pub async fn of_objectives(
         org_id,
         objective_ids
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     let mut by_objective: HashMap<Uuid, Vec<KeyResult>> = HashMap::new();
     for row in rows {
@@ -140,7 +140,7 @@ pub async fn of_objectives(
     Ok(by_objective)
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<KeyResult, AppError> {
+pub async fn get(db: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Result<KeyResult, AppError> {
     Ok(sqlx::query_as!(
         KeyResultRow,
         r#"SELECT k.id, k.objective_id, k.title, k.start_value, k.target_value, k.current_value, k.unit,
@@ -153,19 +153,19 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<KeyResult, App
         org_id,
         id
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?
     .into())
 }
 
 /// Adds a key result to an objective the caller may edit.
 pub async fn create(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     objective_id: Uuid,
     changes: KeyResultChanges,
 ) -> Result<KeyResult, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     objectives::lock_for_key_results(&mut tx, caller, objective_id).await?;
     let (values, _) = changes.apply(None)?;
     let id = Uuid::now_v7();
@@ -187,8 +187,9 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     refresh_progress(&mut tx, caller.org_id, objective_id).await?;
+    let created = get(&mut *tx, caller.org_id, id).await?;
     tx.commit().await?;
-    get(pool, caller.org_id, id).await
+    Ok(created)
 }
 
 /// Changes a key result if it is still at `expected_version`; a new current value (or a note) is

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod embedded;
+pub mod idempotency;
 pub mod initiative_lists;
 pub mod initiatives;
 pub mod key_results;

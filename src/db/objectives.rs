@@ -2,7 +2,7 @@
 //! answered with its key results and its progress.
 
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::key_results::{self, KeyResult};
@@ -105,12 +105,12 @@ pub struct ObjectiveFilter {
 
 /// Attaches every objective's key results, in one query for the whole set.
 async fn with_key_results(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     org_id: Uuid,
     rows: Vec<ObjectiveRow>,
 ) -> Result<Vec<Objective>, AppError> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let mut by_objective = key_results::of_objectives(pool, org_id, &ids).await?;
+    let mut by_objective = key_results::of_objectives(db, org_id, &ids).await?;
     rows.into_iter()
         .map(|row| {
             let key_results = by_objective.remove(&row.id).unwrap_or_default();
@@ -190,6 +190,11 @@ pub async fn supporters(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Obj
 }
 
 pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
+    fetch(&mut *pool.acquire().await?, org_id, id).await
+}
+
+/// `get` on one connection (a transaction's, when it must see its own writes).
+async fn fetch(connection: &mut PgConnection, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
     let row = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT id, title, description, portfolio_id, period, owner_id, parent_id, progress, version,
@@ -198,9 +203,9 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Objective, App
         org_id,
         id
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *connection)
     .await?;
-    Ok(with_key_results(pool, org_id, vec![row]).await?.remove(0))
+    Ok(with_key_results(connection, org_id, vec![row]).await?.remove(0))
 }
 
 /// Objectives by title, for the parent picker of the objective form.
@@ -218,13 +223,13 @@ pub async fn titles(pool: &PgPool, org_id: Uuid) -> Result<Vec<(Uuid, String, St
 
 /// Creates an objective in a portfolio the caller may edit.
 pub async fn create(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     changes: ObjectiveChanges,
 ) -> Result<Objective, AppError> {
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     let id = Uuid::now_v7();
     check_parent(&mut tx, caller.org_id, id, values.parent_id).await?;
@@ -243,8 +248,9 @@ pub async fn create(
     .execute(&mut *tx)
     .await
     .map_err(reference_error)?;
+    let created = fetch(&mut tx, caller.org_id, id).await?;
     tx.commit().await?;
-    get(pool, caller.org_id, id).await
+    Ok(created)
 }
 
 /// Changes an objective if it is still at `expected_version`: its owner or whoever may edit its

@@ -4,7 +4,7 @@
 //! concurrent moves can never build a cycle between them and a new child never copies the
 //! ancestors of a parent that is being moved.
 
-use sqlx::PgPool;
+use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -135,13 +135,13 @@ pub async fn ancestors(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Port
 
 /// Creates a portfolio: top-level ones by admins, children by whoever may edit the parent.
 pub async fn create(
-    pool: &PgPool,
+    db: impl Acquire<'_, Database = Postgres>,
     caller: &Caller,
     changes: PortfolioChanges,
 ) -> Result<Portfolio, AppError> {
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     lock_org(&mut tx, caller.org_id, "portfolio_tree").await?;
     let parent_level = check_parent(&mut tx, caller, values.parent_id).await?;
     check_level(values.level, parent_level, None)?;

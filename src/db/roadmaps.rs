@@ -2,7 +2,7 @@
 //! Reading is for every member; writing is for whoever may edit the roadmap's portfolio.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -254,10 +254,14 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
 }
 
 /// Creates a roadmap of a portfolio the caller may edit.
-pub async fn create(pool: &PgPool, caller: &Caller, changes: RoadmapChanges) -> Result<Roadmap, AppError> {
+pub async fn create(
+    db: impl Acquire<'_, Database = Postgres>,
+    caller: &Caller,
+    changes: RoadmapChanges,
+) -> Result<Roadmap, AppError> {
     permissions::require_writer(caller)?;
     let values = changes.apply(None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     check_references(&mut tx, caller, &values).await?;
     let statuses = status_words(&values);
     let row = sqlx::query_as!(

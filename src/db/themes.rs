@@ -1,6 +1,6 @@
 //! Themes: the organization's investment categories, their colours and target shares.
 
-use sqlx::PgPool;
+use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -72,10 +72,14 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Theme, AppErro
 }
 
 /// Creates a theme (admins only), keeping the targets' sum ≤ 100.
-pub async fn create(pool: &PgPool, caller: &Caller, changes: ThemeChanges) -> Result<Theme, AppError> {
+pub async fn create(
+    db: impl Acquire<'_, Database = Postgres>,
+    caller: &Caller,
+    changes: ThemeChanges,
+) -> Result<Theme, AppError> {
     permissions::require_admin(caller)?;
     let values = changes.apply(None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     check_targets(&mut tx, caller.org_id, None, values.target_share).await?;
     let theme = sqlx::query_as!(
         Theme,

@@ -8,10 +8,12 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::AppState;
+use crate::db::idempotency::IdempotencyKey;
 use crate::db::users::Caller;
 use crate::error::{ApiError, AppError};
 use crate::{db, domain::FieldErrors};
@@ -172,32 +174,114 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
-                _ => AppError::BadRequest(e.body_text()),
-            })?;
-        if !is_json {
-            return Err(AppError::BadRequest("send the body as application/json".into()).into());
+        let (value, _) = read_json(request, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// The body of a creating POST, and the client's `Idempotency-Key` when it sent one (a retry with
+/// the same key gets the first answer: see `api::create_once`).
+pub struct CreateJson<T> {
+    pub input: T,
+    pub key: Option<IdempotencyKey>,
+}
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl<T, S> FromRequest<S> for CreateJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let key = idempotency_key(request.headers())?;
+        let mut request_line = Sha256::new();
+        request_line.update(request.method().as_str());
+        request_line.update(" ");
+        request_line.update(request.uri().path());
+        request_line.update("\n");
+        let (input, body) = read_json(request, state).await?;
+        let key = key.map(|key| IdempotencyKey {
+            key,
+            fingerprint: request_line.chain_update(&body).finalize().into(),
+        });
+        Ok(CreateJson { input, key })
+    }
+}
+
+/// Refuses `Idempotency-Key` on a POST whose answer carries a secret shown once (a token, an
+/// invite link): a replay would have to store that secret, which Cairn never does. Refusing is
+/// honest where ignoring the key would let a client believe its retry is safe.
+pub struct NoIdempotencyKey;
+
+impl<S: Send + Sync> FromRequestParts<S> for NoIdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(IDEMPOTENCY_KEY) {
+            return Err(AppError::BadRequest(
+                "Idempotency-Key is not accepted here: the answer carries a secret that is shown once \
+                 and never stored, so it cannot be replayed"
+                    .into(),
+            )
+            .into());
         }
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(&mut deserializer) {
-            Ok(value) => Ok(ApiJson(value)),
-            Err(error) => {
-                let path = error.path().to_string();
-                let inner = error.into_inner();
-                if inner.is_data() {
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    Err(AppError::Validation(FieldErrors::single(&field, clean_serde_message(&inner))).into())
-                } else {
-                    Err(AppError::BadRequest(format!("the body is not valid JSON: {inner}")).into())
-                }
+        Ok(NoIdempotencyKey)
+    }
+}
+
+/// `Idempotency-Key: <key>` or, as the IETF draft writes it, a quoted string: 1 to 255 visible
+/// ASCII characters.
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let key = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(text);
+    let visible = key.bytes().all(|byte| byte.is_ascii_graphic());
+    if key.is_empty() || key.len() > 255 || !visible {
+        return Err(AppError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Reads a JSON body: the value, and the bytes it was read from.
+async fn read_json<T: DeserializeOwned, S: Send + Sync>(
+    request: Request,
+    state: &S,
+) -> Result<(T, axum::body::Bytes), ApiError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    let bytes = axum::body::Bytes::from_request(request, state)
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            _ => AppError::BadRequest(e.body_text()),
+        })?;
+    if !is_json {
+        return Err(AppError::BadRequest("send the body as application/json".into()).into());
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => Ok((value, bytes)),
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_data() {
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(AppError::Validation(FieldErrors::single(&field, clean_serde_message(&inner))).into())
+            } else {
+                Err(AppError::BadRequest(format!("the body is not valid JSON: {inner}")).into())
             }
         }
     }

@@ -26,6 +26,7 @@ mod tenancy;
 mod themes;
 // Trust under load, faults and hostile input
 mod faults;
+mod idempotency;
 mod processes;
 mod security;
 // Roadmaps (issue 6).

@@ -14,7 +14,7 @@ use crate::domain::credentials;
 use crate::domain::validation::text;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ClientAddress};
+use crate::http::extract::{ApiCaller, ApiJson, ClientAddress, NoIdempotencyKey};
 
 #[derive(Deserialize)]
 pub struct SignUpBody {
@@ -27,6 +27,7 @@ pub struct SignUpBody {
 #[tracing::instrument(skip_all)]
 pub async fn signup(
     State(state): State<AppState>,
+    _: NoIdempotencyKey,
     ApiJson(body): ApiJson<SignUpBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let signup = SignUp::parse(&body.org_name, &body.name, &body.email, &body.password)?;
@@ -57,6 +58,7 @@ pub struct TokenBody {
 pub async fn create_token(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
+    _: NoIdempotencyKey,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut errors = FieldErrors::new();

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::versioned;
+use super::{create_once, versioned};
 use crate::db;
 use crate::db::initiatives::InitiativeJson;
 use crate::db::status_updates::StatusUpdate;
@@ -15,7 +15,7 @@ use crate::domain::page::{Page, PageQuery};
 use crate::domain::status_update::StatusUpdateInput;
 use crate::error::ApiResult;
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -46,14 +46,15 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(changes): ApiJson<InitiativeChanges>,
+    CreateJson { input, key }: CreateJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::create(&state.pool, &caller, changes).await?;
-    Ok(versioned(
-        StatusCode::CREATED,
-        initiative.version,
-        InitiativeJson::from(initiative),
-    ))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let initiative = db::initiatives::create(tx, caller, input).await?;
+            Ok((initiative.version, InitiativeJson::from(initiative)))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
@@ -91,11 +92,16 @@ pub async fn record_update(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
-    ApiJson(input): ApiJson<StatusUpdateInput>,
+    CreateJson { input, key }: CreateJson<StatusUpdateInput>,
 ) -> ApiResult<Response> {
-    let (initiative, update) =
-        db::initiatives::record_status_update(&state.pool, &caller, id, expected, input).await?;
-    Ok(versioned(StatusCode::CREATED, initiative.version, update))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let (initiative, update) =
+                db::initiatives::record_status_update(tx, caller, id, expected, input).await?;
+            Ok((initiative.version, update))
+        })
+    })
+    .await
 }
 
 /// `GET /initiatives/{id}/updates`: the history, newest first.

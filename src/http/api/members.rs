@@ -11,7 +11,7 @@ use crate::domain::member::{MemberChangesInput, NewMemberInput};
 use crate::domain::page::{Page, PageQuery};
 use crate::error::ApiResult;
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, NoIdempotencyKey, ResourceId};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -35,6 +35,7 @@ pub struct AddedMember {
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
+    _: NoIdempotencyKey,
     ApiJson(input): ApiJson<NewMemberInput>,
 ) -> ApiResult<(StatusCode, Json<AddedMember>)> {
     let added = db::members::add(&state.pool, &caller, input.parse()?).await?;

@@ -11,12 +11,17 @@ pub mod themes;
 pub mod roadmaps;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
 use serde::Serialize;
+use sqlx::PgPool;
 
 use super::extract::etag;
-use crate::error::{ApiError, AppError};
+use crate::db::Tx;
+use crate::db::idempotency::{self, Claim, IdempotencyKey, StoredAnswer};
+use crate::db::users::Caller;
+use crate::error::{ApiError, ApiResult, AppError};
 
 /// Unknown API paths answer problem+json, not the HTML 404 page.
 pub async fn not_found() -> ApiError {
@@ -26,4 +31,46 @@ pub async fn not_found() -> ApiError {
 /// One resource, with the `ETag` a client sends back in `If-Match`.
 pub fn versioned(status: StatusCode, version: i64, body: impl Serialize) -> Response {
     (status, etag(version), Json(body)).into_response()
+}
+
+/// Runs a create and answers 201 with the new resource and its `ETag`. With an `Idempotency-Key`,
+/// the key is claimed and the answer stored in the create's own transaction, so a retry — even
+/// one racing the first request — gets the first answer (marked `Idempotent-Replayed: true`) and
+/// no second row; a failed create stores nothing, and its retry runs again.
+pub async fn create_once<T: Serialize>(
+    pool: &PgPool,
+    caller: &Caller,
+    key: Option<IdempotencyKey>,
+    create: impl for<'t> FnOnce(&'t mut Tx<'static>, &'t Caller) -> BoxFuture<'t, Result<(i64, T), AppError>>,
+) -> ApiResult<Response> {
+    let mut tx = pool.begin().await.map_err(AppError::from)?;
+    if let Some(key) = &key
+        && let Claim::Retry(answer) = idempotency::claim(&mut tx, caller, key).await?
+    {
+        return Ok(replay(answer));
+    }
+    let (version, created) = create(&mut tx, caller).await?;
+    let body = serde_json::to_value(created).map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(key) = &key {
+        let answer = StoredAnswer {
+            status: StatusCode::CREATED.as_u16(),
+            version: Some(version),
+            body: body.clone(),
+        };
+        idempotency::store(&mut tx, caller, key, &answer).await?;
+    }
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(versioned(StatusCode::CREATED, version, body))
+}
+
+fn replay(answer: StoredAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
+    let mut response = match answer.version {
+        Some(version) => versioned(status, version, answer.body),
+        None => (status, Json(answer.body)).into_response(),
+    };
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
-use super::versioned;
+use super::{create_once, versioned};
 use crate::db;
 use crate::db::key_results::CheckIn;
 use crate::db::objectives::{Objective, ObjectiveFilter};
@@ -19,7 +19,7 @@ use crate::domain::page::{Page, PageQuery, PageRequest};
 use crate::domain::period::Period;
 use crate::error::ApiResult;
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId, ResourceIds};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, ResourceIds};
 
 /// `?period=&portfolio_id=&limit=&cursor=`, as sent.
 #[derive(serde::Deserialize)]
@@ -83,10 +83,15 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(changes): ApiJson<ObjectiveChanges>,
+    CreateJson { input, key }: CreateJson<ObjectiveChanges>,
 ) -> ApiResult<Response> {
-    let objective = db::objectives::create(&state.pool, &caller, changes).await?;
-    Ok(versioned(StatusCode::CREATED, objective.version, objective))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let objective = db::objectives::create(tx, caller, input).await?;
+            Ok((objective.version, objective))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
@@ -117,10 +122,15 @@ pub async fn create_key_result(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
-    ApiJson(changes): ApiJson<KeyResultChanges>,
+    CreateJson { input, key }: CreateJson<KeyResultChanges>,
 ) -> ApiResult<Response> {
-    let key_result = db::key_results::create(&state.pool, &caller, id, changes).await?;
-    Ok(versioned(StatusCode::CREATED, key_result.version, key_result))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let key_result = db::key_results::create(tx, caller, id, input).await?;
+            Ok((key_result.version, key_result))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::versioned;
+use super::{create_once, versioned};
 use crate::db;
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
@@ -14,7 +14,7 @@ use crate::domain::period::Period;
 use crate::domain::portfolio::PortfolioChanges;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -42,10 +42,15 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(changes): ApiJson<PortfolioChanges>,
+    CreateJson { input, key }: CreateJson<PortfolioChanges>,
 ) -> ApiResult<Response> {
-    let portfolio = db::portfolios::create(&state.pool, &caller, changes).await?;
-    Ok(versioned(StatusCode::CREATED, portfolio.version, portfolio))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let portfolio = db::portfolios::create(tx, caller, input).await?;
+            Ok((portfolio.version, portfolio))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]

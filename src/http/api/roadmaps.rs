@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::versioned;
+use super::{create_once, versioned};
 use crate::db;
 use crate::db::roadmaps::Roadmap;
 use crate::domain::page::{Page, PageQuery};
@@ -15,7 +15,7 @@ use crate::domain::roadmap::RoadmapChanges;
 use crate::domain::share_link::ShareLinkInput;
 use crate::error::ApiResult;
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, NoIdempotencyKey, ResourceId};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -42,10 +42,15 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(changes): ApiJson<RoadmapChanges>,
+    CreateJson { input, key }: CreateJson<RoadmapChanges>,
 ) -> ApiResult<Response> {
-    let roadmap = db::roadmaps::create(&state.pool, &caller, changes).await?;
-    Ok(versioned(StatusCode::CREATED, roadmap.version, roadmap))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let roadmap = db::roadmaps::create(tx, caller, input).await?;
+            Ok((roadmap.version, roadmap))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
@@ -77,6 +82,7 @@ pub async fn create_share(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
+    _: NoIdempotencyKey,
     ApiJson(input): ApiJson<ShareLinkInput>,
 ) -> ApiResult<Response> {
     let link = db::share_links::create(&state.pool, &caller, id, &input).await?;

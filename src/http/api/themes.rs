@@ -5,14 +5,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::versioned;
+use super::{create_once, versioned};
 use crate::db;
 use crate::db::themes::Theme;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::theme::ThemeChanges;
 use crate::error::ApiResult;
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -38,10 +38,15 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(changes): ApiJson<ThemeChanges>,
+    CreateJson { input, key }: CreateJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    let theme = db::themes::create(&state.pool, &caller, changes).await?;
-    Ok(versioned(StatusCode::CREATED, theme.version, theme))
+    create_once(&state.pool, &caller, key, |tx, caller| {
+        Box::pin(async move {
+            let theme = db::themes::create(tx, caller, input).await?;
+            Ok((theme.version, theme))
+        })
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
