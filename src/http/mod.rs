@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::db::sessions::PgSessionStore;
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::csrf::CsrfLayer;
@@ -83,8 +83,9 @@ pub fn app(state: AppState, https: bool) -> Router {
             security::SecurityHeaders::new(https),
             security::add,
         ))
+        .layer(axum::middleware::map_response(retry_after_unavailable))
         .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
@@ -97,4 +98,54 @@ pub fn app(state: AppState, https: bool) -> Router {
         .merge(share::router())
         .layer(middleware)
         .with_state(state)
+}
+
+/// Every 503 says when to come back, the timeout's own answer included (the handlers' 503s carry
+/// their own `Retry-After`, which is kept).
+async fn retry_after_unavailable<B>(mut response: Response<B>) -> Response<B> {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("1"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_that_times_out_answers_503_with_retry_after() {
+        let slow = Router::new()
+            .route("/", get(|| tokio::time::sleep(Duration::from_secs(5))))
+            .layer(
+                ServiceBuilder::new()
+                    .layer(axum::middleware::map_response(retry_after_unavailable))
+                    .layer(TimeoutLayer::with_status_code(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        Duration::from_millis(10),
+                    )),
+            );
+        let response = slow.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[tokio::test]
+    async fn a_handlers_own_retry_after_is_kept() {
+        let busy = Router::new()
+            .route(
+                "/",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "7")]) }),
+            )
+            .layer(axum::middleware::map_response(retry_after_unavailable));
+        let response = busy.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
+    }
 }
