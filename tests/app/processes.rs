@@ -179,6 +179,40 @@ async fn two_servers_on_one_database_share_sessions_and_writes() {
     let read = via_first.get_json(token, &format!("/initiatives/{made}")).await;
     assert_eq!(read["title"], "Made on the second");
 
+    // A share link made through the first opens through the second, and revoked through the
+    // second it is gone through the first: links live in the database, not in a process.
+    let today = chrono::Utc::now().date_naive();
+    let roadmap = via_first
+        .post_json(
+            token,
+            "/roadmaps",
+            json!({"name": "Board", "portfolio_id": root, "layout": "now_next_later",
+                   "from": today - chrono::Days::new(30), "to": today + chrono::Days::new(300)}),
+        )
+        .await;
+    let share = via_first
+        .post_json(token, &format!("/roadmaps/{}/shares", id_of(&roadmap)), json!({}))
+        .await;
+    let link = format!("/s/{}", share["token"].as_str().unwrap());
+    let anonymous = |server: &TestApp| server.with_client(new_client());
+    let shared = anonymous(&via_second).get_page(&link).await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert!(shared.text("body").contains("Board"));
+    let revoke = via_second
+        .api(
+            reqwest::Method::DELETE,
+            token,
+            &format!("/shares/{}", id_of(&share)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        anonymous(&via_first).get_page(&link).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // Signing out through the second ends the session for the first too.
     let signed_out = via_second.post_form("/logout", &[]).await;
     assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
