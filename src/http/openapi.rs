@@ -14,6 +14,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, HttpMethod, ObjectBuilder, OpenApi, Ref, RefOr, Required, schema::Type};
 
 use super::extract::{IfMatch, ResourceId, ResourceIds};
+use crate::domain::period::Period;
+use crate::domain::{Health, Status, WorkScope};
 use crate::error::Problem;
 
 /// The security scheme every operation needs unless it says otherwise.
@@ -46,7 +48,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "roadmaps", description = "Saved roadmaps and their share links"),
         (name = "meta", description = "This document"),
     ),
-    components(schemas(Problem)),
+    // Schemas that only query parameters name, which utoipa does not collect by itself.
+    components(schemas(Problem, Status, Health, WorkScope, Period)),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;

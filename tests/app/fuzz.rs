@@ -55,7 +55,10 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
         .args(["--header", &format!("Authorization: Bearer {}", admin.token)])
         .args(["--checks", &CHECKS.replace(char::is_whitespace, "")])
         .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED])
-        .args(["--phases", "examples,coverage,fuzzing"])
+        // Not `examples`: schemathesis 4.32.5 fails inside Hypothesis while drawing an example
+        // for PATCH /initiatives/{id} (a FlakyFailure before any request is sent). Not
+        // `stateful`: the document has no links, so it would add nothing.
+        .args(["--phases", "coverage,fuzzing"])
         .args(["--workers", "2"])
         // Nothing written into the checkout; answers are checked, not timed.
         .args(["--generation-database", "none", "--request-timeout", "30"])
@@ -71,6 +74,56 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
         output.status
     );
     println!("{stdout}");
+}
+
+/// What the fuzzer found once, kept as plain tests: each answers a 4xx problem and changes nothing.
+#[tokio::test]
+async fn malformed_requests_the_fuzzer_found_are_refused_as_problems() {
+    let app = spawn_app().await;
+    let admin = app.signup("Fuzzed").await;
+    let me = format!("/members/{}", admin.user_id);
+
+    // serde reads a struct from an array of its fields; a body is an object.
+    let array = app
+        .api(Method::PATCH, &admin.token, &me)
+        .header("content-type", "application/json")
+        .body("[null, null]")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(array, StatusCode::UNPROCESSABLE_ENTITY, Some("body")).await;
+
+    // An empty query parameter is named, not taken for "any".
+    let empty = app
+        .api(Method::GET, &admin.token, "/initiatives?portfolio_id=")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(empty, StatusCode::UNPROCESSABLE_ENTITY, Some("portfolio_id")).await;
+
+    // PostgreSQL text cannot hold NUL: refused by field, not a server error.
+    let nul = app
+        .send_json(
+            Method::POST,
+            &admin.token,
+            "/themes",
+            json!({"name": "Growth\0", "colour": "#336699", "target_share": 10}),
+            None,
+        )
+        .await;
+    expect_problem(nul, StatusCode::UNPROCESSABLE_ENTITY, Some("name")).await;
+
+    // An id that is not a UUID names nothing: 404 problem+json, like any unknown id.
+    let token = app
+        .api(Method::DELETE, &admin.token, "/tokens/not-a-uuid")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(token, StatusCode::NOT_FOUND, None).await;
+
+    let after = app.get_json(&admin.token, "/me").await;
+    assert_eq!(after["user"]["name"], "Ada Admin");
+    assert_eq!(after["role"], "admin");
 }
 
 /// What an initiative is at, as the test expects it.
