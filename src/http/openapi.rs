@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
@@ -155,7 +155,7 @@ fn add_shared_parts(document: &mut OpenApi) {
         for (method, operation) in operations {
             if let Some(operation) = operation {
                 add_problems(method, operation);
-                describe_etags(operation);
+                describe_answers(operation);
             }
         }
     }
@@ -217,8 +217,22 @@ fn add_problems(method: HttpMethod, operation: &mut Operation) {
 }
 
 /// Annotations name the `ETag` header of each single-resource answer; it says the same everywhere.
-fn describe_etags(operation: &mut Operation) {
-    for response in operation.responses.responses.values_mut() {
+/// This also names the success answers that their annotation leaves undescribed ("OK", "Created"):
+/// OpenAPI requires a description.
+fn describe_answers(operation: &mut Operation) {
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && response.description.is_empty()
+        {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok());
+            response.description = reason
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or_default()
+                .to_owned();
+        }
         if let RefOr::T(response) = response
             && let Some(RefOr::T(etag)) = response.headers.get_mut("ETag")
         {

@@ -150,6 +150,10 @@ async fn the_document_is_openapi_3_1_and_names_every_operation_of_the_api() {
             responses.keys().any(|s| s.starts_with('2')),
             "{name} documents its success"
         );
+        for (status, response) in responses.iter().filter(|(_, r)| r.get("$ref").is_none()) {
+            let description = response["description"].as_str().unwrap_or_default();
+            assert!(!description.is_empty(), "{name} describes its {status}");
+        }
         let public = operation["security"] == serde_json::json!([{}]);
         let problems = ["400", "401", "403", "404", "412", "422"];
         for status in problems {
