@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
 
 use crate::domain::FieldErrors;
 
@@ -173,22 +172,42 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
+/// An error as the API answers it: an RFC 9457 problem document.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "Some fields are not valid.",
+    "errors": {"title": ["must not be empty"]}
+}))]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Validation errors (422) and duplicates (409): messages per field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, Vec<String>>>)]
+    pub errors: Option<FieldErrors>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let error = self.0;
         error.log();
         let status = error.status();
-        let title = status.canonical_reason().unwrap_or("Error");
-        let mut body = json!({
-            "type": "about:blank",
-            "title": title,
-            "status": status.as_u16(),
-            "detail": error.to_string(),
-        });
-        if let Some(errors) = error.field_errors() {
-            body["errors"] = json!(errors);
-        }
-        let mut response = (status, body.to_string()).into_response();
+        let body = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: error.to_string(),
+            errors: error.field_errors().cloned(),
+        };
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        let mut response = (status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

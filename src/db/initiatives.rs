@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
-use super::Timestamp;
 use super::status_updates::StatusUpdate;
 use super::users::Caller;
 use super::{Tx, check_version, permissions, status_updates};
@@ -14,7 +13,7 @@ use crate::domain::status_update::StatusUpdateInput;
 use crate::domain::{FieldErrors, Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Initiative {
     pub id: Uuid,
     pub key: String,
@@ -34,8 +33,8 @@ pub struct Initiative {
     pub impact: Option<f64>,
     pub confidence: Option<i16>,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Initiative {
@@ -65,7 +64,7 @@ impl Initiative {
 }
 
 /// An initiative as the API shows it: its stored fields and the figures derived from them.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct InitiativeJson {
     #[serde(flatten)]
     pub initiative: Initiative,

@@ -19,7 +19,7 @@ use crate::error::AppError;
 
 /// A key result in the API's shape: values as numbers, `progress` in percent with one decimal,
 /// and the initiatives linked to it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct KeyResult {
     pub id: Uuid,
     pub objective_id: Uuid,
@@ -36,8 +36,8 @@ pub struct KeyResult {
     pub progress: f64,
     pub initiative_ids: Vec<Uuid>,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl KeyResult {
@@ -99,12 +99,12 @@ impl From<KeyResultRow> for KeyResult {
 }
 
 /// One recorded value of a key result.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct CheckIn {
     pub id: Uuid,
     pub key_result_id: Uuid,
     pub author: Option<Author>,
-    pub created_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
     #[serde(with = "rust_decimal::serde::float")]

@@ -14,7 +14,7 @@ use crate::domain::{Role, credentials};
 use crate::error::AppError;
 
 /// A member as the API and the pages show them; `id` is the user's id (what `owner_id` takes).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Member {
     pub id: Uuid,
     pub email: String,

@@ -16,7 +16,7 @@ use crate::error::{AppError, map_constraint};
 
 /// An objective in the API's shape: `progress` in percent with one decimal, null without key
 /// results.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Objective {
     pub id: Uuid,
     pub title: String,
@@ -28,8 +28,8 @@ pub struct Objective {
     pub progress: Option<f64>,
     pub key_results: Vec<KeyResult>,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An objective as stored, before its key results are attached.

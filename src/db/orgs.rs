@@ -113,7 +113,7 @@ pub async fn sign_up(
 }
 
 /// An organization's settings and the version they are at.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct VersionedSettings {
     pub id: Uuid,
     pub slug: String,

@@ -7,7 +7,6 @@
 use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
-use super::Timestamp;
 use super::users::Caller;
 use super::{Tx, check_version, lock_org, permissions};
 use crate::domain::page::{Page, PageRequest};
@@ -15,7 +14,7 @@ use crate::domain::portfolio::{PortfolioChanges, PortfolioValues, check_level};
 use crate::domain::{Lifecycle, PortfolioLevel};
 use crate::error::{AppError, map_constraint};
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Portfolio {
     pub id: Uuid,
     pub name: String,
@@ -26,8 +25,8 @@ pub struct Portfolio {
     pub lifecycle: Option<Lifecycle>,
     pub position: i32,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Portfolio {

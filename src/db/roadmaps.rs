@@ -16,7 +16,7 @@ use crate::domain::{GroupBy, Health, RoadmapLayout, Status};
 use crate::error::AppError;
 
 /// A roadmap as stored and as the API shows it (SPEC §6).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Roadmap {
     pub id: Uuid,
     pub name: String,
@@ -28,8 +28,8 @@ pub struct Roadmap {
     pub filters: RoadmapFilters,
     pub show_budget: bool,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Roadmap {
@@ -89,7 +89,7 @@ impl From<RoadmapRow> for Roadmap {
 
 /// A roadmap with what it shows today: its lanes, the date in the organization's time zone (the
 /// timeline's today line, now/next/later) and the currency its budgets are in.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct RoadmapView {
     pub roadmap: Roadmap,
     pub lanes: Vec<Lane>,

@@ -20,7 +20,7 @@ use crate::error::AppError;
 pub const ATTACHED_LIMIT: i64 = 500;
 
 /// SPEC §6: `{portfolio, totals, children: [{portfolio, …figures}], themes, initiatives}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Rollup {
     /// The organization's currency, for showing `budget`; not part of the API's shape.
     #[serde(skip)]
@@ -36,7 +36,7 @@ pub struct Rollup {
     pub initiatives: Vec<InitiativeJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChildFigures {
     pub portfolio: Portfolio,
     #[serde(flatten)]

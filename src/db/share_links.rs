@@ -14,18 +14,18 @@ use crate::domain::{GroupBy, RoadmapLayout};
 use crate::error::AppError;
 
 /// A link as its roadmap's editors see it: never its token.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ShareLink {
     pub id: Uuid,
     pub roadmap_id: Uuid,
     pub state: ShareLinkState,
-    pub created_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub created_by: Option<Uuid>,
     pub created_by_name: Option<String>,
-    pub expires_at: Option<Timestamp>,
-    pub revoked_at: Option<Timestamp>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub view_count: i64,
-    pub last_viewed_at: Option<Timestamp>,
+    pub last_viewed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A link just made: the only time its token is seen.

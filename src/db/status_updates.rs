@@ -15,19 +15,19 @@ use crate::domain::{Health, Status};
 use crate::error::AppError;
 
 /// Who wrote a status update; `None` once their account is gone.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Author {
     pub id: Uuid,
     pub name: String,
 }
 
 /// One history record, in the API's shape: the values after the update, and `previous`.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct StatusUpdate {
     pub id: Uuid,
     pub initiative_id: Uuid,
     pub author: Option<Author>,
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     pub note: Option<String>,
     #[serde(flatten)]
     pub after: Progress,

@@ -3,22 +3,21 @@
 use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
-use super::Timestamp;
 use super::users::Caller;
 use super::{Tx, check_version, lock_org, permissions};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::theme::{ThemeChanges, ThemeValues, check_target_total};
 use crate::error::{AppError, map_constraint};
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Theme {
     pub id: Uuid,
     pub name: String,
     pub colour: String,
     pub target_share: f64,
     pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Theme {

@@ -17,7 +17,7 @@ pub struct Caller {
     pub org_name: String,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: Uuid,
     pub name: String,

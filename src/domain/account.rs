@@ -38,7 +38,7 @@ pub fn parse_email(errors: &mut FieldErrors, field: &str, email: &str) -> String
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         })
-        && !email.chars().any(char::is_whitespace);
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if email.is_empty() {
         errors.add(field, "is required");
     } else if !plausible {

@@ -16,7 +16,7 @@ pub const IMPACT_NAMES: [&str; 5] = ["Minimal", "Low", "Medium", "High", "Massiv
 
 /// An initiative's fields as a client sent them (create or PATCH); nothing is checked yet.
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct InitiativeChanges {
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -180,20 +180,35 @@ impl InitiativeValues {
 }
 
 /// The list's query string, as sent (the API's list and the list page share it).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InitiativeQuery {
+    /// Only this portfolio's whole subtree.
+    #[param(value_type = Option<Uuid>)]
     pub portfolio_id: Option<String>,
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Health>)]
     pub health: Option<String>,
+    /// A member's id (`Member.id`).
+    #[param(value_type = Option<Uuid>)]
     pub owner_id: Option<String>,
     /// A theme's id, or `none` for initiatives without a theme.
     pub theme_id: Option<String>,
+    /// Only open work past its target date.
+    #[param(value_type = Option<bool>)]
     pub late: Option<String>,
+    #[param(value_type = Option<WorkScope>)]
     pub scope: Option<String>,
+    /// Items per page (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// The list page only: its order and which page of it (from 1).
+    #[param(ignore)]
     pub sort: Option<String>,
+    #[param(ignore)]
     pub page: Option<String>,
 }
 
@@ -326,7 +341,7 @@ fn keep<T>(change: Option<Option<T>>, current: Option<T>) -> Option<T> {
 }
 
 /// What a status update records: the values an initiative's history follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub status: Status,
     pub health: Health,

@@ -11,7 +11,7 @@ pub const INVITE_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 pub const INVITE_TOKEN_PREFIX: &str = "inv_";
 
 /// `POST /members` and the add-member form, as sent.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewMemberInput {
     #[serde(default)]
     pub email: String,
@@ -54,7 +54,7 @@ impl NewMemberInput {
 }
 
 /// `PATCH /members/{id}`, as sent: a field left out keeps its value.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct MemberChangesInput {
     pub role: Option<String>,
     pub name: Option<String>,

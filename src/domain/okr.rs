@@ -76,7 +76,7 @@ impl Confidence {
 }
 
 /// An objective's fields as a client sent them (create or PATCH); nothing is checked yet.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ObjectiveChanges {
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -146,7 +146,7 @@ impl ObjectiveChanges {
 
 /// A key result's fields as a client sent them (create or PATCH). `note` goes with a new
 /// `current_value` into the check-in it records.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct KeyResultChanges {
     pub title: Option<String>,
     pub start_value: Option<Decimal>,

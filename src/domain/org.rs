@@ -75,7 +75,7 @@ mod tests {
 /// An organization's settings (SPEC §2, and the roll-up health thresholds of §3), as people read
 /// and edit them. Thresholds are percentages of active effort, like the shares they are compared
 /// with.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgSettings {
     pub name: String,
     pub time_zone: String,
@@ -88,7 +88,7 @@ pub struct OrgSettings {
 }
 
 /// A change to the settings: absent fields stay as they are.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSettingsChanges {
     pub name: Option<String>,

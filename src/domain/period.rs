@@ -17,6 +17,20 @@ pub enum Period {
     Quarter(i32, u8),
 }
 
+/// In the API a period is its name: `2026-Q4` or `2026`.
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[0-9]{4}(-Q[1-4])?$"))
+            .description(Some("A fiscal quarter (`2026-Q4`) or year (`2026`)"))
+            .examples(["2026-Q4"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Period {}
+
 impl FromStr for Period {
     type Err = String;
 

@@ -8,7 +8,7 @@ use super::validation::text;
 use super::{FieldErrors, Lifecycle, PortfolioLevel};
 
 /// A portfolio's fields as a client sent them (create or PATCH); nothing is checked yet.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PortfolioChanges {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]

@@ -18,7 +18,7 @@ const MONTHLY_UP_TO: u32 = 15;
 pub const NEXT_MONTHS: u32 = 3;
 
 /// The filters of a roadmap; an empty list means "all".
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoadmapFilters {
     #[serde(default)]
     pub statuses: Vec<Status>,
@@ -27,7 +27,7 @@ pub struct RoadmapFilters {
 }
 
 /// A roadmap's fields as a client sent them (create or PATCH); nothing is checked yet.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RoadmapChanges {
     pub name: Option<String>,
     pub portfolio_id: Option<Uuid>,
@@ -112,7 +112,7 @@ impl RoadmapChanges {
 }
 
 /// An initiative as a roadmap shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RoadmapItem {
     pub id: Uuid,
     pub key: String,
@@ -146,7 +146,7 @@ impl RoadmapItem {
 }
 
 /// One lane: the items of one group (a portfolio, a theme, an objective …).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Lane {
     /// The group's id, or its word for statuses; "none" for the lane of items without one.
     pub key: String,

@@ -42,7 +42,7 @@ impl Default for Thresholds {
 }
 
 /// A set of figures, in the JSON shape of SPEC §3.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub counts: Counts,
     /// Percent, one decimal; null when nothing but cancelled work.
@@ -56,7 +56,7 @@ pub struct Figures {
     pub okr_progress: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub total: i64,
     pub by_status: std::collections::BTreeMap<Status, i64>,
@@ -64,7 +64,7 @@ pub struct Counts {
 }
 
 /// Shares of active effort, percent with one decimal; null when nothing is active.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HealthShare {
     pub off_track: Option<f64>,
     pub at_risk: Option<f64>,
@@ -126,7 +126,7 @@ pub fn percent(fraction: Decimal) -> f64 {
 }
 
 /// One row of the investment mix: a theme's share of effort next to its target.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ThemeShare {
     pub theme_id: Option<uuid::Uuid>,
     pub name: String,

@@ -20,7 +20,7 @@ pub const DEFAULT_EXPIRY_DAYS: i64 = 90;
 
 /// The body of `POST /roadmaps/{id}/shares`: `expires_at` left out is the default expiry, `null`
 /// is never.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ShareLinkInput {
     #[serde(default, deserialize_with = "nullable")]
     pub expires_at: Option<Option<DateTime<Utc>>>,
@@ -39,7 +39,7 @@ impl ShareLinkInput {
 }
 
 /// Where a link stands, as its roadmap's editors see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareLinkState {
     Active,

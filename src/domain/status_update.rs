@@ -15,7 +15,7 @@ pub const NOTE_MAX_CHARS: usize = 2_000;
 pub const STALE_AFTER_DAYS: i64 = 14;
 
 /// A status update as a client sent it; every part is optional.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusUpdateInput {
     pub status: Option<Status>,

@@ -9,7 +9,7 @@ use super::validation::text;
 pub const DEFAULT_COLOUR: &str = "#64748b";
 
 /// A theme's fields as a client sent them (create or PATCH); nothing is checked yet.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ThemeChanges {
     pub name: Option<String>,
     pub colour: Option<String>,

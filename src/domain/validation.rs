@@ -69,6 +69,23 @@ pub fn text(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max:
         );
     } else if len > max {
         errors.add(field, format!("must be at most {max} characters"));
+    } else if value.contains('\0') {
+        // PostgreSQL text cannot hold NUL; refused here rather than failing at the database.
+        errors.add(field, "must not contain NUL characters");
     }
     value.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_and_free_of_nul() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(text(&mut errors, "title", "  Launch  ", 1, 10), "Launch");
+        assert!(errors.is_empty());
+        text(&mut errors, "title", "Launch\0", 1, 10);
+        assert_eq!(errors.get("title"), Some("must not contain NUL characters"));
+    }
 }

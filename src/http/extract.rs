@@ -271,6 +271,10 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(
     if !is_json {
         return Err(AppError::BadRequest("send the body as application/json".into()).into());
     }
+    // Every body is an object; serde would also read a struct from an array of its fields.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(AppError::field("body", "must be a JSON object").into());
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     match serde_path_to_error::deserialize(&mut deserializer) {
         Ok(value) => Ok((value, bytes)),
@@ -311,11 +315,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             // RFC 9110: any current version matches.
             return Ok(IfMatch(None));
         }
+        // An ETag is quoted (RFC 9110): `"1` or `1` is not one, and is refused rather than guessed.
         let text = text.strip_prefix("W/").unwrap_or(text);
-        text.trim_matches('"')
-            .parse()
+        text.strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .and_then(|version| version.parse().ok())
             .map(|version| IfMatch(Some(version)))
-            .map_err(|_| AppError::BadRequest("If-Match must be an ETag this API returned".into()).into())
+            .ok_or_else(|| AppError::BadRequest("If-Match must be an ETag this API returned".into()).into())
     }
 }
 
@@ -347,6 +353,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        // A parameter sent empty is a mistake in an API call (the list page's forms send "any"
+        // that way, but they do not come through here): name it rather than ignore it.
+        if let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query) {
+            let mut errors = FieldErrors::new();
+            for (name, _) in pairs.iter().filter(|(_, value)| value.trim().is_empty()) {
+                errors.add(name, "must not be empty");
+            }
+            errors.into_result().map_err(AppError::Validation)?;
+        }
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| AppError::BadRequest(format!("the query string cannot be read: {e}")).into())

@@ -4,6 +4,7 @@ pub mod api;
 pub mod csv_export;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 pub mod pages;
 mod routes;
 pub mod security;

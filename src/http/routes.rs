@@ -1,9 +1,12 @@
 //! Every route Cairn serves, in one table: the whole surface at a glance.
 
 use axum::Router;
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{AppState, api, health, pages, static_files};
+use super::{AppState, api, health, openapi, pages, static_files};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -120,93 +123,71 @@ pub fn routes() -> Router<AppState> {
             "/roadmaps/{id}/shares/{share_id}/revoke",
             post(pages::roadmaps::revoke_share),
         )
-        // API v1
-        .nest("/api/v1", api_v1())
+        .route("/docs/api", get(pages::api_reference::show))
+        // API v1 (its routes come with their OpenAPI document)
+        .merge(api().split_for_parts().0)
 }
 
-fn api_v1() -> Router<AppState> {
-    Router::new()
-        .route("/signup", post(api::accounts::signup))
-        .route("/tokens", post(api::accounts::create_token))
-        .route("/tokens/{id}", delete(api::accounts::delete_token))
-        .route("/me", get(api::accounts::me))
-        .route(
-            "/organization",
-            get(api::organization::get).patch(api::organization::update),
-        )
-        .route("/members", get(api::members::list).post(api::members::create))
-        .route(
-            "/members/{id}",
-            patch(api::members::update).delete(api::members::delete),
-        )
-        .route("/themes", get(api::themes::list).post(api::themes::create))
-        .route(
-            "/themes/{id}",
-            get(api::themes::get)
-                .patch(api::themes::update)
-                .delete(api::themes::delete),
-        )
-        .route(
-            "/portfolios",
-            get(api::portfolios::list).post(api::portfolios::create),
-        )
-        .route(
-            "/portfolios/{id}",
-            get(api::portfolios::get)
-                .patch(api::portfolios::update)
-                .delete(api::portfolios::delete),
-        )
-        .route("/portfolios/{id}/rollup", get(api::portfolios::rollup))
-        .route(
-            "/initiatives",
-            get(api::initiatives::list).post(api::initiatives::create),
-        )
-        .route(
-            "/initiatives/{id}",
-            get(api::initiatives::get)
-                .patch(api::initiatives::update)
-                .delete(api::initiatives::delete),
-        )
-        .route(
-            "/initiatives/{id}/updates",
-            get(api::initiatives::history).post(api::initiatives::record_update),
-        )
-        .route(
-            "/initiatives/{id}/key-results/{kr_id}",
-            put(api::objectives::link).delete(api::objectives::unlink),
-        )
-        .route(
-            "/objectives",
-            get(api::objectives::list).post(api::objectives::create),
-        )
-        .route(
-            "/objectives/{id}",
-            get(api::objectives::get)
-                .patch(api::objectives::update)
-                .delete(api::objectives::delete),
-        )
-        .route(
-            "/objectives/{id}/key-results",
-            post(api::objectives::create_key_result),
-        )
-        .route(
-            "/key-results/{id}",
-            get(api::objectives::get_key_result)
-                .patch(api::objectives::update_key_result)
-                .delete(api::objectives::delete_key_result),
-        )
-        .route("/key-results/{id}/check-ins", get(api::objectives::check_ins))
-        .route("/roadmaps", get(api::roadmaps::list).post(api::roadmaps::create))
-        .route(
-            "/roadmaps/{id}",
-            get(api::roadmaps::get)
-                .patch(api::roadmaps::update)
-                .delete(api::roadmaps::delete),
-        )
-        .route(
-            "/roadmaps/{id}/shares",
-            get(api::roadmaps::list_shares).post(api::roadmaps::create_share),
-        )
-        .route("/shares/{id}", delete(api::roadmaps::revoke_share))
+/// The JSON API under `/api/v1`, and its OpenAPI document made from the same handlers:
+/// `routes!` registers each handler at the path and methods of its `#[utoipa::path]`.
+pub(super) fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api_v1())
+}
+
+fn api_v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(api::accounts::signup))
+        .routes(routes!(api::accounts::create_token))
+        .routes(routes!(api::accounts::delete_token))
+        .routes(routes!(api::accounts::me))
+        .routes(routes!(api::organization::get, api::organization::update))
+        .routes(routes!(api::members::list, api::members::create))
+        .routes(routes!(api::members::update, api::members::delete))
+        .routes(routes!(api::themes::list, api::themes::create))
+        .routes(routes!(
+            api::themes::get,
+            api::themes::update,
+            api::themes::delete
+        ))
+        .routes(routes!(api::portfolios::list, api::portfolios::create))
+        .routes(routes!(
+            api::portfolios::get,
+            api::portfolios::update,
+            api::portfolios::delete
+        ))
+        .routes(routes!(api::portfolios::rollup))
+        .routes(routes!(api::initiatives::list, api::initiatives::create))
+        .routes(routes!(
+            api::initiatives::get,
+            api::initiatives::update,
+            api::initiatives::delete
+        ))
+        .routes(routes!(
+            api::initiatives::history,
+            api::initiatives::record_update
+        ))
+        .routes(routes!(api::objectives::link, api::objectives::unlink))
+        .routes(routes!(api::objectives::list, api::objectives::create))
+        .routes(routes!(
+            api::objectives::get,
+            api::objectives::update,
+            api::objectives::delete
+        ))
+        .routes(routes!(api::objectives::create_key_result))
+        .routes(routes!(
+            api::objectives::get_key_result,
+            api::objectives::update_key_result,
+            api::objectives::delete_key_result
+        ))
+        .routes(routes!(api::objectives::check_ins))
+        .routes(routes!(api::roadmaps::list, api::roadmaps::create))
+        .routes(routes!(
+            api::roadmaps::get,
+            api::roadmaps::update,
+            api::roadmaps::delete
+        ))
+        .routes(routes!(api::roadmaps::list_shares, api::roadmaps::create_share))
+        .routes(routes!(api::roadmaps::revoke_share))
         .fallback(api::not_found)
 }

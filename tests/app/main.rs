@@ -31,3 +31,6 @@ mod processes;
 mod security;
 // Roadmaps (issue 6).
 mod roadmaps;
+// The OpenAPI document, its reference page, and fuzzing the API against it (issue 7).
+mod fuzz;
+mod openapi;

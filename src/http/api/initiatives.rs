@@ -16,7 +16,14 @@ use crate::domain::status_update::StatusUpdateInput;
 use crate::error::ApiResult;
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
+use crate::http::openapi::IdempotencyKeyHeader;
 
+/// Initiatives, filtered (`portfolio_id` means its whole subtree), newest first.
+#[utoipa::path(
+get, path = "/initiatives", tag = "initiatives", operation_id = "list_initiatives",
+    params(InitiativeQuery),
+    responses((status = OK, body = Page<InitiativeJson>))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -28,6 +35,12 @@ pub async fn list(
     Ok(Json(found.map(InitiativeJson::from)))
 }
 
+/// One initiative, with its RICE score.
+#[utoipa::path(
+get, path = "/initiatives/{id}", tag = "initiatives", operation_id = "get_initiative",
+    params(ResourceId),
+    responses((status = OK, body = InitiativeJson, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
@@ -42,6 +55,13 @@ pub async fn get(
     ))
 }
 
+/// Creates an initiative in a portfolio the caller may edit.
+#[utoipa::path(
+post, path = "/initiatives", tag = "initiatives", operation_id = "create_initiative",
+    params(IdempotencyKeyHeader),
+    request_body = InitiativeChanges,
+    responses((status = CREATED, body = InitiativeJson, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -57,6 +77,13 @@ pub async fn create(
     .await
 }
 
+/// Changes an initiative; fields left out keep their value, `null` clears a nullable one.
+#[utoipa::path(
+patch, path = "/initiatives/{id}", tag = "initiatives", operation_id = "update_initiative",
+    params(ResourceId, IfMatch),
+    request_body = InitiativeChanges,
+    responses((status = OK, body = InitiativeJson, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -73,6 +100,12 @@ pub async fn update(
     ))
 }
 
+/// Deletes an initiative (needs edit rights on its portfolio).
+#[utoipa::path(
+delete, path = "/initiatives/{id}", tag = "initiatives", operation_id = "delete_initiative",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted"))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -86,6 +119,12 @@ pub async fn delete(
 
 /// `POST /initiatives/{id}/updates`: 201 with the recorded update, and the initiative's new
 /// `ETag` so that a client can go on without reading it again.
+#[utoipa::path(
+post, path = "/initiatives/{id}/updates", tag = "initiatives", operation_id = "record_status_update",
+    params(ResourceId, IfMatch, IdempotencyKeyHeader),
+    request_body = StatusUpdateInput,
+    responses((status = CREATED, description = "The recorded update; `ETag` is the initiative's new version", body = StatusUpdate, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn record_update(
     State(state): State<AppState>,
@@ -105,6 +144,11 @@ pub async fn record_update(
 }
 
 /// `GET /initiatives/{id}/updates`: the history, newest first.
+#[utoipa::path(
+get, path = "/initiatives/{id}/updates", tag = "initiatives", operation_id = "list_status_updates",
+    params(ResourceId, PageQuery),
+    responses((status = OK, body = Page<StatusUpdate>))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn history(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{create_once, versioned};
 use crate::db;
-use crate::db::key_results::CheckIn;
+use crate::db::key_results::{CheckIn, KeyResult};
 use crate::db::objectives::{Objective, ObjectiveFilter};
 use crate::domain::FieldErrors;
 use crate::domain::okr::{KeyResultChanges, ObjectiveChanges};
@@ -20,13 +20,20 @@ use crate::domain::period::Period;
 use crate::error::ApiResult;
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, ResourceIds};
+use crate::http::openapi::IdempotencyKeyHeader;
 
 /// `?period=&portfolio_id=&limit=&cursor=`, as sent.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ObjectiveQuery {
+    /// Only objectives of exactly this period.
+    #[param(value_type = Option<Period>)]
     period: Option<String>,
+    /// Only objectives of this portfolio's subtree.
+    #[param(value_type = Option<Uuid>)]
     portfolio_id: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     page: PageQuery,
 }
 
@@ -57,6 +64,12 @@ impl ObjectiveQuery {
     }
 }
 
+/// Objectives with their key results and progress.
+#[utoipa::path(
+get, path = "/objectives", tag = "okrs", operation_id = "list_objectives",
+    params(ObjectiveQuery, PageQuery),
+    responses((status = OK, body = Page<Objective>))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -69,6 +82,12 @@ pub async fn list(
     ))
 }
 
+/// One objective with its key results.
+#[utoipa::path(
+get, path = "/objectives/{id}", tag = "okrs", operation_id = "get_objective",
+    params(ResourceId),
+    responses((status = OK, body = Objective, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
@@ -79,6 +98,13 @@ pub async fn get(
     Ok(versioned(StatusCode::OK, objective.version, objective))
 }
 
+/// Creates an objective for a portfolio and period.
+#[utoipa::path(
+post, path = "/objectives", tag = "okrs", operation_id = "create_objective",
+    params(IdempotencyKeyHeader),
+    request_body = ObjectiveChanges,
+    responses((status = CREATED, body = Objective, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -94,6 +120,13 @@ pub async fn create(
     .await
 }
 
+/// Changes an objective; `parent_id` aligns it under another one (never in a circle).
+#[utoipa::path(
+patch, path = "/objectives/{id}", tag = "okrs", operation_id = "update_objective",
+    params(ResourceId, IfMatch),
+    request_body = ObjectiveChanges,
+    responses((status = OK, body = Objective, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -106,6 +139,12 @@ pub async fn update(
     Ok(versioned(StatusCode::OK, objective.version, objective))
 }
 
+/// Deletes an objective and its key results.
+#[utoipa::path(
+delete, path = "/objectives/{id}", tag = "okrs", operation_id = "delete_objective",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted; objectives that supported it are left unaligned"))
+)]
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -117,6 +156,13 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Adds a key result to an objective.
+#[utoipa::path(
+post, path = "/objectives/{id}/key-results", tag = "okrs", operation_id = "create_key_result",
+    params(ResourceId, IdempotencyKeyHeader),
+    request_body = KeyResultChanges,
+    responses((status = CREATED, body = KeyResult, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
 pub async fn create_key_result(
     State(state): State<AppState>,
@@ -133,6 +179,12 @@ pub async fn create_key_result(
     .await
 }
 
+/// One key result with its progress and linked initiatives.
+#[utoipa::path(
+get, path = "/key-results/{id}", tag = "okrs", operation_id = "get_key_result",
+    params(ResourceId),
+    responses((status = OK, body = KeyResult, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]
 pub async fn get_key_result(
     State(state): State<AppState>,
@@ -144,6 +196,12 @@ pub async fn get_key_result(
 }
 
 /// A new `current_value` (with an optional `note`) is a check-in.
+#[utoipa::path(
+patch, path = "/key-results/{id}", tag = "okrs", operation_id = "update_key_result",
+    params(ResourceId, IfMatch),
+    request_body = KeyResultChanges,
+    responses((status = OK, body = KeyResult, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]
 pub async fn update_key_result(
     State(state): State<AppState>,
@@ -156,6 +214,12 @@ pub async fn update_key_result(
     Ok(versioned(StatusCode::OK, key_result.version, key_result))
 }
 
+/// Deletes a key result.
+#[utoipa::path(
+delete, path = "/key-results/{id}", tag = "okrs", operation_id = "delete_key_result",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted"))
+)]
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]
 pub async fn delete_key_result(
     State(state): State<AppState>,
@@ -167,6 +231,12 @@ pub async fn delete_key_result(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A key result's check-ins, newest first.
+#[utoipa::path(
+get, path = "/key-results/{id}/check-ins", tag = "okrs", operation_id = "list_check_ins",
+    params(ResourceId, PageQuery),
+    responses((status = OK, body = Page<CheckIn>))
+)]
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]
 pub async fn check_ins(
     State(state): State<AppState>,
@@ -180,6 +250,12 @@ pub async fn check_ins(
     ))
 }
 
+/// Links an initiative to a key result it moves.
+#[utoipa::path(
+put, path = "/initiatives/{id}/key-results/{kr_id}", tag = "okrs", operation_id = "link_key_result",
+    params(ResourceIds),
+    responses((status = NO_CONTENT, description = "Linked (linking twice is harmless)"))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %initiative_id, key_result_id = %key_result_id))]
 pub async fn link(
     State(state): State<AppState>,
@@ -190,6 +266,12 @@ pub async fn link(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Unlinks an initiative from a key result.
+#[utoipa::path(
+delete, path = "/initiatives/{id}/key-results/{kr_id}", tag = "okrs", operation_id = "unlink_key_result",
+    params(ResourceIds),
+    responses((status = NO_CONTENT, description = "Unlinked"))
+)]
 #[tracing::instrument(skip_all, fields(initiative_id = %initiative_id, key_result_id = %key_result_id))]
 pub async fn unlink(
     State(state): State<AppState>,

@@ -15,7 +15,14 @@ use crate::domain::portfolio::PortfolioChanges;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
+use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader};
 
+/// Every portfolio of the organization.
+#[utoipa::path(
+get, path = "/portfolios", tag = "portfolios", operation_id = "list_portfolios",
+    params(PageQuery),
+    responses((status = OK, body = Page<Portfolio>))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -28,6 +35,12 @@ pub async fn list(
     ))
 }
 
+/// One portfolio.
+#[utoipa::path(
+get, path = "/portfolios/{id}", tag = "portfolios", operation_id = "get_portfolio",
+    params(ResourceId),
+    responses((status = OK, body = Portfolio, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
@@ -38,6 +51,13 @@ pub async fn get(
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
+/// Creates a portfolio: top-level ones for admins, others under a portfolio the caller may edit.
+#[utoipa::path(
+post, path = "/portfolios", tag = "portfolios", operation_id = "create_portfolio",
+    params(IdempotencyKeyHeader),
+    request_body = PortfolioChanges,
+    responses((status = CREATED, body = Portfolio, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,6 +73,13 @@ pub async fn create(
     .await
 }
 
+/// Changes a portfolio; a new `parent_id` moves its whole subtree.
+#[utoipa::path(
+patch, path = "/portfolios/{id}", tag = "portfolios", operation_id = "update_portfolio",
+    params(ResourceId, IfMatch),
+    request_body = PortfolioChanges,
+    responses((status = OK, body = Portfolio, headers(("ETag" = String))), ConflictResponse)
+)]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -65,6 +92,12 @@ pub async fn update(
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
+/// Deletes an empty portfolio; one that still holds work answers 409.
+#[utoipa::path(
+delete, path = "/portfolios/{id}", tag = "portfolios", operation_id = "delete_portfolio",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted"), ConflictResponse)
+)]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -76,12 +109,20 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RollupQuery {
+    /// The period of `okr_progress`; the organization's current quarter when left out.
+    #[param(value_type = Option<Period>)]
     period: Option<String>,
 }
 
 /// SPEC §3 figures for the portfolio, each direct child, the investment mix and attached work.
+#[utoipa::path(
+get, path = "/portfolios/{id}/rollup", tag = "portfolios", operation_id = "portfolio_rollup",
+    params(ResourceId, RollupQuery),
+    responses((status = OK, body = Rollup))
+)]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn rollup(
     State(state): State<AppState>,

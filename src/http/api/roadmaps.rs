@@ -5,18 +5,29 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::{create_once, versioned};
 use crate::db;
-use crate::db::roadmaps::Roadmap;
+use crate::db::roadmaps::{Roadmap, RoadmapView};
+use crate::db::share_links::ShareLink;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::roadmap::RoadmapChanges;
 use crate::domain::share_link::ShareLinkInput;
 use crate::error::ApiResult;
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, NoIdempotencyKey, ResourceId};
+use crate::http::openapi::IdempotencyKeyHeader;
 
+/// The organization's saved roadmaps.
+#[utoipa::path(
+get, path = "/roadmaps", tag = "roadmaps", operation_id = "list_roadmaps",
+    params(PageQuery),
+    responses((status = OK, body = Page<Roadmap>))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -28,6 +39,11 @@ pub async fn list(
 }
 
 /// `{roadmap, lanes}`, with the roadmap's version as the ETag.
+#[utoipa::path(
+get, path = "/roadmaps/{id}", tag = "roadmaps", operation_id = "get_roadmap",
+    params(ResourceId),
+    responses((status = OK, body = RoadmapView, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
@@ -38,6 +54,13 @@ pub async fn get(
     Ok(versioned(StatusCode::OK, view.roadmap.version, view))
 }
 
+/// Saves a roadmap of a portfolio's subtree.
+#[utoipa::path(
+post, path = "/roadmaps", tag = "roadmaps", operation_id = "create_roadmap",
+    params(IdempotencyKeyHeader),
+    request_body = RoadmapChanges,
+    responses((status = CREATED, body = Roadmap, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,6 +76,13 @@ pub async fn create(
     .await
 }
 
+/// Changes a roadmap.
+#[utoipa::path(
+patch, path = "/roadmaps/{id}", tag = "roadmaps", operation_id = "update_roadmap",
+    params(ResourceId, IfMatch),
+    request_body = RoadmapChanges,
+    responses((status = OK, body = Roadmap, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -65,6 +95,12 @@ pub async fn update(
     Ok(versioned(StatusCode::OK, roadmap.version, roadmap))
 }
 
+/// Deletes a roadmap and its share links.
+#[utoipa::path(
+delete, path = "/roadmaps/{id}", tag = "roadmaps", operation_id = "delete_roadmap",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted, with its share links"))
+)]
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -76,7 +112,24 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A share link just made: its URL and token are shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct NewShare {
+    id: Uuid,
+    /// The capability URL: whoever has it may read this roadmap.
+    url: String,
+    token: String,
+    /// Null: never.
+    expires_at: Option<DateTime<Utc>>,
+}
+
 /// 201 `{id, url, token, expires_at}`: the token is shown this once.
+#[utoipa::path(
+post, path = "/roadmaps/{id}/shares", tag = "roadmaps", operation_id = "create_share",
+    params(ResourceId),
+    request_body = ShareLinkInput,
+    responses((status = CREATED, body = NewShare))
+)]
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
 pub async fn create_share(
     State(state): State<AppState>,
@@ -86,16 +139,21 @@ pub async fn create_share(
     ApiJson(input): ApiJson<ShareLinkInput>,
 ) -> ApiResult<Response> {
     let link = db::share_links::create(&state.pool, &caller, id, &input).await?;
-    let body = json!({
-        "id": link.id,
-        "url": state.share_url(&link.token),
-        "token": link.token,
-        "expires_at": link.expires_at,
-    });
+    let body = NewShare {
+        id: link.id,
+        url: state.share_url(&link.token),
+        token: link.token,
+        expires_at: link.expires_at,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// The roadmap's links without their tokens, for its editors.
+#[utoipa::path(
+get, path = "/roadmaps/{id}/shares", tag = "roadmaps", operation_id = "list_shares",
+    params(ResourceId),
+    responses((status = OK, description = "Every link of the roadmap, in one page", body = Page<ShareLink>))
+)]
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]
 pub async fn list_shares(
     State(state): State<AppState>,
@@ -104,9 +162,19 @@ pub async fn list_shares(
 ) -> ApiResult<Response> {
     let links = db::share_links::list(&state.pool, &caller, id).await?;
     // A roadmap has a handful of links: one page holds them all.
-    Ok(Json(json!({"items": links, "next_cursor": null})).into_response())
+    Ok(Json(Page {
+        items: links,
+        next_cursor: None,
+    })
+    .into_response())
 }
 
+/// Revokes a share link.
+#[utoipa::path(
+delete, path = "/shares/{id}", tag = "roadmaps", operation_id = "revoke_share",
+    params(ResourceId),
+    responses((status = NO_CONTENT, description = "Revoked: the link answers 404 from now on (revoking twice is harmless)"))
+)]
 #[tracing::instrument(skip_all, fields(share_id = %id))]
 pub async fn revoke_share(
     State(state): State<AppState>,

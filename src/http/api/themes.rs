@@ -13,7 +13,14 @@ use crate::domain::theme::ThemeChanges;
 use crate::error::ApiResult;
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
+use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader};
 
+/// The organization's themes.
+#[utoipa::path(
+get, path = "/themes", tag = "themes", operation_id = "list_themes",
+    params(PageQuery),
+    responses((status = OK, body = Page<Theme>))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -24,6 +31,12 @@ pub async fn list(
     Ok(Json(db::themes::list(&state.pool, caller.org_id, &page).await?))
 }
 
+/// One theme.
+#[utoipa::path(
+get, path = "/themes/{id}", tag = "themes", operation_id = "get_theme",
+    params(ResourceId),
+    responses((status = OK, body = Theme, headers(("ETag" = String))))
+)]
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
@@ -34,6 +47,13 @@ pub async fn get(
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
+/// Creates a theme (admins).
+#[utoipa::path(
+post, path = "/themes", tag = "themes", operation_id = "create_theme",
+    params(IdempotencyKeyHeader),
+    request_body = ThemeChanges,
+    responses((status = CREATED, body = Theme, headers(("ETag" = String))), ConflictResponse)
+)]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -49,6 +69,13 @@ pub async fn create(
     .await
 }
 
+/// Changes a theme (admins); fields left out keep their value.
+#[utoipa::path(
+patch, path = "/themes/{id}", tag = "themes", operation_id = "update_theme",
+    params(ResourceId, IfMatch),
+    request_body = ThemeChanges,
+    responses((status = OK, body = Theme, headers(("ETag" = String))), ConflictResponse)
+)]
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -61,6 +88,12 @@ pub async fn update(
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
+/// Deletes a theme (admins).
+#[utoipa::path(
+delete, path = "/themes/{id}", tag = "themes", operation_id = "delete_theme",
+    params(ResourceId, IfMatch),
+    responses((status = NO_CONTENT, description = "Deleted"))
+)]
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama): one template struct per page.
 
+pub mod api_reference;
 pub mod auth;
 mod form;
 pub mod home;
