@@ -210,86 +210,125 @@ async fn is_small_subtree(pool: &PgPool, org_id: Uuid, filter: &InitiativeFilter
     Ok(size.is_some_and(|size| size <= SMALL_SUBTREE))
 }
 
-/// The roll-up page's two watchlists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Watchlist {
+/// The roll-up page's two watchlists: at most ten initiatives each, soonest target first (no date
+/// last, then by key number).
+#[derive(Debug, Default)]
+pub struct Watchlists {
     /// Active work whose health is at risk or off track.
-    AtRisk,
+    pub at_risk: Vec<ListedInitiative>,
     /// Open work past its target date in the organization's time zone.
-    Late,
+    pub late: Vec<ListedInitiative>,
 }
-
-/// How many initiatives a watchlist shows.
-pub const WATCHLIST_LENGTH: i64 = 10;
 
 /// Below this many initiatives in a subtree, reading them all through the closure and sorting
 /// is cheaper than walking the organization's open work in target order.
 pub const SMALL_SUBTREE: i64 = 2_000;
 
-/// The first `WATCHLIST_LENGTH` initiatives of a watchlist in the subtree of `portfolio_id`,
-/// soonest target first. `subtree_size` is the subtree's initiative count (the roll-up's
-/// `counts.total`), which picks the plan:
+/// A watchlist row, and which of the two lists it belongs to.
+struct WatchlistRow {
+    at_risk: bool,
+    row: ListedInitiative,
+}
+
+/// Both watchlists in the subtree of `portfolio_id`, in one statement of two branches, each with
+/// its own fixed predicate (and so an index-friendly plan of its own). `subtree_size` is the
+/// subtree's initiative count (the roll-up's `counts.total`), which picks the plan:
 /// * a small subtree: its initiatives by portfolio (closure join), filtered and sorted;
 /// * a large one: the organization's open work in target order (`initiatives_open_target_idx`),
 ///   keeping rows whose portfolio is in the subtree, until ten are found. Both lists are subsets
-///   of open work, and late work sorts first, so the walk stops early.
-pub async fn watchlist(
+///   of open work, and late work sorts first, so the walk stops early. The subtree test is a
+///   scalar subquery on purpose: an `EXISTS` would be turned into a join, and the generic plan
+///   (which cannot know the subtree is large) would then start from the closure and read every
+///   initiative of the organization.
+pub async fn watchlists(
     pool: &PgPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,
-    list: Watchlist,
-) -> Result<Vec<ListedInitiative>, AppError> {
-    let at_risk = list == Watchlist::AtRisk;
+) -> Result<Watchlists, AppError> {
+    macro_rules! watchlist_rows {
+        ($from:literal, $in_subtree:literal) => {
+            sqlx::query!(
+                r#"SELECT w.at_risk AS "at_risk!", w.id AS "id!", w.key AS "key!", w.title AS "title!",
+                          w.portfolio_id AS "portfolio_id!", w.portfolio_name AS "portfolio_name!",
+                          w.owner_name AS "owner_name?", w.status AS "status!: Status", w.health AS "health!: Health",
+                          w.progress AS "progress!", w.effort AS "effort!", w.budget AS "budget?",
+                          w.target_date AS "target_date?", w.reach AS "reach?", w.impact AS "impact?",
+                          w.confidence AS "confidence?", w.updated_at AS "updated_at!"
+                   FROM ((SELECT true AS at_risk, i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
+                                 u.name AS owner_name, i.status, i.health, i.progress, i.effort, i.budget,
+                                 i.target_date, i.reach, i.impact, i.confidence, i.updated_at, i.number
+                          "# + $from + r#"
+                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                          LEFT JOIN users u ON u.id = i.owner_id
+                          WHERE "# + $in_subtree + r#"
+                            AND i.status IN ('planned', 'in_progress') AND i.health <> 'on_track'
+                          ORDER BY i.target_date NULLS LAST, i.number
+                          LIMIT 10)
+                         UNION ALL
+                         (SELECT false, i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
+                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                                 i.updated_at, i.number
+                          "# + $from + r#"
+                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                          LEFT JOIN users u ON u.id = i.owner_id
+                          WHERE "# + $in_subtree + r#"
+                            AND i.status NOT IN ('done', 'cancelled')
+                            AND i.target_date < (SELECT (now() AT TIME ZONE o.time_zone)::date
+                                                 FROM organizations o WHERE o.id = $1)
+                          ORDER BY i.target_date NULLS LAST, i.number
+                          LIMIT 10)) w
+                   ORDER BY w.at_risk DESC, w.target_date NULLS LAST, w.number"#,
+                org_id,
+                portfolio_id
+            )
+            .map(|r| WatchlistRow {
+                at_risk: r.at_risk,
+                row: ListedInitiative {
+                    id: r.id,
+                    key: r.key,
+                    title: r.title,
+                    portfolio_id: r.portfolio_id,
+                    portfolio_name: r.portfolio_name,
+                    owner_name: r.owner_name,
+                    theme_name: None,
+                    status: r.status,
+                    health: r.health,
+                    progress: r.progress,
+                    effort: r.effort,
+                    budget: r.budget,
+                    target_date: r.target_date,
+                    reach: r.reach,
+                    impact: r.impact,
+                    confidence: r.confidence,
+                    updated_at: r.updated_at,
+                },
+            })
+            .fetch_all(pool)
+            .await?
+        };
+    }
     let rows = if subtree_size <= SMALL_SUBTREE {
-        sqlx::query_as!(
-            ListedInitiative,
-            r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
-                      NULL::text AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
-               FROM portfolio_closure c
-               JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
-               JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-               LEFT JOIN users u ON u.id = i.owner_id
-               WHERE c.org_id = $1 AND c.ancestor_id = $2
-                 AND i.status NOT IN ('done', 'cancelled')
-                 AND CASE WHEN $3 THEN i.status IN ('planned', 'in_progress') AND i.health <> 'on_track'
-                          ELSE i.target_date < (SELECT (now() AT TIME ZONE o.time_zone)::date
-                                                FROM organizations o WHERE o.id = $1) END
-               ORDER BY i.target_date NULLS LAST, i.number
-               LIMIT $4"#,
-            org_id,
-            portfolio_id,
-            at_risk,
-            WATCHLIST_LENGTH
+        watchlist_rows!(
+            "FROM portfolio_closure c
+             JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id",
+            "c.org_id = $1 AND c.ancestor_id = $2"
         )
-        .fetch_all(pool)
-        .await?
     } else {
-        sqlx::query_as!(
-            ListedInitiative,
-            r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
-                      NULL::text AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
-               FROM initiatives i
-               JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-               LEFT JOIN users u ON u.id = i.owner_id
-               WHERE i.org_id = $1
-                 AND i.status NOT IN ('done', 'cancelled')
-                 AND CASE WHEN $3 THEN i.status IN ('planned', 'in_progress') AND i.health <> 'on_track'
-                          ELSE i.target_date < (SELECT (now() AT TIME ZONE o.time_zone)::date
-                                                FROM organizations o WHERE o.id = $1) END
-                 AND EXISTS (SELECT 1 FROM portfolio_closure c
-                             WHERE c.org_id = $1 AND c.ancestor_id = $2 AND c.descendant_id = i.portfolio_id)
-               ORDER BY i.target_date NULLS LAST, i.number
-               LIMIT $4"#,
-            org_id,
-            portfolio_id,
-            at_risk,
-            WATCHLIST_LENGTH
+        watchlist_rows!(
+            "FROM initiatives i",
+            "i.org_id = $1
+             AND (SELECT true FROM portfolio_closure c
+                  WHERE c.org_id = $1 AND c.ancestor_id = $2 AND c.descendant_id = i.portfolio_id)"
         )
-        .fetch_all(pool)
-        .await?
     };
-    Ok(rows)
+    let mut lists = Watchlists::default();
+    for WatchlistRow { at_risk, row } in rows {
+        if at_risk {
+            lists.at_risk.push(row);
+        } else {
+            lists.late.push(row);
+        }
+    }
+    Ok(lists)
 }

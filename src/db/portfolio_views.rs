@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{Health, Status};
+use super::portfolios::{Portfolio, TreeNode, into_tree};
+use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
 /// The names of the organization's members by user id: what an owner column shows.
@@ -92,4 +93,47 @@ pub async fn first_top_level(pool: &PgPool, org_id: Uuid) -> Result<Option<Uuid>
     )
     .fetch_optional(pool)
     .await?)
+}
+
+/// The portfolios a list's scope menu offers, in tree order: the way from the top down to `scope`
+/// and the portfolios right below it; without a scope, the top-level portfolios and theirs. A menu
+/// of every portfolio would be 2,000 options at 100k initiatives (most of the list page's bytes
+/// and time); this one grows with the tree's depth and one portfolio's fan-out, and every choice
+/// leads one level further down.
+pub async fn scope_menu(pool: &PgPool, org_id: Uuid, scope: Option<Uuid>) -> Result<Vec<TreeNode>, AppError> {
+    let portfolios = match scope {
+        Some(scope) => {
+            sqlx::query_as!(
+                Portfolio,
+                r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
+                          p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at
+                   FROM portfolios p
+                   WHERE p.org_id = $1
+                     AND (p.parent_id = $2
+                          OR p.id IN (SELECT c.ancestor_id FROM portfolio_closure c
+                                      WHERE c.org_id = $1 AND c.descendant_id = $2))
+                   ORDER BY p.position, p.name, p.id"#,
+                org_id,
+                scope
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query_as!(
+                Portfolio,
+                r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
+                          p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at
+                   FROM portfolios p
+                   WHERE p.org_id = $1
+                     AND (p.parent_id IS NULL
+                          OR p.parent_id IN (SELECT t.id FROM portfolios t WHERE t.org_id = $1 AND t.parent_id IS NULL))
+                   ORDER BY p.position, p.name, p.id"#,
+                org_id
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(into_tree(portfolios))
 }

@@ -80,6 +80,12 @@ pub async fn list_tree(pool: &PgPool, org_id: Uuid) -> Result<Vec<TreeNode>, App
     )
     .fetch_all(pool)
     .await?;
+    Ok(into_tree(all))
+}
+
+/// Portfolios in tree order (each followed by its children), with their depth below the top of
+/// the set: `all` in sibling order, every portfolio's parent either in `all` or none.
+pub fn into_tree(all: Vec<Portfolio>) -> Vec<TreeNode> {
     let mut children: std::collections::HashMap<Option<Uuid>, Vec<Portfolio>> = Default::default();
     for portfolio in all {
         children.entry(portfolio.parent_id).or_default().push(portfolio);
@@ -99,7 +105,7 @@ pub async fn list_tree(pool: &PgPool, org_id: Uuid) -> Result<Vec<TreeNode>, App
         }
         tree.push(TreeNode { portfolio, depth });
     }
-    Ok(tree)
+    tree
 }
 
 pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {

@@ -3,13 +3,14 @@
 //! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
 //! totals row per portfolio shown, one deadline range scan each, one row per theme.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::initiatives::{Initiative, InitiativeJson};
-use super::orgs;
+use super::orgs::Calendar;
 use super::portfolios::Portfolio;
 use crate::domain::period::Period;
 use crate::domain::rollup::{Figures, Parts, ThemeShare, Thresholds, theme_share};
@@ -71,14 +72,36 @@ struct TotalsRow {
     effort_progress: Decimal,
     budget: Decimal,
     late: i64,
-    okr_progress: Option<Decimal>,
+    /// OKR progress of the subtree in every period that has measured objectives, side by side
+    /// (`okr_periods[k]`'s mean is `okr_means[k]`): the period shown is picked from them.
+    okr_periods: Option<Vec<String>>,
+    okr_means: Option<Vec<Decimal>>,
+    /// The organization's calendar, for the current quarter when no period is asked for.
+    today: NaiveDate,
+    fiscal_year_start_month: i16,
     off_track_threshold: Decimal,
     at_risk_threshold: Decimal,
     currency: String,
 }
 
 impl TotalsRow {
-    fn split(self) -> (Portfolio, Figures, String) {
+    /// The period the figures are for: the one asked for, or the organization's current quarter.
+    fn period(&self, asked: Option<Period>) -> Period {
+        asked.unwrap_or_else(|| {
+            Calendar {
+                today: self.today,
+                fiscal_year_start_month: self.fiscal_year_start_month as u32,
+            }
+            .current_quarter()
+        })
+    }
+
+    fn split(self, period: &str) -> (Portfolio, Figures, String) {
+        let okr_progress = self
+            .okr_periods
+            .as_deref()
+            .and_then(|periods| periods.iter().position(|p| p == period))
+            .and_then(|k| self.okr_means.as_deref()?.get(k).copied());
         let parts = Parts {
             by_status: [
                 self.n_proposed,
@@ -99,7 +122,7 @@ impl TotalsRow {
             off_track: self.off_track_threshold,
             at_risk: self.at_risk_threshold,
         };
-        let figures = Figures::new(&parts, self.late, thresholds, self.okr_progress);
+        let figures = Figures::new(&parts, self.late, thresholds, okr_progress);
         let portfolio = Portfolio {
             id: self.id,
             name: self.name,
@@ -127,11 +150,10 @@ pub async fn rollup(
     period: Option<Period>,
     attached: i64,
 ) -> Result<Rollup, AppError> {
-    let period = match period {
-        Some(period) => period,
-        None => orgs::calendar(pool, org_id).await?.current_quarter(),
-    };
-    let mut rows = sqlx::query_as!(
+    // One statement for the portfolio and its children, the calendar included: the period is
+    // known only once the organization's date is, so every period's OKR mean comes along (a
+    // subtree has a few) and the one shown is picked here.
+    let rows = sqlx::query_as!(
         TotalsRow,
         r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
                   p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
@@ -143,30 +165,35 @@ pub async fn rollup(
                   (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
                      AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
-                  -- OKR progress: the mean over the subtree's measured objectives of the period,
+                  -- OKR progress: the mean over the subtree's measured objectives of each period,
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
-                  (SELECT ot.progress / ot.objectives FROM portfolio_okr_totals ot
-                   WHERE ot.org_id = p.org_id AND ot.portfolio_id = p.id AND ot.period = $3
-                     AND ot.objectives > 0) AS okr_progress,
+                  okr.periods AS okr_periods, okr.means AS okr_means,
+                  (now() AT TIME ZONE o.time_zone)::date AS "today!", o.fiscal_year_start_month,
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p
            JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
            JOIN organizations o ON o.id = p.org_id
+           LEFT JOIN LATERAL (
+               SELECT array_agg(ot.period) AS periods, array_agg(ot.progress / ot.objectives) AS means
+               FROM portfolio_okr_totals ot
+               WHERE ot.org_id = p.org_id AND ot.portfolio_id = p.id AND ot.objectives > 0
+           ) okr ON true
            WHERE p.org_id = $1 AND (p.id = $2 OR p.parent_id = $2)
            ORDER BY p.id <> $2, p.position, p.name"#,
         org_id,
-        portfolio_id,
-        period.to_string()
+        portfolio_id
     )
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(TotalsRow::split);
-    let (portfolio, totals, currency) = rows
-        .next()
-        .filter(|(p, _, _)| p.id == portfolio_id)
-        .ok_or(AppError::NotFound)?;
+    .await?;
+    let period = rows
+        .first()
+        .filter(|row| row.id == portfolio_id)
+        .ok_or(AppError::NotFound)?
+        .period(period);
+    let shown = period.to_string();
+    let mut rows = rows.into_iter().map(|row| row.split(&shown));
+    let (portfolio, totals, currency) = rows.next().expect("checked above");
     let children = rows
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();

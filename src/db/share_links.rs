@@ -135,12 +135,14 @@ pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, Ap
 /// The roadmap a token opens, counting the view, with its lanes as of today; `None` for a token
 /// that is unknown, revoked or expired — the caller cannot tell which.
 ///
-/// The public page's one transaction sets two things for itself alone. Every view of a link
-/// updates its one row, so views of a popular link queue on that row's lock: the count is written
-/// last, and committed without waiting for the WAL flush (`synchronous_commit`; about 5 ms here — a
-/// crash may lose the last few counts, never a link), so that the lock is held for one short
-/// statement. And its statements run on their generic plans, which are as good here, instead of
-/// being planned again on every request (`plan_cache_mode`; planning cost more than running).
+/// The roadmap is read in one transaction whose statements run on their generic plans, which are
+/// as good here, instead of being planned again on every request (`plan_cache_mode`; planning cost
+/// more than running). The view is counted after it, in a statement of its own: every view of a
+/// link updates the link's one row, so views of a popular link queue on that row's lock, and a
+/// lone statement holds it only while it runs — not across a round trip to the server and back for
+/// the transaction's `COMMIT`. Its commit does not wait for the WAL flush (`synchronous_commit`;
+/// about 5 ms here): a crash may lose the last few counts, never a link. A view whose roadmap could
+/// not be read is not counted.
 pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
     let mut tx = pool.begin().await?;
     let Some(found) = sqlx::query!(
@@ -148,7 +150,6 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
                   r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
                   r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
                   (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
-                  set_config('synchronous_commit', 'off', true) AS "commit!",
                   set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans!"
            FROM share_links s
            JOIN roadmaps r ON r.org_id = s.org_id AND r.id = s.roadmap_id
@@ -177,14 +178,16 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
         updated_at: found.updated_at,
     });
     let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
+    tx.commit().await?;
     sqlx::query!(
-        "UPDATE share_links SET view_count = view_count + 1, last_viewed_at = now() WHERE org_id = $1 AND id = $2",
+        r#"UPDATE share_links SET view_count = view_count + 1, last_viewed_at = now()
+           WHERE org_id = $1 AND id = $2
+           RETURNING set_config('synchronous_commit', 'off', true) AS "commit!""#,
         found.org_id,
         found.share_id
     )
-    .execute(&mut *tx)
+    .fetch_optional(pool)
     .await?;
-    tx.commit().await?;
     Ok(Some(RoadmapView {
         roadmap,
         lanes,

@@ -168,15 +168,16 @@ pub struct SubtreeChange {
 }
 
 /// The status and health changes in `portfolio_id`'s subtree since `since`, newest first, at most
-/// `limit`; progress-only updates and notes are left out, they do not change the picture. The plan
-/// follows the subtree's size (`subtree_size`, known from its roll-up), as for the watchlists.
+/// 15 (`LIMIT 15`, a literal for the reason `initiative_lists::watchlists` gives); progress-only
+/// updates and notes are left out, they do not change the picture. The plan follows the subtree's
+/// size (`subtree_size`, known from its roll-up), as for the watchlists, and so does the form of
+/// the subtree test (a scalar subquery on the large path, never turned into a join).
 pub async fn changes_in_subtree(
     pool: &PgPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,
     since: DateTime<Utc>,
-    limit: i64,
 ) -> Result<Vec<SubtreeChange>, AppError> {
     if subtree_size <= super::initiative_lists::SMALL_SUBTREE {
         // A small subtree: its initiatives' histories, through their index.
@@ -194,11 +195,10 @@ pub async fn changes_in_subtree(
                WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
                  AND (s.status <> s.previous_status OR s.health <> s.previous_health)
                ORDER BY s.created_at DESC, s.id DESC
-               LIMIT $4"#,
+               LIMIT 15"#,
             org_id,
             portfolio_id,
-            since,
-            limit
+            since
         )
         .fetch_all(pool)
         .await?);
@@ -216,14 +216,13 @@ pub async fn changes_in_subtree(
            LEFT JOIN users u ON u.id = s.author_id
            WHERE s.org_id = $1 AND s.created_at >= $3
              AND (s.status <> s.previous_status OR s.health <> s.previous_health)
-             AND EXISTS (SELECT 1 FROM portfolio_closure c
-                         WHERE c.org_id = $1 AND c.ancestor_id = $2 AND c.descendant_id = i.portfolio_id)
+             AND (SELECT true FROM portfolio_closure c
+                  WHERE c.org_id = $1 AND c.ancestor_id = $2 AND c.descendant_id = i.portfolio_id)
            ORDER BY s.created_at DESC, s.id DESC
-           LIMIT $4"#,
+           LIMIT 15"#,
         org_id,
         portfolio_id,
-        since,
-        limit
+        since
     )
     .fetch_all(pool)
     .await?)

@@ -200,19 +200,14 @@ pub fn into_lanes(group_by: GroupBy, items: Vec<RoadmapItem>, objectives: &Objec
     let mut lanes: Vec<Lane> = Vec::new();
     for item in items {
         let mut groups = groups_of(group_by, &item, objectives);
-        if groups.is_empty() {
-            groups.push(("none".to_owned(), ungrouped_label(group_by).to_owned()));
-        }
+        let (key, label) = groups
+            .pop()
+            .unwrap_or_else(|| ("none".to_owned(), ungrouped_label(group_by).to_owned()));
+        // A copy for every other lane; the last takes the item itself.
         for (key, label) in groups {
-            match lanes.iter_mut().find(|lane| lane.key == key) {
-                Some(lane) => lane.items.push(item.clone()),
-                None => lanes.push(Lane {
-                    key,
-                    label,
-                    items: vec![item.clone()],
-                }),
-            }
+            add_to_lane(&mut lanes, key, label, item.clone());
         }
+        add_to_lane(&mut lanes, key, label, item);
     }
     let rank = |lane: &Lane| -> (bool, usize, String) {
         let status_rank = Status::ALL
@@ -222,8 +217,19 @@ pub fn into_lanes(group_by: GroupBy, items: Vec<RoadmapItem>, objectives: &Objec
             .unwrap_or(0);
         (lane.key == "none", status_rank, lane.label.to_lowercase())
     };
-    lanes.sort_by_key(rank);
+    lanes.sort_by_cached_key(rank);
     lanes
+}
+
+fn add_to_lane(lanes: &mut Vec<Lane>, key: String, label: String, item: RoadmapItem) {
+    match lanes.iter_mut().find(|lane| lane.key == key) {
+        Some(lane) => lane.items.push(item),
+        None => lanes.push(Lane {
+            key,
+            label,
+            items: vec![item],
+        }),
+    }
 }
 
 /// A column heading of the timeline: a month or a quarter ("Jan", "Q1") of a year, placed in

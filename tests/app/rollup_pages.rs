@@ -281,32 +281,26 @@ async fn status_health_and_theme_links_list_exactly_the_initiatives_counted() {
 
 #[tokio::test]
 async fn both_watchlist_plans_give_the_same_lists() {
-    use cairn::db::initiative_lists::{Watchlist, watchlist};
+    use cairn::db::initiative_lists::watchlists;
     let app = spawn_app().await;
     let org = build(&app).await;
     let org_id = org.account.org_id;
+    let ids = |rows: &[cairn::db::initiative_lists::ListedInitiative]| -> Vec<uuid::Uuid> {
+        rows.iter().map(|row| row.id).collect()
+    };
     for portfolio in [&org.root, &org.checkout, &org.platform] {
         let id = portfolio.parse().unwrap();
-        for list in [Watchlist::AtRisk, Watchlist::Late] {
-            let ids = async |subtree_size: i64| -> Vec<uuid::Uuid> {
-                watchlist(&app.pool, org_id, id, subtree_size, list)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|row| row.id)
-                    .collect()
-            };
-            // A size of 6 reads the subtree through the closure; a million walks open work by date.
-            assert_eq!(ids(6).await, ids(1_000_000).await, "{list:?} of {portfolio}");
-        }
+        // A size of 6 reads the subtree through the closure; a million walks open work by date.
+        let small = watchlists(&app.pool, org_id, id, 6).await.unwrap();
+        let large = watchlists(&app.pool, org_id, id, 1_000_000).await.unwrap();
+        assert_eq!(ids(&small.at_risk), ids(&large.at_risk), "at risk in {portfolio}");
+        assert_eq!(ids(&small.late), ids(&large.late), "late in {portfolio}");
     }
     let root: uuid::Uuid = org.root.parse().unwrap();
-    let at_risk = watchlist(&app.pool, org_id, root, 1_000_000, Watchlist::AtRisk)
-        .await
-        .unwrap();
+    let lists = watchlists(&app.pool, org_id, root, 1_000_000).await.unwrap();
     // b (at risk) and e (off track); d is off track but cancelled.
-    assert_eq!(at_risk.len(), 2);
-    assert!(at_risk.iter().any(|row| row.id.to_string() == org.e));
+    assert_eq!(lists.at_risk.len(), 2);
+    assert!(lists.at_risk.iter().any(|row| row.id.to_string() == org.e));
 }
 
 #[tokio::test]

@@ -366,17 +366,10 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
     let line_id = org.line.parse().unwrap();
     // Both plans (a small subtree's and a large one's) must give the same answer.
     for subtree_size in [1, i64::MAX] {
-        let changes_in = |org_id, limit| {
-            cairn::db::status_updates::changes_in_subtree(
-                &app.pool,
-                org_id,
-                line_id,
-                subtree_size,
-                since,
-                limit,
-            )
+        let changes_in = |org_id| {
+            cairn::db::status_updates::changes_in_subtree(&app.pool, org_id, line_id, subtree_size, since)
         };
-        let changes = changes_in(org.admin.org_id, 50).await.unwrap();
+        let changes = changes_in(org.admin.org_id).await.unwrap();
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
         assert_eq!(
             ids,
@@ -390,9 +383,8 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
         );
         assert_eq!(changes[1].note.as_deref(), Some("Vendor late"));
         assert_eq!(changes[1].author_name.as_deref(), Some("Ada Admin"));
-        assert_eq!(changes_in(org.admin.org_id, 1).await.unwrap().len(), 1);
         let stranger = app.signup("Northwind").await;
-        let none = changes_in(stranger.org_id, 50).await.unwrap();
+        let none = changes_in(stranger.org_id).await.unwrap();
         assert!(none.is_empty(), "another organization sees no changes");
     }
 }

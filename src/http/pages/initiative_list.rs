@@ -182,7 +182,7 @@ pub async fn index(
             offset,
             PAGE_SIZE + 1
         ),
-        db::portfolios::list_tree(pool, caller.org_id),
+        db::portfolio_views::scope_menu(pool, caller.org_id, request.filter.portfolio_id),
         db::themes::all(pool, caller.org_id),
         db::portfolio_views::member_names(pool, caller.org_id),
     )?;

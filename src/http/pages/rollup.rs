@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Layout;
 use super::initiative_list::ListRow;
 use crate::db;
-use crate::db::initiative_lists::{ListedInitiative, Watchlist};
+use crate::db::initiative_lists::ListedInitiative;
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
 use crate::db::status_updates::SubtreeChange;
@@ -281,7 +281,6 @@ fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
 
 /// How far back "What changed" looks unless the visitor says otherwise.
 const CHANGES_DAYS: i64 = 7;
-const CHANGES_SHOWN: i64 = 15;
 
 #[derive(serde::Deserialize)]
 pub struct RollupQuery {
@@ -313,13 +312,12 @@ pub async fn show(
     let period = rollup.period;
     let size = rollup.totals.counts.total;
     let owners = owners_shown(&rollup);
-    let (mut ancestors, names, at_risk, late, can_edit, changes) = tokio::try_join!(
+    let (mut ancestors, names, watchlists, can_edit, changes) = tokio::try_join!(
         db::portfolios::ancestors(pool, caller.org_id, id),
         db::portfolio_views::names_of(pool, caller.org_id, &owners),
-        db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::AtRisk),
-        db::initiative_lists::watchlist(pool, caller.org_id, id, size, Watchlist::Late),
+        db::initiative_lists::watchlists(pool, caller.org_id, id, size),
         db::permissions::can_edit_portfolio(pool, &caller, id),
-        db::status_updates::changes_in_subtree(pool, caller.org_id, id, size, since_start, CHANGES_SHOWN),
+        db::status_updates::changes_in_subtree(pool, caller.org_id, id, size, since_start),
     )?;
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
@@ -375,9 +373,9 @@ pub async fn show(
         children,
         themes,
         scale,
-        at_risk: listed(at_risk),
+        at_risk: listed(watchlists.at_risk),
         at_risk_all,
-        late: listed(late),
+        late: listed(watchlists.late),
         attached,
         attached_more,
     })
