@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::TenantPool;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::status_updates::Author;
@@ -114,7 +114,7 @@ pub struct CheckIn {
 
 /// The key results of these objectives, by objective, in their order.
 pub async fn of_objectives(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     objective_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<KeyResult>>, AppError> {
@@ -140,7 +140,7 @@ pub async fn of_objectives(
     Ok(by_objective)
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<KeyResult, AppError> {
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<KeyResult, AppError> {
     Ok(sqlx::query_as!(
         KeyResultRow,
         r#"SELECT k.id, k.objective_id, k.title, k.start_value, k.target_value, k.current_value, k.unit,
@@ -160,7 +160,7 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<KeyResult, App
 
 /// Adds a key result to an objective the caller may edit.
 pub async fn create(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     objective_id: Uuid,
     changes: KeyResultChanges,
@@ -194,7 +194,7 @@ pub async fn create(
 /// Changes a key result if it is still at `expected_version`; a new current value (or a note) is
 /// recorded as a check-in by the same transaction.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -241,7 +241,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -315,7 +315,7 @@ async fn refresh_progress(tx: &mut Tx<'_>, org_id: Uuid, objective_id: Uuid) -> 
 
 /// A key result's check-ins, newest first.
 pub async fn check_ins(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_id: Uuid,
     page: &PageRequest,
@@ -327,7 +327,7 @@ pub async fn check_ins(
 
 /// The check-ins of several key results together, newest first: an objective's history.
 pub async fn check_ins_of(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
     page: &PageRequest,
@@ -367,7 +367,7 @@ pub async fn check_ins_of(
 /// The values of each key result over time, for sparklines: the start value, then every check-in
 /// in the order they were made.
 pub async fn value_history(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Decimal>>, AppError> {
@@ -394,7 +394,7 @@ pub async fn value_history(
 
 /// Links an initiative to a key result (idempotent): whoever may update the initiative.
 pub async fn link(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     initiative_id: Uuid,
     key_result_id: Uuid,
@@ -416,7 +416,7 @@ pub async fn link(
 
 /// Unlinks them; unlinking what is not linked is not an error.
 pub async fn unlink(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     initiative_id: Uuid,
     key_result_id: Uuid,
@@ -470,7 +470,7 @@ pub struct LinkedKeyResult {
 
 /// The key results an initiative is linked to.
 pub async fn of_initiative(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     initiative_id: Uuid,
 ) -> Result<Vec<LinkedKeyResult>, AppError> {
@@ -515,7 +515,7 @@ pub async fn of_initiative(
 /// The key results an initiative in `portfolio_id` may be linked to: those of objectives of these
 /// periods scoped to its portfolio or one above it, as `(id, "objective: key result")`.
 pub async fn linkable(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     periods: &[String],
@@ -551,7 +551,7 @@ pub struct LinkedInitiative {
 
 /// The initiatives linked to these key results, by key result.
 pub async fn initiatives_of(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<LinkedInitiative>>, AppError> {

@@ -4,7 +4,7 @@
 //! concurrent moves can never build a cycle between them and a new child never copies the
 //! ancestors of a parent that is being moved.
 
-use sqlx::PgPool;
+use super::TenantPool;
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -53,7 +53,7 @@ pub struct TreeNode {
 }
 
 /// The portfolios in creation order, a page at a time.
-pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
+pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
     let rows = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -71,7 +71,7 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
 
 /// The whole hierarchy depth-first, siblings by position then name: what a tree view or a parent
 /// picker shows.
-pub async fn list_tree(pool: &PgPool, org_id: Uuid) -> Result<Vec<TreeNode>, AppError> {
+pub async fn list_tree(pool: &TenantPool, org_id: Uuid) -> Result<Vec<TreeNode>, AppError> {
     let all = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -103,7 +103,7 @@ pub async fn list_tree(pool: &PgPool, org_id: Uuid) -> Result<Vec<TreeNode>, App
     Ok(tree)
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -117,7 +117,7 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, App
 }
 
 /// The portfolio's ancestors from the top down, itself last: a breadcrumb.
-pub async fn ancestors(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Portfolio>, AppError> {
+pub async fn ancestors(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<Portfolio>, AppError> {
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
@@ -135,7 +135,7 @@ pub async fn ancestors(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Port
 
 /// Creates a portfolio: top-level ones by admins, children by whoever may edit the parent.
 pub async fn create(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     changes: PortfolioChanges,
 ) -> Result<Portfolio, AppError> {
@@ -183,7 +183,7 @@ pub async fn create(
 
 /// Changes a portfolio if it is still at `expected_version`; a new `parent_id` moves its subtree.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -240,7 +240,7 @@ pub async fn update(
 
 /// Deletes an empty portfolio; one with sub-portfolios or initiatives answers 409.
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,

@@ -252,6 +252,12 @@ pub struct Account {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
+    /// The handle db functions take for one organization's data, over `pool` (the owner's), for
+    /// tests that call queries directly.
+    pub fn tenant(&self, org_id: Uuid) -> db::TenantPool {
+        db::TenantPool::new(self.pool.clone(), org_id)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

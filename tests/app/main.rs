@@ -30,3 +30,5 @@ mod processes;
 mod security;
 // Roadmaps (issue 6).
 mod roadmaps;
+// Defence in depth for tenancy (issue 7).
+mod row_level_security;

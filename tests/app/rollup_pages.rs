@@ -289,7 +289,7 @@ async fn both_watchlist_plans_give_the_same_lists() {
         let id = portfolio.parse().unwrap();
         for list in [Watchlist::AtRisk, Watchlist::Late] {
             let ids = async |subtree_size: i64| -> Vec<uuid::Uuid> {
-                watchlist(&app.pool, org_id, id, subtree_size, list)
+                watchlist(&app.tenant(org_id), org_id, id, subtree_size, list)
                     .await
                     .unwrap()
                     .into_iter()
@@ -301,7 +301,7 @@ async fn both_watchlist_plans_give_the_same_lists() {
         }
     }
     let root: uuid::Uuid = org.root.parse().unwrap();
-    let at_risk = watchlist(&app.pool, org_id, root, 1_000_000, Watchlist::AtRisk)
+    let at_risk = watchlist(&app.tenant(org_id), org_id, root, 1_000_000, Watchlist::AtRisk)
         .await
         .unwrap();
     // b (at risk) and e (off track); d is off track but cancelled.
@@ -628,7 +628,7 @@ async fn both_list_plans_give_the_same_pages_in_every_order() {
             InitiativeSort::Updated,
         ] {
             for offset in [0, 3] {
-                let pool = &app.pool;
+                let pool = &app.tenant(org_id);
                 let ids = async |small| {
                     let rows = search_planned(pool, org_id, &filter, sort, offset, 5, small)
                         .await

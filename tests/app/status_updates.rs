@@ -366,15 +366,16 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
     let line_id = org.line.parse().unwrap();
     // Both plans (a small subtree's and a large one's) must give the same answer.
     for subtree_size in [1, i64::MAX] {
-        let changes_in = |org_id, limit| {
+        let changes_in = async |org_id, limit| {
             cairn::db::status_updates::changes_in_subtree(
-                &app.pool,
+                &app.tenant(org_id),
                 org_id,
                 line_id,
                 subtree_size,
                 since,
                 limit,
             )
+            .await
         };
         let changes = changes_in(org.admin.org_id, 50).await.unwrap();
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();

@@ -72,7 +72,7 @@ pub async fn create_token(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let token = credentials::new_secret(credentials::API_TOKEN_PREFIX);
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db::tenant::begin(&state.pool, account.org_id).await?;
     let id = db::tokens::create(&mut tx, account.org_id, account.user_id, &name, &token).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "token": token }))))
@@ -84,12 +84,12 @@ pub async fn delete_token(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    db::tokens::delete(&state.pool, &caller, id).await?;
+    db::tokens::delete(&state.tenant(caller.org_id), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Value>> {
-    let org = db::orgs::get(&state.pool, caller.org_id).await?;
+    let org = db::orgs::get(&state.tenant(caller.org_id), caller.org_id).await?;
     Ok(Json(json!({
         "user": {"id": caller.user_id, "name": caller.name, "email": caller.email},
         "org": {"id": org.id, "name": org.name, "slug": org.slug},

@@ -24,7 +24,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<InitiativeQuery>,
 ) -> ApiResult<Json<Page<InitiativeJson>>> {
     let (filter, page) = query.parse()?;
-    let found = db::initiatives::list(&state.pool, caller.org_id, &filter, &page).await?;
+    let found = db::initiatives::list(&state.tenant(caller.org_id), caller.org_id, &filter, &page).await?;
     Ok(Json(found.map(InitiativeJson::from)))
 }
 
@@ -34,7 +34,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -48,7 +48,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(changes): ApiJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::create(&state.pool, &caller, changes).await?;
+    let initiative = db::initiatives::create(&state.tenant(caller.org_id), &caller, changes).await?;
     Ok(versioned(
         StatusCode::CREATED,
         initiative.version,
@@ -64,7 +64,8 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::update(&state.pool, &caller, id, expected, changes).await?;
+    let initiative =
+        db::initiatives::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -79,7 +80,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::initiatives::delete(&state.pool, &caller, id, expected).await?;
+    db::initiatives::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -94,7 +95,8 @@ pub async fn record_update(
     ApiJson(input): ApiJson<StatusUpdateInput>,
 ) -> ApiResult<Response> {
     let (initiative, update) =
-        db::initiatives::record_status_update(&state.pool, &caller, id, expected, input).await?;
+        db::initiatives::record_status_update(&state.tenant(caller.org_id), &caller, id, expected, input)
+            .await?;
     Ok(versioned(StatusCode::CREATED, initiative.version, update))
 }
 
@@ -108,8 +110,8 @@ pub async fn history(
 ) -> ApiResult<Json<Page<StatusUpdate>>> {
     let page = query.parse()?;
     // Another organization's initiative answers 404 like a missing one, not an empty history.
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(Json(
-        db::status_updates::list(&state.pool, caller.org_id, initiative.id, &page).await?,
+        db::status_updates::list(&state.tenant(caller.org_id), caller.org_id, initiative.id, &page).await?,
     ))
 }

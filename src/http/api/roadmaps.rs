@@ -24,7 +24,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Roadmap>>> {
     let page = query.parse()?;
-    Ok(Json(db::roadmaps::list(&state.pool, caller.org_id, &page).await?))
+    Ok(Json(
+        db::roadmaps::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
+    ))
 }
 
 /// `{roadmap, lanes}`, with the roadmap's version as the ETag.
@@ -34,7 +36,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let view = db::roadmaps::view(&state.pool, caller.org_id, id).await?;
+    let view = db::roadmaps::view(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(StatusCode::OK, view.roadmap.version, view))
 }
 
@@ -44,7 +46,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(changes): ApiJson<RoadmapChanges>,
 ) -> ApiResult<Response> {
-    let roadmap = db::roadmaps::create(&state.pool, &caller, changes).await?;
+    let roadmap = db::roadmaps::create(&state.tenant(caller.org_id), &caller, changes).await?;
     Ok(versioned(StatusCode::CREATED, roadmap.version, roadmap))
 }
 
@@ -56,7 +58,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<RoadmapChanges>,
 ) -> ApiResult<Response> {
-    let roadmap = db::roadmaps::update(&state.pool, &caller, id, expected, changes).await?;
+    let roadmap = db::roadmaps::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, roadmap.version, roadmap))
 }
 
@@ -67,7 +69,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::roadmaps::delete(&state.pool, &caller, id, expected).await?;
+    db::roadmaps::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -79,7 +81,7 @@ pub async fn create_share(
     ResourceId(id): ResourceId,
     ApiJson(input): ApiJson<ShareLinkInput>,
 ) -> ApiResult<Response> {
-    let link = db::share_links::create(&state.pool, &caller, id, &input).await?;
+    let link = db::share_links::create(&state.tenant(caller.org_id), &caller, id, &input).await?;
     let body = json!({
         "id": link.id,
         "url": state.share_url(&link.token),
@@ -96,7 +98,7 @@ pub async fn list_shares(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let links = db::share_links::list(&state.pool, &caller, id).await?;
+    let links = db::share_links::list(&state.tenant(caller.org_id), &caller, id).await?;
     // A roadmap has a handful of links: one page holds them all.
     Ok(Json(json!({"items": links, "next_cursor": null})).into_response())
 }
@@ -107,6 +109,6 @@ pub async fn revoke_share(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::share_links::revoke(&state.pool, &caller, id).await?;
+    db::share_links::revoke(&state.tenant(caller.org_id), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

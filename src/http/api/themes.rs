@@ -21,7 +21,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Theme>>> {
     let page = query.parse()?;
-    Ok(Json(db::themes::list(&state.pool, caller.org_id, &page).await?))
+    Ok(Json(
+        db::themes::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
@@ -30,7 +32,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let theme = db::themes::get(&state.pool, caller.org_id, id).await?;
+    let theme = db::themes::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -40,7 +42,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(changes): ApiJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    let theme = db::themes::create(&state.pool, &caller, changes).await?;
+    let theme = db::themes::create(&state.tenant(caller.org_id), &caller, changes).await?;
     Ok(versioned(StatusCode::CREATED, theme.version, theme))
 }
 
@@ -52,7 +54,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    let theme = db::themes::update(&state.pool, &caller, id, expected, changes).await?;
+    let theme = db::themes::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -63,6 +65,6 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::themes::delete(&state.pool, &caller, id, expected).await?;
+    db::themes::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
