@@ -55,6 +55,11 @@ impl Server {
         })
     }
 
+    /// The pool requests are served from (as `cairn_app`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

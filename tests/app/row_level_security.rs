@@ -1,9 +1,8 @@
 //! Defence in depth for tenancy: PostgreSQL's row-level security keeps organizations apart even for
 //! a query that forgets its `org_id` filter (migrations/0011_row_level_security.sql).
 //!
-//! `app.pool` connects as the schema's owner (a superuser in tests) for looking at everything; the
-//! pool below is made the way the server makes its own (`db::serving_pool`), so it is what every
-//! request runs on.
+//! `app.pool` connects as the schema's owner (a superuser in tests) for looking at everything;
+//! `app.serving_pool` is the pool the server itself serves every request from.
 
 use reqwest::Method;
 use serde_json::json;
@@ -65,7 +64,7 @@ async fn two_organizations(app: &TestApp) -> (Uuid, Uuid) {
 async fn without_an_organization_the_app_sees_no_rows() {
     let app = spawn_app().await;
     let (northwind, acme) = two_organizations(&app).await;
-    let serving = db::serving_pool(&app.pool, 2).await.unwrap();
+    let serving = &app.serving_pool;
 
     for table in tenant_tables(&app.pool).await {
         let northwinds = count_of_org(&app.pool, &table, northwind).await;
@@ -75,14 +74,10 @@ async fn without_an_organization_the_app_sees_no_rows() {
             "{table} has no rows here: give this test's organizations one, so that it shows the policy hiding them"
         );
         // No organization set: nothing, and no error.
-        assert_eq!(
-            count(&serving, &table).await,
-            0,
-            "{table} without an organization"
-        );
+        assert_eq!(count(serving, &table).await, 0, "{table} without an organization");
         // One organization set: exactly its rows, whatever the query's own filter.
         for (org_id, expected) in [(northwind, northwinds), (acme, acmes)] {
-            let mut tx = db::tenant::begin(&serving, org_id).await.unwrap();
+            let mut tx = db::tenant::begin(serving, org_id).await.unwrap();
             assert_eq!(count(&mut *tx, &table).await, expected, "{table} for {org_id}");
             tx.rollback().await.unwrap();
         }
@@ -93,10 +88,10 @@ async fn without_an_organization_the_app_sees_no_rows() {
 async fn the_app_cannot_write_into_another_organization() {
     let app = spawn_app().await;
     let (northwind, acme) = two_organizations(&app).await;
-    let serving = db::serving_pool(&app.pool, 2).await.unwrap();
+    let serving = &app.serving_pool;
     let themes_of_acme = count_of_org(&app.pool, "themes", acme).await;
 
-    let mut tx = db::tenant::begin(&serving, northwind).await.unwrap();
+    let mut tx = db::tenant::begin(serving, northwind).await.unwrap();
     let refused =
         sqlx::query("INSERT INTO themes (org_id, id, name, colour) VALUES ($1, $2, 'Smuggled', '#112233')")
             .bind(acme)
@@ -109,7 +104,7 @@ async fn the_app_cannot_write_into_another_organization() {
     tx.rollback().await.unwrap();
 
     // Another organization's rows are not there to change or delete either.
-    let mut tx = db::tenant::begin(&serving, northwind).await.unwrap();
+    let mut tx = db::tenant::begin(serving, northwind).await.unwrap();
     let renamed = sqlx::query("UPDATE themes SET name = name || ' (taken)' WHERE org_id = $1")
         .bind(acme)
         .execute(&mut *tx)
@@ -130,7 +125,7 @@ async fn the_app_cannot_write_into_another_organization() {
 #[tokio::test]
 async fn the_server_serves_as_a_role_that_owns_nothing_and_bypasses_nothing() {
     let app = spawn_app().await;
-    let serving = db::serving_pool(&app.pool, 1).await.unwrap();
+    let serving = &app.serving_pool;
     let role = sqlx::query_as::<_, (String, bool, bool, i64, i64)>(
         "SELECT r.rolname::text, r.rolsuper, r.rolbypassrls,
                 (SELECT count(*) FROM pg_class c
@@ -139,7 +134,7 @@ async fn the_server_serves_as_a_role_that_owns_nothing_and_bypasses_nothing() {
                 (SELECT count(*) FROM pg_roles o WHERE o.oid <> r.oid AND pg_has_role(current_user, o.oid, 'MEMBER'))
          FROM pg_roles r WHERE r.rolname = current_user",
     )
-    .fetch_one(&serving)
+    .fetch_one(serving)
     .await
     .unwrap();
     assert_eq!(role, (db::APP_ROLE.to_owned(), false, false, 0, 0));
