@@ -879,6 +879,7 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
     use crate::domain::{GroupBy, RoadmapLayout};
     use chrono::{Datelike, Months};
 
+    let pool = &crate::db::TenantPool::new(pool.clone(), org_id);
     let cpo = sqlx::query!(
         r#"SELECT u.id, u.name, u.email, o.name AS org_name FROM memberships m
            JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id

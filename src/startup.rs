@@ -20,8 +20,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the configured address (port 0 picks a free port) and builds the application.
-    pub async fn bind(config: &Config, pool: PgPool) -> anyhow::Result<Server> {
+    /// Binds the configured address (port 0 picks a free port) and builds the application, served
+    /// from a pool of its own as `cairn_app` whatever user `owner` connects as (`db::serving_pool`).
+    pub async fn bind(config: &Config, owner: PgPool) -> anyhow::Result<Server> {
+        let pool = crate::db::serving_pool(&owner, config.pool_size).await?;
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -51,6 +53,11 @@ impl Server {
             router,
             pool,
         })
+    }
+
+    /// The pool requests are served from (as `cairn_app`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     pub fn local_addr(&self) -> SocketAddr {

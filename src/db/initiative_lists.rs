@@ -1,9 +1,9 @@
 //! Initiatives as lists show them (with their portfolio's and owner's names): the sortable list
 //! page and its CSV export, and the roll-up page's "At risk" and "Late" watchlists.
 
+use super::TenantPool;
 use chrono::NaiveDate;
 use futures_util::stream::BoxStream;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -146,7 +146,7 @@ macro_rules! with_search {
 
 /// One page of the list: `limit` rows after skipping `offset`.
 pub async fn search(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
@@ -160,7 +160,7 @@ pub async fn search(
 /// `search` with its plan given: starting from the subtree (`small`) or from the order's index.
 /// Both give the same rows; `search` picks the faster. Public so tests can hold the two to that.
 pub async fn search_planned(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
@@ -180,9 +180,10 @@ pub async fn search_planned(
 }
 
 /// Every initiative that passes `filter`, row by row as the database sends them: an export of
-/// 100,000 initiatives never sits in memory whole.
+/// 100,000 initiatives never sits in memory whole. `tx` works for the organization
+/// (`TenantPool::begin`) and lives as long as the rows come.
 pub fn search_all<'p>(
-    pool: &'p PgPool,
+    tx: &'p mut sqlx::PgConnection,
     org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
@@ -190,12 +191,16 @@ pub fn search_all<'p>(
     let filter = *filter;
     // An export reads every matching row anyway: the org-wide order is always fine.
     with_search!(sort, false, org_id, filter, 0_i64, None::<i64>, |rows| Box::pin(
-        rows.fetch(pool)
+        rows.fetch(tx)
     ))
 }
 
 /// Whether the filter names a subtree small enough to read whole (its maintained count says).
-async fn is_small_subtree(pool: &PgPool, org_id: Uuid, filter: &InitiativeFilter) -> Result<bool, AppError> {
+async fn is_small_subtree(
+    pool: &TenantPool,
+    org_id: Uuid,
+    filter: &InitiativeFilter,
+) -> Result<bool, AppError> {
     let Some(portfolio_id) = filter.portfolio_id else {
         return Ok(false);
     };
@@ -241,7 +246,7 @@ struct WatchlistRow {
 ///   (which cannot know the subtree is large) would then start from the closure and read every
 ///   initiative of the organization.
 pub async fn watchlists(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,

@@ -1,7 +1,8 @@
 //! Initiatives: keys from the organization's counter, filtered lists, and edits that write history.
 
+use super::TenantPool;
+use super::tenant::Begin;
 use chrono::NaiveDate;
-use sqlx::{Acquire, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::status_updates::StatusUpdate;
@@ -84,7 +85,7 @@ impl From<Initiative> for InitiativeJson {
 /// A page of the initiatives that pass `filter`, newest first (keyset on the id). The list page
 /// orders otherwise: `initiative_lists::search` applies the same filter.
 pub async fn list(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     filter: &InitiativeFilter,
     page: &PageRequest,
@@ -126,7 +127,7 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |initiative| initiative.id))
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Initiative, AppError> {
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Initiative, AppError> {
     Ok(sqlx::query_as!(
         Initiative,
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
@@ -143,7 +144,7 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Initiative, Ap
 /// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
 pub async fn owned_by(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     owner_id: Uuid,
     limit: i64,
@@ -167,7 +168,7 @@ pub async fn owned_by(
 
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
 pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     changes: InitiativeChanges,
 ) -> Result<Initiative, AppError> {
@@ -219,7 +220,7 @@ pub async fn create(
 /// Changes an initiative if it is still at `expected_version` (PATCH and the edit form); a change
 /// of status, health or progress is recorded in its history by the same transaction.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -235,7 +236,7 @@ pub async fn update(
 /// Records a status update (`POST …/updates` and the quick update forms): the initiative takes
 /// the new values and a new version, and its history the record, in one transaction.
 pub async fn record_status_update(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -252,7 +253,7 @@ pub async fn record_status_update(
 /// the current version, then `edit` computes the new values (and a note) from the current ones.
 /// Concurrent writers queue on the lock, so none is lost and history follows the order applied.
 async fn write(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -308,7 +309,7 @@ async fn write(
 
 /// Deletes an initiative and its history; owning it is not enough, the portfolio's editors decide.
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
+use super::TenantPool;
+use super::tenant::Begin;
 use rust_decimal::Decimal;
-use sqlx::{Acquire, PgExecutor, PgPool, Postgres};
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::status_updates::Author;
@@ -160,7 +162,7 @@ pub async fn get(db: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Result<KeyR
 
 /// Adds a key result to an objective the caller may edit.
 pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     objective_id: Uuid,
     changes: KeyResultChanges,
@@ -195,7 +197,7 @@ pub async fn create(
 /// Changes a key result if it is still at `expected_version`; a new current value (or a note) is
 /// recorded as a check-in by the same transaction.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -242,7 +244,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -316,7 +318,7 @@ async fn refresh_progress(tx: &mut Tx<'_>, org_id: Uuid, objective_id: Uuid) -> 
 
 /// A key result's check-ins, newest first.
 pub async fn check_ins(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_id: Uuid,
     page: &PageRequest,
@@ -328,7 +330,7 @@ pub async fn check_ins(
 
 /// The check-ins of several key results together, newest first: an objective's history.
 pub async fn check_ins_of(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
     page: &PageRequest,
@@ -368,7 +370,7 @@ pub async fn check_ins_of(
 /// The values of each key result over time, for sparklines: the start value, then every check-in
 /// in the order they were made.
 pub async fn value_history(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Decimal>>, AppError> {
@@ -395,7 +397,7 @@ pub async fn value_history(
 
 /// Links an initiative to a key result (idempotent): whoever may update the initiative.
 pub async fn link(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     initiative_id: Uuid,
     key_result_id: Uuid,
@@ -417,7 +419,7 @@ pub async fn link(
 
 /// Unlinks them; unlinking what is not linked is not an error.
 pub async fn unlink(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     initiative_id: Uuid,
     key_result_id: Uuid,
@@ -471,7 +473,7 @@ pub struct LinkedKeyResult {
 
 /// The key results an initiative is linked to.
 pub async fn of_initiative(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     initiative_id: Uuid,
 ) -> Result<Vec<LinkedKeyResult>, AppError> {
@@ -516,7 +518,7 @@ pub async fn of_initiative(
 /// The key results an initiative in `portfolio_id` may be linked to: those of objectives of these
 /// periods scoped to its portfolio or one above it, as `(id, "objective: key result")`.
 pub async fn linkable(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     periods: &[String],
@@ -552,7 +554,7 @@ pub struct LinkedInitiative {
 
 /// The initiatives linked to these key results, by key result.
 pub async fn initiatives_of(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<LinkedInitiative>>, AppError> {

@@ -4,6 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::TenantPool;
 use super::users::Caller;
 use super::{Timestamp, Tx, lock_org, permissions};
 use crate::domain::member::{
@@ -29,7 +30,7 @@ pub struct Added {
 }
 
 /// The members in the order they were created, a page at a time.
-pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Member>, AppError> {
+pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Member>, AppError> {
     let rows = sqlx::query_as!(
         Member,
         r#"SELECT u.id, u.email, u.name, m.role AS "role: Role"
@@ -46,7 +47,7 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
 }
 
 /// Every member by name, for the settings page.
-pub async fn all(pool: &PgPool, org_id: Uuid) -> Result<Vec<Member>, AppError> {
+pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Member>, AppError> {
     Ok(sqlx::query_as!(
         Member,
         r#"SELECT u.id, u.email, u.name, m.role AS "role: Role"
@@ -77,7 +78,7 @@ pub async fn get(
 
 /// Adds a member (admins only). A new email becomes an account, with the password given or else an
 /// invitation; a registered email joins with its existing account, name and password.
-pub async fn add(pool: &PgPool, caller: &Caller, new: NewMember) -> Result<Added, AppError> {
+pub async fn add(pool: &TenantPool, caller: &Caller, new: NewMember) -> Result<Added, AppError> {
     permissions::require_admin(caller)?;
     let password_hash = match &new.password {
         Some(password) => Some(credentials::hash_password_off_thread(password.clone()).await?),
@@ -153,7 +154,7 @@ async fn create_invite(tx: &mut Tx<'_>, org_id: Uuid, user_id: Uuid) -> Result<S
 
 /// Changes a member's role or name (admins only); the last admin keeps the role.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     user_id: Uuid,
     changes: MemberChanges,
@@ -184,7 +185,7 @@ pub async fn update(
 
 /// Removes a member (admins only): their API tokens and invitation go with the membership, their
 /// sessions in this organization are deleted, and what they owned is left without an owner.
-pub async fn remove(pool: &PgPool, caller: &Caller, user_id: Uuid) -> Result<(), AppError> {
+pub async fn remove(pool: &TenantPool, caller: &Caller, user_id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let current = lock_member(&mut tx, caller.org_id, user_id).await?;
     permissions::require_admin(caller)?;
@@ -258,6 +259,9 @@ pub struct Invitation {
 
 /// The invitation behind a token, if it can still be accepted; any other token is simply unknown.
 pub async fn invitation(pool: &PgPool, token: &str) -> Result<Option<Invitation>, AppError> {
+    let Some(org_id) = invite_organization(pool, token).await? else {
+        return Ok(None);
+    };
     Ok(sqlx::query_as!(
         Invitation,
         r#"SELECT i.org_id, i.user_id, u.name, u.email, o.name AS org_name, i.expires_at
@@ -268,8 +272,18 @@ pub async fn invitation(pool: &PgPool, token: &str) -> Result<Option<Invitation>
              AND u.password_hash IS NULL"#,
         credentials::digest(token)
     )
-    .fetch_optional(pool)
+    .fetch_optional(&TenantPool::new(pool.clone(), org_id))
     .await?)
+}
+
+/// The organization of an invitation that can still be accepted: the token tells it, by the one
+/// lookup by digest row-level security lets through (migrations/0011).
+async fn invite_organization(pool: &PgPool, token: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(
+        sqlx::query_scalar!("SELECT invite_organization($1)", credentials::digest(token))
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Accepts an invitation: the account takes the name and password, and the token is spent. Two
@@ -280,7 +294,10 @@ pub async fn accept_invitation(
     name: &str,
     password_hash: &str,
 ) -> Result<Invitation, AppError> {
-    let mut tx = pool.begin().await?;
+    let org_id = invite_organization(pool, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = super::tenant::begin(pool, org_id).await?;
     let spent = sqlx::query!(
         r#"UPDATE invites SET used_at = now()
            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()

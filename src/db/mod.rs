@@ -17,6 +17,7 @@ pub mod rollup;
 pub mod sessions;
 pub mod sign_in;
 pub mod status_updates;
+pub mod tenant;
 pub mod themes;
 pub mod tokens;
 pub mod users;
@@ -30,12 +31,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::{Executor, PgPool, Postgres};
 
 use crate::config::Config;
 use crate::error::AppError;
 
 pub type Tx<'a> = sqlx::Transaction<'a, Postgres>;
+pub use tenant::TenantPool;
 
 /// A point in time, as stored (timestamptz) and shown (RFC 3339, UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
@@ -44,6 +46,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// The database the service runs on, and the embedded cluster behind it when there is one.
 pub struct Database {
+    /// Connected as the user who owns the schema: it migrates, seeds and loads the demo. The server
+    /// makes its own pool from it that serves as `cairn_app` (`serving_pool`).
     pub pool: PgPool,
     cluster: Option<embedded::Cluster>,
 }
@@ -80,7 +84,7 @@ impl Database {
                 (cluster.connect_options("cairn"), Some(cluster))
             }
         };
-        let pool = connect_when_ready(options, config.pool_size).await?;
+        let pool = connect_when_ready(options, OWNER_POOL_SIZE).await?;
         MIGRATOR.run(&pool).await.context("cannot migrate the database")?;
         Ok(Database { pool, cluster })
     }
@@ -94,15 +98,42 @@ impl Database {
     }
 }
 
-/// A pool whose waits are bounded: a request never queues forever behind a busy or absent database.
+/// The owner's pool does one thing at a time: migrate, seed, load the demo.
+const OWNER_POOL_SIZE: u32 = 2;
+
+/// The role requests are served as (migrations/0011_row_level_security.sql): it owns nothing and
+/// is subject to row-level security, so a tenant query sees only the organization its transaction
+/// set (`tenant`).
+pub const APP_ROLE: &str = "cairn_app";
+
+/// Waits on a pool are bounded: a request never queues forever behind a busy or absent database.
+fn pool_options(size: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(Duration::from_secs(5))
+}
+
+/// The pool requests are served from: the same server, database and user as `owner`, each
+/// connection switched to `APP_ROLE` as it opens. Permission checks and row-level security go by
+/// the current role, so even a superuser's connection is held to the policies after `SET ROLE`.
+pub async fn serving_pool(owner: &PgPool, size: u32) -> anyhow::Result<PgPool> {
+    pool_options(size)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with((*owner.connect_options()).clone())
+        .await
+        .with_context(|| format!("cannot serve as {APP_ROLE}; was the database migrated by this user?"))
+}
+
+/// A pool that waits up to 30 s for a PostgreSQL that is still starting.
 pub async fn connect_when_ready(options: PgConnectOptions, size: u32) -> anyhow::Result<PgPool> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let attempt = PgPoolOptions::new()
-            .max_connections(size)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options.clone())
-            .await;
+        let attempt = pool_options(size).connect_with(options.clone()).await;
         match attempt {
             Ok(pool) => return Ok(pool),
             // 57P03: the server is starting up (crash recovery after an unclean stop).

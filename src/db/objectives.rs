@@ -1,8 +1,11 @@
 //! Objectives: the O of OKR, scoped to a portfolio and a period, aligned through `parent_id`, each
 //! answered with its key results and its progress.
 
+use super::TenantPool;
+use super::tenant::Begin;
 use rust_decimal::Decimal;
-use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres};
+use sqlx::PgConnection;
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::key_results::{self, KeyResult};
@@ -121,7 +124,7 @@ async fn with_key_results(
 
 /// A page of the objectives that pass `filter`, oldest first (keyset on the id).
 pub async fn list(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     filter: ObjectiveFilter,
     page: &PageRequest,
@@ -153,7 +156,11 @@ pub async fn list(
 }
 
 /// Every objective that passes `filter`, for the OKR tree: aligned ones are nested by the page.
-pub async fn all(pool: &PgPool, org_id: Uuid, filter: ObjectiveFilter) -> Result<Vec<Objective>, AppError> {
+pub async fn all(
+    pool: &TenantPool,
+    org_id: Uuid,
+    filter: ObjectiveFilter,
+) -> Result<Vec<Objective>, AppError> {
     let rows = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT o.id, o.title, o.description, o.portfolio_id, o.period, o.owner_id, o.parent_id, o.progress,
@@ -174,7 +181,7 @@ pub async fn all(pool: &PgPool, org_id: Uuid, filter: ObjectiveFilter) -> Result
 }
 
 /// The objectives that support objective `id` (its children in the alignment tree).
-pub async fn supporters(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Objective>, AppError> {
+pub async fn supporters(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<Objective>, AppError> {
     let rows = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT id, title, description, portfolio_id, period, owner_id, parent_id, progress, version,
@@ -189,8 +196,11 @@ pub async fn supporters(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Obj
     with_key_results(pool, org_id, rows).await
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
-    fetch(&mut *pool.acquire().await?, org_id, id).await
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
+    let mut tx = pool.begin().await?;
+    let objective = fetch(&mut tx, org_id, id).await?;
+    tx.commit().await?;
+    Ok(objective)
 }
 
 /// `get` on one connection (a transaction's, when it must see its own writes).
@@ -209,7 +219,7 @@ async fn fetch(connection: &mut PgConnection, org_id: Uuid, id: Uuid) -> Result<
 }
 
 /// Objectives by title, for the parent picker of the objective form.
-pub async fn titles(pool: &PgPool, org_id: Uuid) -> Result<Vec<(Uuid, String, String)>, AppError> {
+pub async fn titles(pool: &TenantPool, org_id: Uuid) -> Result<Vec<(Uuid, String, String)>, AppError> {
     Ok(sqlx::query!(
         "SELECT id, title, period FROM objectives WHERE org_id = $1 ORDER BY period DESC, title, id",
         org_id
@@ -223,7 +233,7 @@ pub async fn titles(pool: &PgPool, org_id: Uuid) -> Result<Vec<(Uuid, String, St
 
 /// Creates an objective in a portfolio the caller may edit.
 pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     changes: ObjectiveChanges,
 ) -> Result<Objective, AppError> {
@@ -256,7 +266,7 @@ pub async fn create(
 /// Changes an objective if it is still at `expected_version`: its owner or whoever may edit its
 /// portfolio; moving it needs edit rights on the new portfolio too.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -294,7 +304,7 @@ pub async fn update(
 /// Deletes an objective with its key results and their check-ins; objectives that supported it
 /// stay, no longer aligned.
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -315,7 +325,7 @@ pub async fn delete(
 }
 
 /// Whether the caller may change the objective and its key results.
-pub async fn can_edit(pool: &PgPool, caller: &Caller, objective: &Objective) -> Result<bool, AppError> {
+pub async fn can_edit(pool: &TenantPool, caller: &Caller, objective: &Objective) -> Result<bool, AppError> {
     permissions::can_edit_owned(pool, caller, objective.owner_id, objective.portfolio_id).await
 }
 

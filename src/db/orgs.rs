@@ -55,7 +55,7 @@ pub async fn create(tx: &mut Tx<'_>, org: &NewOrganization) -> Result<Organizati
     Ok(created)
 }
 
-pub async fn get(pool: &sqlx::PgPool, org_id: Uuid) -> Result<Organization, AppError> {
+pub async fn get(pool: &super::TenantPool, org_id: Uuid) -> Result<Organization, AppError> {
     Ok(sqlx::query_as!(
         Organization,
         "SELECT id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency
@@ -80,7 +80,7 @@ impl Calendar {
     }
 }
 
-pub async fn calendar(pool: &sqlx::PgPool, org_id: Uuid) -> Result<Calendar, AppError> {
+pub async fn calendar(pool: &super::TenantPool, org_id: Uuid) -> Result<Calendar, AppError> {
     let row = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
            FROM organizations WHERE id = $1"#,
@@ -107,6 +107,8 @@ pub async fn sign_up(
         }
         other => other,
     })?;
+    // From here on the transaction works for the new organization (row-level security).
+    super::tenant::set(tx, org.id).await?;
     let user = super::users::create(tx, &signup.name, &signup.email, Some(password_hash)).await?;
     super::users::add_membership(tx, org.id, user.id, Role::Admin).await?;
     Ok((org, user))
@@ -152,7 +154,7 @@ pub async fn settings(
 
 /// Changes the settings if they are still at `expected_version`; admins only.
 pub async fn update_settings(
-    pool: &sqlx::PgPool,
+    pool: &super::TenantPool,
     caller: &Caller,
     expected_version: Option<i64>,
     changes: OrgSettingsChanges,

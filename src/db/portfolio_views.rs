@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgPool;
+use super::TenantPool;
 use uuid::Uuid;
 
 use super::portfolios::{Portfolio, TreeNode, into_tree};
@@ -11,7 +11,7 @@ use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
 /// The names of the organization's members by user id: what an owner column shows.
-pub async fn member_names(pool: &PgPool, org_id: Uuid) -> Result<HashMap<Uuid, String>, AppError> {
+pub async fn member_names(pool: &TenantPool, org_id: Uuid) -> Result<HashMap<Uuid, String>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
            WHERE m.org_id = $1"#,
@@ -23,7 +23,11 @@ pub async fn member_names(pool: &PgPool, org_id: Uuid) -> Result<HashMap<Uuid, S
 }
 
 /// The names of just these members: pages that label a few rows need not load the whole org.
-pub async fn names_of(pool: &PgPool, org_id: Uuid, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, AppError> {
+pub async fn names_of(
+    pool: &TenantPool,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
            WHERE m.org_id = $1 AND m.user_id = ANY($2)"#,
@@ -51,7 +55,7 @@ pub struct InitiativeSummary {
 /// The initiatives attached directly to `portfolio_id`, or to any portfolio of the organization
 /// when `None`; ordered by key number within each portfolio.
 pub async fn initiative_summaries(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Option<Uuid>,
 ) -> Result<Vec<InitiativeSummary>, AppError> {
@@ -71,7 +75,7 @@ pub async fn initiative_summaries(
 
 /// Where a signed-in person's home roll-up is: the highest portfolio they own (nearest the top,
 /// then first among siblings), if any.
-pub async fn highest_owned(pool: &PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
+pub async fn highest_owned(pool: &TenantPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT p.id FROM portfolios p
            WHERE p.org_id = $1 AND p.owner_id = $2
@@ -86,7 +90,7 @@ pub async fn highest_owned(pool: &PgPool, org_id: Uuid, user_id: Uuid) -> Result
 }
 
 /// The organization's first top-level portfolio; `None` when it has no portfolio at all.
-pub async fn first_top_level(pool: &PgPool, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
+pub async fn first_top_level(pool: &TenantPool, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
     Ok(sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL ORDER BY position, name, id LIMIT 1",
         org_id
@@ -100,7 +104,11 @@ pub async fn first_top_level(pool: &PgPool, org_id: Uuid) -> Result<Option<Uuid>
 /// of every portfolio would be 2,000 options at 100k initiatives (most of the list page's bytes
 /// and time); this one grows with the tree's depth and one portfolio's fan-out, and every choice
 /// leads one level further down.
-pub async fn scope_menu(pool: &PgPool, org_id: Uuid, scope: Option<Uuid>) -> Result<Vec<TreeNode>, AppError> {
+pub async fn scope_menu(
+    pool: &TenantPool,
+    org_id: Uuid,
+    scope: Option<Uuid>,
+) -> Result<Vec<TreeNode>, AppError> {
     let portfolios = match scope {
         Some(scope) => {
             sqlx::query_as!(

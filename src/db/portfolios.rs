@@ -4,7 +4,8 @@
 //! concurrent moves can never build a cycle between them and a new child never copies the
 //! ancestors of a parent that is being moved.
 
-use sqlx::{Acquire, PgPool, Postgres};
+use super::TenantPool;
+use super::tenant::Begin;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -52,7 +53,7 @@ pub struct TreeNode {
 }
 
 /// The portfolios in creation order, a page at a time.
-pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
+pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
     let rows = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -70,7 +71,7 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
 
 /// The whole hierarchy depth-first, siblings by position then name: what a tree view or a parent
 /// picker shows.
-pub async fn list_tree(pool: &PgPool, org_id: Uuid) -> Result<Vec<TreeNode>, AppError> {
+pub async fn list_tree(pool: &TenantPool, org_id: Uuid) -> Result<Vec<TreeNode>, AppError> {
     let all = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -108,7 +109,7 @@ pub fn into_tree(all: Vec<Portfolio>) -> Vec<TreeNode> {
     tree
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -122,7 +123,7 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, App
 }
 
 /// The portfolio's ancestors from the top down, itself last: a breadcrumb.
-pub async fn ancestors(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Portfolio>, AppError> {
+pub async fn ancestors(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<Portfolio>, AppError> {
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
@@ -140,7 +141,7 @@ pub async fn ancestors(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Vec<Port
 
 /// Creates a portfolio: top-level ones by admins, children by whoever may edit the parent.
 pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     changes: PortfolioChanges,
 ) -> Result<Portfolio, AppError> {
@@ -188,7 +189,7 @@ pub async fn create(
 
 /// Changes a portfolio if it is still at `expected_version`; a new `parent_id` moves its subtree.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -245,7 +246,7 @@ pub async fn update(
 
 /// Deletes an empty portfolio; one with sub-portfolios or initiatives answers 409.
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,

@@ -1,8 +1,10 @@
 //! Roadmaps: saved views of a portfolio subtree over a time window, and their lanes of initiatives.
 //! Reading is for every member; writing is for whoever may edit the roadmap's portfolio.
 
+use super::TenantPool;
+use super::tenant::Begin;
 use chrono::NaiveDate;
-use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -100,7 +102,7 @@ pub struct RoadmapView {
 }
 
 /// The roadmaps in creation order, a page at a time.
-pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Roadmap>, AppError> {
+pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Roadmap>, AppError> {
     let rows = sqlx::query_as!(
         RoadmapRow,
         r#"SELECT id, name, portfolio_id, from_date, to_date, layout AS "layout: RoadmapLayout",
@@ -121,7 +123,7 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
 }
 
 /// Every roadmap by name, for the list page.
-pub async fn all(pool: &PgPool, org_id: Uuid) -> Result<Vec<Roadmap>, AppError> {
+pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Roadmap>, AppError> {
     let rows = sqlx::query_as!(
         RoadmapRow,
         r#"SELECT id, name, portfolio_id, from_date, to_date, layout AS "layout: RoadmapLayout",
@@ -149,7 +151,7 @@ pub async fn get(executor: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Resul
 }
 
 /// A roadmap with its lanes as of today.
-pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, AppError> {
+pub async fn view(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, AppError> {
     let roadmap = get(pool, org_id, id).await?;
     let org = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", currency FROM organizations WHERE id = $1"#,
@@ -157,7 +159,9 @@ pub async fn view(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, 
     )
     .fetch_one(pool)
     .await?;
-    let lanes = lanes(&mut *pool.acquire().await?, org_id, &roadmap).await?;
+    let mut tx = pool.begin().await?;
+    let lanes = lanes(&mut tx, org_id, &roadmap).await?;
+    tx.commit().await?;
     Ok(RoadmapView {
         roadmap,
         lanes,
@@ -255,7 +259,7 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
 
 /// Creates a roadmap of a portfolio the caller may edit.
 pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
+    db: impl Begin<'_>,
     caller: &Caller,
     changes: RoadmapChanges,
 ) -> Result<Roadmap, AppError> {
@@ -293,7 +297,7 @@ pub async fn create(
 /// Changes a roadmap if it is still at `expected_version`; moving it to another portfolio needs
 /// edit rights on both.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -333,7 +337,7 @@ pub async fn update(
 
 /// Deletes a roadmap and its share links (they answer 404 from then on).
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,

@@ -3,10 +3,10 @@
 //! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
 //! totals row per portfolio shown, one deadline range scan each, one row per theme.
 
+use super::TenantPool;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::initiatives::{Initiative, InitiativeJson};
@@ -144,7 +144,7 @@ impl TotalsRow {
 /// (default: the organization's current fiscal quarter) and the first `attached` initiatives
 /// attached to the portfolio itself (a page shows a few, the API up to `ATTACHED_LIMIT`).
 pub async fn rollup(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     period: Option<Period>,
@@ -219,7 +219,7 @@ pub async fn rollup(
 
 /// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned".
 async fn investment_mix(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
 ) -> Result<Vec<ThemeShare>, AppError> {
@@ -260,7 +260,7 @@ async fn investment_mix(
 
 /// The initiatives attached to the portfolio itself (not its descendants), soonest due first.
 async fn attached_to(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     limit: i64,

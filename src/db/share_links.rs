@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::TenantPool;
 use super::roadmaps::{self, Roadmap, RoadmapRow, RoadmapView};
 use super::users::Caller;
 use super::{Timestamp, permissions};
@@ -38,7 +39,7 @@ pub struct NewShareLink {
 /// Makes a new link to a roadmap: any member who can see it (SPEC §2), viewers excepted, since a
 /// link is a write.
 pub async fn create(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     roadmap_id: Uuid,
     input: &ShareLinkInput,
@@ -69,7 +70,7 @@ pub async fn create(
 
 /// The links of a roadmap, newest first: every link for its editors, their own for the members
 /// who made some.
-pub async fn list(pool: &PgPool, caller: &Caller, roadmap_id: Uuid) -> Result<Vec<ShareLink>, AppError> {
+pub async fn list(pool: &TenantPool, caller: &Caller, roadmap_id: Uuid) -> Result<Vec<ShareLink>, AppError> {
     let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
     permissions::require_writer(caller)?;
     let made_by = match roadmaps::can_edit(pool, caller, &roadmap).await? {
@@ -108,7 +109,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, roadmap_id: Uuid) -> Result<Ve
 
 /// Revokes a link (the roadmap's editors, or whoever made it): from now on it answers 404.
 /// Revoking twice is harmless. Returns its roadmap.
-pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, AppError> {
+pub async fn revoke(pool: &TenantPool, caller: &Caller, id: Uuid) -> Result<Uuid, AppError> {
     let link = sqlx::query!(
         "SELECT roadmap_id, created_by FROM share_links WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -144,7 +145,14 @@ pub async fn revoke(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<Uuid, Ap
 /// about 5 ms here): a crash may lose the last few counts, never a link. A view whose roadmap could
 /// not be read is not counted.
 pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
-    let mut tx = pool.begin().await?;
+    // The token tells the organization: the one lookup by digest row-level security lets through.
+    let Some(org_id) = sqlx::query_scalar!("SELECT share_link_organization($1)", credentials::digest(token))
+        .fetch_one(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut tx = super::tenant::begin(pool, org_id).await?;
     let Some(found) = sqlx::query!(
         r#"SELECT s.id AS share_id, r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
                   r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
@@ -186,7 +194,7 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
         found.org_id,
         found.share_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(&TenantPool::new(pool.clone(), found.org_id))
     .await?;
     Ok(Some(RoadmapView {
         roadmap,

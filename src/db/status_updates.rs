@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::TenantPool;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -101,7 +101,7 @@ pub async fn record(
 /// A page of an initiative's history, newest first. The cursor is the last update shown; pages
 /// follow (time, id) so that records written in the same instant are neither lost nor repeated.
 pub async fn list(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     initiative_id: Uuid,
     page: &PageRequest,
@@ -173,7 +173,7 @@ pub struct SubtreeChange {
 /// size (`subtree_size`, known from its roll-up), as for the watchlists, and so does the form of
 /// the subtree test (a scalar subquery on the large path, never turned into a join).
 pub async fn changes_in_subtree(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,
@@ -231,7 +231,7 @@ pub async fn changes_in_subtree(
 /// The newest history record of each of `initiative_ids` that has one, in one query: what a page
 /// of quick update forms remembers having shown.
 pub async fn newest_of(
-    pool: &PgPool,
+    pool: &TenantPool,
     org_id: Uuid,
     initiative_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Uuid>, AppError> {

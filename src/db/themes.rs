@@ -1,6 +1,7 @@
 //! Themes: the organization's investment categories, their colours and target shares.
 
-use sqlx::{Acquire, PgPool, Postgres};
+use super::TenantPool;
+use super::tenant::Begin;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -31,7 +32,7 @@ impl Theme {
 }
 
 /// The themes in creation order, a page at a time.
-pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Theme>, AppError> {
+pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Theme>, AppError> {
     let rows = sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -47,7 +48,7 @@ pub async fn list(pool: &PgPool, org_id: Uuid, page: &PageRequest) -> Result<Pag
 }
 
 /// Every theme by name, for pickers and the investment mix.
-pub async fn all(pool: &PgPool, org_id: Uuid) -> Result<Vec<Theme>, AppError> {
+pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Theme>, AppError> {
     Ok(sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -58,7 +59,7 @@ pub async fn all(pool: &PgPool, org_id: Uuid) -> Result<Vec<Theme>, AppError> {
     .await?)
 }
 
-pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Theme, AppError> {
+pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Theme, AppError> {
     Ok(sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -71,11 +72,7 @@ pub async fn get(pool: &PgPool, org_id: Uuid, id: Uuid) -> Result<Theme, AppErro
 }
 
 /// Creates a theme (admins only), keeping the targets' sum ≤ 100.
-pub async fn create(
-    db: impl Acquire<'_, Database = Postgres>,
-    caller: &Caller,
-    changes: ThemeChanges,
-) -> Result<Theme, AppError> {
+pub async fn create(db: impl Begin<'_>, caller: &Caller, changes: ThemeChanges) -> Result<Theme, AppError> {
     permissions::require_admin(caller)?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
@@ -100,7 +97,7 @@ pub async fn create(
 
 /// Changes a theme (admins only) if it is still at `expected_version`.
 pub async fn update(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
@@ -137,7 +134,7 @@ pub async fn update(
 
 /// Deletes a theme (admins only); its initiatives become unassigned.
 pub async fn delete(
-    pool: &PgPool,
+    pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,

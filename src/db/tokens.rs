@@ -30,15 +30,15 @@ pub async fn create(
 }
 
 /// The caller a bearer token stands for; a removed member's tokens are gone with the membership.
+/// The organization is not known yet, so the token's membership comes from `token_membership`,
+/// the one lookup by digest that row-level security lets through (migrations/0011).
 pub async fn caller(pool: &sqlx::PgPool, token: &str) -> Result<Option<Caller>, AppError> {
     Ok(sqlx::query_as!(
         Caller,
-        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role: Role", o.id AS org_id, o.name AS org_name
-           FROM api_tokens t
-           JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
-           JOIN users u ON u.id = t.user_id
-           JOIN organizations o ON o.id = t.org_id
-           WHERE t.token_hash = $1"#,
+        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name
+           FROM token_membership($1) m
+           JOIN users u ON u.id = m.user_id
+           JOIN organizations o ON o.id = m.org_id"#,
         credentials::digest(token)
     )
     .fetch_optional(pool)
@@ -46,7 +46,7 @@ pub async fn caller(pool: &sqlx::PgPool, token: &str) -> Result<Option<Caller>, 
 }
 
 /// Revokes one of the caller's own tokens (an admin may revoke any in the organization).
-pub async fn delete(pool: &sqlx::PgPool, caller: &Caller, token_id: Uuid) -> Result<(), AppError> {
+pub async fn delete(pool: &super::TenantPool, caller: &Caller, token_id: Uuid) -> Result<(), AppError> {
     let deleted = sqlx::query!(
         "DELETE FROM api_tokens WHERE org_id = $1 AND id = $2 AND (user_id = $3 OR $4)",
         caller.org_id,

@@ -71,14 +71,15 @@ pub async fn add_membership(
     Ok(())
 }
 
-/// Sign-in looks up the account by email; an account in several organizations opens its oldest.
+/// Sign-in looks up the account by email; an account in several organizations opens its oldest
+/// (`sign_in_organization`: the organization is what sign-in finds out, so row-level security
+/// lets this one lookup by user through, migrations/0011).
 pub async fn credentials_by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credentials>, AppError> {
     Ok(sqlx::query_as!(
         Credentials,
-        r#"SELECT u.id AS user_id, m.org_id, u.password_hash
-           FROM users u JOIN memberships m ON m.user_id = u.id
-           WHERE u.email = $1
-           ORDER BY m.created_at LIMIT 1"#,
+        r#"SELECT u.id AS user_id, m.org_id AS "org_id!", u.password_hash
+           FROM users u CROSS JOIN LATERAL sign_in_organization(u.id) AS m (org_id)
+           WHERE u.email = $1 AND m.org_id IS NOT NULL"#,
         email.trim().to_lowercase()
     )
     .fetch_optional(pool)
@@ -86,7 +87,11 @@ pub async fn credentials_by_email(pool: &sqlx::PgPool, email: &str) -> Result<Op
 }
 
 /// The caller behind a session, if the user is still a member of that organization.
-pub async fn caller(pool: &sqlx::PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Caller>, AppError> {
+pub async fn caller(
+    pool: &super::TenantPool,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Caller>, AppError> {
     Ok(sqlx::query_as!(
         Caller,
         r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role: Role", o.id AS org_id, o.name AS org_name

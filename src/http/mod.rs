@@ -30,6 +30,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// What every handler can reach. Nothing here is per-process state another server would need.
 #[derive(Clone)]
 pub struct AppState {
+    /// Serves as `cairn_app`: a tenant table shows nothing here until a transaction names its
+    /// organization (`tenant`); only sessions, sign-in throttling and the lookups by digest use it
+    /// bare.
     pub pool: PgPool,
     /// Base of the links Cairn hands out (share and invite URLs), without a trailing slash.
     pub public_url: Arc<str>,
@@ -40,6 +43,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The serving pool working for one organization: what every tenant query runs on.
+    pub fn tenant(&self, org_id: uuid::Uuid) -> crate::db::TenantPool {
+        crate::db::TenantPool::new(self.pool.clone(), org_id)
+    }
+
     /// The link that lets an invited member choose a password.
     pub fn invite_url(&self, token: &str) -> String {
         format!("{}/invite/{token}", self.public_url)

@@ -250,8 +250,8 @@ async fn a_pool_with_no_free_connection_answers_503_after_a_bounded_wait() {
 
     // Something holds every connection of the server's pool (long transactions, a stuck query).
     let mut held = Vec::new();
-    for _ in 0..app.pool.options().get_max_connections() {
-        held.push(app.pool.acquire().await.unwrap());
+    for _ in 0..app.serving_pool.options().get_max_connections() {
+        held.push(app.serving_pool.acquire().await.unwrap());
     }
     let api = app.api(Method::GET, &account.token, "/me").timeout(HANG).send();
     let (api, page, ready) = tokio::join!(api, probe(&app, "/"), probe(&app, "/readyz"));

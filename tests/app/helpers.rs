@@ -149,7 +149,11 @@ pub async fn fresh_database() -> PgConnectOptions {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Connected as the schema's owner (a superuser in tests), for looking at every organization's
+    /// rows; row-level security does not hold it.
     pub pool: PgPool,
+    /// The pool the server serves from, as `cairn_app`.
+    pub serving_pool: PgPool,
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub client: reqwest::Client,
     /// Shared by every handle on this test's app (see `with_client`); `None` when the test made
@@ -222,10 +226,12 @@ pub async fn serve(pool: PgPool, configure: impl FnOnce(&mut Config)) -> TestApp
     configure(&mut config);
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
     let addr = server.local_addr();
+    let serving_pool = server.pool().clone();
     tokio::spawn(server.run(std::future::pending()));
     TestApp {
         addr,
         pool,
+        serving_pool,
         client: new_client(),
         database: None,
     }
@@ -252,6 +258,12 @@ pub struct Account {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
+    /// The handle db functions take for one organization's data, over `pool` (the owner's), for
+    /// tests that call queries directly.
+    pub fn tenant(&self, org_id: Uuid) -> db::TenantPool {
+        db::TenantPool::new(self.pool.clone(), org_id)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -596,6 +608,7 @@ impl TestApp {
         TestApp {
             addr: self.addr,
             pool: self.pool.clone(),
+            serving_pool: self.serving_pool.clone(),
             client,
             database: self.database.clone(),
         }

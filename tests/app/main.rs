@@ -34,3 +34,5 @@ mod roadmaps;
 // The OpenAPI document, its reference page, and fuzzing the API against it (issue 7).
 mod fuzz;
 mod openapi;
+// Defence in depth for tenancy (issue 7).
+mod row_level_security;

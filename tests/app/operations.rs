@@ -16,7 +16,7 @@ async fn health_and_readiness_answer() {
 #[tokio::test]
 async fn readiness_fails_while_the_database_is_unreachable() {
     let app = spawn_app().await;
-    app.pool.close().await;
+    app.serving_pool.close().await;
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }

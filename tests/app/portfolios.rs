@@ -404,7 +404,7 @@ async fn the_tree_and_breadcrumbs_follow_a_move() {
     )
     .await;
 
-    let tree = cairn::db::portfolios::list_tree(&app.pool, admin.org_id)
+    let tree = cairn::db::portfolios::list_tree(&app.tenant(admin.org_id), admin.org_id)
         .await
         .unwrap();
     let outline: Vec<(i32, &str)> = tree
@@ -422,7 +422,7 @@ async fn the_tree_and_breadcrumbs_follow_a_move() {
         ]
     );
     let wallets = tree.last().unwrap().portfolio.id;
-    let crumbs = cairn::db::portfolios::ancestors(&app.pool, admin.org_id, wallets)
+    let crumbs = cairn::db::portfolios::ancestors(&app.tenant(admin.org_id), admin.org_id, wallets)
         .await
         .unwrap();
     let names: Vec<&str> = crumbs.iter().map(|p| p.name.as_str()).collect();

@@ -291,13 +291,17 @@ async fn both_watchlist_plans_give_the_same_lists() {
     for portfolio in [&org.root, &org.checkout, &org.platform] {
         let id = portfolio.parse().unwrap();
         // A size of 6 reads the subtree through the closure; a million walks open work by date.
-        let small = watchlists(&app.pool, org_id, id, 6).await.unwrap();
-        let large = watchlists(&app.pool, org_id, id, 1_000_000).await.unwrap();
+        let small = watchlists(&app.tenant(org_id), org_id, id, 6).await.unwrap();
+        let large = watchlists(&app.tenant(org_id), org_id, id, 1_000_000)
+            .await
+            .unwrap();
         assert_eq!(ids(&small.at_risk), ids(&large.at_risk), "at risk in {portfolio}");
         assert_eq!(ids(&small.late), ids(&large.late), "late in {portfolio}");
     }
     let root: uuid::Uuid = org.root.parse().unwrap();
-    let lists = watchlists(&app.pool, org_id, root, 1_000_000).await.unwrap();
+    let lists = watchlists(&app.tenant(org_id), org_id, root, 1_000_000)
+        .await
+        .unwrap();
     // b (at risk) and e (off track); d is off track but cancelled.
     assert_eq!(lists.at_risk.len(), 2);
     assert!(lists.at_risk.iter().any(|row| row.id.to_string() == org.e));
@@ -622,7 +626,7 @@ async fn both_list_plans_give_the_same_pages_in_every_order() {
             InitiativeSort::Updated,
         ] {
             for offset in [0, 3] {
-                let pool = &app.pool;
+                let pool = &app.tenant(org_id);
                 let ids = async |small| {
                     let rows = search_planned(pool, org_id, &filter, sort, offset, 5, small)
                         .await

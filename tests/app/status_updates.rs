@@ -366,8 +366,15 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
     let line_id = org.line.parse().unwrap();
     // Both plans (a small subtree's and a large one's) must give the same answer.
     for subtree_size in [1, i64::MAX] {
-        let changes_in = |org_id| {
-            cairn::db::status_updates::changes_in_subtree(&app.pool, org_id, line_id, subtree_size, since)
+        let changes_in = async |org_id| {
+            cairn::db::status_updates::changes_in_subtree(
+                &app.tenant(org_id),
+                org_id,
+                line_id,
+                subtree_size,
+                since,
+            )
+            .await
         };
         let changes = changes_in(org.admin.org_id).await.unwrap();
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();

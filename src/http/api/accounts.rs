@@ -139,7 +139,7 @@ pub async fn create_token(
         .await?
         .ok_or(AppError::Unauthorized)?;
     let token = credentials::new_secret(credentials::API_TOKEN_PREFIX);
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db::tenant::begin(&state.pool, account.org_id).await?;
     let id = db::tokens::create(&mut tx, account.org_id, account.user_id, &name, &token).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(NewToken { id, token })))
@@ -160,7 +160,7 @@ pub async fn delete_token(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::tokens::delete(&state.pool, &caller, id).await?;
+    db::tokens::delete(&state.tenant(caller.org_id), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -181,7 +181,7 @@ pub struct Me {
     responses((status = OK, body = Me))
 )]
 pub async fn me(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Me>> {
-    let org = db::orgs::get(&state.pool, caller.org_id).await?;
+    let org = db::orgs::get(&state.tenant(caller.org_id), caller.org_id).await?;
     Ok(Json(Me {
         user: User {
             id: caller.user_id,

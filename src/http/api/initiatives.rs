@@ -31,7 +31,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<InitiativeQuery>,
 ) -> ApiResult<Json<Page<InitiativeJson>>> {
     let (filter, page) = query.parse()?;
-    let found = db::initiatives::list(&state.pool, caller.org_id, &filter, &page).await?;
+    let found = db::initiatives::list(&state.tenant(caller.org_id), caller.org_id, &filter, &page).await?;
     Ok(Json(found.map(InitiativeJson::from)))
 }
 
@@ -47,7 +47,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -68,7 +68,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     CreateJson { input, key }: CreateJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    create_once(&state.pool, &caller, key, |tx, caller| {
+    create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
             let initiative = db::initiatives::create(tx, caller, input).await?;
             Ok((initiative.version, InitiativeJson::from(initiative)))
@@ -92,7 +92,8 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::update(&state.pool, &caller, id, expected, changes).await?;
+    let initiative =
+        db::initiatives::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -113,7 +114,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::initiatives::delete(&state.pool, &caller, id, expected).await?;
+    db::initiatives::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,7 +134,7 @@ pub async fn record_update(
     IfMatch(expected): IfMatch,
     CreateJson { input, key }: CreateJson<StatusUpdateInput>,
 ) -> ApiResult<Response> {
-    create_once(&state.pool, &caller, key, |tx, caller| {
+    create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
             let (initiative, update) =
                 db::initiatives::record_status_update(tx, caller, id, expected, input).await?;
@@ -158,8 +159,8 @@ pub async fn history(
 ) -> ApiResult<Json<Page<StatusUpdate>>> {
     let page = query.parse()?;
     // Another organization's initiative answers 404 like a missing one, not an empty history.
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(Json(
-        db::status_updates::list(&state.pool, caller.org_id, initiative.id, &page).await?,
+        db::status_updates::list(&state.tenant(caller.org_id), caller.org_id, initiative.id, &page).await?,
     ))
 }

@@ -28,7 +28,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = query.parse()?;
-    Ok(Json(db::members::list(&state.pool, caller.org_id, &page).await?))
+    Ok(Json(
+        db::members::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
+    ))
 }
 
 /// A member just added: the member, and the one-time invitation link when there was no password.
@@ -53,7 +55,7 @@ pub async fn create(
     _: NoIdempotencyKey,
     ApiJson(input): ApiJson<NewMemberInput>,
 ) -> ApiResult<(StatusCode, Json<AddedMember>)> {
-    let added = db::members::add(&state.pool, &caller, input.parse()?).await?;
+    let added = db::members::add(&state.tenant(caller.org_id), &caller, input.parse()?).await?;
     Ok((
         StatusCode::CREATED,
         Json(AddedMember {
@@ -79,7 +81,7 @@ pub async fn update(
 ) -> ApiResult<Json<Member>> {
     let changes = input.parse()?;
     Ok(Json(
-        db::members::update(&state.pool, &caller, id, changes).await?,
+        db::members::update(&state.tenant(caller.org_id), &caller, id, changes).await?,
     ))
 }
 
@@ -95,6 +97,6 @@ pub async fn delete(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::members::remove(&state.pool, &caller, id).await?;
+    db::members::remove(&state.tenant(caller.org_id), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

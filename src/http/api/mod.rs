@@ -15,8 +15,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use sqlx::PgPool;
 
+use super::AppState;
 use super::extract::etag;
 use crate::db::Tx;
 use crate::db::idempotency::{self, Claim, IdempotencyKey, StoredAnswer};
@@ -38,12 +38,16 @@ pub fn versioned(status: StatusCode, version: i64, body: impl Serialize) -> Resp
 /// one racing the first request — gets the first answer (marked `Idempotent-Replayed: true`) and
 /// no second row; a failed create stores nothing, and its retry runs again.
 pub async fn create_once<T: Serialize>(
-    pool: &PgPool,
+    state: &AppState,
     caller: &Caller,
     key: Option<IdempotencyKey>,
     create: impl for<'t> FnOnce(&'t mut Tx<'static>, &'t Caller) -> BoxFuture<'t, Result<(i64, T), AppError>>,
 ) -> ApiResult<Response> {
-    let mut tx = pool.begin().await.map_err(AppError::from)?;
+    let mut tx = state
+        .tenant(caller.org_id)
+        .begin()
+        .await
+        .map_err(AppError::from)?;
     if let Some(key) = &key
         && let Claim::Retry(answer) = idempotency::claim(&mut tx, caller, key).await?
     {

@@ -31,7 +31,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Portfolio>>> {
     let page = query.parse()?;
     Ok(Json(
-        db::portfolios::list(&state.pool, caller.org_id, &page).await?,
+        db::portfolios::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
     ))
 }
 
@@ -47,7 +47,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
+    let portfolio = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
@@ -64,7 +64,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     CreateJson { input, key }: CreateJson<PortfolioChanges>,
 ) -> ApiResult<Response> {
-    create_once(&state.pool, &caller, key, |tx, caller| {
+    create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
             let portfolio = db::portfolios::create(tx, caller, input).await?;
             Ok((portfolio.version, portfolio))
@@ -88,7 +88,8 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<PortfolioChanges>,
 ) -> ApiResult<Response> {
-    let portfolio = db::portfolios::update(&state.pool, &caller, id, expected, changes).await?;
+    let portfolio =
+        db::portfolios::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
@@ -105,7 +106,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::portfolios::delete(&state.pool, &caller, id, expected).await?;
+    db::portfolios::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -139,6 +140,6 @@ pub async fn rollup(
         .map_err(|message| AppError::field("period", message))?;
     let limit = db::rollup::ATTACHED_LIMIT;
     Ok(Json(
-        db::rollup::rollup(&state.pool, caller.org_id, id, period, limit).await?,
+        db::rollup::rollup(&state.tenant(caller.org_id), caller.org_id, id, period, limit).await?,
     ))
 }

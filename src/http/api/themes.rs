@@ -28,7 +28,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Theme>>> {
     let page = query.parse()?;
-    Ok(Json(db::themes::list(&state.pool, caller.org_id, &page).await?))
+    Ok(Json(
+        db::themes::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
+    ))
 }
 
 /// One theme.
@@ -43,7 +45,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let theme = db::themes::get(&state.pool, caller.org_id, id).await?;
+    let theme = db::themes::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -60,7 +62,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     CreateJson { input, key }: CreateJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    create_once(&state.pool, &caller, key, |tx, caller| {
+    create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
             let theme = db::themes::create(tx, caller, input).await?;
             Ok((theme.version, theme))
@@ -84,7 +86,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    let theme = db::themes::update(&state.pool, &caller, id, expected, changes).await?;
+    let theme = db::themes::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -101,6 +103,6 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::themes::delete(&state.pool, &caller, id, expected).await?;
+    db::themes::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }

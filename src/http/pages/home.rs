@@ -32,7 +32,7 @@ pub async fn home(
     let Some(caller) = caller else {
         return Ok(login_page(String::new(), String::new(), None).into_response());
     };
-    let pool = &state.pool;
+    let pool = &state.tenant(caller.org_id);
     if let Some(owned) = db::portfolio_views::highest_owned(pool, caller.org_id, caller.user_id).await? {
         return Ok(Redirect::to(&format!("/portfolios/{owned}")).into_response());
     }

@@ -168,7 +168,9 @@ impl InitiativeFormPage {
 
 /// The organization's currency and how many minor-unit digits it has.
 async fn currency(state: &AppState, caller: &Caller) -> PageResult<(String, u32)> {
-    let currency = db::orgs::get(&state.pool, caller.org_id).await?.currency;
+    let currency = db::orgs::get(&state.tenant(caller.org_id), caller.org_id)
+        .await?
+        .currency;
     let digits = money::minor_digits(&currency);
     Ok((currency, digits))
 }
@@ -181,10 +183,10 @@ async fn page(
     values: InitiativeForm,
     currency: &str,
 ) -> PageResult<InitiativeFormPage> {
-    let tree = db::portfolios::list_tree(&state.pool, caller.org_id).await?;
-    let editable = permissions::editable_portfolios(&state.pool, caller).await?;
-    let names = db::portfolio_views::member_names(&state.pool, caller.org_id).await?;
-    let themes = db::themes::all(&state.pool, caller.org_id).await?;
+    let tree = db::portfolios::list_tree(&state.tenant(caller.org_id), caller.org_id).await?;
+    let editable = permissions::editable_portfolios(&state.tenant(caller.org_id), caller).await?;
+    let names = db::portfolio_views::member_names(&state.tenant(caller.org_id), caller.org_id).await?;
+    let themes = db::themes::all(&state.tenant(caller.org_id), caller.org_id).await?;
     let keep: Vec<Uuid> = editing
         .map(|i| i.portfolio_id)
         .into_iter()
@@ -263,8 +265,9 @@ pub async fn new(
     permissions::require_writer(&caller)?;
     let portfolio_id = match query.portfolio_id {
         Some(id) => {
-            let portfolio = db::portfolios::get(&state.pool, caller.org_id, id).await?;
-            permissions::require_portfolio_editor(&state.pool, &caller, portfolio.id).await?;
+            let portfolio = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            permissions::require_portfolio_editor(&state.tenant(caller.org_id), &caller, portfolio.id)
+                .await?;
             Some(portfolio.id)
         }
         None => None,
@@ -289,7 +292,7 @@ pub async fn create(
     let (currency, digits) = currency(&state, &caller).await?;
     let (changes, unreadable) = typed.parse(digits);
     let (status, shown) = if unreadable.is_empty() {
-        match db::initiatives::create(&state.pool, &caller, changes).await {
+        match db::initiatives::create(&state.tenant(caller.org_id), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/initiatives/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
@@ -304,8 +307,14 @@ pub async fn create(
 
 /// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
 pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
-    let initiative = db::initiatives::get(&state.pool, caller.org_id, id).await?;
-    permissions::require_owned(&state.pool, caller, initiative.owner_id, initiative.portfolio_id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    permissions::require_owned(
+        &state.tenant(caller.org_id),
+        caller,
+        initiative.owner_id,
+        initiative.portfolio_id,
+    )
+    .await?;
     Ok(initiative)
 }
 
@@ -340,10 +349,10 @@ pub async fn update(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::initiatives::update(&state.pool, &caller, id, Some(version), changes).await {
+    match db::initiatives::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/initiatives/{}", saved.id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+            let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
             let theirs = InitiativeForm::from_initiative(&saved, digits);
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version.clone();

@@ -171,7 +171,7 @@ pub async fn index(
     Query(query): Query<InitiativeQuery>,
 ) -> PageResult<ListPage> {
     let request = query.parse_list()?;
-    let pool = &state.pool;
+    let pool = &state.tenant(caller.org_id);
     let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
     let (mut found, tree, themes, names) = tokio::try_join!(
         db::initiative_lists::search(
@@ -317,12 +317,18 @@ pub async fn export(
     Query(query): Query<InitiativeQuery>,
 ) -> PageResult<Response> {
     let ListRequest { filter, sort, .. } = query.parse_list()?;
-    let currency = db::orgs::get(&state.pool, caller.org_id).await?.currency;
+    let currency = db::orgs::get(&state.tenant(caller.org_id), caller.org_id)
+        .await?
+        .currency;
     let (mut sink, body) = csv_export::channel(LIST_HEADER);
-    let pool = state.pool.clone();
+    let pool = state.tenant(caller.org_id);
     tokio::spawn(async move {
+        let mut tx = match pool.begin().await {
+            Ok(tx) => tx,
+            Err(error) => return sink.fail(error).await,
+        };
         let mut rows = std::pin::pin!(db::initiative_lists::search_all(
-            &pool,
+            &mut tx,
             caller.org_id,
             &filter,
             sort

@@ -106,7 +106,7 @@ pub async fn tree(
     PageCaller(caller): PageCaller,
     Query(query): Query<TreeQuery>,
 ) -> PageResult<ObjectivesPage> {
-    let pool = &state.pool;
+    let pool = &state.tenant(caller.org_id);
     let calendar = db::orgs::calendar(pool, caller.org_id).await?;
     let period = query
         .period
@@ -274,7 +274,7 @@ async fn objective_page(
     id: Uuid,
     typed: Option<(Uuid, CheckInForm)>,
 ) -> PageResult<ObjectivePage> {
-    let pool = &state.pool;
+    let pool = &state.tenant(caller.org_id);
     let objective = db::objectives::get(pool, caller.org_id, id).await?;
     let kr_ids: Vec<Uuid> = objective.key_results.iter().map(|k| k.id).collect();
     let parent = async {
@@ -420,7 +420,7 @@ pub async fn check_in(
     Path(id): Path<Uuid>,
     Form(submit): Form<CheckInSubmit>,
 ) -> PageResult<Response> {
-    let key_result = db::key_results::get(&state.pool, caller.org_id, id).await?;
+    let key_result = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     let version = form::rendered_version(&submit.version)?;
     let mut errors = FieldErrors::new();
     let value = crate::domain::form::required::<Decimal>(&mut errors, "value", &submit.value, NUMBER);
@@ -439,14 +439,15 @@ pub async fn check_in(
             note: Some(Some(submit.note)),
             ..KeyResultChanges::default()
         };
-        match db::key_results::update(&state.pool, &caller, id, Some(version), changes).await {
+        match db::key_results::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await
+        {
             Ok(_) => {
                 return Ok(
                     Redirect::to(&format!("/objectives/{}#kr-{id}", key_result.objective_id)).into_response(),
                 );
             }
             Err(AppError::PreconditionFailed) => {
-                let saved = db::key_results::get(&state.pool, caller.org_id, id).await?;
+                let saved = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
                 let theirs = saved.current_value.normalize().to_string();
                 // The next submit is made against what is saved now: a deliberate second one wins.
                 typed.version = saved.version.to_string();

@@ -127,7 +127,7 @@ pub async fn show(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
 ) -> PageResult<OrganizationPage> {
-    let org = db::orgs::settings(&state.pool, caller.org_id).await?;
+    let org = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
     Ok(page(&caller, SettingsForm::saved(&org), FormState::default()))
 }
 
@@ -142,9 +142,9 @@ pub async fn update(
     let version = rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.read();
     let result = if unreadable.is_empty() {
-        db::orgs::update_settings(&state.pool, &caller, Some(version), changes).await
+        db::orgs::update_settings(&state.tenant(caller.org_id), &caller, Some(version), changes).await
     } else {
-        let current = db::orgs::settings(&state.pool, caller.org_id).await?;
+        let current = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
         Err(AppError::Validation(all_errors(changes, unreadable, |c| {
             c.apply(&current.settings)
         })))
@@ -154,7 +154,7 @@ pub async fn update(
         Err(AppError::PreconditionFailed) => {
             // Someone saved in between: show what they saved beside each field, keep what this
             // person typed, and carry the new version so a deliberate second save goes through.
-            let saved = db::orgs::settings(&state.pool, caller.org_id).await?;
+            let saved = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
             let theirs = SettingsForm::saved(&saved);
             let form = FormState::conflict("the settings", typed.fields(), theirs.fields(), |_, v| {
                 v.to_owned()

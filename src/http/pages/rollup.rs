@@ -295,7 +295,7 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(query): Query<RollupQuery>,
 ) -> PageResult<RollupPage> {
-    let pool = &state.pool;
+    let pool = &state.tenant(caller.org_id);
     let default_since = Utc::now().date_naive() - chrono::Duration::days(CHANGES_DAYS);
     let (since, since_error) = match query.since.as_deref().filter(|s| !s.is_empty()) {
         None => (default_since, None),
@@ -404,9 +404,14 @@ pub async fn children_csv(
     Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    let rollup = db::rollup::rollup(&state.pool, caller.org_id, id, period, 0).await?;
+    let rollup = db::rollup::rollup(&state.tenant(caller.org_id), caller.org_id, id, period, 0).await?;
     let currency = rollup.currency.clone();
-    let names = db::portfolio_views::names_of(&state.pool, caller.org_id, &owners_shown(&rollup)).await?;
+    let names = db::portfolio_views::names_of(
+        &state.tenant(caller.org_id),
+        caller.org_id,
+        &owners_shown(&rollup),
+    )
+    .await?;
     let records = rollup.children.iter().map(|child| {
         let figures = &child.figures;
         let owner = child

@@ -198,7 +198,8 @@ pub async fn history(
     initiative_id: Uuid,
     page: &PageRequest,
 ) -> PageResult<(Vec<StatusUpdate>, Option<String>)> {
-    let found = db::status_updates::list(&state.pool, caller.org_id, initiative_id, page).await?;
+    let found =
+        db::status_updates::list(&state.tenant(caller.org_id), caller.org_id, initiative_id, page).await?;
     Ok((found.items, found.next_cursor))
 }
 
@@ -257,14 +258,22 @@ pub async fn record(
         )
         .await;
     }
-    match db::initiatives::record_status_update(&state.pool, &caller, id, Some(version), input).await {
+    match db::initiatives::record_status_update(
+        &state.tenant(caller.org_id),
+        &caller,
+        id,
+        Some(version),
+        input,
+    )
+    .await
+    {
         Ok((saved, _)) => Ok(Redirect::to(&match typed.origin {
             Origin::My => format!("/my#{}", saved.key),
             Origin::Initiative => format!("/initiatives/{}#history", saved.id),
         })
         .into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.pool, caller.org_id, id).await?;
+            let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
             let (recent, _) = history(&state, &caller, id, &PageRequest::default()).await?;
             let since: Vec<HistoryEntry> = recent
                 .iter()
