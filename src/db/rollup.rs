@@ -3,7 +3,7 @@
 //! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
 //! totals row per portfolio shown, one deadline range scan each, one row per theme.
 
-use super::TenantPool;
+use super::{TenantPool, Tx};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -150,6 +150,9 @@ pub async fn rollup(
     period: Option<Period>,
     attached: i64,
 ) -> Result<Rollup, AppError> {
+    // Its statements share one transaction: one organization setting, one commit (row-level
+    // security), and one snapshot, so the totals, the mix and the list agree with each other.
+    let mut tx = pool.begin().await?;
     // One statement for the portfolio and its children, the calendar included: the period is
     // known only once the organization's date is, so every period's OKR mean comes along (a
     // subtree has a few) and the one shown is picked here.
@@ -184,7 +187,7 @@ pub async fn rollup(
         org_id,
         portfolio_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     let period = rows
         .first()
@@ -197,15 +200,16 @@ pub async fn rollup(
     let children = rows
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
-    let themes = investment_mix(pool, org_id, portfolio_id).await?;
+    let themes = investment_mix(&mut tx, org_id, portfolio_id).await?;
     let initiatives = match attached {
         0 => Vec::new(),
-        limit => attached_to(pool, org_id, portfolio_id, limit)
+        limit => attached_to(&mut tx, org_id, portfolio_id, limit)
             .await?
             .into_iter()
             .map(InitiativeJson::from)
             .collect(),
     };
+    tx.commit().await?;
     Ok(Rollup {
         currency,
         period,
@@ -219,7 +223,7 @@ pub async fn rollup(
 
 /// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned".
 async fn investment_mix(
-    pool: &TenantPool,
+    tx: &mut Tx<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
 ) -> Result<Vec<ThemeShare>, AppError> {
@@ -244,7 +248,7 @@ async fn investment_mix(
         org_id,
         portfolio_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut **tx)
     .await?;
     Ok(rows
         .into_iter()
@@ -260,7 +264,7 @@ async fn investment_mix(
 
 /// The initiatives attached to the portfolio itself (not its descendants), soonest due first.
 async fn attached_to(
-    pool: &TenantPool,
+    tx: &mut Tx<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
     limit: i64,
@@ -278,6 +282,6 @@ async fn attached_to(
         portfolio_id,
         limit
     )
-    .fetch_all(pool)
+    .fetch_all(&mut **tx)
     .await?)
 }
