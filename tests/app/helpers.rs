@@ -862,3 +862,11 @@ impl TestApp {
         expect_problem(stale_delete.unwrap(), StatusCode::PRECONDITION_FAILED, None).await;
     }
 }
+
+/// Rows in `table` that `executor` can see (the test pool sees all; a tenant transaction, its own).
+pub async fn count_rows(executor: impl sqlx::PgExecutor<'_>, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(executor)
+        .await
+        .unwrap()
+}

@@ -17,13 +17,6 @@ async fn post_with_key(app: &TestApp, token: &str, path: &str, key: &str, body: 
         .unwrap()
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
 struct Org {
     app: TestApp,
     admin: Account,
@@ -66,7 +59,7 @@ async fn a_retried_create_gets_the_first_answer_and_makes_no_second_row() {
         replayed, created,
         "the retry answers exactly what the first request did"
     );
-    assert_eq!(count(&app, "initiatives").await, 1);
+    assert_eq!(count_rows(&app.pool, "initiatives").await, 1);
 
     // A new key is a new request.
     let other = expect_status(
@@ -75,7 +68,7 @@ async fn a_retried_create_gets_the_first_answer_and_makes_no_second_row() {
     )
     .await;
     assert_ne!(id_of(&other), id_of(&created));
-    assert_eq!(count(&app, "initiatives").await, 2);
+    assert_eq!(count_rows(&app.pool, "initiatives").await, 2);
 }
 
 #[tokio::test]
@@ -101,7 +94,7 @@ async fn ten_concurrent_identical_posts_create_one_row() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "every copy answers the one initiative: {ids:?}");
     assert_eq!(replayed, 9, "one request made it, nine were replays");
-    assert_eq!(count(&app, "initiatives").await, 1);
+    assert_eq!(count_rows(&app.pool, "initiatives").await, 1);
     // Its key number was drawn once, too.
     let initiative = app
         .get_json(&admin.token, &format!("/initiatives/{}", ids[0]))
@@ -134,8 +127,8 @@ async fn a_key_reused_for_another_request_is_refused_and_changes_nothing() {
     let refused = post_with_key(&app, &admin.token, "/themes", "reused", &theme).await;
     expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")).await;
 
-    assert_eq!(count(&app, "initiatives").await, 1);
-    assert_eq!(count(&app, "themes").await, 0);
+    assert_eq!(count_rows(&app.pool, "initiatives").await, 1);
+    assert_eq!(count_rows(&app.pool, "themes").await, 0);
 }
 
 #[tokio::test]
@@ -148,7 +141,7 @@ async fn a_failed_create_keeps_no_key_so_the_corrected_retry_runs() {
     let invalid = json!({"title": "", "portfolio_id": portfolio_id});
     let refused = post_with_key(&app, &admin.token, "/initiatives", "fix-and-retry", &invalid).await;
     expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, Some("title")).await;
-    assert_eq!(count(&app, "idempotency_keys").await, 0);
+    assert_eq!(count_rows(&app.pool, "idempotency_keys").await, 0);
 
     let valid = json!({"title": "Fixed", "portfolio_id": portfolio_id});
     let created = expect_status(
@@ -157,7 +150,7 @@ async fn a_failed_create_keeps_no_key_so_the_corrected_retry_runs() {
     )
     .await;
     assert_eq!(created["title"], "Fixed");
-    assert_eq!(count(&app, "initiatives").await, 1);
+    assert_eq!(count_rows(&app.pool, "initiatives").await, 1);
 }
 
 #[tokio::test]
@@ -266,7 +259,7 @@ async fn every_create_of_the_api_honours_the_key() {
         ),
     ];
     for (path, body, table) in creates {
-        let before = count(&app, table).await;
+        let before = count_rows(&app.pool, table).await;
         let key = format!("key-for-{table}");
         let first = expect_status(
             post_with_key(&app, &admin.token, path, &key, &body).await,
@@ -276,7 +269,7 @@ async fn every_create_of_the_api_honours_the_key() {
         let retry = post_with_key(&app, &admin.token, path, &key, &body).await;
         assert_eq!(retry.headers()["idempotent-replayed"], "true", "{path}");
         assert_eq!(expect_status(retry, StatusCode::CREATED).await, first, "{path}");
-        assert_eq!(count(&app, table).await, before + 1, "{path}");
+        assert_eq!(count_rows(&app.pool, table).await, before + 1, "{path}");
     }
 }
 
@@ -325,9 +318,9 @@ async fn a_malformed_key_or_one_on_a_post_that_reveals_a_secret_is_refused() {
         ),
     ];
     for (path, body, table) in secret_posts {
-        let before = count(&app, table).await;
+        let before = count_rows(&app.pool, table).await;
         let refused = post_with_key(&app, &admin.token, &path, "k", &body).await;
         expect_problem(refused, StatusCode::BAD_REQUEST, None).await;
-        assert_eq!(count(&app, table).await, before, "{path}");
+        assert_eq!(count_rows(&app.pool, table).await, before, "{path}");
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, id_of, spawn_app};
+use crate::helpers::{TestApp, count_rows, id_of, spawn_app};
 use cairn::db;
 
 /// Every table of the schema with an `org_id` column: the tenant tables.
@@ -23,13 +23,6 @@ async fn tenant_tables(pool: &PgPool) -> Vec<String> {
     .fetch_all(pool)
     .await
     .unwrap()
-}
-
-async fn count(executor: impl sqlx::PgExecutor<'_>, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(executor)
-        .await
-        .unwrap()
 }
 
 async fn count_of_org(pool: &PgPool, table: &str, org_id: Uuid) -> i64 {
@@ -74,11 +67,19 @@ async fn without_an_organization_the_app_sees_no_rows() {
             "{table} has no rows here: give this test's organizations one, so that it shows the policy hiding them"
         );
         // No organization set: nothing, and no error.
-        assert_eq!(count(serving, &table).await, 0, "{table} without an organization");
+        assert_eq!(
+            count_rows(serving, &table).await,
+            0,
+            "{table} without an organization"
+        );
         // One organization set: exactly its rows, whatever the query's own filter.
         for (org_id, expected) in [(northwind, northwinds), (acme, acmes)] {
             let mut tx = db::tenant::begin(serving, org_id).await.unwrap();
-            assert_eq!(count(&mut *tx, &table).await, expected, "{table} for {org_id}");
+            assert_eq!(
+                count_rows(&mut *tx, &table).await,
+                expected,
+                "{table} for {org_id}"
+            );
             tx.rollback().await.unwrap();
         }
     }
