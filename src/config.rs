@@ -29,14 +29,23 @@ pub struct Config {
     #[arg(long, env = "CAIRN_CLIENT_IP_HEADER", global = true)]
     pub client_ip_header: Option<String>,
 
-    /// Database connections per process.
-    #[arg(long, env = "CAIRN_POOL_SIZE", default_value_t = 16, global = true)]
+    /// Database connections per process; by default twice this machine's CPUs.
+    #[arg(long, env = "CAIRN_POOL_SIZE", default_value_t = default_pool_size(), global = true)]
     pub pool_size: u32,
 
     /// Requests to shared roadmap links (`/s/…`) one client address may make at once; after
     /// that, one every two seconds. Counted per server process.
     #[arg(long, env = "CAIRN_SHARE_BURST", default_value_t = 30, global = true)]
     pub share_burst: u32,
+}
+
+/// Twice the CPUs: enough to keep PostgreSQL's cores busy while others wait on the network. More
+/// connections than that only queue in the operating system instead of in the pool: at 100k
+/// initiatives on 2 cores, 16 connections served the same requests per second as 4 with a p99
+/// half again as long (shared roadmap 56 → 38 ms, roll-up JSON 29 → 19 ms). Where PostgreSQL runs
+/// on a larger machine, set it to about twice that machine's cores.
+fn default_pool_size() -> u32 {
+    std::thread::available_parallelism().map_or(4, |cpus| 2 * cpus.get() as u32)
 }
 
 impl Config {

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::db::sessions::PgSessionStore;
@@ -11,12 +12,14 @@ use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
 use crate::config::Config;
+use crate::db::share_links::{VIEWS_WRITTEN_EVERY, ViewTally};
 use crate::http::{self, AppState};
 
 pub struct Server {
     listener: TcpListener,
     router: axum::Router,
     pool: PgPool,
+    share_views: Arc<ViewTally>,
 }
 
 impl Server {
@@ -38,11 +41,13 @@ impl Server {
             .map(axum::http::HeaderName::try_from)
             .transpose()
             .context("--client-ip-header is not a header name")?;
+        let share_views = Arc::new(ViewTally::default());
         let state = AppState {
+            share_views: share_views.clone(),
             pool: pool.clone(),
             public_url: public_url.into(),
             client_ip_header,
-            share_limiter: std::sync::Arc::new(crate::domain::share_link::AddressLimiter::new(
+            share_limiter: Arc::new(crate::domain::share_link::AddressLimiter::new(
                 config.share_burst,
                 http::share::REFILL,
             )),
@@ -52,6 +57,7 @@ impl Server {
             listener,
             router,
             pool,
+            share_views,
         })
     }
 
@@ -82,6 +88,14 @@ impl Server {
                 }
             }
         });
+        let (views, pool) = (self.share_views.clone(), self.pool.clone());
+        let view_writer = tokio::spawn(async move {
+            let mut every = tokio::time::interval(VIEWS_WRITTEN_EVERY);
+            loop {
+                every.tick().await;
+                views.write(&pool).await;
+            }
+        });
         tracing::info!(address = %self.local_addr(), "Cairn is listening");
         let served = axum::serve(
             self.listener,
@@ -91,6 +105,9 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await;
         sweeper.abort();
+        view_writer.abort();
+        // The views counted since the last write, so that a restart loses none.
+        self.share_views.write(&self.pool).await;
         served
     }
 }

@@ -4,6 +4,7 @@
 use super::TenantPool;
 use chrono::NaiveDate;
 use futures_util::stream::BoxStream;
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Timestamp;
@@ -246,7 +247,7 @@ struct WatchlistRow {
 ///   (which cannot know the subtree is large) would then start from the closure and read every
 ///   initiative of the organization.
 pub async fn watchlists(
-    pool: &TenantPool,
+    executor: impl PgExecutor<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,
@@ -309,7 +310,7 @@ pub async fn watchlists(
                     updated_at: r.updated_at,
                 },
             })
-            .fetch_all(pool)
+            .fetch_all(executor)
             .await?
         };
     }

@@ -7,6 +7,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Tx;
+use super::portfolios::Portfolio;
 use super::users::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -88,18 +89,20 @@ pub async fn can_edit_portfolio(
     match caller.role {
         Role::Admin => Ok(true),
         Role::Viewer => Ok(false),
-        Role::Member => Ok(sqlx::query_scalar!(
-            r#"SELECT EXISTS (
-                   SELECT 1 FROM portfolio_closure c
-                   JOIN portfolios a ON a.org_id = c.org_id AND a.id = c.ancestor_id
-                   WHERE c.org_id = $1 AND c.descendant_id = $2 AND a.owner_id = $3
-               ) AS "allowed!""#,
-            caller.org_id,
-            portfolio_id,
-            caller.user_id
-        )
-        .fetch_one(executor)
-        .await?),
+        Role::Member => Ok(may_edit_within(
+            caller,
+            &super::portfolios::ancestors(executor, caller.org_id, portfolio_id).await?,
+        )),
+    }
+}
+
+/// Whether the caller may edit the portfolio at the end of `chain`, its ancestors from the top
+/// down to itself (`portfolios::ancestors`): a page that shows the chain anyway decides with it.
+pub fn may_edit_within(caller: &Caller, chain: &[Portfolio]) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Viewer => false,
+        Role::Member => chain.iter().any(|p| p.owner_id == Some(caller.user_id)),
     }
 }
 

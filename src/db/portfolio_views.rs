@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::TenantPool;
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::portfolios::{Portfolio, TreeNode, into_tree};
@@ -24,7 +25,7 @@ pub async fn member_names(pool: &TenantPool, org_id: Uuid) -> Result<HashMap<Uui
 
 /// The names of just these members: pages that label a few rows need not load the whole org.
 pub async fn names_of(
-    pool: &TenantPool,
+    executor: impl PgExecutor<'_>,
     org_id: Uuid,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, AppError> {
@@ -34,7 +35,7 @@ pub async fn names_of(
         org_id,
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
 }

@@ -6,6 +6,7 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -123,7 +124,11 @@ pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Portfolio,
 }
 
 /// The portfolio's ancestors from the top down, itself last: a breadcrumb.
-pub async fn ancestors(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<Portfolio>, AppError> {
+pub async fn ancestors(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    id: Uuid,
+) -> Result<Vec<Portfolio>, AppError> {
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
@@ -135,7 +140,7 @@ pub async fn ancestors(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<
         org_id,
         id
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?)
 }
 

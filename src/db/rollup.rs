@@ -3,10 +3,11 @@
 //! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
 //! totals row per portfolio shown, one deadline range scan each, one row per theme.
 
-use super::{TenantPool, Tx};
+use super::TenantPool;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::initiatives::{Initiative, InitiativeJson};
@@ -152,26 +153,45 @@ pub async fn rollup(
 ) -> Result<Rollup, AppError> {
     // Its statements share one transaction: one organization setting, one commit (row-level
     // security), and one snapshot, so the totals, the mix and the list agree with each other.
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_on_generic_plans().await?;
+    let rollup = rollup_in(&mut tx, org_id, portfolio_id, period, attached).await?;
+    tx.commit().await?;
+    Ok(rollup)
+}
+
+/// `rollup` inside a transaction the caller holds (and commits): a page that reads more besides
+/// reads it all in one. Its statements are meant to run on their generic plans
+/// (`TenantPool::begin_on_generic_plans`).
+pub async fn rollup_in(
+    tx: &mut PgConnection,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    period: Option<Period>,
+    attached: i64,
+) -> Result<Rollup, AppError> {
     // One statement for the portfolio and its children, the calendar included: the period is
     // known only once the organization's date is, so every period's OKR mean comes along (a
     // subtree has a few) and the one shown is picked here.
     let rows = sqlx::query_as!(
         TotalsRow,
-        r#"SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
+        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1)
+           SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
                   p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
                   t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
                   t.n_on_track, t.n_at_risk, t.n_off_track,
                   t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
                   t.effort, t.effort_progress, t.budget,
-                  -- Late: open work due before today in the organization's time zone.
+                  -- Late: open work due before today in the organization's time zone. Today is
+                  -- a sub-select so that it reaches the index as a bound: the time zone function
+                  -- is not leakproof, so row-level security keeps a plain expression of it out of
+                  -- the index condition, and the scan would read every date instead.
                   (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
-                     AND d.target_date < (now() AT TIME ZONE o.time_zone)::date)::bigint AS "late!",
+                     AND d.target_date < (SELECT today FROM calendar))::bigint AS "late!",
                   -- OKR progress: the mean over the subtree's measured objectives of each period,
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
                   okr.periods AS okr_periods, okr.means AS okr_means,
-                  (now() AT TIME ZONE o.time_zone)::date AS "today!", o.fiscal_year_start_month,
+                  (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p
@@ -200,16 +220,15 @@ pub async fn rollup(
     let children = rows
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
-    let themes = investment_mix(&mut tx, org_id, portfolio_id).await?;
+    let themes = investment_mix(tx, org_id, portfolio_id).await?;
     let initiatives = match attached {
         0 => Vec::new(),
-        limit => attached_to(&mut tx, org_id, portfolio_id, limit)
+        limit => attached_to(tx, org_id, portfolio_id, limit)
             .await?
             .into_iter()
             .map(InitiativeJson::from)
             .collect(),
     };
-    tx.commit().await?;
     Ok(Rollup {
         currency,
         period,
@@ -223,7 +242,7 @@ pub async fn rollup(
 
 /// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned".
 async fn investment_mix(
-    tx: &mut Tx<'_>,
+    tx: &mut PgConnection,
     org_id: Uuid,
     portfolio_id: Uuid,
 ) -> Result<Vec<ThemeShare>, AppError> {
@@ -248,7 +267,7 @@ async fn investment_mix(
         org_id,
         portfolio_id
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     Ok(rows
         .into_iter()
@@ -264,7 +283,7 @@ async fn investment_mix(
 
 /// The initiatives attached to the portfolio itself (not its descendants), soonest due first.
 async fn attached_to(
-    tx: &mut Tx<'_>,
+    tx: &mut PgConnection,
     org_id: Uuid,
     portfolio_id: Uuid,
     limit: i64,
@@ -282,6 +301,6 @@ async fn attached_to(
         portfolio_id,
         limit
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?)
 }

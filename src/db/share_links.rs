@@ -1,7 +1,12 @@
 //! Share links: capability URLs to one roadmap. Only the SHA-256 of a token is stored; the token is
-//! returned once, at creation. Opening a link counts the view in the same statement that finds it.
+//! returned once, at creation. Opening a link counts the view in memory; the counts are written
+//! to the link a second later (`ViewTally`).
 
-use chrono::{NaiveDate, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -133,18 +138,10 @@ pub async fn revoke(pool: &TenantPool, caller: &Caller, id: Uuid) -> Result<Uuid
     Ok(roadmap_id)
 }
 
-/// The roadmap a token opens, counting the view, with its lanes as of today; `None` for a token
-/// that is unknown, revoked or expired — the caller cannot tell which.
-///
-/// The roadmap is read in one transaction whose statements run on their generic plans, which are
-/// as good here, instead of being planned again on every request (`plan_cache_mode`; planning cost
-/// more than running). The view is counted after it, in a statement of its own: every view of a
-/// link updates the link's one row, so views of a popular link queue on that row's lock, and a
-/// lone statement holds it only while it runs — not across a round trip to the server and back for
-/// the transaction's `COMMIT`. Its commit does not wait for the WAL flush (`synchronous_commit`;
-/// about 5 ms here): a crash may lose the last few counts, never a link. A view whose roadmap could
-/// not be read is not counted.
-pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, AppError> {
+/// The roadmap a token opens, with its lanes as of today, its view counted in `views`; `None` for
+/// a token that is unknown, revoked or expired — the caller cannot tell which. The roadmap is read
+/// in one transaction; a view whose roadmap could not be read is not counted.
+pub async fn open(pool: &PgPool, views: &ViewTally, token: &str) -> Result<Option<RoadmapView>, AppError> {
     // The token tells the organization: the one lookup by digest row-level security lets through.
     let Some(org_id) = sqlx::query_scalar!("SELECT share_link_organization($1)", credentials::digest(token))
         .fetch_one(pool)
@@ -152,13 +149,12 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
     else {
         return Ok(None);
     };
-    let mut tx = super::tenant::begin(pool, org_id).await?;
+    let mut tx = super::tenant::begin_on_generic_plans(pool, org_id).await?;
     let Some(found) = sqlx::query!(
         r#"SELECT s.id AS share_id, r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
                   r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
                   r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
-                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
-                  set_config('plan_cache_mode', 'force_generic_plan', true) AS "plans!"
+                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency
            FROM share_links s
            JOIN roadmaps r ON r.org_id = s.org_id AND r.id = s.roadmap_id
            JOIN organizations o ON o.id = s.org_id
@@ -187,19 +183,109 @@ pub async fn open(pool: &PgPool, token: &str) -> Result<Option<RoadmapView>, App
     });
     let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
     tx.commit().await?;
-    sqlx::query!(
-        r#"UPDATE share_links SET view_count = view_count + 1, last_viewed_at = now()
-           WHERE org_id = $1 AND id = $2
-           RETURNING set_config('synchronous_commit', 'off', true) AS "commit!""#,
-        found.org_id,
-        found.share_id
-    )
-    .fetch_optional(&TenantPool::new(pool.clone(), found.org_id))
-    .await?;
+    views.count(found.org_id, found.share_id);
     Ok(Some(RoadmapView {
         roadmap,
         lanes,
         today: found.today,
         currency: found.currency,
     }))
+}
+
+/// How often a process writes the views it counted: an editor sees a view this long after it.
+pub const VIEWS_WRITTEN_EVERY: Duration = Duration::from_secs(1);
+
+/// Views of shared links this process counted and has not written yet.
+///
+/// Every view of a link would otherwise update the link's one row on the request's way: views of
+/// a popular link — a board opening the same roadmap at once — would queue on that row's lock and
+/// each pay a commit. Counted here, a thousand views are one `UPDATE` a second later. The cost is
+/// stated: a process that crashes loses up to a second of view counts, never a link; a graceful
+/// shutdown writes them (`startup::Server::run`). Each process writes only its own counts, which
+/// add up, so any number of processes can count views of the same link.
+#[derive(Debug, Default)]
+pub struct ViewTally {
+    /// By organization, then link.
+    pending: Mutex<HashMap<Uuid, HashMap<Uuid, Views>>>,
+}
+
+/// A link's views not yet written: how many, and the last one's time.
+#[derive(Clone, Copy, Debug)]
+struct Views {
+    count: i64,
+    last: DateTime<Utc>,
+}
+
+impl ViewTally {
+    pub fn count(&self, org_id: Uuid, share_id: Uuid) {
+        let views = Views {
+            count: 1,
+            last: Utc::now(),
+        };
+        self.add(org_id, [(share_id, views)]);
+    }
+
+    fn add(&self, org_id: Uuid, links: impl IntoIterator<Item = (Uuid, Views)>) {
+        let mut pending = self.pending.lock().expect("no panic while counting");
+        let of_org = pending.entry(org_id).or_default();
+        for (share_id, views) in links {
+            let entry = of_org.entry(share_id).or_insert(Views {
+                count: 0,
+                last: views.last,
+            });
+            entry.count += views.count;
+            entry.last = entry.last.max(views.last);
+        }
+    }
+
+    /// Writes the views counted so far, one transaction per organization (row-level security).
+    /// What cannot be written now is kept for the next time.
+    pub async fn write(&self, pool: &PgPool) {
+        let pending = std::mem::take(&mut *self.pending.lock().expect("no panic while counting"));
+        for (org_id, links) in pending {
+            if let Err(error) = write_views(pool, org_id, &links).await {
+                tracing::warn!(%error, "cannot write share link views; keeping them for the next time");
+                self.add(org_id, links);
+            }
+        }
+    }
+}
+
+async fn write_views(pool: &PgPool, org_id: Uuid, links: &HashMap<Uuid, Views>) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = links.keys().copied().collect();
+    let counts: Vec<i64> = ids.iter().map(|id| links[id].count).collect();
+    let lasts: Vec<DateTime<Utc>> = ids.iter().map(|id| links[id].last).collect();
+    sqlx::query!(
+        r#"UPDATE share_links s
+           SET view_count = s.view_count + v.views, last_viewed_at = GREATEST(s.last_viewed_at, v.last)
+           FROM unnest($2::uuid[], $3::bigint[], $4::timestamptz[]) AS v(id, views, last)
+           WHERE s.org_id = $1 AND s.id = v.id"#,
+        org_id,
+        &ids,
+        &counts,
+        &lasts
+    )
+    .execute(&TenantPool::new(pool.clone(), org_id))
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_add_up_per_link_and_keep_the_last_time() {
+        let tally = ViewTally::default();
+        let (org, link, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        tally.count(org, link);
+        tally.count(org, other);
+        let late = Utc::now() + chrono::Duration::hours(1);
+        // Views that could not be written come back beside newer ones.
+        tally.add(org, [(link, Views { count: 5, last: late })]);
+        let pending = tally.pending.lock().unwrap();
+        assert_eq!(pending[&org][&link].count, 6);
+        assert_eq!(pending[&org][&link].last, late);
+        assert_eq!(pending[&org][&other].count, 1);
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::TenantPool;
 use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -173,7 +174,7 @@ pub struct SubtreeChange {
 /// size (`subtree_size`, known from its roll-up), as for the watchlists, and so does the form of
 /// the subtree test (a scalar subquery on the large path, never turned into a join).
 pub async fn changes_in_subtree(
-    pool: &TenantPool,
+    executor: impl PgExecutor<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
     subtree_size: i64,
@@ -200,7 +201,7 @@ pub async fn changes_in_subtree(
             portfolio_id,
             since
         )
-        .fetch_all(pool)
+        .fetch_all(executor)
         .await?);
     }
     // A large subtree: the organization's recent history newest first, kept when inside.
@@ -224,7 +225,7 @@ pub async fn changes_in_subtree(
         portfolio_id,
         since
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?)
 }
 

@@ -40,6 +40,8 @@ pub struct AppState {
     pub client_ip_header: Option<HeaderName>,
     /// The shared links' per-address rate limit: in process memory, so per process (README).
     pub share_limiter: Arc<crate::domain::share_link::AddressLimiter>,
+    /// Views of shared links counted and not yet written (`startup::Server::run` writes them).
+    pub share_views: Arc<crate::db::share_links::ViewTally>,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
 //! The public surface: `/s/{token}`, a read-only roadmap for anyone holding the link, and
 //! `/robots.txt`. Deliberately separate from the rest of the router: no session or sign-in
-//! extractor runs here, nothing here writes except the link's view count, and every answer — the
+//! extractor runs here, nothing here writes except the link's view count (`ViewTally`), and every answer — the
 //! roadmap, a 404 or a 429 — carries headers that keep the capability URL private (no referrer,
 //! no caching, no indexing) and a Content-Security-Policy that allows no script at all.
 
@@ -92,7 +92,7 @@ pub async fn show(
     if !looks_like_token(&token) {
         return refusal(AppError::NotFound);
     }
-    let view = match db::share_links::open(&state.pool, &token).await {
+    let view = match db::share_links::open(&state.pool, &state.share_views, &token).await {
         Ok(Some(view)) => view,
         Ok(None) => return refusal(AppError::NotFound),
         Err(error) => return refusal(error),

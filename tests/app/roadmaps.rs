@@ -545,10 +545,18 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
     assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
 
-    // Editors see the view counted, and never the token again.
-    let shares = app
-        .get_json(&f.admin.token, &format!("/roadmaps/{id}/shares"))
-        .await;
+    // Editors see the view counted (the server writes counts once a second), and never the token
+    // again.
+    let mut shares = Value::Null;
+    for _ in 0..50 {
+        shares = app
+            .get_json(&f.admin.token, &format!("/roadmaps/{id}/shares"))
+            .await;
+        if shares["items"][0]["view_count"] != 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let listed = &shares["items"][0];
     assert_eq!(listed["view_count"], 1);
     assert_eq!(listed["state"], "active");
@@ -576,6 +584,57 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
     let robots = stranger.get(app.url("/robots.txt")).send().await.unwrap();
     assert_eq!(robots.status(), StatusCode::OK);
     assert!(robots.text().await.unwrap().contains("Disallow: /s/"));
+}
+
+/// Views are counted in the server's memory and written a second later: views of two links opened
+/// at the same moment all arrive, each on its own link, and none twice.
+#[tokio::test]
+async fn views_opened_at_once_are_all_counted_once() {
+    let app = spawn_app().await;
+    let f = Fixture::new(&app).await;
+    let id = id_of(&f.roadmap(&app, json!({})).await);
+    let busy = f.share(&app, &id, json!({})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let quiet = f.share(&app, &id, json!({})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stranger = new_client();
+    let opens = (0..15).map(|k| {
+        let url = app.url(&format!("/s/{}", if k < 12 { &busy } else { &quiet }));
+        let stranger = stranger.clone();
+        async move { stranger.get(url).send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(opens).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+
+    let counts = || async {
+        let shares = app
+            .get_json(&f.admin.token, &format!("/roadmaps/{id}/shares"))
+            .await;
+        let mut counts: Vec<i64> = shares["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["view_count"].as_i64().unwrap())
+            .collect();
+        counts.sort_unstable();
+        counts
+    };
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = counts().await;
+        if seen == [3, 12] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, [3, 12]);
+    // Written once: another write later adds nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(counts().await, [3, 12]);
 }
 
 #[tokio::test]
@@ -830,7 +889,15 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
     );
     let opened = new_client().get(&url).send().await.unwrap();
     assert_eq!(opened.status(), StatusCode::OK);
-    let page = app.get_page(&path).await;
+    // The server writes view counts once a second.
+    let mut page = app.get_page(&path).await;
+    for _ in 0..50 {
+        if page.text(".share-list .views") != "0" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = app.get_page(&path).await;
+    }
     assert!(
         page.select(".new-link").is_empty(),
         "the token is never shown again"

@@ -295,7 +295,6 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(query): Query<RollupQuery>,
 ) -> PageResult<RollupPage> {
-    let pool = &state.tenant(caller.org_id);
     let default_since = Utc::now().date_naive() - chrono::Duration::days(CHANGES_DAYS);
     let (since, since_error) = match query.since.as_deref().filter(|s| !s.is_empty()) {
         None => (default_since, None),
@@ -307,18 +306,22 @@ pub async fn show(
     let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     // A period that does not parse falls back to the current quarter, as a stale link should.
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
+    // Everything the page shows comes from one transaction, one statement after another: under
+    // load, fewer round trips and commits serve more pages than statements run side by side, each
+    // a transaction of its own, would (row-level security sets the organization per transaction).
+    // Every statement here runs as well on its generic plan, so none is planned per request.
+    let org_id = caller.org_id;
+    let mut tx = state.tenant(org_id).begin_on_generic_plans().await?;
     // One more than it shows, to know whether to link to the rest.
-    let rollup = db::rollup::rollup(pool, caller.org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
+    let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
     let period = rollup.period;
     let size = rollup.totals.counts.total;
-    let owners = owners_shown(&rollup);
-    let (mut ancestors, names, watchlists, can_edit, changes) = tokio::try_join!(
-        db::portfolios::ancestors(pool, caller.org_id, id),
-        db::portfolio_views::names_of(pool, caller.org_id, &owners),
-        db::initiative_lists::watchlists(pool, caller.org_id, id, size),
-        db::permissions::can_edit_portfolio(pool, &caller, id),
-        db::status_updates::changes_in_subtree(pool, caller.org_id, id, size, since_start),
-    )?;
+    let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
+    let names = db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(&rollup)).await?;
+    let watchlists = db::initiative_lists::watchlists(&mut *tx, org_id, id, size).await?;
+    let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, size, since_start).await?;
+    tx.commit().await?;
+    let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
         owner_id
