@@ -171,13 +171,12 @@ pub async fn view(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<RoadmapVi
 }
 
 /// The roadmap's initiatives in lanes: those in its portfolio's subtree whose dates meet its window,
-/// filtered by status and theme, in one statement (two when grouped by objective). The selection reads only the covering index
-/// `initiatives_portfolio_idx` (a product's 2,000 initiatives at 100k: no heap access); only the
-/// initiatives shown are fetched whole. Portfolio and owner names are looked up once per portfolio
-/// and once per owner rather than once per initiative shown (1,609 → about 1,100 pages read at
-/// 100k, a product's roadmap of 194 initiatives). An initiative is on the calendar from its start
-/// to its target date; with a target alone it is a milestone on that day, with a start alone it
-/// runs on from its start; without either it has no place on a roadmap and is left out.
+/// filtered by status and theme, in one statement (two when grouped by objective). Everything shown
+/// comes from the covering index `initiatives_portfolio_idx` (migrations/0013: no table pages while
+/// the visibility map is current), with portfolio and owner names looked up once per portfolio and once per owner. An
+/// initiative is on the calendar from its start to its target date; with a target alone it is a
+/// milestone on that day, with a start alone it runs on from its start; without either it has no
+/// place on a roadmap and is left out.
 pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
     let statuses: Vec<String> = roadmap
         .filters
@@ -191,19 +190,15 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
                FROM portfolio_closure c
                JOIN portfolios p ON p.org_id = c.org_id AND p.id = c.descendant_id
                WHERE c.org_id = $1 AND c.ancestor_id = $2
-           ), selected AS MATERIALIZED (
-               SELECT i.id, s.name AS portfolio
+           ), shown AS MATERIALIZED (
+               SELECT i.id, i.key, i.title, i.portfolio_id, s.name AS portfolio, i.owner_id, i.theme_id, i.status,
+                      i.health, i.progress, i.start_date, i.target_date, i.budget, i.updated_at, i.number
                FROM scope s
                JOIN initiatives i ON i.org_id = $1 AND i.portfolio_id = s.id
                WHERE COALESCE(i.start_date, i.target_date) <= $4
                  AND COALESCE(i.target_date, 'infinity'::date) >= $3
                  AND (cardinality($5::text[]) = 0 OR i.status = ANY($5))
                  AND (cardinality($6::uuid[]) = 0 OR i.theme_id = ANY($6))
-           ), shown AS MATERIALIZED (
-               SELECT x.id, x.key, x.title, x.portfolio_id, s.portfolio, x.owner_id, x.theme_id, x.status,
-                      x.health, x.progress, x.start_date, x.target_date, x.budget, x.updated_at, x.number
-               FROM selected s
-               JOIN initiatives x ON x.org_id = $1 AND x.id = s.id
            ), owners AS MATERIALIZED (
                SELECT u.id, u.name
                FROM (SELECT DISTINCT owner_id FROM shown) o
