@@ -230,6 +230,29 @@ pub struct Watchlists {
 /// is cheaper than walking the organization's open work in target order.
 pub const SMALL_SUBTREE: i64 = 2_000;
 
+/// How the roll-up page's watchlists and "What changed" find a subtree's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubtreePlan {
+    /// Read every initiative of the subtree through the closure, then sort.
+    ThroughClosure,
+    /// Walk the organization's work in date order, keeping the subtree's, until enough are found.
+    WalkOrganization,
+}
+
+impl SubtreePlan {
+    /// Walking finds a subtree's rows soonest when the subtree is large, or holds a large share of
+    /// the organization (a quarter or more: about one row in four walked is kept). A small
+    /// organization's top portfolio is both small and the whole organization: read through the
+    /// closure, its 1,000 initiatives made the root page slower at 1k than at 100k.
+    pub fn for_subtree(subtree: i64, organization: i64) -> SubtreePlan {
+        if subtree > SMALL_SUBTREE || subtree.saturating_mul(4) >= organization {
+            SubtreePlan::WalkOrganization
+        } else {
+            SubtreePlan::ThroughClosure
+        }
+    }
+}
+
 /// A watchlist row, and which of the two lists it belongs to.
 struct WatchlistRow {
     at_risk: bool,
@@ -237,10 +260,9 @@ struct WatchlistRow {
 }
 
 /// Both watchlists in the subtree of `portfolio_id`, in one statement of two branches, each with
-/// its own fixed predicate (and so an index-friendly plan of its own). `subtree_size` is the
-/// subtree's initiative count (the roll-up's `counts.total`), which picks the plan:
-/// * a small subtree: its initiatives by portfolio (closure join), filtered and sorted;
-/// * a large one: the organization's open work in target order (`initiatives_open_target_idx`),
+/// its own fixed predicate (and so an index-friendly plan of its own). `plan` picks the statement:
+/// * through the closure: the subtree's initiatives by portfolio (closure join), filtered and sorted;
+/// * walking the organization: its open work in target order (`initiatives_open_target_idx`),
 ///   keeping rows whose portfolio is in the subtree, until ten are found. Both lists are subsets
 ///   of open work, and late work sorts first, so the walk stops early. The subtree test is a
 ///   scalar subquery on purpose: an `EXISTS` would be turned into a join, and the generic plan
@@ -250,7 +272,7 @@ pub async fn watchlists(
     executor: impl PgExecutor<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
-    subtree_size: i64,
+    plan: SubtreePlan,
 ) -> Result<Watchlists, AppError> {
     macro_rules! watchlist_rows {
         ($from:literal, $in_subtree:literal) => {
@@ -314,7 +336,7 @@ pub async fn watchlists(
             .await?
         };
     }
-    let rows = if subtree_size <= SMALL_SUBTREE {
+    let rows = if plan == SubtreePlan::ThroughClosure {
         watchlist_rows!(
             "FROM portfolio_closure c
              JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id",
@@ -337,4 +359,39 @@ pub async fn watchlists(
         }
     }
     Ok(lists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SubtreePlan::{self, ThroughClosure, WalkOrganization};
+
+    #[test]
+    fn large_subtrees_and_large_shares_walk_the_organization() {
+        assert_eq!(
+            SubtreePlan::for_subtree(50, 100_000),
+            ThroughClosure,
+            "a PM's area"
+        );
+        assert_eq!(
+            SubtreePlan::for_subtree(2_001, 100_000),
+            WalkOrganization,
+            "a product line"
+        );
+        assert_eq!(
+            SubtreePlan::for_subtree(1_000, 1_000),
+            WalkOrganization,
+            "a small organization's top"
+        );
+        assert_eq!(
+            SubtreePlan::for_subtree(250, 1_000),
+            WalkOrganization,
+            "a quarter of it"
+        );
+        assert_eq!(SubtreePlan::for_subtree(249, 1_000), ThroughClosure);
+        assert_eq!(
+            SubtreePlan::for_subtree(0, 0),
+            WalkOrganization,
+            "an empty organization"
+        );
+    }
 }

@@ -31,6 +31,9 @@ pub struct Rollup {
     /// current quarter.
     #[serde(skip)]
     pub period: Period,
+    /// How many initiatives the whole organization holds: how large a share the subtree is.
+    #[serde(skip)]
+    pub organization_initiatives: i64,
     pub portfolio: Portfolio,
     pub totals: Figures,
     pub children: Vec<ChildFigures>,
@@ -79,6 +82,7 @@ struct TotalsRow {
     okr_means: Option<Vec<Decimal>>,
     /// The organization's calendar, for the current quarter when no period is asked for.
     today: NaiveDate,
+    organization_initiatives: i64,
     fiscal_year_start_month: i16,
     off_track_threshold: Decimal,
     at_risk_threshold: Decimal,
@@ -174,7 +178,13 @@ pub async fn rollup_in(
     // subtree has a few) and the one shown is picked here.
     let rows = sqlx::query_as!(
         TotalsRow,
-        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1)
+        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1),
+                organization AS (
+                    SELECT coalesce(sum(t.n_proposed + t.n_planned + t.n_in_progress + t.n_done + t.n_cancelled), 0)::bigint
+                           AS initiatives
+                    FROM portfolios r
+                    JOIN portfolio_totals t ON t.org_id = r.org_id AND t.portfolio_id = r.id
+                    WHERE r.org_id = $1 AND r.parent_id IS NULL)
            SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
                   p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
                   t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
@@ -192,6 +202,7 @@ pub async fn rollup_in(
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
                   okr.periods AS okr_periods, okr.means AS okr_means,
                   (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
+                  (SELECT initiatives FROM organization) AS "organization_initiatives!",
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
            FROM portfolios p
@@ -209,11 +220,11 @@ pub async fn rollup_in(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let period = rows
+    let first = rows
         .first()
         .filter(|row| row.id == portfolio_id)
-        .ok_or(AppError::NotFound)?
-        .period(period);
+        .ok_or(AppError::NotFound)?;
+    let (period, organization_initiatives) = (first.period(period), first.organization_initiatives);
     let shown = period.to_string();
     let mut rows = rows.into_iter().map(|row| row.split(&shown));
     let (portfolio, totals, currency) = rows.next().expect("checked above");
@@ -232,6 +243,7 @@ pub async fn rollup_in(
     Ok(Rollup {
         currency,
         period,
+        organization_initiatives,
         portfolio,
         totals,
         children,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use super::initiative_lists::SubtreePlan;
 use super::users::Caller;
 use super::{Timestamp, Tx};
 use crate::domain::initiative::Progress;
@@ -170,17 +171,17 @@ pub struct SubtreeChange {
 
 /// The status and health changes in `portfolio_id`'s subtree since `since`, newest first, at most
 /// 15 (`LIMIT 15`, a literal for the reason `initiative_lists::watchlists` gives); progress-only
-/// updates and notes are left out, they do not change the picture. The plan follows the subtree's
-/// size (`subtree_size`, known from its roll-up), as for the watchlists, and so does the form of
-/// the subtree test (a scalar subquery on the large path, never turned into a join).
+/// updates and notes are left out, they do not change the picture. `plan` picks the statement, as
+/// for the watchlists, and so does the form of the subtree test (a scalar subquery when walking the
+/// organization, never turned into a join).
 pub async fn changes_in_subtree(
     executor: impl PgExecutor<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
-    subtree_size: i64,
+    plan: SubtreePlan,
     since: DateTime<Utc>,
 ) -> Result<Vec<SubtreeChange>, AppError> {
-    if subtree_size <= super::initiative_lists::SMALL_SUBTREE {
+    if plan == SubtreePlan::ThroughClosure {
         // A small subtree: its initiatives' histories, through their index.
         return Ok(sqlx::query_as!(
             SubtreeChange,

@@ -281,6 +281,7 @@ async fn status_health_and_theme_links_list_exactly_the_initiatives_counted() {
 
 #[tokio::test]
 async fn both_watchlist_plans_give_the_same_lists() {
+    use cairn::db::initiative_lists::SubtreePlan::{ThroughClosure, WalkOrganization};
     use cairn::db::initiative_lists::watchlists;
     let app = spawn_app().await;
     let org = build(&app).await;
@@ -290,16 +291,17 @@ async fn both_watchlist_plans_give_the_same_lists() {
     };
     for portfolio in [&org.root, &org.checkout, &org.platform] {
         let id = portfolio.parse().unwrap();
-        // A size of 6 reads the subtree through the closure; a million walks open work by date.
-        let small = watchlists(&app.tenant(org_id), org_id, id, 6).await.unwrap();
-        let large = watchlists(&app.tenant(org_id), org_id, id, 1_000_000)
+        let small = watchlists(&app.tenant(org_id), org_id, id, ThroughClosure)
+            .await
+            .unwrap();
+        let large = watchlists(&app.tenant(org_id), org_id, id, WalkOrganization)
             .await
             .unwrap();
         assert_eq!(ids(&small.at_risk), ids(&large.at_risk), "at risk in {portfolio}");
         assert_eq!(ids(&small.late), ids(&large.late), "late in {portfolio}");
     }
     let root: uuid::Uuid = org.root.parse().unwrap();
-    let lists = watchlists(&app.tenant(org_id), org_id, root, 1_000_000)
+    let lists = watchlists(&app.tenant(org_id), org_id, root, WalkOrganization)
         .await
         .unwrap();
     // b (at risk) and e (off track); d is off track but cancelled.

@@ -365,24 +365,15 @@ async fn changes_in_a_subtree_are_status_and_health_changes_since_a_time_newest_
     let since = chrono::Utc::now() - chrono::Duration::days(7);
     let line_id = org.line.parse().unwrap();
     // Both plans (a small subtree's and a large one's) must give the same answer.
-    for subtree_size in [1, i64::MAX] {
+    use cairn::db::initiative_lists::SubtreePlan;
+    for plan in [SubtreePlan::ThroughClosure, SubtreePlan::WalkOrganization] {
         let changes_in = async |org_id| {
-            cairn::db::status_updates::changes_in_subtree(
-                &app.tenant(org_id),
-                org_id,
-                line_id,
-                subtree_size,
-                since,
-            )
-            .await
+            cairn::db::status_updates::changes_in_subtree(&app.tenant(org_id), org_id, line_id, plan, since)
+                .await
         };
         let changes = changes_in(org.admin.org_id).await.unwrap();
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
-        assert_eq!(
-            ids,
-            [id_of(&status), id_of(&health)],
-            "subtree size {subtree_size}"
-        );
+        assert_eq!(ids, [id_of(&status), id_of(&health)], "{plan:?}");
         assert_eq!(changes[0].initiative_title, "Top-ups");
         assert_eq!(
             (changes[1].previous_health.as_str(), changes[1].health.as_str()),

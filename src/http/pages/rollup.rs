@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Layout;
 use super::initiative_list::ListRow;
 use crate::db;
-use crate::db::initiative_lists::ListedInitiative;
+use crate::db::initiative_lists::{ListedInitiative, SubtreePlan};
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
 use crate::db::status_updates::SubtreeChange;
@@ -315,11 +315,11 @@ pub async fn show(
     // One more than it shows, to know whether to link to the rest.
     let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
     let period = rollup.period;
-    let size = rollup.totals.counts.total;
+    let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
     let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
     let names = db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(&rollup)).await?;
-    let watchlists = db::initiative_lists::watchlists(&mut *tx, org_id, id, size).await?;
-    let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, size, since_start).await?;
+    let watchlists = db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?;
+    let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since_start).await?;
     tx.commit().await?;
     let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
     ancestors.retain(|p| p.id != id);
