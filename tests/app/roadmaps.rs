@@ -547,16 +547,12 @@ async fn a_share_link_opens_exactly_one_roadmap_without_an_account() {
 
     // Editors see the view counted (the server writes counts once a second), and never the token
     // again.
-    let mut shares = Value::Null;
-    for _ in 0..50 {
-        shares = app
-            .get_json(&f.admin.token, &format!("/roadmaps/{id}/shares"))
-            .await;
-        if shares["items"][0]["view_count"] != 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let shares_path = format!("/roadmaps/{id}/shares");
+    let shares = once_views_written(
+        || app.get_json(&f.admin.token, &shares_path),
+        |shares| shares["items"][0]["view_count"] != 0,
+    )
+    .await;
     let listed = &shares["items"][0];
     assert_eq!(listed["view_count"], 1);
     assert_eq!(listed["state"], "active");
@@ -623,14 +619,7 @@ async fn views_opened_at_once_are_all_counted_once() {
         counts.sort_unstable();
         counts
     };
-    let mut seen = Vec::new();
-    for _ in 0..50 {
-        seen = counts().await;
-        if seen == [3, 12] {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let seen = once_views_written(counts, |seen| *seen == [3, 12]).await;
     assert_eq!(seen, [3, 12]);
     // Written once: another write later adds nothing.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -889,15 +878,11 @@ async fn pm_pages_create_a_roadmap_share_it_and_revoke_the_link() {
     );
     let opened = new_client().get(&url).send().await.unwrap();
     assert_eq!(opened.status(), StatusCode::OK);
-    // The server writes view counts once a second.
-    let mut page = app.get_page(&path).await;
-    for _ in 0..50 {
-        if page.text(".share-list .views") != "0" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        page = app.get_page(&path).await;
-    }
+    let page = once_views_written(
+        || app.get_page(&path),
+        |page| page.text(".share-list .views") != "0",
+    )
+    .await;
     assert!(
         page.select(".new-link").is_empty(),
         "the token is never shown again"
@@ -978,4 +963,21 @@ async fn the_demo_shares_its_board_roadmap_on_every_start() {
         "the board sees most of the organization's dated work: {bars}"
     );
     assert_eq!(page.select(".tl-today").len(), 1, "today is inside the window");
+}
+
+/// The server writes share-link views once a second: asks `probe` again until `written` holds of
+/// its answer (for at most 5 s) and returns the last answer, for the caller to check.
+async fn once_views_written<T, F: Future<Output = T>>(
+    mut probe: impl FnMut() -> F,
+    written: impl Fn(&T) -> bool,
+) -> T {
+    let mut answer = probe().await;
+    for _ in 0..50 {
+        if written(&answer) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        answer = probe().await;
+    }
+    answer
 }

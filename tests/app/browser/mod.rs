@@ -307,4 +307,15 @@ impl Browser {
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload the page");
     }
+
+    /// Reloads until the element matching `css` shows `expected`: for what the server writes a
+    /// moment later (share-link views, once a second).
+    pub async fn reload_until_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.text(css).await.contains(expected) {
+            assert!(Instant::now() < deadline, "`{css}` never shows {expected:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            self.reload().await;
+        }
+    }
 }
