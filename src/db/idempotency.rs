@@ -15,11 +15,11 @@ pub struct IdempotencyKey {
     pub fingerprint: [u8; 32],
 }
 
-/// The answer a request got, to give again to its retries.
+/// The answer a request got, to give again to its retries. Only creates take a key, so the answer
+/// is always a 201 of a new row at its first version.
 #[derive(Clone, Debug)]
 pub struct StoredAnswer {
-    pub status: u16,
-    pub version: Option<i64>,
+    pub version: i64,
     pub body: serde_json::Value,
 }
 
@@ -55,7 +55,7 @@ pub async fn claim(tx: &mut Tx<'_>, caller: &Caller, key: &IdempotencyKey) -> Re
         return Ok(Claim::First);
     }
     let stored = sqlx::query!(
-        r#"SELECT fingerprint, status AS "status!", version, body AS "body!"
+        r#"SELECT fingerprint, version AS "version!", body AS "body!"
            FROM idempotency_keys WHERE org_id = $1 AND user_id = $2 AND key = $3"#,
         caller.org_id,
         caller.user_id,
@@ -70,7 +70,6 @@ pub async fn claim(tx: &mut Tx<'_>, caller: &Caller, key: &IdempotencyKey) -> Re
         ));
     }
     Ok(Claim::Retry(StoredAnswer {
-        status: stored.status as u16,
         version: stored.version,
         body: stored.body,
     }))
@@ -84,12 +83,11 @@ pub async fn store(
     answer: &StoredAnswer,
 ) -> Result<(), AppError> {
     sqlx::query!(
-        "UPDATE idempotency_keys SET status = $4, version = $5, body = $6
+        "UPDATE idempotency_keys SET status = 201, version = $4, body = $5
          WHERE org_id = $1 AND user_id = $2 AND key = $3",
         caller.org_id,
         caller.user_id,
         key.key,
-        answer.status as i16,
         answer.version,
         answer.body
     )

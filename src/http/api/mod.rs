@@ -57,8 +57,7 @@ pub async fn create_once<T: Serialize>(
     let body = serde_json::to_value(created).map_err(|e| AppError::Internal(e.into()))?;
     if let Some(key) = &key {
         let answer = StoredAnswer {
-            status: StatusCode::CREATED.as_u16(),
-            version: Some(version),
+            version,
             body: body.clone(),
         };
         idempotency::store(&mut tx, caller, key, &answer).await?;
@@ -68,11 +67,7 @@ pub async fn create_once<T: Serialize>(
 }
 
 fn replay(answer: StoredAnswer) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
-    let mut response = match answer.version {
-        Some(version) => versioned(status, version, answer.body),
-        None => (status, Json(answer.body)).into_response(),
-    };
+    let mut response = versioned(StatusCode::CREATED, answer.version, answer.body);
     response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
