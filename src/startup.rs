@@ -44,6 +44,7 @@ impl Server {
         let share_views = Arc::new(ViewTally::default());
         let state = AppState {
             share_views: share_views.clone(),
+            caches: Default::default(),
             pool: pool.clone(),
             public_url: public_url.into(),
             client_ip_header,

@@ -218,7 +218,7 @@ async fn is_small_subtree(
 
 /// The roll-up page's two watchlists: at most ten initiatives each, soonest target first (no date
 /// last, then by key number).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Watchlists {
     /// Active work whose health is at risk or off track.
     pub at_risk: Vec<ListedInitiative>,

@@ -42,6 +42,16 @@ pub use tenant::TenantPool;
 /// A point in time, as stored (timestamptz) and shown (RFC 3339, UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
+/// What a read of an organization's data depends on besides its arguments: the organization's
+/// data version (migrations/0014_data_versions.sql: it changes with every committed write to what
+/// pages show) and its date (late work, the roadmap's today). Two reads with equal stamps read the
+/// same; `crate::read_cache` serves one for the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DataStamp {
+    pub version: i64,
+    pub today: chrono::NaiveDate,
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// The database the service runs on, and the embedded cluster behind it when there is one.

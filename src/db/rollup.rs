@@ -34,6 +34,10 @@ pub struct Rollup {
     /// How many initiatives the whole organization holds: how large a share the subtree is.
     #[serde(skip)]
     pub organization_initiatives: i64,
+    /// The data version and date it was read at: what else the page reads in its transaction is
+    /// of the same snapshot, and may be served from `crate::read_cache` at the same stamp.
+    #[serde(skip)]
+    pub stamp: super::DataStamp,
     pub portfolio: Portfolio,
     pub totals: Figures,
     pub children: Vec<ChildFigures>,
@@ -82,6 +86,7 @@ struct TotalsRow {
     okr_means: Option<Vec<Decimal>>,
     /// The organization's calendar, for the current quarter when no period is asked for.
     today: NaiveDate,
+    data_version: i64,
     organization_initiatives: i64,
     fiscal_year_start_month: i16,
     off_track_threshold: Decimal,
@@ -157,15 +162,15 @@ pub async fn rollup(
 ) -> Result<Rollup, AppError> {
     // Its statements share one transaction: one organization setting, one commit (row-level
     // security), and one snapshot, so the totals, the mix and the list agree with each other.
-    let mut tx = pool.begin_on_generic_plans().await?;
+    let mut tx = pool.begin_snapshot().await?;
     let rollup = rollup_in(&mut tx, org_id, portfolio_id, period, attached).await?;
     tx.commit().await?;
     Ok(rollup)
 }
 
 /// `rollup` inside a transaction the caller holds (and commits): a page that reads more besides
-/// reads it all in one. Its statements are meant to run on their generic plans
-/// (`TenantPool::begin_on_generic_plans`).
+/// reads it all in one. Its statements are meant to run on one snapshot, on their generic plans
+/// (`TenantPool::begin_snapshot`).
 pub async fn rollup_in(
     tx: &mut PgConnection,
     org_id: Uuid,
@@ -202,6 +207,7 @@ pub async fn rollup_in(
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
                   okr.periods AS okr_periods, okr.means AS okr_means,
                   (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
+                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!",
                   (SELECT initiatives FROM organization) AS "organization_initiatives!",
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
@@ -225,6 +231,10 @@ pub async fn rollup_in(
         .filter(|row| row.id == portfolio_id)
         .ok_or(AppError::NotFound)?;
     let (period, organization_initiatives) = (first.period(period), first.organization_initiatives);
+    let stamp = super::DataStamp {
+        version: first.data_version,
+        today: first.today,
+    };
     let shown = period.to_string();
     let mut rows = rows.into_iter().map(|row| row.split(&shown));
     let (portfolio, totals, currency) = rows.next().expect("checked above");
@@ -244,6 +254,7 @@ pub async fn rollup_in(
         currency,
         period,
         organization_initiatives,
+        stamp,
         portfolio,
         totals,
         children,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::TenantPool;
 use super::roadmaps::{self, Roadmap, RoadmapRow, RoadmapView};
 use super::users::Caller;
-use super::{Timestamp, permissions};
+use super::{DataStamp, Timestamp, permissions};
 use crate::domain::credentials;
 use crate::domain::share_link::{ShareLinkInput, ShareLinkState};
 use crate::domain::{GroupBy, RoadmapLayout};
@@ -138,34 +138,65 @@ pub async fn revoke(pool: &TenantPool, caller: &Caller, id: Uuid) -> Result<Uuid
     Ok(roadmap_id)
 }
 
-/// The roadmap a token opens, with its lanes as of today, its view counted in `views`; `None` for
-/// a token that is unknown, revoked or expired — the caller cannot tell which. The roadmap is read
-/// in one transaction; a view whose roadmap could not be read is not counted.
-pub async fn open(pool: &PgPool, views: &ViewTally, token: &str) -> Result<Option<RoadmapView>, AppError> {
-    // The token tells the organization: the one lookup by digest row-level security lets through.
-    let Some(org_id) = sqlx::query_scalar!("SELECT share_link_organization($1)", credentials::digest(token))
-        .fetch_one(pool)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let mut tx = super::tenant::begin_on_generic_plans(pool, org_id).await?;
-    let Some(found) = sqlx::query!(
-        r#"SELECT s.id AS share_id, r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
+/// Where an open link leads: its organization and roadmap, and the stamp of the organization's
+/// data now, which tells whether a page rendered earlier for the roadmap is still exact.
+#[derive(Clone, Copy, Debug)]
+pub struct ShareTarget {
+    pub org_id: Uuid,
+    pub share_id: Uuid,
+    pub roadmap_id: Uuid,
+    pub stamp: DataStamp,
+}
+
+impl ShareTarget {
+    /// The roadmap as a key of `http::Caches::shared_roadmaps`: every link to it shows the same.
+    pub fn roadmap_key(&self) -> (Uuid, Uuid) {
+        (self.org_id, self.roadmap_id)
+    }
+}
+
+/// The link a token names, if it may be opened now; `None` for a token that is unknown, revoked or
+/// expired — the caller cannot tell which. One statement: the organization is not known yet, so it
+/// is the lookup by digest row-level security lets through (`share_link_target`, migrations/0014).
+pub async fn find(pool: &PgPool, token: &str) -> Result<Option<ShareTarget>, AppError> {
+    let found = sqlx::query!(
+        r#"SELECT org_id AS "org_id!", share_id AS "share_id!", roadmap_id AS "roadmap_id!",
+                  data_version AS "data_version!", today AS "today!"
+           FROM share_link_target($1)"#,
+        credentials::digest(token)
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.map(|row| ShareTarget {
+        org_id: row.org_id,
+        share_id: row.share_id,
+        roadmap_id: row.roadmap_id,
+        stamp: DataStamp {
+            version: row.data_version,
+            today: row.today,
+        },
+    }))
+}
+
+/// The roadmap a link leads to, with its lanes as of today, read on one snapshot, and the stamp of
+/// that snapshot (it may be newer than the link's, never older).
+pub async fn read_roadmap(pool: &PgPool, link: &ShareTarget) -> Result<(RoadmapView, DataStamp), AppError> {
+    let mut tx = super::tenant::begin_snapshot(pool, link.org_id).await?;
+    let found = sqlx::query!(
+        r#"SELECT r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
                   r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
                   r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
-                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency
-           FROM share_links s
-           JOIN roadmaps r ON r.org_id = s.org_id AND r.id = s.roadmap_id
-           JOIN organizations o ON o.id = s.org_id
-           WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"#,
-        credentials::digest(token)
+                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
+                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = r.org_id), 0) AS "data_version!"
+           FROM roadmaps r
+           JOIN organizations o ON o.id = r.org_id
+           WHERE r.org_id = $1 AND r.id = $2"#,
+        link.org_id,
+        link.roadmap_id
     )
     .fetch_optional(&mut *tx)
     .await?
-    else {
-        return Ok(None);
-    };
+    .ok_or(AppError::NotFound)?;
     let roadmap = Roadmap::from(RoadmapRow {
         id: found.id,
         name: found.name,
@@ -183,13 +214,17 @@ pub async fn open(pool: &PgPool, views: &ViewTally, token: &str) -> Result<Optio
     });
     let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
     tx.commit().await?;
-    views.count(found.org_id, found.share_id);
-    Ok(Some(RoadmapView {
+    let stamp = DataStamp {
+        version: found.data_version,
+        today: found.today,
+    };
+    let view = RoadmapView {
         roadmap,
         lanes,
         today: found.today,
         currency: found.currency,
-    }))
+    };
+    Ok((view, stamp))
 }
 
 /// How often a process writes the views it counted: an editor sees a view this long after it.

@@ -23,17 +23,20 @@ pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Err
         .await
 }
 
-/// `begin`, its statements run on their generic plans (`plan_cache_mode`), for reads whose every
-/// statement is known to run as well on them: the roll-up and the shared roadmap. Left to choose,
-/// PostgreSQL kept planning the roll-up's statements afresh on every request, since row-level
-/// security makes a generic plan look dearer than it is: at 100k initiatives planning took 1.2 ms
-/// of a roll-up page's 3.3 ms in the database, and the generic plans ran as fast (pg_stat_statements
-/// with `track_planning`, root and PM-level pages alike). Not for every statement: the initiative
-/// list's optional filters need the plan made for the filters given (a generic one scanned the
-/// whole organization, 2.4 s).
-pub async fn begin_on_generic_plans(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Error> {
+/// A read-only transaction on one snapshot (REPEATABLE READ), its statements run on their
+/// generic plans (`plan_cache_mode`): for reads whose parts must agree with each other and with the
+/// data version they read (`super::DataStamp`), and whose every statement is known to run as well
+/// on a generic plan: the roll-up and the shared roadmap. Under READ COMMITTED each statement would
+/// see the commits made since the one before. Left to choose, PostgreSQL kept planning the
+/// roll-up's statements afresh on every request, since row-level security makes a generic plan
+/// look dearer than it is: at 100k initiatives planning took 1.2 ms of a roll-up page's 3.3 ms in
+/// the database, and the generic plans ran as fast (pg_stat_statements with `track_planning`, root
+/// and PM-level pages alike). Not for every statement: the initiative list's optional filters need
+/// the plan made for the filters given (a generic one scanned the whole organization, 2.4 s).
+pub async fn begin_snapshot(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Error> {
     pool.begin_with(format!(
-        "BEGIN; SET LOCAL cairn.org_id = '{org_id}'; SET LOCAL plan_cache_mode = force_generic_plan"
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL cairn.org_id = '{org_id}'; \
+         SET LOCAL plan_cache_mode = force_generic_plan"
     ))
     .await
 }
@@ -69,9 +72,9 @@ impl TenantPool {
         begin(&self.pool, self.org_id).await
     }
 
-    /// A transaction working for this organization, on generic plans (`begin_on_generic_plans`).
-    pub async fn begin_on_generic_plans(&self) -> Result<Tx<'static>, sqlx::Error> {
-        begin_on_generic_plans(&self.pool, self.org_id).await
+    /// A read-only transaction on one snapshot, for this organization (`begin_snapshot`).
+    pub async fn begin_snapshot(&self) -> Result<Tx<'static>, sqlx::Error> {
+        begin_snapshot(&self.pool, self.org_id).await
     }
 }
 

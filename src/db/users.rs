@@ -86,19 +86,16 @@ pub async fn credentials_by_email(pool: &sqlx::PgPool, email: &str) -> Result<Op
     .await?)
 }
 
-/// The caller behind a session, if the user is still a member of that organization.
-pub async fn caller(
-    pool: &super::TenantPool,
-    org_id: Uuid,
-    user_id: Uuid,
-) -> Result<Option<Caller>, AppError> {
+/// The caller behind a session, if the user is still a member of that organization. One statement
+/// outside any transaction (every page asks): the membership comes from `session_membership`, a
+/// lookup by the session's own organization and user (migrations/0014).
+pub async fn caller(pool: &sqlx::PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Caller>, AppError> {
     Ok(sqlx::query_as!(
         Caller,
-        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role: Role", o.id AS org_id, o.name AS org_name
-           FROM memberships m
+        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name
+           FROM session_membership($1, $2) m
            JOIN users u ON u.id = m.user_id
-           JOIN organizations o ON o.id = m.org_id
-           WHERE m.org_id = $1 AND m.user_id = $2"#,
+           JOIN organizations o ON o.id = m.org_id"#,
         org_id,
         user_id
     )

@@ -109,7 +109,7 @@ where
         let Some((user_id, org_id)) = ids else {
             return Ok(OptionalPageCaller(None));
         };
-        let caller = db::users::caller(&state.tenant(org_id), org_id, user_id)
+        let caller = db::users::caller(&state.pool, org_id, user_id)
             .await
             .map_err(SignInRequired::Error)?;
         if caller.is_none() {

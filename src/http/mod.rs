@@ -27,6 +27,8 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::read_cache::ReadCache;
+
 /// What every handler can reach. Nothing here is per-process state another server would need.
 #[derive(Clone)]
 pub struct AppState {
@@ -42,6 +44,26 @@ pub struct AppState {
     pub share_limiter: Arc<crate::domain::share_link::AddressLimiter>,
     /// Views of shared links counted and not yet written (`startup::Server::run` writes them).
     pub share_views: Arc<crate::db::share_links::ViewTally>,
+    pub caches: Arc<Caches>,
+}
+
+/// What pages read once and show again while the organization's data and date are unchanged
+/// (`crate::read_cache`), bounded in bytes: well under the server's memory target of 200 MB.
+pub struct Caches {
+    /// The roll-up page's parts besides the roll-up (`pages::rollup::PageParts`), a few KB each.
+    pub portfolio_pages: ReadCache<pages::rollup::PartsKey, pages::rollup::PageParts>,
+    /// Shared roadmaps as rendered, by organization and roadmap: 10 to 150 KB each.
+    pub shared_roadmaps: ReadCache<(uuid::Uuid, uuid::Uuid), share::SharedPage>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        const MB: u64 = 1024 * 1024;
+        Caches {
+            portfolio_pages: ReadCache::new(16 * MB, 8 * 1024),
+            shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
+        }
+    }
 }
 
 impl AppState {

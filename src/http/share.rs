@@ -4,10 +4,12 @@
 //! roadmap, a 404 or a 429 — carries headers that keep the capability URL private (no referrer,
 //! no caching, no indexing) and a Content-Security-Policy that allows no script at all.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -20,6 +22,7 @@ use super::extract::ClientAddress;
 use super::pages::roadmap_view::RoadmapDisplay;
 use super::static_files;
 use crate::db;
+use crate::db::share_links::ShareTarget;
 use crate::error::AppError;
 
 /// How often a client address earns another request once its burst (`--share-burst`, 30) is
@@ -92,30 +95,61 @@ pub async fn show(
     if !looks_like_token(&token) {
         return refusal(AppError::NotFound);
     }
-    let view = match db::share_links::open(&state.pool, &state.share_views, &token).await {
-        Ok(Some(view)) => view,
+    let link = match db::share_links::find(&state.pool, &token).await {
+        Ok(Some(link)) => link,
         Ok(None) => return refusal(AppError::NotFound),
         Err(error) => return refusal(error),
     };
-    let display = RoadmapDisplay::new(&view, view.roadmap.show_budget, false);
-    let policy = POLICY.replace(
-        "style-src 'self'",
-        &format!("style-src 'self' {}", display.style_hash()),
-    );
-    let page = SharedRoadmapPage {
-        view: display,
-        css_url: static_files::url("app.css"),
+    let page = match state.caches.shared_roadmaps.get(&link.roadmap_key(), link.stamp) {
+        Some(page) => page,
+        None => match SharedPage::read(&state, &link).await {
+            Ok(page) => page,
+            Err(error) => return refusal(error),
+        },
     };
-    match page.render() {
-        Ok(html) => (
-            [(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_str(&policy).expect("the policy is ASCII"),
-            )],
-            Html(html),
-        )
-            .into_response(),
-        Err(error) => refusal(AppError::Internal(error.into())),
+    // A view whose roadmap could not be shown is not counted.
+    state.share_views.count(link.org_id, link.share_id);
+    (
+        [(header::CONTENT_SECURITY_POLICY, page.policy.clone())],
+        Html(page.html.clone()),
+    )
+        .into_response()
+}
+
+/// A roadmap's shared page as rendered: the same for every link to it and every viewer until the
+/// organization's data or date changes, so kept per data stamp (`crate::read_cache`): a board
+/// opening one link at once renders it once.
+pub struct SharedPage {
+    html: Bytes,
+    /// The page's Content-Security-Policy, which names the hash of its inline styles.
+    policy: HeaderValue,
+}
+
+impl SharedPage {
+    /// Reads and renders the roadmap `link` leads to, and keeps it for the stamp it was read at.
+    async fn read(state: &AppState, link: &ShareTarget) -> Result<Arc<SharedPage>, AppError> {
+        let (view, stamp) = db::share_links::read_roadmap(&state.pool, link).await?;
+        let display = RoadmapDisplay::new(&view, view.roadmap.show_budget, false);
+        let policy = POLICY.replace(
+            "style-src 'self'",
+            &format!("style-src 'self' {}", display.style_hash()),
+        );
+        let html = SharedRoadmapPage {
+            view: display,
+            css_url: static_files::url("app.css"),
+        }
+        .render()
+        .map_err(|error| AppError::Internal(error.into()))?;
+        let page = Arc::new(SharedPage {
+            html: Bytes::from(html),
+            policy: HeaderValue::from_str(&policy).expect("the policy is ASCII"),
+        });
+        let bytes = page.html.len() + policy.len();
+        state
+            .caches
+            .shared_roadmaps
+            .put(link.roadmap_key(), stamp, page.clone(), bytes);
+        Ok(page)
     }
 }
 

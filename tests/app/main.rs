@@ -35,4 +35,5 @@ mod roadmaps;
 mod fuzz;
 mod openapi;
 // Defence in depth for tenancy (issue 7).
+mod data_versions;
 mod row_level_security;

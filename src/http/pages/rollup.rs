@@ -8,13 +8,16 @@ use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::Layout;
 use super::initiative_list::ListRow;
 use crate::db;
-use crate::db::initiative_lists::{ListedInitiative, SubtreePlan};
+use crate::db::initiative_lists::{ListedInitiative, SubtreePlan, Watchlists};
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
 use crate::db::status_updates::SubtreeChange;
@@ -279,6 +282,56 @@ fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
         .collect()
 }
 
+/// What the page reads besides the roll-up. It depends only on the organization's data and date,
+/// the portfolio and how far back "What changed" looks, never on the visitor, so it is kept per
+/// data stamp (`crate::read_cache`).
+pub struct PageParts {
+    /// From the root down to the portfolio itself.
+    ancestors: Vec<Portfolio>,
+    /// The names of the owners the roll-up shows.
+    names: HashMap<Uuid, String>,
+    watchlists: Watchlists,
+    changes: Vec<SubtreeChange>,
+}
+
+/// Which page's parts: the organization is part of it, as of every key of the caches.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PartsKey {
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    since: NaiveDate,
+}
+
+impl PageParts {
+    /// Reads the parts of `rollup`'s page in its transaction, on its snapshot.
+    async fn read(
+        tx: &mut PgConnection,
+        org_id: Uuid,
+        rollup: &Rollup,
+        since: DateTime<Utc>,
+    ) -> Result<PageParts, AppError> {
+        let id = rollup.portfolio.id;
+        let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
+        Ok(PageParts {
+            ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
+            names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
+            watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
+            changes: db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?,
+        })
+    }
+
+    /// About how much memory the parts hold, for the cache's bound.
+    fn bytes(&self) -> usize {
+        const ROW: usize = 400;
+        let rows = self.ancestors.len()
+            + self.names.len()
+            + self.watchlists.at_risk.len()
+            + self.watchlists.late.len()
+            + self.changes.len();
+        size_of::<PageParts>() + rows * ROW
+    }
+}
+
 /// How far back "What changed" looks unless the visitor says otherwise.
 const CHANGES_DAYS: i64 = 7;
 
@@ -306,21 +359,41 @@ pub async fn show(
     let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     // A period that does not parse falls back to the current quarter, as a stale link should.
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    // Everything the page shows comes from one transaction, one statement after another: under
-    // load, fewer round trips and commits serve more pages than statements run side by side, each
-    // a transaction of its own, would (row-level security sets the organization per transaction).
-    // Every statement here runs as well on its generic plan, so none is planned per request.
+    // Everything the page shows comes from one transaction on one snapshot, one statement after
+    // another: under load, fewer round trips and commits serve more pages than statements run side
+    // by side, each a transaction of its own, would (row-level security sets the organization per
+    // transaction). Every statement here runs as well on its generic plan, so none is planned per
+    // request. The roll-up is read every time, as the API reads it; the rest is the same for every
+    // visitor until the organization's data or date changes, so it is read once per data stamp.
     let org_id = caller.org_id;
-    let mut tx = state.tenant(org_id).begin_on_generic_plans().await?;
+    let mut tx = state.tenant(org_id).begin_snapshot().await?;
     // One more than it shows, to know whether to link to the rest.
     let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
-    let period = rollup.period;
-    let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
-    let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
-    let names = db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(&rollup)).await?;
-    let watchlists = db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?;
-    let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since_start).await?;
+    let key = PartsKey {
+        org_id,
+        portfolio_id: id,
+        since,
+    };
+    let parts = match state.caches.portfolio_pages.get(&key, rollup.stamp) {
+        Some(parts) => parts,
+        None => {
+            let parts = Arc::new(PageParts::read(&mut tx, org_id, &rollup, since_start).await?);
+            state
+                .caches
+                .portfolio_pages
+                .put(key, rollup.stamp, parts.clone(), parts.bytes());
+            parts
+        }
+    };
     tx.commit().await?;
+    let period = rollup.period;
+    let PageParts {
+        ancestors,
+        names,
+        watchlists,
+        changes,
+    } = &*parts;
+    let mut ancestors = ancestors.clone();
     let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
@@ -357,9 +430,9 @@ pub async fn show(
         .initiatives
         .into_iter()
         .take(ATTACHED_SHOWN)
-        .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, &names))
+        .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, names))
         .collect();
-    let listed = |rows: Vec<ListedInitiative>| rows.into_iter().map(ListRow::from).collect();
+    let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
     Ok(RollupPage {
         layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
         owner: owner_of(rollup.portfolio.owner_id),
@@ -367,7 +440,7 @@ pub async fn show(
         can_edit,
         can_hold_portfolios: rollup.portfolio.level.below().is_some(),
         period,
-        changes,
+        changes: changes.clone(),
         since,
         since_error,
         portfolio: rollup.portfolio,
@@ -376,9 +449,9 @@ pub async fn show(
         children,
         themes,
         scale,
-        at_risk: listed(watchlists.at_risk),
+        at_risk: listed(&watchlists.at_risk),
         at_risk_all,
-        late: listed(watchlists.late),
+        late: listed(&watchlists.late),
         attached,
         attached_more,
     })
