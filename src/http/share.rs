@@ -117,8 +117,8 @@ pub async fn show(
 }
 
 /// A roadmap's shared page as rendered: the same for every link to it and every viewer until the
-/// organization's data or date changes, so kept per data stamp (`crate::read_cache`): a board
-/// opening one link at once renders it once.
+/// organization's data or date changes, so kept per data stamp (`crate::read_cache`): while nothing
+/// changes, a viewer's request is the one lookup of the link.
 pub struct SharedPage {
     html: Bytes,
     /// The page's Content-Security-Policy, which names the hash of its inline styles.
