@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::Timestamp;
 use super::users::Caller;
+use super::{DataStamp, Timestamp};
 use super::{Tx, check_version, permissions};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::roadmap::{
@@ -50,20 +50,20 @@ impl Roadmap {
 }
 
 /// The row as selected; statuses arrive as text and are read into the domain's words.
-pub(super) struct RoadmapRow {
-    pub id: Uuid,
-    pub name: String,
-    pub portfolio_id: Uuid,
-    pub from_date: NaiveDate,
-    pub to_date: NaiveDate,
-    pub layout: RoadmapLayout,
-    pub group_by: GroupBy,
-    pub statuses: Vec<String>,
-    pub theme_ids: Vec<Uuid>,
-    pub show_budget: bool,
-    pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+struct RoadmapRow {
+    id: Uuid,
+    name: String,
+    portfolio_id: Uuid,
+    from_date: NaiveDate,
+    to_date: NaiveDate,
+    layout: RoadmapLayout,
+    group_by: GroupBy,
+    statuses: Vec<String>,
+    theme_ids: Vec<Uuid>,
+    show_budget: bool,
+    version: i64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 impl From<RoadmapRow> for Roadmap {
@@ -152,31 +152,49 @@ pub async fn get(executor: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Resul
 
 /// A roadmap with its lanes as of today.
 pub async fn view(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, AppError> {
-    let roadmap = get(pool, org_id, id).await?;
+    let (view, _) = view_with_stamp(pool, org_id, id).await?;
+    Ok(view)
+}
+
+/// `view`, read on one snapshot (`TenantPool::begin_snapshot`), and the organization's data stamp
+/// in that snapshot: what the shared page is kept by (`crate::read_cache`).
+pub async fn view_with_stamp(
+    pool: &TenantPool,
+    org_id: Uuid,
+    id: Uuid,
+) -> Result<(RoadmapView, DataStamp), AppError> {
+    let mut tx = pool.begin_snapshot().await?;
+    let roadmap = get(&mut *tx, org_id, id).await?;
     let org = sqlx::query!(
-        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", currency FROM organizations WHERE id = $1"#,
+        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", currency,
+                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!"
+           FROM organizations WHERE id = $1"#,
         org_id
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    let mut tx = pool.begin().await?;
     let lanes = lanes(&mut tx, org_id, &roadmap).await?;
     tx.commit().await?;
-    Ok(RoadmapView {
+    let stamp = DataStamp {
+        version: org.data_version,
+        today: org.today,
+    };
+    let view = RoadmapView {
         roadmap,
         lanes,
         today: org.today,
         currency: org.currency,
-    })
+    };
+    Ok((view, stamp))
 }
 
 /// The roadmap's initiatives in lanes: those in its portfolio's subtree whose dates meet its window,
 /// filtered by status and theme, in one statement (two when grouped by objective). Everything shown
 /// comes from the covering index `initiatives_portfolio_idx` (migrations/0013: no table pages while
-/// the visibility map is current), with portfolio and owner names looked up once per portfolio and once per owner. An
-/// initiative is on the calendar from its start to its target date; with a target alone it is a
-/// milestone on that day, with a start alone it runs on from its start; without either it has no
-/// place on a roadmap and is left out.
+/// the visibility map is current), with portfolio and owner names looked up once per portfolio and
+/// once per owner. An initiative is on the calendar from its start to its target date; with a
+/// target alone it is a milestone on that day, with a start alone it runs on from its start;
+/// without either it has no place on a roadmap and is left out.
 pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> Result<Vec<Lane>, AppError> {
     let statuses: Vec<String> = roadmap
         .filters

@@ -6,17 +6,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::TenantPool;
-use super::roadmaps::{self, Roadmap, RoadmapRow, RoadmapView};
+use super::roadmaps;
 use super::users::Caller;
 use super::{DataStamp, Timestamp, permissions};
 use crate::domain::credentials;
 use crate::domain::share_link::{ShareLinkInput, ShareLinkState};
-use crate::domain::{GroupBy, RoadmapLayout};
 use crate::error::AppError;
 
 /// A link as its roadmap's editors see it: never its token.
@@ -176,55 +175,6 @@ pub async fn find(pool: &PgPool, token: &str) -> Result<Option<ShareTarget>, App
             today: row.today,
         },
     }))
-}
-
-/// The roadmap a link leads to, with its lanes as of today, read on one snapshot, and the stamp of
-/// that snapshot (it may be newer than the link's, never older).
-pub async fn read_roadmap(pool: &PgPool, link: &ShareTarget) -> Result<(RoadmapView, DataStamp), AppError> {
-    let mut tx = super::tenant::begin_snapshot(pool, link.org_id).await?;
-    let found = sqlx::query!(
-        r#"SELECT r.org_id, r.id, r.name, r.portfolio_id, r.from_date, r.to_date,
-                  r.layout AS "layout: RoadmapLayout", r.group_by AS "group_by: GroupBy", r.statuses,
-                  r.theme_ids, r.show_budget, r.version, r.created_at, r.updated_at,
-                  (now() AT TIME ZONE o.time_zone)::date AS "today!: NaiveDate", o.currency,
-                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = r.org_id), 0) AS "data_version!"
-           FROM roadmaps r
-           JOIN organizations o ON o.id = r.org_id
-           WHERE r.org_id = $1 AND r.id = $2"#,
-        link.org_id,
-        link.roadmap_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let roadmap = Roadmap::from(RoadmapRow {
-        id: found.id,
-        name: found.name,
-        portfolio_id: found.portfolio_id,
-        from_date: found.from_date,
-        to_date: found.to_date,
-        layout: found.layout,
-        group_by: found.group_by,
-        statuses: found.statuses,
-        theme_ids: found.theme_ids,
-        show_budget: found.show_budget,
-        version: found.version,
-        created_at: found.created_at,
-        updated_at: found.updated_at,
-    });
-    let lanes = roadmaps::lanes(&mut tx, found.org_id, &roadmap).await?;
-    tx.commit().await?;
-    let stamp = DataStamp {
-        version: found.data_version,
-        today: found.today,
-    };
-    let view = RoadmapView {
-        roadmap,
-        lanes,
-        today: found.today,
-        currency: found.currency,
-    };
-    Ok((view, stamp))
 }
 
 /// How often a process writes the views it counted: an editor sees a view this long after it.
