@@ -228,7 +228,7 @@ pub struct Watchlists {
 
 /// Below this many initiatives in a subtree, reading them all through the closure and sorting
 /// is cheaper than walking the organization's open work in target order.
-pub const SMALL_SUBTREE: i64 = 2_000;
+const SMALL_SUBTREE: i64 = 2_000;
 
 /// How the roll-up page's watchlists and "What changed" find a subtree's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,31 +367,15 @@ mod tests {
 
     #[test]
     fn large_subtrees_and_large_shares_walk_the_organization() {
-        assert_eq!(
-            SubtreePlan::for_subtree(50, 100_000),
-            ThroughClosure,
-            "a PM's area"
-        );
-        assert_eq!(
-            SubtreePlan::for_subtree(2_001, 100_000),
-            WalkOrganization,
-            "a product line"
-        );
-        assert_eq!(
-            SubtreePlan::for_subtree(1_000, 1_000),
-            WalkOrganization,
-            "a small organization's top"
-        );
-        assert_eq!(
-            SubtreePlan::for_subtree(250, 1_000),
-            WalkOrganization,
-            "a quarter of it"
-        );
-        assert_eq!(SubtreePlan::for_subtree(249, 1_000), ThroughClosure);
-        assert_eq!(
-            SubtreePlan::for_subtree(0, 0),
-            WalkOrganization,
-            "an empty organization"
-        );
+        for (subtree, organization, plan, what) in [
+            (50, 100_000, ThroughClosure, "a PM's area"),
+            (2_001, 100_000, WalkOrganization, "a product line"),
+            (1_000, 1_000, WalkOrganization, "a small organization's top"),
+            (250, 1_000, WalkOrganization, "a quarter of it"),
+            (249, 1_000, ThroughClosure, "less than a quarter"),
+            (0, 0, WalkOrganization, "an empty organization"),
+        ] {
+            assert_eq!(SubtreePlan::for_subtree(subtree, organization), plan, "{what}");
+        }
     }
 }

@@ -294,7 +294,8 @@ pub struct PageParts {
     changes: Vec<SubtreeChange>,
 }
 
-/// Which page's parts: the organization is part of it, as of every key of the caches.
+/// Which page's parts. The organization is part of the key, as of every key of `http::Caches`, so
+/// no organization's entry can answer another's request.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PartsKey {
     org_id: Uuid,
