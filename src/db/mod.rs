@@ -163,6 +163,31 @@ fn is_transient(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Begins a transaction with `statement` (`BEGIN …`) so that no cancellation can leave it half
+/// begun. sqlx 0.8.6 (and 0.9.0) counts a transaction as begun only once PostgreSQL has answered
+/// its `BEGIN`; a future dropped while waiting for that answer returns the connection to the pool
+/// inside a transaction nobody will end, and every later user of the connection works in it
+/// (sqlx issues 4385 and 4393, fixed upstream by pull request 4394 and in no release yet: once a
+/// release has it, `pool.begin_with` can be called directly again). So the pool is waited for and
+/// the `BEGIN` is sent in a task of its own, which a dropped caller does not cancel: if nobody
+/// waits any more when it is answered, the transaction is dropped whole, which rolls it back and
+/// returns a clean connection. Requests already run to their end (`http::detached`); this covers
+/// what is cancelled inside one, such as the other branches of a `try_join!` that failed.
+pub async fn begin_with(pool: &PgPool, statement: String) -> Result<Tx<'static>, sqlx::Error> {
+    let pool = pool.clone();
+    match tokio::spawn(async move { pool.begin_with(statement).await }).await {
+        Ok(begun) => begun,
+        Err(failure) if failure.is_panic() => std::panic::resume_unwind(failure.into_panic()),
+        // Only a runtime shutting down cancels a task.
+        Err(_) => Err(sqlx::Error::PoolClosed),
+    }
+}
+
+/// A transaction on `pool` that works for no organization yet (`begin_with`).
+pub async fn begin(pool: &PgPool) -> Result<Tx<'static>, sqlx::Error> {
+    begin_with(pool, "BEGIN".to_owned()).await
+}
+
 /// Refuses a write made against a version that is no longer current: an API `If-Match`, or the
 /// version an HTML form was rendered with. `None` applies the write to the current version.
 /// Call it on a row read `FOR UPDATE`, so that no other write slips in between.

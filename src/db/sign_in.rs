@@ -8,48 +8,82 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::users::{Credentials, authenticate};
+use crate::domain::account;
 use crate::domain::throttle::{self, PER_ACCOUNT, PER_ADDRESS, WINDOW};
 use crate::error::AppError;
 
 /// Signs in with email and password, unless the account or the client address has failed too
 /// often lately (429 with how long to wait). `None`: the email and password do not match.
+/// Only a wrong password counts as a failure: an attempt refused for waiting, or one that failed
+/// on Cairn's side (the database gone mid-way), is struck off again.
 pub async fn sign_in(
     pool: &PgPool,
     email: &str,
     password: &str,
     client: IpAddr,
 ) -> Result<Option<Credentials>, AppError> {
-    let account = throttle::account_key(email);
-    let address = throttle::address_key(client);
-    let id = Uuid::now_v7();
+    if !account::is_email(email) {
+        // No account has it, so nothing is looked up and nothing counts (and PostgreSQL text
+        // could not even hold some of what it may contain, such as NUL).
+        return Ok(None);
+    }
+    let attempt = Attempt {
+        account: throttle::account_key(email),
+        address: throttle::address_key(client),
+        id: Uuid::now_v7(),
+    };
     sqlx::query!(
         "INSERT INTO sign_in_attempts (scope, subject, id) VALUES ('account', $1, $3), ('address', $2, $3)",
-        account,
-        address,
-        id
+        attempt.account,
+        attempt.address,
+        attempt.id
     )
     .execute(pool)
     .await?;
+    let checked = check(pool, &attempt, email, password).await;
+    match &checked {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            // Success clears the account's failures; the address keeps its other ones.
+            sqlx::query!(
+                "DELETE FROM sign_in_attempts WHERE scope = 'account' AND subject = $1",
+                attempt.account
+            )
+            .execute(pool)
+            .await?;
+            forget(pool, &attempt).await?;
+        }
+        Err(_) => {
+            if let Err(error) = forget(pool, &attempt).await {
+                tracing::warn!(%error, "a sign-in attempt that was not a failure stays counted");
+            }
+        }
+    }
+    checked
+}
+
+/// One sign-in attempt, as it is written down under the account and under the client address.
+struct Attempt {
+    account: String,
+    address: String,
+    id: Uuid,
+}
+
+/// The attempt's answer once it is written down: a wait, a match, or none.
+async fn check(
+    pool: &PgPool,
+    attempt: &Attempt,
+    email: &str,
+    password: &str,
+) -> Result<Option<Credentials>, AppError> {
     let waits = [
-        wait(pool, "account", &account, PER_ACCOUNT).await?,
-        wait(pool, "address", &address, PER_ADDRESS).await?,
+        wait(pool, "account", &attempt.account, PER_ACCOUNT).await?,
+        wait(pool, "address", &attempt.address, PER_ADDRESS).await?,
     ];
     if let Some(retry_after_secs) = waits.into_iter().flatten().max() {
-        forget(pool, &account, &address, id).await?;
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let found = authenticate(pool, email, password).await?;
-    if found.is_some() {
-        // Success clears the account's failures; the address keeps its other ones.
-        sqlx::query!(
-            "DELETE FROM sign_in_attempts WHERE scope = 'account' AND subject = $1",
-            account
-        )
-        .execute(pool)
-        .await?;
-        forget(pool, &account, &address, id).await?;
-    }
-    Ok(found)
+    authenticate(pool, email, password).await
 }
 
 /// How long `subject` must wait, if its attempts in the window, this one included, exceed `limit`.
@@ -67,13 +101,13 @@ async fn wait(pool: &PgPool, scope: &str, subject: &str, limit: usize) -> Result
 }
 
 /// Strikes off one attempt that does not count as a failure.
-async fn forget(pool: &PgPool, account: &str, address: &str, id: Uuid) -> Result<(), AppError> {
+async fn forget(pool: &PgPool, attempt: &Attempt) -> Result<(), AppError> {
     sqlx::query!(
         "DELETE FROM sign_in_attempts
          WHERE ((scope = 'account' AND subject = $1) OR (scope = 'address' AND subject = $2)) AND id = $3",
-        account,
-        address,
-        id
+        attempt.account,
+        attempt.address,
+        attempt.id
     )
     .execute(pool)
     .await?;

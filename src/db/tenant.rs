@@ -19,8 +19,7 @@ pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Err
     // `begin_with` sends its text as one simple query, which takes no parameters; a UUID's text is
     // hex digits and dashes, so writing it into the statement is safe. SET LOCAL ends with the
     // transaction: the connection goes back to the pool working for no one.
-    pool.begin_with(format!("BEGIN; SET LOCAL cairn.org_id = '{org_id}'"))
-        .await
+    super::begin_with(pool, format!("BEGIN; SET LOCAL cairn.org_id = '{org_id}'")).await
 }
 
 /// A read-only transaction on one snapshot (REPEATABLE READ), its statements run on their
@@ -34,10 +33,13 @@ pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Err
 /// and PM-level pages alike). Not for every statement: the initiative list's optional filters need
 /// the plan made for the filters given (a generic one scanned the whole organization, 2.4 s).
 pub async fn begin_snapshot(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Error> {
-    pool.begin_with(format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL cairn.org_id = '{org_id}'; \
-         SET LOCAL plan_cache_mode = force_generic_plan"
-    ))
+    super::begin_with(
+        pool,
+        format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL cairn.org_id = '{org_id}'; \
+             SET LOCAL plan_cache_mode = force_generic_plan"
+        ),
+    )
     .await
 }
 

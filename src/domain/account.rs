@@ -47,6 +47,13 @@ pub fn parse_email(errors: &mut FieldErrors, field: &str, email: &str) -> String
     email
 }
 
+/// Whether `email` could be an account's email: `parse_email` takes it.
+pub fn is_email(email: &str) -> bool {
+    let mut errors = FieldErrors::new();
+    parse_email(&mut errors, "email", email);
+    errors.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

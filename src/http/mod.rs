@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod csv_export;
+mod detached;
 pub mod extract;
 pub mod health;
 pub mod openapi;
@@ -121,6 +122,9 @@ pub fn app(state: AppState, https: bool) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
+        // Inside the timeout, so that neither a client hanging up nor the timeout cuts a handler
+        // short.
+        .layer(axum::middleware::from_fn(detached::run_to_end))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     // Forms are protected from cross-site submission by Fetch Metadata and Origin checks. The
     // shared roadmap surface sits outside sessions and forms altogether.

@@ -18,6 +18,9 @@ use crate::helpers::{TestApp, id_of, serve};
 /// Longer than any bounded wait in Cairn (the pool's 5 s acquire timeout): a request that takes
 /// this long hangs.
 const HANG: Duration = Duration::from_secs(30);
+/// What a readiness probe is given (Cairn bounds its own check at 0.9 s), with room for a busy
+/// machine.
+const READINESS_PROBE: Duration = Duration::from_secs(2);
 
 /// A PostgreSQL cluster of this test's own, which it may stop and start.
 struct OwnCluster {
@@ -182,6 +185,18 @@ async fn a_database_restart_loses_no_acknowledged_write_and_needs_no_restart_of_
 
     cluster.stop().await;
     WriteStream::wait_for(&writes.refused, 1, "writes refused during the outage").await;
+    // Orchestrators give a readiness probe about a second: it must not wait out the pool's
+    // five-second bound on reaching the database.
+    let readiness = app
+        .client
+        .get(app.url("/readyz"))
+        .timeout(READINESS_PROBE)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("/readyz did not answer within {READINESS_PROBE:?} during the outage: {e}")
+        });
+    assert_eq!(readiness.status(), StatusCode::SERVICE_UNAVAILABLE);
     let api_path = format!("/api/v1/portfolios/{root}/rollup");
     for path in ["/readyz", &format!("/portfolios/{root}"), "/"] {
         let (status, _) = probe(&app, path).await;

@@ -199,11 +199,22 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Cairn on port 0 against a fresh database, with `configure` applied to its configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_routed(|options| options, 8, configure).await
+}
+
+/// Starts Cairn on port 0 against a fresh database that it and the test's own pool (of
+/// `owner_connections`) reach by the options `route` makes of the database's: a fault-injecting
+/// proxy's (`pg_proxy`).
+pub async fn spawn_app_routed(
+    route: impl FnOnce(PgConnectOptions) -> PgConnectOptions,
+    owner_connections: u32,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let options = fresh_database().await;
     let database = std::sync::Arc::new(DatabaseGuard {
         options: options.clone(),
     });
-    let pool = db::connect_when_ready(options, 8)
+    let pool = db::connect_when_ready(route(options), owner_connections)
         .await
         .expect("connect to the test database");
     TestApp {

@@ -70,7 +70,7 @@ pub async fn signup(
     let signup = SignUp::parse(&body.org_name, &body.name, &body.email, &body.password)?;
     let hash = credentials::hash_password_off_thread(signup.password.clone()).await?;
     let token = credentials::new_secret(credentials::API_TOKEN_PREFIX);
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db::begin(&state.pool).await?;
     let (org, user) = db::orgs::sign_up(&mut tx, &signup, &hash).await?;
     db::tokens::create(&mut tx, org.id, user.id, "Created at sign-up", &token).await?;
     tx.commit().await?;

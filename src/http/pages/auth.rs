@@ -77,7 +77,7 @@ pub async fn signup(
         Err(errors) => return refuse(form, AppError::Validation(errors)),
     };
     let hash = credentials::hash_password_off_thread(signup.password.clone()).await?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db::begin(&state.pool).await?;
     let (org, user) = match db::orgs::sign_up(&mut tx, &signup, &hash).await {
         Ok(created) => created,
         Err(error) => return refuse(form, error),
