@@ -14,6 +14,17 @@ pub const IMPACTS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 3.0];
 /// The names of the impact scale's steps, in the order of `IMPACTS`.
 pub const IMPACT_NAMES: [&str; 5] = ["Minimal", "Low", "Medium", "High", "Massive"];
 
+/// Bounds of an initiative's numbers, wide enough for any real plan and narrow enough that every
+/// figure over any number of initiatives stays within the exact decimals the roll-ups are computed
+/// in (28 digits: `rust_decimal`), however the sums are cut. Effort is person-weeks: a hundredth
+/// is a quarter of an hour, 100,000 about 2,000 person-years.
+pub const EFFORT_MIN: f64 = 0.01;
+pub const EFFORT_MAX: f64 = 100_000.0;
+/// Minor units of the organization's currency: 10^15 is ten trillion dollars in cents.
+pub const BUDGET_MAX: i64 = 1_000_000_000_000_000;
+/// People or events per period.
+pub const REACH_MAX: i64 = 1_000_000_000_000;
+
 /// An initiative's fields as a client sent them (create or PATCH); nothing is checked yet.
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -28,19 +39,24 @@ pub struct InitiativeChanges {
     pub theme_id: Option<Option<Uuid>>,
     pub status: Option<Status>,
     pub health: Option<Health>,
+    #[schema(minimum = 0, maximum = 100)]
     pub progress: Option<i64>,
+    #[schema(minimum = 0.01, maximum = 100000)]
     pub effort: Option<f64>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub budget: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub start_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
     pub target_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub reach: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub impact: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 0, maximum = 100)]
     pub confidence: Option<Option<i64>>,
 }
 
@@ -105,12 +121,16 @@ impl InitiativeChanges {
         );
         let effort = self.effort.or(current.map(|c| c.effort)).unwrap_or(1.0);
         errors.check(
-            effort > 0.0 && effort.is_finite(),
+            (EFFORT_MIN..=EFFORT_MAX).contains(&effort),
             "effort",
-            "must be more than 0",
+            "must be from 0.01 to 100,000 person-weeks",
         );
         let budget = keep(self.budget, current.and_then(|c| c.budget));
-        errors.check(budget.is_none_or(|b| b >= 0), "budget", "must be 0 or more");
+        errors.check(
+            budget.is_none_or(|b| (0..=BUDGET_MAX).contains(&b)),
+            "budget",
+            "must be from 0 to 10^15 in the currency's smallest unit",
+        );
         let start_date = keep(self.start_date, current.and_then(|c| c.start_date));
         let target_date = keep(self.target_date, current.and_then(|c| c.target_date));
         if let (Some(start), Some(target)) = (start_date, target_date) {
@@ -121,7 +141,11 @@ impl InitiativeChanges {
             );
         }
         let reach = keep(self.reach, current.and_then(|c| c.reach));
-        errors.check(reach.is_none_or(|r| r >= 0), "reach", "must be 0 or more");
+        errors.check(
+            reach.is_none_or(|r| (0..=REACH_MAX).contains(&r)),
+            "reach",
+            "must be from 0 to 1,000,000,000,000",
+        );
         let impact = keep(self.impact, current.and_then(|c| c.impact));
         errors.check(
             impact.is_none_or(|i| IMPACTS.contains(&i)),
@@ -427,6 +451,34 @@ mod tests {
         ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn numbers_beyond_what_the_figures_can_carry_are_named() {
+        let portfolio_id = Uuid::now_v7();
+        let refused = |field: &str, value: serde_json::Value| {
+            let mut body = json!({"title": "T", "portfolio_id": portfolio_id});
+            body[field] = value.clone();
+            let errors = changes(body).apply(None).unwrap_err();
+            assert!(errors.get(field).is_some(), "{field} = {value}: {errors:?}");
+        };
+        for effort in [1e308, 1e29, 100_000.01, 5e-324, 0.009] {
+            refused("effort", json!(effort));
+        }
+        refused("budget", json!(BUDGET_MAX + 1));
+        refused("reach", json!(REACH_MAX + 1));
+        let edges = changes(
+            json!({"title": "T", "portfolio_id": portfolio_id, "effort": EFFORT_MAX,
+                                   "budget": BUDGET_MAX, "reach": REACH_MAX}),
+        )
+        .apply(None)
+        .unwrap();
+        assert_eq!(
+            (edges.effort, edges.budget, edges.reach),
+            (EFFORT_MAX, Some(BUDGET_MAX), Some(REACH_MAX))
+        );
+        let smallest = changes(json!({"title": "T", "portfolio_id": portfolio_id, "effort": EFFORT_MIN}));
+        assert_eq!(smallest.apply(None).unwrap().effort, EFFORT_MIN);
     }
 
     #[test]

@@ -22,8 +22,10 @@ impl utoipa::PartialSchema for Period {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^[0-9]{4}(-Q[1-4])?$"))
-            .description(Some("A fiscal quarter (`2026-Q4`) or year (`2026`)"))
+            .pattern(Some(r"^[1-9][0-9]{3}(-Q[1-4])?$"))
+            .description(Some(
+                "A fiscal quarter (`2026-Q4`) or year (`2026`), of a year from 1000 to 9999",
+            ))
             .examples(["2026-Q4"])
             .into()
     }
@@ -40,7 +42,8 @@ impl FromStr for Period {
             Some((year, quarter)) => (year, Some(quarter)),
             None => (text, None),
         };
-        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        // Four digits, the first not 0: a year is written back as it was read (`Display`).
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) || year.starts_with('0') {
             return Err(invalid());
         }
         let year: i32 = year.parse().map_err(|_| invalid())?;
@@ -143,7 +146,8 @@ mod tests {
         assert_eq!("2026".parse(), Ok(Period::Year(2026)));
         assert_eq!(Period::Quarter(2027, 1).to_string(), "2027-Q1");
         for bad in [
-            "2026-Q5", "2026-Q0", "26-Q1", "2026-q1", "Q1-2026", "", "20261", "2026-Q01",
+            "2026-Q5", "2026-Q0", "26-Q1", "2026-q1", "Q1-2026", "", "20261", "2026-Q01", "0000", "0000-Q1",
+            "0999",
         ] {
             assert!(bad.parse::<Period>().is_err(), "{bad}");
         }

@@ -25,8 +25,11 @@ mod status_updates;
 mod tenancy;
 mod themes;
 // Trust under load, faults and hostile input
+mod cancellation;
 mod faults;
 mod idempotency;
+mod number_bounds;
+mod pg_proxy;
 mod processes;
 mod security;
 // Roadmaps (issue 6).
