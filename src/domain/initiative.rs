@@ -228,6 +228,7 @@ pub struct InitiativeQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
     /// The list page only: its order and which page of it (from 1).
     #[param(ignore)]

@@ -149,8 +149,11 @@ impl ObjectiveChanges {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct KeyResultChanges {
     pub title: Option<String>,
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub start_value: Option<Decimal>,
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub target_value: Option<Decimal>,
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub current_value: Option<Decimal>,
     #[serde(default, deserialize_with = "nullable")]
     pub unit: Option<Option<String>>,

@@ -93,6 +93,7 @@ pub struct OrgSettings {
 pub struct OrgSettingsChanges {
     pub name: Option<String>,
     pub time_zone: Option<String>,
+    #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: Option<i16>,
     pub currency: Option<String>,
     pub off_track_threshold: Option<f64>,

@@ -12,7 +12,9 @@ pub const DEFAULT_COLOUR: &str = "#64748b";
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ThemeChanges {
     pub name: Option<String>,
+    #[schema(pattern = "^\\s*#[0-9a-fA-F]{6}\\s*$")]
     pub colour: Option<String>,
+    #[schema(minimum = 0, maximum = 100, multiple_of = 0.1)]
     pub target_share: Option<f64>,
 }
 

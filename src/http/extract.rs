@@ -315,10 +315,14 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             // RFC 9110: any current version matches.
             return Ok(IfMatch(None));
         }
-        // An ETag is quoted (RFC 9110): `"1` or `1` is not one, and is refused rather than guessed.
+        // An ETag is quoted (RFC 9110); the bare version (`3`) that clients dropping the quotes
+        // send is taken too, but a half-quoted one (`"3`) is refused rather than guessed at.
         let text = text.strip_prefix("W/").unwrap_or(text);
-        text.strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
+        let version = match text.strip_prefix('"') {
+            Some(rest) => rest.strip_suffix('"'),
+            None => (!text.ends_with('"')).then_some(text),
+        };
+        version
             .and_then(|version| version.parse().ok())
             .map(|version| IfMatch(Some(version)))
             .ok_or_else(|| AppError::BadRequest("If-Match must be an ETag this API returned".into()).into())

@@ -60,7 +60,7 @@ pub fn document() -> &'static OpenApi {
     static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(|| {
         let mut document = super::routes::api().into_openapi();
         add_shared_parts(&mut document);
-        document
+        state_parsing_rules(document)
     });
     &DOCUMENT
 }
@@ -78,6 +78,51 @@ pub async fn openapi_json() -> Response {
     static JSON: LazyLock<String> =
         LazyLock::new(|| document().to_json().expect("the OpenAPI document serializes"));
     ([(header::CONTENT_TYPE, "application/json")], JSON.as_str()).into_response()
+}
+
+/// A UUID as the API's parsers take it (`uuid::Uuid`'s hyphenated form): `format: uuid` alone is
+/// an annotation a client may ignore.
+const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// A calendar date as `chrono::NaiveDate` reads it: `format: date` alone is an annotation.
+const DATE_PATTERN: &str = concat!(
+    "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
+    "|[0-9]{4}-(0[13-9]|1[0-2])-(29|30)",
+    "|[0-9]{4}-(0[13578]|1[02])-31",
+    "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)$"
+);
+
+/// States in the document the rules every parser of the API holds a request to, wherever they
+/// apply, so that a request the document allows is one the server accepts: an id is a UUID
+/// (`UUID_PATTERN`), a date a real date (`DATE_PATTERN`), and a query parameter is never sent
+/// empty (`extract::ApiQuery` names it).
+fn state_parsing_rules(document: OpenApi) -> OpenApi {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(object) => {
+                let pattern = match object.get("format").and_then(|f| f.as_str()) {
+                    Some("uuid") => Some(UUID_PATTERN),
+                    Some("date") => Some(DATE_PATTERN),
+                    _ => None,
+                };
+                if let Some(pattern) = pattern {
+                    object.entry("pattern").or_insert(pattern.into());
+                }
+                if object.get("in").and_then(|f| f.as_str()) == Some("query")
+                    && let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut())
+                    && schema.get("type").and_then(|t| t.as_str()) == Some("string")
+                {
+                    schema.entry("minLength").or_insert(1.into());
+                }
+                object.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(&document).expect("the OpenAPI document serializes");
+    walk(&mut value);
+    serde_json::from_value(value).expect("the OpenAPI document reads back")
 }
 
 /// The problem answers, one reusable response each; operations refer to the ones they can give.
@@ -312,7 +357,7 @@ impl IntoParams for IfMatch {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let schema = ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(r#"^(\*|(W/)?"[0-9]+")$"#))
+            .pattern(Some(r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))$"#))
             .examples(["\"3\""]);
         vec![
             ParameterBuilder::new()

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Page, spawn_app};
@@ -271,4 +271,84 @@ async fn the_reference_page_shows_every_operation_grouped_by_tag_with_its_schema
     // Linked from every page's footer, the sign-in page included.
     let login = app.get_page("/login").await;
     assert_eq!(login.href("footer a[href='/docs/api']"), "/docs/api");
+}
+
+/// What the server's parsers hold every request to is stated where it applies, so that a request
+/// the document allows is not refused for it: ids are UUIDs, dates real dates, query parameters
+/// never empty, an `If-Match` a version (quoted or bare), a cursor what the API hands out.
+#[tokio::test]
+async fn the_document_states_the_rules_every_parser_holds_requests_to() {
+    let app = crate::helpers::spawn_app().await;
+    let document = document(&app).await;
+    fn schemas<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
+        match value {
+            Value::Object(object) => {
+                found.push(value);
+                object.values().for_each(|v| schemas(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| schemas(v, found)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    schemas(&document, &mut all);
+    let matches = |schema: &Value, text: &str| {
+        let pattern = schema["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no pattern: {schema}"));
+        regex::Regex::new(pattern).unwrap().is_match(text)
+    };
+    for format in ["uuid", "date"] {
+        let typed: Vec<_> = all.iter().filter(|s| s["format"] == format).collect();
+        assert!(!typed.is_empty(), "{format}");
+        for schema in typed {
+            let (good, bad) = match format {
+                "uuid" => ("0195f3c2-7a1b-7c3d-9e4f-a1b2c3d4e5f6", ""),
+                _ => ("2028-02-29", "2027-02-29"),
+            };
+            assert!(
+                matches(schema, good) && !matches(schema, bad),
+                "{format}: {schema}"
+            );
+        }
+    }
+    let queries: Vec<_> = all
+        .iter()
+        .filter(|p| p["in"] == "query" && p["schema"]["type"] == "string")
+        .collect();
+    assert!(!queries.is_empty());
+    for parameter in queries {
+        assert_eq!(parameter["schema"]["minLength"], 1, "{parameter}");
+    }
+    let if_match = all.iter().find(|p| p["name"] == "If-Match").unwrap();
+    for (text, valid) in [
+        ("\"3\"", true),
+        ("W/\"3\"", true),
+        ("3", true),
+        ("*", true),
+        ("\"3", false),
+    ] {
+        assert_eq!(matches(&if_match["schema"], text), valid, "If-Match: {text}");
+    }
+
+    // And the server takes what the document allows: a bare version is a version (stale: 412).
+    let admin = app.signup("Stated").await;
+    let theme = app
+        .post_json(
+            &admin.token,
+            "/themes",
+            json!({"name": "Growth", "colour": "#336699", "target_share": 10}),
+        )
+        .await;
+    let stale = app
+        .api(
+            reqwest::Method::DELETE,
+            &admin.token,
+            &format!("/themes/{}", crate::helpers::id_of(&theme)),
+        )
+        .header("If-Match", "0")
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::expect_problem(stale, reqwest::StatusCode::PRECONDITION_FAILED, None).await;
 }

@@ -31,6 +31,7 @@ pub struct SignUpBody {
     name: String,
     email: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     password: String,
 }
 
