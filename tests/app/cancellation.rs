@@ -28,6 +28,23 @@ async fn proxy() -> PgProxy {
     PgProxy::start(database_options("postgres")).await
 }
 
+/// An organization with a root portfolio on Cairn through `proxy`, and the sessions opened so far.
+async fn organization_through(proxy: &PgProxy, name: &str) -> (TestApp, Account, String, usize) {
+    let app = app_through(proxy).await;
+    let admin = app.signup(name).await;
+    let root = id_of(&app.create_portfolio(&admin.token, name, "portfolio", None).await);
+    let sessions = proxy.sessions_opened();
+    (app, admin, root, sessions)
+}
+
+fn assert_no_session_reopened(proxy: &PgProxy, sessions: usize) {
+    assert_eq!(
+        proxy.sessions_opened(),
+        sessions,
+        "a hang-up closed a pooled connection, and another was opened"
+    );
+}
+
 /// Sends `request` and hangs up once the proxy holds the answer `fault` names, as a client that
 /// times out or is stopped would; then lets the answer through.
 async fn hang_up_during(proxy: &PgProxy, fault: Fault, request: reqwest::RequestBuilder) {
@@ -84,13 +101,7 @@ async fn assert_every_pooled_connection_is_sound(app: &TestApp, admin: &Account,
 #[tokio::test]
 async fn a_client_hanging_up_while_its_transaction_begins_leaves_the_pool_sound() {
     let proxy = proxy().await;
-    let app = app_through(&proxy).await;
-    let admin = app.signup("Hang-up").await;
-    let root = id_of(
-        &app.create_portfolio(&admin.token, "Hang-up", "portfolio", None)
-            .await,
-    );
-    let sessions = proxy.sessions_opened();
+    let (app, admin, root, sessions) = organization_through(&proxy, "Hang-up").await;
     let rollup = format!("/portfolios/{root}/rollup");
     let requests = [
         // A read-only snapshot (the roll-up) and a write.
@@ -102,23 +113,13 @@ async fn a_client_hanging_up_while_its_transaction_begins_leaves_the_pool_sound(
         hang_up_during(&proxy, Fault::HoldBegin, request).await;
         assert_every_pooled_connection_is_sound(&app, &admin, &root, round).await;
     }
-    assert_eq!(
-        proxy.sessions_opened(),
-        sessions,
-        "a hang-up closed a pooled connection, and another was opened"
-    );
+    assert_no_session_reopened(&proxy, sessions);
 }
 
 #[tokio::test]
 async fn a_client_hanging_up_while_the_pool_tests_its_connection_closes_nothing() {
     let proxy = proxy().await;
-    let app = app_through(&proxy).await;
-    let admin = app.signup("Impatient").await;
-    let root = id_of(
-        &app.create_portfolio(&admin.token, "Impatient", "portfolio", None)
-            .await,
-    );
-    let sessions = proxy.sessions_opened();
+    let (app, admin, root, sessions) = organization_through(&proxy, "Impatient").await;
     // The first thing a request sends is the pool's ping of the idle connection it hands out.
     hang_up_during(
         &proxy,
@@ -127,11 +128,7 @@ async fn a_client_hanging_up_while_the_pool_tests_its_connection_closes_nothing(
     )
     .await;
     assert_every_pooled_connection_is_sound(&app, &admin, &root, 0).await;
-    assert_eq!(
-        proxy.sessions_opened(),
-        sessions,
-        "a hang-up closed a pooled connection, and another was opened"
-    );
+    assert_no_session_reopened(&proxy, sessions);
 }
 
 #[tokio::test]

@@ -12,13 +12,50 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 
-/// The checks that must pass. `positive_data_acceptance` is left out: a request can match the
-/// schema and still be refused for what the schema cannot say (a parent that does not exist, a
-/// period in the past, a window longer than five years). The other checks are schemathesis'
-/// defaults for OpenAPI.
-const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
-    response_headers_conformance,response_schema_conformance,negative_data_rejection,\
-    missing_required_header,unsupported_method,ignored_auth";
+/// The checks that must pass, and how (a schemathesis.toml): schemathesis' defaults for OpenAPI,
+/// and `positive_data_acceptance`: a request the document allows is accepted, so the document
+/// states the rules the server holds requests to. Besides a success such a request may be answered
+/// what schemathesis allows (401, 403, 404 for ids that name nothing, 409 for a duplicate drawn
+/// twice, 429) and 412, for an `If-Match` of the right form naming a version that is not current;
+/// not 422: a rule a schema can state is stated.
+///
+/// Not yet for the operations listed last, whose bodies still hold rules their document does not
+/// state: text that must not be blank (titles and names), fields required to create but not to
+/// change (one schema serves POST and PATCH), roles and RICE impacts read as text or any number,
+/// time zones and currencies by name, a key result's weight, whole numbers written `432.0`, an
+/// expiry in the future. Each is stated or accepted in turn; the list only shrinks.
+const SETTINGS: &str = r#"
+[checks]
+enabled = false
+not_a_server_error.enabled = true
+status_code_conformance.enabled = true
+content_type_conformance.enabled = true
+response_headers_conformance.enabled = true
+response_schema_conformance.enabled = true
+negative_data_rejection.enabled = true
+missing_required_header.enabled = true
+unsupported_method.enabled = true
+ignored_auth.enabled = true
+positive_data_acceptance = { enabled = true, expected-statuses = ["2xx", "401", "403", "404", "409", "412", "429"] }
+
+[[operations]]
+include-name = [
+  "GET /api/v1/initiatives",
+  "PATCH /api/v1/initiatives/{id}",
+  "PATCH /api/v1/members/{id}",
+  "PATCH /api/v1/organization",
+  "POST /api/v1/initiatives",
+  "POST /api/v1/members",
+  "POST /api/v1/objectives",
+  "POST /api/v1/objectives/{id}/key-results",
+  "POST /api/v1/portfolios",
+  "POST /api/v1/roadmaps",
+  "POST /api/v1/roadmaps/{id}/shares",
+  "POST /api/v1/signup",
+  "POST /api/v1/themes",
+]
+checks.positive_data_acceptance.enabled = false
+"#;
 
 /// Test cases per operation and phase: enough to reach every operation's edges, bounded so the
 /// run stays well under two minutes on a small machine.
@@ -50,22 +87,31 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
     };
     let app = spawn_app().await;
     let admin = app.signup("Fuzz").await;
+    let settings = std::env::temp_dir().join(format!(
+        "cairn-schemathesis-{}.toml",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&settings, SETTINGS).unwrap();
     let output = tokio::process::Command::new(fuzzer)
+        .arg("--config-file")
+        .arg(&settings)
         .args(["--no-color", "run", &app.url("/api/v1/openapi.json")])
         .args(["--header", &format!("Authorization: Bearer {}", admin.token)])
-        .args(["--checks", &CHECKS.replace(char::is_whitespace, "")])
         .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED])
         // Not `examples`: schemathesis 4.32.5 fails inside Hypothesis while drawing an example
         // for PATCH /initiatives/{id} (a FlakyFailure before any request is sent). Not
         // `stateful`: the document has no links, so it would add nothing.
         .args(["--phases", "coverage,fuzzing"])
-        .args(["--workers", "2"])
+        // One worker: with two, schemathesis 4.32.5 sometimes fails inside CPython while walking a
+        // schema in both threads at once ("AST constructor recursion depth mismatch").
+        .args(["--workers", "1"])
         // Nothing written into the checkout; answers are checked, not timed.
         .args(["--generation-database", "none", "--request-timeout", "30"])
         .stdin(Stdio::null())
         .output()
         .await
         .expect("run schemathesis");
+    let _ = std::fs::remove_file(&settings);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
