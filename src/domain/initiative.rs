@@ -29,6 +29,10 @@ pub const REACH_MAX: i64 = 1_000_000_000_000;
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct InitiativeChanges {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,
@@ -54,10 +58,27 @@ pub struct InitiativeChanges {
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub reach: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(schema_with = impact_schema)]
     pub impact: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(minimum = 0, maximum = 100)]
     pub confidence: Option<Option<i64>>,
+}
+
+/// RICE's impact in the API: one of the steps of `IMPACTS`, or null.
+fn impact_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::Number,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .enum_values(Some(
+            IMPACTS
+                .iter()
+                .map(|&i| serde_json::json!(i))
+                .chain([serde_json::Value::Null]),
+        ))
+        .build()
 }
 
 /// An initiative's values, checked.
@@ -218,6 +239,9 @@ pub struct InitiativeQuery {
     #[param(value_type = Option<Uuid>)]
     pub owner_id: Option<String>,
     /// A theme's id, or `none` for initiatives without a theme.
+    #[param(
+        pattern = "^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub theme_id: Option<String>,
     /// Only open work past its target date.
     #[param(value_type = Option<bool>)]

@@ -14,10 +14,20 @@ pub const INVITE_TOKEN_PREFIX: &str = "inv_";
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewMemberInput {
     #[serde(default)]
+    // `account::parse_email`'s plausible address, in ASCII.
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[!-?A-~]+@[!-\-/-?A-~]([!-?A-~]*[!-\-/-?A-~])?\.[!-\-/-?A-~]([!-?A-~]*[!-\-/-?A-~])?\s*$"
+    )]
     pub email: String,
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(value_type = super::Role)]
     pub role: String,
     /// Empty or absent: the member is invited to choose one.
     #[serde(default)]
@@ -56,7 +66,12 @@ impl NewMemberInput {
 /// `PATCH /members/{id}`, as sent: a field left out keeps its value.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct MemberChangesInput {
+    #[schema(value_type = Option<super::Role>)]
     pub role: Option<String>,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
+    )]
     pub name: Option<String>,
 }
 

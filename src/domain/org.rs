@@ -91,6 +91,10 @@ pub struct OrgSettings {
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSettingsChanges {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
+    )]
     pub name: Option<String>,
     pub time_zone: Option<String>,
     #[schema(minimum = 1, maximum = 12)]

@@ -10,6 +10,10 @@ use super::{FieldErrors, Lifecycle, PortfolioLevel};
 /// A portfolio's fields as a client sent them (create or PATCH); nothing is checked yet.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PortfolioChanges {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,

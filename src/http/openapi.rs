@@ -122,7 +122,62 @@ fn state_parsing_rules(document: OpenApi) -> OpenApi {
     }
     let mut value = serde_json::to_value(&document).expect("the OpenAPI document serializes");
     walk(&mut value);
+    require_to_create(&mut value);
     serde_json::from_value(value).expect("the OpenAPI document reads back")
+}
+
+/// The fields a create needs that a change may leave out, by the schema that serves both (the
+/// domain's `apply` with no current record names each as "is required").
+const REQUIRED_TO_CREATE: [(&str, &[&str]); 6] = [
+    ("InitiativeChanges", &["title", "portfolio_id"]),
+    ("PortfolioChanges", &["name", "level"]),
+    ("ObjectiveChanges", &["title", "portfolio_id", "period"]),
+    ("KeyResultChanges", &["title", "start_value", "target_value"]),
+    ("RoadmapChanges", &["name", "portfolio_id", "from", "to"]),
+    ("ThemeChanges", &["name"]),
+];
+
+/// The schema without its null: `type: [T, "null"]` becomes `T`, a `oneOf` loses its null branch.
+fn not_null(schema: &mut serde_json::Value) {
+    let is_null = |s: &serde_json::Value| s.get("type") == Some(&"null".into());
+    if let Some(types) = schema.get_mut("type").and_then(|t| t.as_array_mut()) {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            schema["type"] = only.clone();
+        }
+    } else if let Some(branches) = schema.get_mut("oneOf").and_then(|o| o.as_array_mut()) {
+        branches.retain(|branch| !is_null(branch));
+        if let [only] = branches.as_slice() {
+            *schema = only.clone();
+        }
+    }
+}
+
+/// Each creating POST whose body is one of `REQUIRED_TO_CREATE`'s schemas takes `New<schema>`
+/// instead: the same, with those fields required.
+fn require_to_create(document: &mut serde_json::Value) {
+    for (name, required) in REQUIRED_TO_CREATE {
+        let schemas = &mut document["components"]["schemas"];
+        let mut new = schemas[name].clone();
+        new["required"] = serde_json::json!(required);
+        // A null is a field left out (`Option`), so a required one may not be null either.
+        for field in required {
+            if let Some(property) = new.pointer_mut(&format!("/properties/{field}")) {
+                not_null(property);
+            }
+        }
+        schemas[format!("New{name}")] = new;
+        let reference = serde_json::json!(format!("#/components/schemas/{name}"));
+        let paths = document["paths"].as_object_mut().expect("the document has paths");
+        for item in paths.values_mut() {
+            let body = item
+                .pointer_mut("/post/requestBody/content/application~1json/schema")
+                .filter(|body| body.get("$ref") == Some(&reference));
+            if let Some(body) = body {
+                body["$ref"] = format!("#/components/schemas/New{name}").into();
+            }
+        }
+    }
 }
 
 /// The problem answers, one reusable response each; operations refer to the ones they can give.

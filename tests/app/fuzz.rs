@@ -19,11 +19,15 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// twice, 429) and 412, for an `If-Match` of the right form naming a version that is not current;
 /// not 422: a rule a schema can state is stated.
 ///
-/// Not yet for the operations listed last, whose bodies still hold rules their document does not
-/// state: text that must not be blank (titles and names), fields required to create but not to
-/// change (one schema serves POST and PATCH), roles and RICE impacts read as text or any number,
-/// time zones and currencies by name, a key result's weight, whole numbers written `432.0`, an
-/// expiry in the future. Each is stated or accepted in turn; the list only shrinks.
+/// An `If-Match` naming a stale version is answered 412 before the body's field rules are looked
+/// at, so 412 is among the answers to invalid data too.
+///
+/// Positive-data acceptance is not yet held for the operations listed last, for rules their
+/// document does not state: whole numbers written `7148.0` (serde reads them as floats), time
+/// zones by name, a parent or portfolio of another organization (422 on the field, not 404), an
+/// `Idempotency-Key` drawn twice for different bodies (422 by design), a member's email and role
+/// as the form sends them, and an expiry in the future. Each is stated or accepted in turn; the
+/// list only shrinks.
 const SETTINGS: &str = r#"
 [checks]
 enabled = false
@@ -32,26 +36,26 @@ status_code_conformance.enabled = true
 content_type_conformance.enabled = true
 response_headers_conformance.enabled = true
 response_schema_conformance.enabled = true
-negative_data_rejection.enabled = true
 missing_required_header.enabled = true
 unsupported_method.enabled = true
 ignored_auth.enabled = true
 positive_data_acceptance = { enabled = true, expected-statuses = ["2xx", "401", "403", "404", "409", "412", "429"] }
 
+negative_data_rejection = { enabled = true, expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"] }
+
 [[operations]]
 include-name = [
-  "GET /api/v1/initiatives",
   "PATCH /api/v1/initiatives/{id}",
-  "PATCH /api/v1/members/{id}",
   "PATCH /api/v1/organization",
+  "PATCH /api/v1/portfolios/{id}",
   "POST /api/v1/initiatives",
+  "POST /api/v1/initiatives/{id}/updates",
   "POST /api/v1/members",
   "POST /api/v1/objectives",
   "POST /api/v1/objectives/{id}/key-results",
   "POST /api/v1/portfolios",
   "POST /api/v1/roadmaps",
   "POST /api/v1/roadmaps/{id}/shares",
-  "POST /api/v1/signup",
   "POST /api/v1/themes",
 ]
 checks.positive_data_acceptance.enabled = false

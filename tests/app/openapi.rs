@@ -331,6 +331,18 @@ async fn the_document_states_the_rules_every_parser_holds_requests_to() {
         assert_eq!(matches(&if_match["schema"], text), valid, "If-Match: {text}");
     }
 
+    // A create's required fields are stated on its own copy of the schema PATCH shares, not null.
+    let create =
+        &document["paths"]["/api/v1/initiatives"]["post"]["requestBody"]["content"]["application/json"];
+    assert_eq!(
+        create["schema"]["$ref"],
+        "#/components/schemas/NewInitiativeChanges"
+    );
+    let new = &document["components"]["schemas"]["NewInitiativeChanges"];
+    assert_eq!(new["required"], json!(["title", "portfolio_id"]));
+    assert_eq!(new["properties"]["title"]["type"], "string");
+    assert!(document["components"]["schemas"]["InitiativeChanges"]["required"].is_null());
+
     // And the server takes what the document allows: a bare version is a version (stale: 412).
     let admin = app.signup("Stated").await;
     let theme = app
