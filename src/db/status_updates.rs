@@ -233,15 +233,22 @@ pub async fn changes_in_subtree(
     .await?)
 }
 
-/// The newest history record of each of `initiative_ids` that has one, in one query: what a page
-/// of quick update forms remembers having shown.
+/// An initiative's newest history record: which one (what a quick update form remembers having
+/// shown) and when (`domain::status_update::last_updated`).
+#[derive(Clone, Copy, Debug)]
+pub struct Newest {
+    pub id: Uuid,
+    pub created_at: Timestamp,
+}
+
+/// The newest history record of each of `initiative_ids` that has one, in one query.
 pub async fn newest_of(
     pool: &TenantPool,
     org_id: Uuid,
     initiative_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Uuid>, AppError> {
+) -> Result<HashMap<Uuid, Newest>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT DISTINCT ON (initiative_id) initiative_id, id
+        r#"SELECT DISTINCT ON (initiative_id) initiative_id, id, created_at
            FROM status_updates
            WHERE org_id = $1 AND initiative_id = ANY($2)
            ORDER BY initiative_id, created_at DESC, id DESC"#,
@@ -250,7 +257,16 @@ pub async fn newest_of(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.initiative_id, r.id)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let newest = Newest {
+                id: r.id,
+                created_at: r.created_at,
+            };
+            (r.initiative_id, newest)
+        })
+        .collect())
 }
 
 /// How many status and health changes `changes_in_subtree` would list without its cap: what the

@@ -47,14 +47,20 @@ impl Org {
     }
 }
 
-/// Makes an initiative look last updated `days` ago.
+/// Makes an initiative look created, and last updated, `days` ago: its creation and every line of
+/// its history moved back.
 async fn age(app: &TestApp, initiative: &str, days: i32) {
-    sqlx::query("UPDATE initiatives SET updated_at = now() - make_interval(days => $2) WHERE id = $1")
-        .bind(initiative.parse::<uuid::Uuid>().unwrap())
-        .bind(days)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    for sql in [
+        "UPDATE initiatives SET created_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2) WHERE id = $1",
+        "UPDATE status_updates SET created_at = now() - make_interval(days => $2) WHERE initiative_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(initiative.parse::<uuid::Uuid>().unwrap())
+            .bind(days)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -112,6 +118,58 @@ async fn my_initiatives_are_stalest_first_with_a_badge_on_open_work_left_for_two
     );
     let home = org.pm_browser.get_page("/").await;
     home.one("main a[href='/my']");
+}
+
+#[tokio::test]
+async fn the_staleness_badge_agrees_with_the_history() {
+    let app = spawn_app().await;
+    let org = org(&app).await;
+    let t = &org.admin.token;
+    app.post_json(t, &org.action(), json!({"progress": 30})).await;
+    age(&app, &org.initiative, 20).await;
+    // A rename is an edit, not a check-in: the history does not change, and nor may the badge.
+    app.patch_json(
+        t,
+        &format!("/initiatives/{}", org.initiative),
+        json!({"title": "Instant payouts v2"}),
+    )
+    .await;
+
+    let newest_in_history = |page: &crate::helpers::Page| -> i64 {
+        let at = page.select(".timeline time")[0]
+            .value()
+            .attr("datetime")
+            .unwrap()
+            .to_owned();
+        let at = chrono::DateTime::parse_from_rfc3339(&at).expect("an RFC 3339 time");
+        (chrono::Utc::now() - at.to_utc()).num_days()
+    };
+    let details = org
+        .pm_browser
+        .get_page(&format!("/initiatives/{}", org.initiative))
+        .await;
+    let days = newest_in_history(&details);
+    assert_eq!(days, 20);
+    let my = org.pm_browser.get_page("/my").await;
+    assert!(
+        my.text(".my-item .updated")
+            .starts_with(&format!("Updated {days} days ago")),
+        "{}",
+        my.text(".my-item .updated")
+    );
+    assert_eq!(my.text(".my-item .badge.stale"), "Not updated for 14 days");
+
+    // A note is a check-in: both say today.
+    app.post_json(t, &org.action(), json!({"note": "Still on it"}))
+        .await;
+    let details = org
+        .pm_browser
+        .get_page(&format!("/initiatives/{}", org.initiative))
+        .await;
+    assert_eq!(newest_in_history(&details), 0);
+    let my = org.pm_browser.get_page("/my").await;
+    assert_eq!(my.text(".my-item .updated"), "Updated today");
+    assert!(my.select(".badge.stale").is_empty());
 }
 
 #[tokio::test]

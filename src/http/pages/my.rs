@@ -12,7 +12,7 @@ use super::status_updates::{Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::users::Caller;
-use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale};
+use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale, last_updated};
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -62,13 +62,15 @@ pub async fn page(
     let items = owned
         .into_iter()
         .map(|initiative| {
+            let newest = newest.get(&initiative.id);
             let quick = match replace.take_if(|(id, _)| *id == initiative.id) {
                 Some((_, quick)) => quick,
-                None => QuickUpdate::fresh(&initiative, newest.get(&initiative.id).copied(), Origin::My),
+                None => QuickUpdate::fresh(&initiative, newest.map(|n| n.id), Origin::My),
             };
+            let updated_at = last_updated(newest.map(|n| n.created_at), initiative.created_at);
             MyItem {
-                stale: is_stale(initiative.status, initiative.updated_at, now),
-                updated: days_ago((now - initiative.updated_at).num_days()),
+                stale: is_stale(initiative.status, updated_at, now),
+                updated: days_ago((now - updated_at).num_days()),
                 quick,
                 initiative,
             }
