@@ -648,20 +648,24 @@ impl TestApp {
     }
 }
 
+/// The value of the option selected in `select` (the first, if none is).
+fn selected_option(select: scraper::ElementRef<'_>) -> String {
+    let option = scraper::Selector::parse("option").unwrap();
+    let options: Vec<_> = select.select(&option).collect();
+    options
+        .iter()
+        .find(|o| o.value().attr("selected").is_some())
+        .or(options.first())
+        .and_then(|o| o.value().attr("value"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The edit forms, read and submitted the way a browser does.
 impl Page {
     /// The value of the option selected in the select named `name` (the first, if none is).
     pub fn selected(&self, name: &str) -> String {
-        let select = self.one(&format!("select[name='{name}']"));
-        let option = scraper::Selector::parse("option").unwrap();
-        let options: Vec<_> = select.select(&option).collect();
-        options
-            .iter()
-            .find(|o| o.value().attr("selected").is_some())
-            .or(options.first())
-            .and_then(|o| o.value().attr("value"))
-            .unwrap_or_default()
-            .to_owned()
+        selected_option(self.one(&format!("select[name='{name}']")))
     }
 
     /// The saved value shown beside field `name` after a conflict, if any.
@@ -679,10 +683,11 @@ impl Page {
             .map(|e| collapse(&e.text().collect::<String>()))
     }
 
-    /// Every named control of the form posting to `action`, with the value a browser would send:
-    /// what resubmitting the page as shown sends.
+    /// Every named control of the form posting to `action` (its action may add a `#fragment`, where
+    /// the answer scrolls to), with the value a browser would send: what resubmitting the page as
+    /// shown sends.
     pub fn form_fields(&self, action: &str) -> Vec<(String, String)> {
-        let form = self.one(&format!("form[action='{action}']"));
+        let form = self.one(&format!("form[action='{action}'], form[action^='{action}#']"));
         let controls = scraper::Selector::parse("input[name], select[name], textarea[name]").unwrap();
         form.select(&controls)
             // A browser sends a checkbox or radio button only when it is checked.
@@ -693,7 +698,7 @@ impl Page {
             .map(|control| {
                 let name = control.value().attr("name").unwrap().to_owned();
                 let value = match control.value().name() {
-                    "select" => self.selected(&name),
+                    "select" => selected_option(control),
                     "textarea" => control.text().collect(),
                     _ => control.value().attr("value").unwrap_or_default().to_owned(),
                 };

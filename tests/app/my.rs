@@ -188,7 +188,15 @@ async fn a_quick_update_from_my_is_one_submit_and_shows_in_the_history() {
 
     let posted = org.pm_browser.submit(&org.action(), &fields).await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
-    assert_eq!(posted.location.as_deref(), Some("/my#LITWA-1"));
+    // POST, redirect, GET: back at the item, which says it was saved.
+    assert_eq!(posted.location.as_deref(), Some("/my?saved=LITWA-1#LITWA-1"));
+    let back = org.pm_browser.get_page(posted.location.as_deref().unwrap()).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_eq!(
+        back.text("#LITWA-1 .saved"),
+        "Saved. Your update is in the history."
+    );
+    assert!(org.pm_browser.get_page("/my").await.select(".saved").is_empty());
     let history = app.get_json(&org.admin.token, &org.action()).await;
     let update = &history["items"][0];
     assert_eq!(
@@ -210,9 +218,70 @@ async fn a_quick_update_from_my_is_one_submit_and_shows_in_the_history() {
     assert!(entry.contains("Health On track → At risk"), "{entry}");
     assert!(entry.contains("Progress 20% → 35%"), "{entry}");
     assert!(entry.contains("Bank certification slipped"), "{entry}");
-    shown.one(&format!("form[action='{}']", org.action()));
+    shown.one(&format!("form[action^='{}#']", org.action()));
     let again = org.pm_browser.get_page("/my").await;
     assert_eq!(again.text(".my-item .updated"), "Updated today");
+}
+
+#[tokio::test]
+async fn a_refused_quick_update_lower_on_my_opens_at_its_form_with_the_errors_in_view() {
+    let app = spawn_app().await;
+    let org = org(&app).await;
+    // A second initiative, below the first on /my (updated more recently).
+    let second = id_of(
+        &app.create_initiative(
+            &org.admin.token,
+            &org.line,
+            json!({"title": "Card vault", "status": "in_progress", "owner_id": org.pm.user_id}),
+        )
+        .await,
+    );
+    age(&app, &org.initiative, 5).await;
+    let action = format!("/initiatives/{second}/updates");
+    let my = org.pm_browser.get_page("/my").await;
+    let form = my.one(&format!("form[action^='{action}']"));
+    // The answer to the form opens at the form's own item, not at the top of the page.
+    assert_eq!(
+        form.value().attr("action"),
+        Some(format!("{action}#LITWA-2").as_str())
+    );
+    my.one("li#LITWA-2");
+    let note = my.one("#u-LITWA-2-note");
+    assert_eq!(
+        note.value().attr("maxlength"),
+        Some("2000"),
+        "the browser stops at 2,000"
+    );
+
+    let fields = with_changes(
+        &my.form_fields(&action),
+        &[("progress", "150"), ("note", &"x".repeat(2001))],
+    );
+    let refused = org.pm_browser.submit(&action, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The summary above the form links to each field in error, in the form's order.
+    let links: Vec<(String, String)> = refused
+        .select("#LITWA-2 .alert .error-summary a")
+        .iter()
+        .map(|a| (a.value().attr("href").unwrap().to_owned(), a.text().collect()))
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert_eq!(links[0].0, "#u-LITWA-2-progress");
+    assert!(links[0].1.starts_with("Progress (%)"), "{links:?}");
+    assert_eq!(links[1].0, "#u-LITWA-2-note");
+    // The first field in error takes the focus; the other form on the page is left alone.
+    let focused: Vec<&str> = refused
+        .select("[autofocus]")
+        .iter()
+        .map(|e| e.value().attr("id").unwrap())
+        .collect();
+    assert_eq!(focused, ["u-LITWA-2-progress"]);
+    assert!(refused.select("#LITWA-1 .alert").is_empty());
+    assert_eq!(
+        refused.value("#u-LITWA-2-progress").as_deref(),
+        Some("150"),
+        "input kept"
+    );
 }
 
 #[tokio::test]

@@ -28,6 +28,9 @@ pub struct FormState {
     pub alert: Option<Alert>,
     /// Put before every element id, so that several forms can share a page (`/my`).
     id_prefix: String,
+    /// The form's fields in the order shown, with their labels (`with_fields`): the error
+    /// summary links to each field in error, and the first of them takes the focus.
+    fields: Vec<(&'static str, &'static str)>,
 }
 
 impl FormState {
@@ -38,6 +41,7 @@ impl FormState {
             errors,
             theirs: BTreeMap::new(),
             id_prefix: String::new(),
+            fields: Vec::new(),
             alert: Some(Alert {
                 class: "",
                 title: "This could not be saved yet.".to_owned(),
@@ -64,6 +68,7 @@ impl FormState {
             errors: FieldErrors::new(),
             theirs,
             id_prefix: String::new(),
+            fields: Vec::new(),
             alert: Some(Alert {
                 class: "warning",
                 title: format!("Someone else saved this {thing} while you were editing."),
@@ -93,6 +98,34 @@ impl FormState {
             id_prefix: prefix,
             ..self
         }
+    }
+
+    /// The form's fields in the order shown, as `(name, label)`: with them, a refused form lists
+    /// its errors above the fields, each a link to its field, and focuses the first.
+    pub fn with_fields(self, fields: &[(&'static str, &'static str)]) -> FormState {
+        FormState {
+            fields: fields.to_vec(),
+            ..self
+        }
+    }
+
+    /// Whether `field` is the first of `with_fields` in error: the one the browser focuses.
+    pub fn autofocus(&self, field: &str) -> bool {
+        self.fields
+            .iter()
+            .find(|(name, _)| self.error(name).is_some())
+            .is_some_and(|(name, _)| *name == field)
+    }
+
+    /// Each field in error, in the form's order: the id of its control and its message.
+    pub fn error_summary(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter_map(|(name, label)| {
+                self.error(name)
+                    .map(|message| (self.id(name), format!("{label} {message}")))
+            })
+            .collect()
     }
 
     /// The element id of a field's control; its hint, error and saved value add a suffix.

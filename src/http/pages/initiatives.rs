@@ -185,10 +185,21 @@ pub async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
     Query(query): Query<PageQuery>,
+    Query(saved): Query<SavedQuery>,
 ) -> PageResult<InitiativePage> {
     let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     let history_page = query.parse()?;
-    page(&state, &caller, &initiative, None, Some(history_page)).await
+    let mut page = page(&state, &caller, &initiative, None, Some(history_page)).await?;
+    if let (Some(quick), Some(_)) = (page.quick.as_mut(), saved.saved) {
+        quick.saved = Some(super::status_updates::SAVED);
+    }
+    Ok(page)
+}
+
+/// `?saved=1`: an update was just saved (the redirect after a quick update).
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
 }
 
 /// The link form's one field.

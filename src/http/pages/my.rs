@@ -3,12 +3,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use chrono::Utc;
 use uuid::Uuid;
 
 use super::Layout;
-use super::status_updates::{Origin, QuickUpdate};
+use super::status_updates::{Origin, QuickUpdate, SAVED};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::users::Caller;
@@ -93,7 +93,25 @@ fn days_ago(days: i64) -> String {
     }
 }
 
+/// `?saved=<key>`: the initiative whose update was just saved (the redirect after a quick update).
+#[derive(serde::Deserialize)]
+pub struct MyQuery {
+    saved: Option<String>,
+}
+
 #[tracing::instrument(skip_all)]
-pub async fn show(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<MyPage> {
-    page(&state, &caller, None).await
+pub async fn show(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<MyQuery>,
+) -> PageResult<MyPage> {
+    let mut page = page(&state, &caller, None).await?;
+    if let Some(item) = page
+        .items
+        .iter_mut()
+        .find(|item| Some(&item.initiative.key) == query.saved.as_ref())
+    {
+        item.quick.saved = Some(SAVED);
+    }
+    Ok(page)
 }

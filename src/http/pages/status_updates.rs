@@ -102,19 +102,51 @@ pub struct QuickUpdate {
     pub statuses: Vec<Choice>,
     pub healths: Vec<Choice>,
     pub note_hint: String,
+    /// The longest note accepted, which the browser enforces as the user types.
+    pub note_max: String,
+    /// After a saved update (the page the POST redirected to): the message that says so.
+    pub saved: Option<&'static str>,
     /// After a conflict: the updates made since the form was rendered, newest first.
     pub since: Vec<HistoryEntry>,
+}
+
+/// The quick update's fields in the order shown, with their labels.
+const FIELDS: &[(&str, &str)] = &[
+    ("status", "Status"),
+    ("health", "Health"),
+    ("progress", "Progress (%)"),
+    ("note", "Note"),
+];
+
+/// What the page a saved update redirects to says above its form.
+pub const SAVED: &str = "Saved. Your update is in the history.";
+
+/// Where an origin page shows an initiative's quick update form: the form's action and the
+/// redirect after a save carry it, so that the answer opens with the form in view.
+fn anchor(initiative: &Initiative, origin: Origin) -> String {
+    match origin {
+        Origin::My => initiative.key.clone(),
+        Origin::Initiative => "update".to_owned(),
+    }
 }
 
 impl QuickUpdate {
     fn new(initiative: &Initiative, values: QuickUpdateForm, form: FormState) -> QuickUpdate {
         QuickUpdate {
-            action: format!("/initiatives/{}/updates", initiative.id),
-            form: form.with_id_prefix(format!("u-{}-", initiative.key)),
+            action: format!(
+                "/initiatives/{}/updates#{}",
+                initiative.id,
+                anchor(initiative, values.origin)
+            ),
+            form: form
+                .with_id_prefix(format!("u-{}-", initiative.key))
+                .with_fields(FIELDS),
             values,
             statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
             healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
             note_hint: format!("Optional, up to {NOTE_MAX_CHARS} characters. Kept in the history."),
+            note_max: NOTE_MAX_CHARS.to_string(),
+            saved: None,
             since: Vec::new(),
         }
     }
@@ -267,9 +299,10 @@ pub async fn record(
     )
     .await
     {
+        // POST, redirect, GET: a reload does not post again, and the page says it was saved.
         Ok((saved, _)) => Ok(Redirect::to(&match typed.origin {
-            Origin::My => format!("/my#{}", saved.key),
-            Origin::Initiative => format!("/initiatives/{}#history", saved.id),
+            Origin::My => format!("/my?saved={key}#{key}", key = saved.key),
+            Origin::Initiative => format!("/initiatives/{}?saved=1#update", saved.id),
         })
         .into_response()),
         Err(AppError::PreconditionFailed) => {
