@@ -298,17 +298,27 @@ async fn a_stale_quick_update_shows_their_update_and_keeps_the_input() {
 
     let fields = with_changes(
         &my.form_fields(&org.action()),
-        &[("progress", "70"), ("note", "Mine")],
+        &[("status", "planned"), ("progress", "70"), ("note", "Mine")],
     );
     let conflict = org.pm_browser.submit(&org.action(), &fields).await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
+    // Who saved, from the update they made.
     assert!(
         conflict
             .text(".alert")
-            .contains("Someone else saved this initiative")
+            .contains("Ada Admin saved this initiative while you were editing"),
+        "{}",
+        conflict.text(".alert")
     );
+    assert!(conflict.text(".theirs-label").contains("Saved by Ada Admin"));
     assert_eq!(conflict.theirs("progress").as_deref(), Some("60%"));
     assert_eq!(conflict.theirs("health"), None, "unchanged fields are not marked");
+    // The PM changed the status, the admin did not: nothing of theirs to show there.
+    assert_eq!(
+        conflict.theirs("status"),
+        None,
+        "only what they changed is marked"
+    );
     assert_eq!(
         conflict.value("[name='progress']").as_deref(),
         Some("70"),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form::{self, Choice, FormState, label_of};
+use super::form::{self, Choice, FormState, SavedBy, label_of};
 use super::{initiatives, my};
 use crate::db;
 use crate::db::initiatives::Initiative;
@@ -308,22 +308,38 @@ pub async fn record(
         Err(AppError::PreconditionFailed) => {
             let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
             let (recent, _) = history(&state, &caller, id, &PageRequest::default()).await?;
-            let since: Vec<HistoryEntry> = recent
+            let newer: Vec<&StatusUpdate> = recent
                 .iter()
                 .take_while(|u| u.id.to_string() != typed.seen)
-                .map(HistoryEntry::from)
                 .collect();
+            let since: Vec<HistoryEntry> = newer.iter().map(|u| HistoryEntry::from(*u)).collect();
             let theirs = QuickUpdateForm::of(&saved, recent.first().map(|u| u.id), typed.origin);
+            // What the form showed: the values before the first update made since (every change
+            // of status, health or progress is one); none since, nothing tracked changed.
+            let before = newer.last().map(|u| u.previous).unwrap_or(saved_progress(&saved));
+            let before = [
+                ("status", before.status.as_str().to_owned()),
+                ("health", before.health.as_str().to_owned()),
+                ("progress", before.progress.to_string()),
+            ];
+            let by = match newer.first().and_then(|u| u.author.as_ref()) {
+                Some(author) if author.id == caller.user_id => SavedBy::You,
+                Some(author) => SavedBy::Named(author.name.clone()),
+                None => SavedBy::Unknown,
+            };
             let statuses = form::word_choices(None, Status::ALL, Status::as_str, Status::label);
             let healths = form::word_choices(None, Health::ALL, Health::as_str, Health::label);
-            let shown =
-                FormState::conflict("initiative", typed.tracked(), theirs.tracked(), |field, value| {
-                    match field {
-                        "status" => label_of(&statuses, value),
-                        "health" => label_of(&healths, value),
-                        _ => format!("{value}%"),
-                    }
-                });
+            let shown = FormState::conflict_since(
+                "initiative",
+                before.each_ref().map(|(field, value)| (*field, value.as_str())),
+                theirs.tracked(),
+                by,
+                |field, value| match field {
+                    "status" => label_of(&statuses, value),
+                    "health" => label_of(&healths, value),
+                    _ => format!("{value}%"),
+                },
+            );
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version;
             typed.seen = theirs.seen;
@@ -333,5 +349,14 @@ pub async fn record(
             let (status, shown) = form::refusal(error)?;
             refused(&state, &caller, &current, typed, status, shown, vec![]).await
         }
+    }
+}
+
+/// An initiative's status, health and progress now.
+fn saved_progress(initiative: &Initiative) -> crate::domain::initiative::Progress {
+    crate::domain::initiative::Progress {
+        status: initiative.status,
+        health: initiative.health,
+        progress: initiative.progress,
     }
 }

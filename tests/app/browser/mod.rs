@@ -152,6 +152,15 @@ impl Browser {
         self.find(css).await.click().await.expect("click");
     }
 
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find elements")
+            .len()
+    }
+
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("read text")
