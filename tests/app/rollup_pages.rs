@@ -485,6 +485,17 @@ async fn home_lands_leaders_on_their_highest_portfolio() {
         .await;
     let home = browser.get_page("/").await;
     assert_eq!(home.location, Some(format!("/portfolios/{}", org.checkout)));
+    // Where Home leads, Home is the current page; a portfolio below it is under Portfolios.
+    let current = |page: &Page| {
+        page.one(".nav a[aria-current='page']")
+            .value()
+            .attr("href")
+            .map(str::to_owned)
+    };
+    let landed = browser.get_page(home.location.as_deref().unwrap()).await;
+    assert_eq!(current(&landed).as_deref(), Some("/"));
+    let below = browser.get_page(&format!("/portfolios/{}", org.payments)).await;
+    assert_eq!(current(&below).as_deref(), Some("/portfolios"));
 
     // A member who owns nothing keeps the organization's home page.
     let plain = app.add_member(&org.account, Role::Member).await;
@@ -496,6 +507,20 @@ async fn home_lands_leaders_on_their_highest_portfolio() {
     let home = browser.get_page("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert_eq!(home.text("h1"), "Rollup Co");
+    home.one("a.my-initiatives");
+
+    // A viewer (the board) reads everything and owns nothing: the top portfolio's roll-up, marked
+    // Home, not a near-empty page pointing at "My initiatives".
+    let viewer = app.add_member(&org.account, Role::Viewer).await;
+    app.set_password(viewer.user_id, "viewer password 1").await;
+    let browser = app.with_client(new_client());
+    browser
+        .sign_in_page(&app.email_of(viewer.user_id).await, "viewer password 1", "")
+        .await;
+    let home = browser.get_page("/").await;
+    assert_eq!(home.location, Some(format!("/portfolios/{}", org.root)));
+    let landed = browser.get_page(home.location.as_deref().unwrap()).await;
+    assert_eq!(current(&landed).as_deref(), Some("/"));
 }
 
 #[tokio::test]

@@ -421,6 +421,11 @@ pub async fn show(
     } = &*parts;
     let mut ancestors = ancestors.clone();
     let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
+    let section = if super::home::leads_home(&caller, &ancestors) {
+        "home"
+    } else {
+        "portfolios"
+    };
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
         owner_id
@@ -460,7 +465,7 @@ pub async fn show(
         .collect();
     let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
     Ok(RollupPage {
-        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
+        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section(section),
         owner: owner_of(rollup.portfolio.owner_id),
         children_csv: format!("/portfolios/{id}/children.csv"),
         can_edit,
