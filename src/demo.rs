@@ -571,14 +571,34 @@ pub(crate) const THEMES: [(&str, &str, f64); 4] = [
     ("Keep the lights on", "#828282", 10.0),
 ];
 
-const NOTES: [&str; 6] = [
+/// Notes of check-ins that keep work going, by the health it is left in: a note never
+/// contradicts its update (no "slipped two weeks" on the update that marks work done).
+const NOTES_ON_TRACK: [&str; 3] = [
     "Design review done; build starts next sprint.",
     "Vendor contract signed.",
-    "Blocked on security review, escalated.",
     "Beta customers onboarded, feedback positive.",
+];
+const NOTES_AT_RISK: [&str; 3] = [
+    "Blocked on security review, escalated.",
     "Scope cut to hit the date.",
     "Dependency on the platform team slipped two weeks.",
 ];
+/// Notes of the update that finishes work.
+const NOTES_DONE: [&str; 3] = [
+    "Shipped to every customer.",
+    "Rolled out; the old flow is switched off.",
+    "Launched; follow-ups moved to the backlog.",
+];
+
+/// A note that fits an update leaving work at `status` and `health`.
+fn note_for(rng: &mut StdRng, status: Status, health: Health) -> String {
+    let notes = match (status, health) {
+        (Status::Done, _) => &NOTES_DONE,
+        (_, Health::OnTrack) => &NOTES_ON_TRACK,
+        _ => &NOTES_AT_RISK,
+    };
+    notes.choose(rng).expect("not empty").to_string()
+}
 
 /// Loads the demo organization unless it exists already.
 pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
@@ -851,9 +871,7 @@ pub(crate) fn demo_history(
                 initiative_id: i.id,
                 author_id: i.owner_id.unwrap_or(fallback_author),
                 created_at: Utc::now() - Duration::days(i64::from(7 * (steps - step) + rng.gen_range(1..6))),
-                note: rng
-                    .gen_bool(0.6)
-                    .then(|| NOTES.choose(rng).expect("not empty").to_string()),
+                note: rng.gen_bool(0.6).then(|| note_for(rng, status, health)),
                 before,
                 after,
             });

@@ -154,9 +154,13 @@ pub async fn owned_by(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
-           FROM initiatives
+           FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
-           ORDER BY status IN ('done', 'cancelled'), updated_at, id
+           -- Open work first, the longest since its last update (domain::status_update::last_updated).
+           ORDER BY status IN ('done', 'cancelled'),
+                    COALESCE((SELECT max(s.created_at) FROM status_updates s
+                              WHERE s.org_id = i.org_id AND s.initiative_id = i.id), i.created_at),
+                    id
            LIMIT $3"#,
         org_id,
         owner_id,

@@ -169,8 +169,11 @@ pub struct SubtreeChange {
     pub note: Option<String>,
 }
 
+/// How many changes `changes_in_subtree` answers at most.
+pub const CHANGES_SHOWN: usize = 15;
+
 /// The status and health changes in `portfolio_id`'s subtree since `since`, newest first, at most
-/// 15 (`LIMIT 15`, a literal for the reason `initiative_lists::watchlists` gives); progress-only
+/// `CHANGES_SHOWN` (`LIMIT 15`, a literal for the reason `initiative_lists::watchlists` gives); progress-only
 /// updates and notes are left out, they do not change the picture. `plan` picks the statement, as
 /// for the watchlists, and so does the form of the subtree test (a scalar subquery when walking the
 /// organization, never turned into a join).
@@ -230,15 +233,22 @@ pub async fn changes_in_subtree(
     .await?)
 }
 
-/// The newest history record of each of `initiative_ids` that has one, in one query: what a page
-/// of quick update forms remembers having shown.
+/// An initiative's newest history record: which one (what a quick update form remembers having
+/// shown) and when (`domain::status_update::last_updated`).
+#[derive(Clone, Copy, Debug)]
+pub struct Newest {
+    pub id: Uuid,
+    pub created_at: Timestamp,
+}
+
+/// The newest history record of each of `initiative_ids` that has one, in one query.
 pub async fn newest_of(
     pool: &TenantPool,
     org_id: Uuid,
     initiative_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Uuid>, AppError> {
+) -> Result<HashMap<Uuid, Newest>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT DISTINCT ON (initiative_id) initiative_id, id
+        r#"SELECT DISTINCT ON (initiative_id) initiative_id, id, created_at
            FROM status_updates
            WHERE org_id = $1 AND initiative_id = ANY($2)
            ORDER BY initiative_id, created_at DESC, id DESC"#,
@@ -247,5 +257,72 @@ pub async fn newest_of(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.initiative_id, r.id)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let newest = Newest {
+                id: r.id,
+                created_at: r.created_at,
+            };
+            (r.initiative_id, newest)
+        })
+        .collect())
+}
+
+/// How many status and health changes `changes_in_subtree` would list without its cap: what the
+/// roll-up's "What changed" says it shows part of.
+pub async fn count_changes_in_subtree(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!"
+           FROM portfolio_closure c
+           JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
+           JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
+           WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
+             AND (s.status <> s.previous_status OR s.health <> s.previous_health)"#,
+        org_id,
+        portfolio_id,
+        since
+    )
+    .fetch_one(executor)
+    .await?)
+}
+
+/// One page of every status and health change in `portfolio_id`'s subtree since `since`, newest
+/// first: `limit` rows after the first `offset` (the full list the roll-up's panel links to).
+pub async fn changes_in_subtree_page(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    since: DateTime<Utc>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<SubtreeChange>, AppError> {
+    Ok(sqlx::query_as!(
+        SubtreeChange,
+        r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
+                  u.name AS "author_name?", s.created_at, s.note,
+                  s.status AS "status: Status", s.health AS "health: Health",
+                  s.previous_status AS "previous_status: Status",
+                  s.previous_health AS "previous_health: Health"
+           FROM portfolio_closure c
+           JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
+           JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
+           LEFT JOIN users u ON u.id = s.author_id
+           WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
+             AND (s.status <> s.previous_status OR s.health <> s.previous_health)
+           ORDER BY s.created_at DESC, s.id DESC
+           LIMIT $4 OFFSET $5"#,
+        org_id,
+        portfolio_id,
+        since,
+        limit,
+        offset
+    )
+    .fetch_all(executor)
+    .await?)
 }

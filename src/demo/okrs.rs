@@ -95,10 +95,10 @@ const BY_LEVEL: [(PortfolioLevel, &[Goal]); 4] = [
                 ],
             ),
             (
-                "Lift {} conversion",
+                "Make {} customers happier",
                 &[
-                    ("{} conversion (%)", 21, 27, "%"),
-                    ("{} drop-offs fixed", 0, 8, "fixes"),
+                    ("{} customer satisfaction (%)", 72, 85, "%"),
+                    ("Top {} complaints fixed", 0, 8, "fixes"),
                 ],
             ),
         ],
@@ -110,7 +110,7 @@ const CHECK_IN_NOTES: [&str; 5] = [
     "Measured from the new dashboard.",
     "Slower than planned: waiting on the platform change.",
     "Big customer went live.",
-    "On pace.",
+    "Measured at the monthly review.",
 ];
 
 /// Objectives of `period` (and the one before it for the top two levels) for every portfolio, in

@@ -407,6 +407,47 @@ impl InitiativeValues {
     }
 }
 
+/// Late (SPEC §3): open work whose target date is before today in the organization's time zone.
+/// The roll-up and the list count the same in SQL (`portfolio_deadlines`, the `late` filter).
+pub fn is_late(status: Status, target_date: Option<NaiveDate>, today: NaiveDate) -> bool {
+    !status.is_closed() && target_date.is_some_and(|target| target < today)
+}
+
+/// The RICE score with the inputs it is made of, as the initiative page shows it: each input, or
+/// which are missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiceBreakdown {
+    pub reach: Option<i64>,
+    pub impact: Option<f64>,
+    pub confidence: Option<i16>,
+    pub effort: f64,
+    pub score: Option<f64>,
+}
+
+impl RiceBreakdown {
+    pub fn new(reach: Option<i64>, impact: Option<f64>, confidence: Option<i16>, effort: f64) -> Self {
+        RiceBreakdown {
+            reach,
+            impact,
+            confidence,
+            effort,
+            score: rice_score(reach, impact, confidence, effort),
+        }
+    }
+
+    /// The inputs still to be given before there is a score.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            ("reach", self.reach.is_none()),
+            ("impact", self.impact.is_none()),
+            ("confidence", self.confidence.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect()
+    }
+}
+
 /// RICE = reach × impact × confidence / effort (SPEC §3), to two decimals; `None` while an
 /// input is missing.
 pub fn rice_score(

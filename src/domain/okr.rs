@@ -37,9 +37,12 @@ pub fn objective_progress(key_results: impl IntoIterator<Item = (Decimal, Decima
 
 /// How an objective is doing against the time gone in its period (the usual OKR traffic light):
 /// progress of at least 70 % of what the elapsed time asks for is green, 40 % amber, below red.
+/// Green says "On pace" only when progress keeps up with the time gone; short of it, "Close to
+/// pace" (48 % done with 66 % of the quarter gone is not on pace, though it is green).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confidence {
-    Green,
+    OnPace,
+    Close,
     Amber,
     Red,
 }
@@ -49,8 +52,10 @@ impl Confidence {
     pub fn of(progress: f64, elapsed: f64) -> Confidence {
         // Nothing is expected yet at the very start of a period.
         let ratio = if elapsed <= 0.0 { 1.0 } else { progress / elapsed };
-        if ratio >= 0.7 {
-            Confidence::Green
+        if ratio >= 1.0 {
+            Confidence::OnPace
+        } else if ratio >= 0.7 {
+            Confidence::Close
         } else if ratio >= 0.4 {
             Confidence::Amber
         } else {
@@ -60,7 +65,7 @@ impl Confidence {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Confidence::Green => "green",
+            Confidence::OnPace | Confidence::Close => "green",
             Confidence::Amber => "amber",
             Confidence::Red => "red",
         }
@@ -68,7 +73,8 @@ impl Confidence {
 
     pub fn label(self) -> &'static str {
         match self {
-            Confidence::Green => "On pace",
+            Confidence::OnPace => "On pace",
+            Confidence::Close => "Close to pace",
             Confidence::Amber => "Behind pace",
             Confidence::Red => "Far behind pace",
         }
@@ -300,11 +306,14 @@ mod tests {
 
     #[test]
     fn confidence_compares_progress_with_elapsed_time() {
-        assert_eq!(Confidence::of(0.35, 0.5), Confidence::Green);
+        assert_eq!(Confidence::of(0.35, 0.5), Confidence::Close);
+        assert_eq!(Confidence::of(0.483, 0.66).label(), "Close to pace");
+        assert_eq!(Confidence::of(0.483, 0.66).as_str(), "green");
         assert_eq!(Confidence::of(0.2, 0.5), Confidence::Amber);
         assert_eq!(Confidence::of(0.19, 0.5), Confidence::Red);
-        assert_eq!(Confidence::of(0.0, 0.0), Confidence::Green);
-        assert_eq!(Confidence::of(1.0, 1.0), Confidence::Green);
+        assert_eq!(Confidence::of(0.0, 0.0), Confidence::OnPace);
+        assert_eq!(Confidence::of(1.0, 1.0), Confidence::OnPace);
+        assert_eq!(Confidence::of(0.5, 0.5).label(), "On pace");
     }
 
     #[test]

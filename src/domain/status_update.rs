@@ -62,7 +62,14 @@ impl StatusUpdateInput {
     }
 }
 
-/// Whether open work was last updated so long ago that its owner should look at it; finished
+/// When an initiative was last updated, as every page says it: its newest status update (the
+/// history's first line; a note-only update counts), else its creation. Edits of its title or
+/// description are not check-ins and leave it. (`db::initiatives::owned_by` orders by the same.)
+pub fn last_updated(newest_update: Option<DateTime<Utc>>, created_at: DateTime<Utc>) -> DateTime<Utc> {
+    newest_update.unwrap_or(created_at)
+}
+
+/// Whether open work was last updated (`last_updated`) so long ago that its owner should look at it; finished
 /// work is left alone.
 pub fn is_stale(status: Status, updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     !status.is_closed() && now - updated_at >= Duration::days(STALE_AFTER_DAYS)

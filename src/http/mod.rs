@@ -1,6 +1,7 @@
 //! The HTTP surface: state, the route table, and the middleware every request passes through.
 
 pub mod api;
+mod compression;
 pub mod csv_export;
 mod detached;
 pub mod extract;
@@ -112,6 +113,7 @@ pub fn app(state: AppState, https: bool) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %path, request_id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(compression::layer())
         // Outside the timeout and body limit, so that their answers carry the headers too.
         .layer(axum::middleware::map_response_with_state(
             security::SecurityHeaders::new(https),

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/portfolios/{id}/edit", get(pages::portfolio_form::edit))
         .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
+        .route("/portfolios/{id}/changes", get(pages::changes::show))
         .route(
             "/initiatives",
             get(pages::initiative_list::index).post(pages::initiative_form::create),

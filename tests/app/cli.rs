@@ -116,6 +116,19 @@ async fn the_demo_organization_is_believable_and_loaded_only_once() {
     assert!(count("SELECT count(*) FROM initiatives WHERE health = 'off_track' AND status IN ('planned', 'in_progress')").await > 0);
     assert!(count("SELECT count(*) FROM initiatives WHERE target_date < current_date AND status NOT IN ('done', 'cancelled')").await > 0, "some work is late");
     assert!(count("SELECT count(*) FROM status_updates").await > 0);
+    // The story holds together: the update that finishes work never says it slipped or is blocked.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM status_updates WHERE status = 'done' AND previous_status <> 'done'
+             AND (note ILIKE '%slipped%' OR note ILIKE '%blocked%' OR note ILIKE '%scope cut%')"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count("SELECT count(*) FROM status_updates WHERE status = 'done' AND note IS NOT NULL").await > 0,
+        "finished work has notes of its own"
+    );
     // Keys are numbered from 1 and the counter continues after them.
     assert_eq!(
         count("SELECT count(*) FROM initiatives WHERE key = 'NORTH-1'").await,

@@ -659,20 +659,24 @@ impl TestApp {
     }
 }
 
+/// The value of the option selected in `select` (the first, if none is).
+fn selected_option(select: scraper::ElementRef<'_>) -> String {
+    let option = scraper::Selector::parse("option").unwrap();
+    let options: Vec<_> = select.select(&option).collect();
+    options
+        .iter()
+        .find(|o| o.value().attr("selected").is_some())
+        .or(options.first())
+        .and_then(|o| o.value().attr("value"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The edit forms, read and submitted the way a browser does.
 impl Page {
     /// The value of the option selected in the select named `name` (the first, if none is).
     pub fn selected(&self, name: &str) -> String {
-        let select = self.one(&format!("select[name='{name}']"));
-        let option = scraper::Selector::parse("option").unwrap();
-        let options: Vec<_> = select.select(&option).collect();
-        options
-            .iter()
-            .find(|o| o.value().attr("selected").is_some())
-            .or(options.first())
-            .and_then(|o| o.value().attr("value"))
-            .unwrap_or_default()
-            .to_owned()
+        selected_option(self.one(&format!("select[name='{name}']")))
     }
 
     /// The saved value shown beside field `name` after a conflict, if any.
@@ -690,10 +694,11 @@ impl Page {
             .map(|e| collapse(&e.text().collect::<String>()))
     }
 
-    /// Every named control of the form posting to `action`, with the value a browser would send:
-    /// what resubmitting the page as shown sends.
+    /// Every named control of the form posting to `action` (its action may add a `#fragment`, where
+    /// the answer scrolls to), with the value a browser would send: what resubmitting the page as
+    /// shown sends.
     pub fn form_fields(&self, action: &str) -> Vec<(String, String)> {
-        let form = self.one(&format!("form[action='{action}']"));
+        let form = self.one(&format!("form[action='{action}'], form[action^='{action}#']"));
         let controls = scraper::Selector::parse("input[name], select[name], textarea[name]").unwrap();
         form.select(&controls)
             // A browser sends a checkbox or radio button only when it is checked.
@@ -704,7 +709,7 @@ impl Page {
             .map(|control| {
                 let name = control.value().attr("name").unwrap().to_owned();
                 let value = match control.value().name() {
-                    "select" => self.selected(&name),
+                    "select" => selected_option(control),
                     "textarea" => control.text().collect(),
                     _ => control.value().attr("value").unwrap_or_default().to_owned(),
                 };
@@ -880,4 +885,69 @@ pub async fn count_rows(executor: impl sqlx::PgExecutor<'_>, table: &str) -> i64
         .fetch_one(executor)
         .await
         .unwrap()
+}
+
+/// The demo organization, loaded into a test's database, and one page of every kind a person
+/// meets in it: what the compression and accessibility tests walk through.
+pub struct DemoTour {
+    /// The sign-in page, for a visitor.
+    pub sign_in: String,
+    /// Pages for the signed-in CPO, each with what it is: roll-up, initiative, /my, …
+    pub pages: Vec<(&'static str, String)>,
+    /// The board roadmap's share link, which opens without an account.
+    pub shared: String,
+}
+
+pub const DEMO_CPO: &str = "cpo@northwind.example";
+
+impl TestApp {
+    /// Loads the demo (`cairn demo`'s organization) and finds a page of every kind in it.
+    pub async fn demo_tour(&self) -> DemoTour {
+        let demo = cairn::demo::load(&self.pool).await.expect("load the demo");
+        let token = cairn::demo::share_roadmap(&self.pool, demo.org_id)
+            .await
+            .expect("share the board roadmap");
+        let id = |sql: &'static str| {
+            let pool = self.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, Uuid>(sql)
+                    .bind(demo.org_id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        };
+        let root = id("SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL").await;
+        let area =
+            id("SELECT id FROM portfolios WHERE org_id = $1 AND level = 'area' ORDER BY name LIMIT 1").await;
+        let initiative = id("SELECT id FROM initiatives WHERE org_id = $1 AND key = 'NORTH-20'").await;
+        let objective = id("SELECT id FROM objectives WHERE org_id = $1 ORDER BY title LIMIT 1").await;
+        let timeline = id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'timeline' LIMIT 1").await;
+        let columns =
+            id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'now_next_later' LIMIT 1").await;
+        DemoTour {
+            sign_in: "/login".to_owned(),
+            pages: vec![
+                ("the CPO's roll-up", format!("/portfolios/{root}")),
+                ("an area's roll-up", format!("/portfolios/{area}")),
+                ("the portfolio tree", "/portfolios".to_owned()),
+                ("an initiative", format!("/initiatives/{initiative}")),
+                ("the initiative list", "/initiatives".to_owned()),
+                ("a new initiative's form", "/initiatives/new".to_owned()),
+                (
+                    "an initiative's edit form",
+                    format!("/initiatives/{initiative}/edit"),
+                ),
+                ("my initiatives", "/my".to_owned()),
+                ("the OKR tree", "/objectives".to_owned()),
+                ("an objective", format!("/objectives/{objective}")),
+                ("the roadmaps", "/roadmaps".to_owned()),
+                ("a timeline roadmap", format!("/roadmaps/{timeline}")),
+                ("a now/next/later roadmap", format!("/roadmaps/{columns}")),
+                ("members", "/settings/members".to_owned()),
+                ("organization settings", "/settings/organization".to_owned()),
+            ],
+            shared: format!("/s/{token}"),
+        }
+    }
 }

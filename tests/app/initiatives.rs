@@ -555,3 +555,51 @@ async fn concurrent_updates_without_if_match_are_serialized_not_lost() {
         current["progress"].as_i64().unwrap()
     );
 }
+
+#[tokio::test]
+async fn the_initiative_page_says_when_work_is_late_and_how_its_rice_score_is_made() {
+    let app = spawn_app().await;
+    let admin = app.signup("Late Work").await;
+    app.sign_in_page(&admin.email, &admin.password, "").await;
+    let portfolio = id_of(
+        &app.create_portfolio(&admin.token, "Payments", "portfolio", None)
+            .await,
+    );
+    let today = chrono::Utc::now().date_naive();
+    let days_ago = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let create = |fields: Value| {
+        let (app, token, portfolio) = (&app, admin.token.clone(), portfolio.clone());
+        async move { id_of(&app.create_initiative(&token, &portfolio, fields).await) }
+    };
+    let late = create(json!({"title": "Overdue", "status": "in_progress", "start_date": days_ago(60),
+                             "target_date": days_ago(8), "reach": 12000, "impact": 2, "confidence": 80, "effort": 4}))
+    .await;
+    let done = create(json!({"title": "Finished late", "status": "done", "target_date": days_ago(8)})).await;
+    let due = create(
+        json!({"title": "Due today", "status": "planned", "target_date": today.to_string(),
+                            "reach": 500}),
+    )
+    .await;
+
+    let page = app.get_page(&format!("/initiatives/{late}")).await;
+    assert_eq!(page.text(".dates .chip.late"), "Late");
+    // The organization's time zone is UTC by default: eight days past.
+    assert_eq!(page.text(".dates .late-by"), "8 days past its target date");
+    // 12,000 × 2 × 0.8 ÷ 4 = 4,800.
+    assert_eq!(page.text(".rice .rice-score"), "4800.00");
+    assert_eq!(page.text(".rice .rice-reach"), "12,000");
+    assert_eq!(page.text(".rice .rice-impact"), "2");
+    assert_eq!(page.text(".rice .rice-confidence"), "80%");
+    assert_eq!(page.text(".rice .rice-effort"), "4");
+
+    // Finished work is never late; work due today is not late yet.
+    for id in [&done, &due] {
+        let page = app.get_page(&format!("/initiatives/{id}")).await;
+        assert!(page.select(".chip.late").is_empty(), "{}", page.text("h1"));
+    }
+    // Without all its inputs there is no score, and the page says what is missing.
+    let page = app.get_page(&format!("/initiatives/{due}")).await;
+    assert!(page.select(".rice-score").is_empty());
+    assert_eq!(page.text(".rice .rice-reach"), "500");
+    assert!(page.text(".rice .rice-missing").contains("impact, confidence"));
+}

@@ -47,14 +47,20 @@ impl Org {
     }
 }
 
-/// Makes an initiative look last updated `days` ago.
+/// Makes an initiative look created, and last updated, `days` ago: its creation and every line of
+/// its history moved back.
 async fn age(app: &TestApp, initiative: &str, days: i32) {
-    sqlx::query("UPDATE initiatives SET updated_at = now() - make_interval(days => $2) WHERE id = $1")
-        .bind(initiative.parse::<uuid::Uuid>().unwrap())
-        .bind(days)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    for sql in [
+        "UPDATE initiatives SET created_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2) WHERE id = $1",
+        "UPDATE status_updates SET created_at = now() - make_interval(days => $2) WHERE initiative_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(initiative.parse::<uuid::Uuid>().unwrap())
+            .bind(days)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -115,6 +121,58 @@ async fn my_initiatives_are_stalest_first_with_a_badge_on_open_work_left_for_two
 }
 
 #[tokio::test]
+async fn the_staleness_badge_agrees_with_the_history() {
+    let app = spawn_app().await;
+    let org = org(&app).await;
+    let t = &org.admin.token;
+    app.post_json(t, &org.action(), json!({"progress": 30})).await;
+    age(&app, &org.initiative, 20).await;
+    // A rename is an edit, not a check-in: the history does not change, and nor may the badge.
+    app.patch_json(
+        t,
+        &format!("/initiatives/{}", org.initiative),
+        json!({"title": "Instant payouts v2"}),
+    )
+    .await;
+
+    let newest_in_history = |page: &crate::helpers::Page| -> i64 {
+        let at = page.select(".timeline time")[0]
+            .value()
+            .attr("datetime")
+            .unwrap()
+            .to_owned();
+        let at = chrono::DateTime::parse_from_rfc3339(&at).expect("an RFC 3339 time");
+        (chrono::Utc::now() - at.to_utc()).num_days()
+    };
+    let details = org
+        .pm_browser
+        .get_page(&format!("/initiatives/{}", org.initiative))
+        .await;
+    let days = newest_in_history(&details);
+    assert_eq!(days, 20);
+    let my = org.pm_browser.get_page("/my").await;
+    assert!(
+        my.text(".my-item .updated")
+            .starts_with(&format!("Updated {days} days ago")),
+        "{}",
+        my.text(".my-item .updated")
+    );
+    assert_eq!(my.text(".my-item .badge.stale"), "Not updated for 14 days");
+
+    // A note is a check-in: both say today.
+    app.post_json(t, &org.action(), json!({"note": "Still on it"}))
+        .await;
+    let details = org
+        .pm_browser
+        .get_page(&format!("/initiatives/{}", org.initiative))
+        .await;
+    assert_eq!(newest_in_history(&details), 0);
+    let my = org.pm_browser.get_page("/my").await;
+    assert_eq!(my.text(".my-item .updated"), "Updated today");
+    assert!(my.select(".badge.stale").is_empty());
+}
+
+#[tokio::test]
 async fn a_quick_update_from_my_is_one_submit_and_shows_in_the_history() {
     let app = spawn_app().await;
     let org = org(&app).await;
@@ -130,7 +188,15 @@ async fn a_quick_update_from_my_is_one_submit_and_shows_in_the_history() {
 
     let posted = org.pm_browser.submit(&org.action(), &fields).await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
-    assert_eq!(posted.location.as_deref(), Some("/my#LITWA-1"));
+    // POST, redirect, GET: back at the item, which says it was saved.
+    assert_eq!(posted.location.as_deref(), Some("/my?saved=LITWA-1#LITWA-1"));
+    let back = org.pm_browser.get_page(posted.location.as_deref().unwrap()).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_eq!(
+        back.text("#LITWA-1 .saved"),
+        "Saved. Your update is in the history."
+    );
+    assert!(org.pm_browser.get_page("/my").await.select(".saved").is_empty());
     let history = app.get_json(&org.admin.token, &org.action()).await;
     let update = &history["items"][0];
     assert_eq!(
@@ -152,9 +218,70 @@ async fn a_quick_update_from_my_is_one_submit_and_shows_in_the_history() {
     assert!(entry.contains("Health On track → At risk"), "{entry}");
     assert!(entry.contains("Progress 20% → 35%"), "{entry}");
     assert!(entry.contains("Bank certification slipped"), "{entry}");
-    shown.one(&format!("form[action='{}']", org.action()));
+    shown.one(&format!("form[action^='{}#']", org.action()));
     let again = org.pm_browser.get_page("/my").await;
     assert_eq!(again.text(".my-item .updated"), "Updated today");
+}
+
+#[tokio::test]
+async fn a_refused_quick_update_lower_on_my_opens_at_its_form_with_the_errors_in_view() {
+    let app = spawn_app().await;
+    let org = org(&app).await;
+    // A second initiative, below the first on /my (updated more recently).
+    let second = id_of(
+        &app.create_initiative(
+            &org.admin.token,
+            &org.line,
+            json!({"title": "Card vault", "status": "in_progress", "owner_id": org.pm.user_id}),
+        )
+        .await,
+    );
+    age(&app, &org.initiative, 5).await;
+    let action = format!("/initiatives/{second}/updates");
+    let my = org.pm_browser.get_page("/my").await;
+    let form = my.one(&format!("form[action^='{action}']"));
+    // The answer to the form opens at the form's own item, not at the top of the page.
+    assert_eq!(
+        form.value().attr("action"),
+        Some(format!("{action}#LITWA-2").as_str())
+    );
+    my.one("li#LITWA-2");
+    let note = my.one("#u-LITWA-2-note");
+    assert_eq!(
+        note.value().attr("maxlength"),
+        Some("2000"),
+        "the browser stops at 2,000"
+    );
+
+    let fields = with_changes(
+        &my.form_fields(&action),
+        &[("progress", "150"), ("note", &"x".repeat(2001))],
+    );
+    let refused = org.pm_browser.submit(&action, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The summary above the form links to each field in error, in the form's order.
+    let links: Vec<(String, String)> = refused
+        .select("#LITWA-2 .alert .error-summary a")
+        .iter()
+        .map(|a| (a.value().attr("href").unwrap().to_owned(), a.text().collect()))
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert_eq!(links[0].0, "#u-LITWA-2-progress");
+    assert!(links[0].1.starts_with("Progress (%)"), "{links:?}");
+    assert_eq!(links[1].0, "#u-LITWA-2-note");
+    // The first field in error takes the focus; the other form on the page is left alone.
+    let focused: Vec<&str> = refused
+        .select("[autofocus]")
+        .iter()
+        .map(|e| e.value().attr("id").unwrap())
+        .collect();
+    assert_eq!(focused, ["u-LITWA-2-progress"]);
+    assert!(refused.select("#LITWA-1 .alert").is_empty());
+    assert_eq!(
+        refused.value("#u-LITWA-2-progress").as_deref(),
+        Some("150"),
+        "input kept"
+    );
 }
 
 #[tokio::test]
@@ -171,17 +298,27 @@ async fn a_stale_quick_update_shows_their_update_and_keeps_the_input() {
 
     let fields = with_changes(
         &my.form_fields(&org.action()),
-        &[("progress", "70"), ("note", "Mine")],
+        &[("status", "planned"), ("progress", "70"), ("note", "Mine")],
     );
     let conflict = org.pm_browser.submit(&org.action(), &fields).await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
+    // Who saved, from the update they made.
     assert!(
         conflict
             .text(".alert")
-            .contains("Someone else saved this initiative")
+            .contains("Ada Admin saved this initiative while you were editing"),
+        "{}",
+        conflict.text(".alert")
     );
+    assert!(conflict.text(".theirs-label").contains("Saved by Ada Admin"));
     assert_eq!(conflict.theirs("progress").as_deref(), Some("60%"));
     assert_eq!(conflict.theirs("health"), None, "unchanged fields are not marked");
+    // The PM changed the status, the admin did not: nothing of theirs to show there.
+    assert_eq!(
+        conflict.theirs("status"),
+        None,
+        "only what they changed is marked"
+    );
     assert_eq!(
         conflict.value("[name='progress']").as_deref(),
         Some("70"),

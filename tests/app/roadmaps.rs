@@ -981,3 +981,129 @@ async fn once_views_written<T, F: Future<Output = T>>(
     }
     answer
 }
+
+#[tokio::test]
+async fn the_shared_roadmap_opens_with_a_summary_and_shows_finished_work_apart() {
+    let app = spawn_app().await;
+    let admin = app.signup("Board Summary").await;
+    let t = &admin.token;
+    let root = id_of(&app.create_portfolio(t, "Root", "portfolio", None).await);
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    for (title, fields) in [
+        (
+            "Overdue",
+            json!({"status": "in_progress", "health": "off_track", "start_date": day(-60), "target_date": day(-10)}),
+        ),
+        (
+            "Shipped",
+            json!({"status": "done", "health": "at_risk", "start_date": day(-40), "target_date": day(-5)}),
+        ),
+        (
+            "Risky",
+            json!({"status": "in_progress", "health": "at_risk", "start_date": day(-5), "target_date": day(30)}),
+        ),
+        (
+            "Fine",
+            json!({"status": "planned", "start_date": day(10), "target_date": day(60)}),
+        ),
+    ] {
+        let mut body = fields;
+        body["title"] = json!(title);
+        app.create_initiative(t, &root, body).await;
+    }
+    let roadmap = app
+        .post_json(
+            t,
+            "/roadmaps",
+            json!({"name": "Board", "portfolio_id": root, "from": day(-90), "to": day(120)}),
+        )
+        .await;
+    let link = app
+        .post_json(t, &format!("/roadmaps/{}/shares", id_of(&roadmap)), json!({}))
+        .await;
+    let page = Page::read(
+        new_client()
+            .get(link["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    let counts = |list: &str| -> Vec<(String, String)> {
+        page.select(&format!(".rm-summary .{list} li"))
+            .iter()
+            .map(|li| {
+                let chip = li
+                    .select(&scraper::Selector::parse(".chip").unwrap())
+                    .next()
+                    .unwrap();
+                let count = li
+                    .select(&scraper::Selector::parse(".count").unwrap())
+                    .next()
+                    .unwrap();
+                (chip.text().collect(), count.text().collect())
+            })
+            .collect()
+    };
+    assert_eq!(page.text(".rm-summary .rm-total"), "4 initiatives");
+    // Health of open work only: the finished one's last health does not count.
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    };
+    assert_eq!(
+        counts("rm-health"),
+        pairs(&[("On track", "1"), ("At risk", "1"), ("Off track", "1")])
+    );
+    assert_eq!(
+        counts("rm-status"),
+        pairs(&[("Planned", "1"), ("In progress", "2"), ("Done", "1")])
+    );
+    let late: Vec<String> = page
+        .select(".rm-summary .rm-late li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(late[0].contains("Overdue"), "{late:?}");
+
+    // Finished work is drawn apart from work still on track, and says Done in words.
+    let row = |title: &str| {
+        page.select(".tl-row")
+            .into_iter()
+            .find(|row| row.text().collect::<String>().contains(title))
+            .unwrap_or_else(|| panic!("no row {title}"))
+    };
+    let bar_class = |title: &str| {
+        let bar = scraper::Selector::parse(".tl-bar").unwrap();
+        row(title)
+            .select(&bar)
+            .next()
+            .unwrap()
+            .value()
+            .attr("class")
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        bar_class("Shipped").split(' ').any(|c| c == "done"),
+        "{}",
+        bar_class("Shipped")
+    );
+    assert!(!bar_class("Fine").split(' ').any(|c| c == "done"));
+    let meta = |title: &str| {
+        let meta = scraper::Selector::parse(".rm-meta .chip").unwrap();
+        row(title)
+            .select(&meta)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>()
+    };
+    assert_eq!(meta("Shipped"), "Done");
+    assert_eq!(meta("Fine"), "On track");
+    // The month axis is the timeline's head, which the stylesheet keeps in view (sticky).
+    page.one(".tl > .tl-head .tl-scale");
+}

@@ -485,6 +485,17 @@ async fn home_lands_leaders_on_their_highest_portfolio() {
         .await;
     let home = browser.get_page("/").await;
     assert_eq!(home.location, Some(format!("/portfolios/{}", org.checkout)));
+    // Where Home leads, Home is the current page; a portfolio below it is under Portfolios.
+    let current = |page: &Page| {
+        page.one(".nav a[aria-current='page']")
+            .value()
+            .attr("href")
+            .map(str::to_owned)
+    };
+    let landed = browser.get_page(home.location.as_deref().unwrap()).await;
+    assert_eq!(current(&landed).as_deref(), Some("/"));
+    let below = browser.get_page(&format!("/portfolios/{}", org.payments)).await;
+    assert_eq!(current(&below).as_deref(), Some("/portfolios"));
 
     // A member who owns nothing keeps the organization's home page.
     let plain = app.add_member(&org.account, Role::Member).await;
@@ -496,6 +507,20 @@ async fn home_lands_leaders_on_their_highest_portfolio() {
     let home = browser.get_page("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert_eq!(home.text("h1"), "Rollup Co");
+    home.one("a.my-initiatives");
+
+    // A viewer (the board) reads everything and owns nothing: the top portfolio's roll-up, marked
+    // Home, not a near-empty page pointing at "My initiatives".
+    let viewer = app.add_member(&org.account, Role::Viewer).await;
+    app.set_password(viewer.user_id, "viewer password 1").await;
+    let browser = app.with_client(new_client());
+    browser
+        .sign_in_page(&app.email_of(viewer.user_id).await, "viewer password 1", "")
+        .await;
+    let home = browser.get_page("/").await;
+    assert_eq!(home.location, Some(format!("/portfolios/{}", org.root)));
+    let landed = browser.get_page(home.location.as_deref().unwrap()).await;
+    assert_eq!(current(&landed).as_deref(), Some("/"));
 }
 
 #[tokio::test]
@@ -645,4 +670,67 @@ async fn both_list_plans_give_the_same_pages_in_every_order() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn what_changed_says_how_many_changes_there_are_and_pages_through_all_of_them() {
+    let app = spawn_app().await;
+    let org = signed_in_org(&app).await;
+    let t = &org.account.token;
+    const CHANGES: usize = 55;
+    for n in 1..=CHANGES {
+        let health = if n % 2 == 1 { "at_risk" } else { "on_track" };
+        let body = json!({"health": health, "note": format!("Change {n}")});
+        app.post_json(t, &format!("/initiatives/{}/updates", org.a), body)
+            .await;
+    }
+    // Outside Commerce's subtree: never counted there.
+    app.post_json(
+        t,
+        &format!("/initiatives/{}/updates", org.f),
+        json!({"status": "planned"}),
+    )
+    .await;
+    let notes = |page: &Page| -> Vec<String> {
+        page.select(".change-list .change .note")
+            .iter()
+            .map(|note| note.text().collect::<String>())
+            .collect()
+    };
+
+    // The roll-up shows the latest 15, says how many there are, and links to them all.
+    let rollup = rollup_page(&app, &org.commerce).await;
+    assert_eq!(notes(&rollup).len(), 15);
+    assert_eq!(notes(&rollup)[0], format!("Change {CHANGES}"));
+    assert_eq!(rollup.text(".more-changes .changes-total"), CHANGES.to_string());
+    let mut next = Some(rollup.href(".more-changes a"));
+
+    // The full list, a page at a time, holds every change once, newest first.
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = app.get_page(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(page.text(".changes-total"), CHANGES.to_string(), "{path}");
+        assert_eq!(page.select("a[rel='prev']").is_empty(), pages == 0, "{path}");
+        seen.extend(notes(&page));
+        pages += 1;
+        next = page
+            .select("a[rel='next']")
+            .first()
+            .map(|a| a.value().attr("href").unwrap().to_owned());
+    }
+    assert_eq!(pages, 2, "50 a page");
+    let expected: Vec<String> = (1..=CHANGES).rev().map(|n| format!("Change {n}")).collect();
+    assert_eq!(seen, expected);
+
+    // Fewer than the panel holds: no count of more, no link.
+    let platform = rollup_page(&app, &org.platform).await;
+    assert_eq!(platform.select(".change-list .change").len(), 1);
+    assert!(platform.select(".more-changes").is_empty());
+    // Someone else's organization's portfolio, or none: not found.
+    let missing = app
+        .get_page(&format!("/portfolios/{}/changes", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

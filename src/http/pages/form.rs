@@ -28,6 +28,20 @@ pub struct FormState {
     pub alert: Option<Alert>,
     /// Put before every element id, so that several forms can share a page (`/my`).
     id_prefix: String,
+    /// The form's fields in the order shown, with their labels (`with_fields`): the error
+    /// summary links to each field in error, and the first of them takes the focus.
+    fields: Vec<(&'static str, &'static str)>,
+    /// After a stale submit: who saved the values shown beside the fields ("" when unknown).
+    saved_by: String,
+}
+
+/// Who saved the version a stale form ran into, as far as the page knows.
+pub enum SavedBy {
+    /// Nobody recorded (an edit form's version has no author).
+    Unknown,
+    /// The same person, in another tab or window.
+    You,
+    Named(String),
 }
 
 impl FormState {
@@ -38,6 +52,8 @@ impl FormState {
             errors,
             theirs: BTreeMap::new(),
             id_prefix: String::new(),
+            fields: Vec::new(),
+            saved_by: String::new(),
             alert: Some(Alert {
                 class: "",
                 title: "This could not be saved yet.".to_owned(),
@@ -54,19 +70,45 @@ impl FormState {
         saved: [(&'static str, &str); N],
         show: impl Fn(&str, &str) -> String,
     ) -> FormState {
-        let theirs = typed
+        FormState::conflict_since(thing, typed, saved, SavedBy::Unknown, show)
+    }
+
+    /// Someone saved `thing` since the form was rendered showing `shown`: beside every field whose
+    /// saved value differs from what the form showed — what they changed, not what the user did —
+    /// the saved one, and who saved it.
+    pub fn conflict_since<const N: usize>(
+        thing: &str,
+        shown: [(&'static str, &str); N],
+        saved: [(&'static str, &str); N],
+        by: SavedBy,
+        show: impl Fn(&str, &str) -> String,
+    ) -> FormState {
+        let theirs = shown
             .iter()
             .zip(saved.iter())
-            .filter(|((_, mine), (_, theirs))| mine.trim() != theirs.trim())
+            .filter(|((_, before), (_, theirs))| before.trim() != theirs.trim())
             .map(|(_, &(field, theirs))| (field, show(field, theirs)))
             .collect();
+        let (title, saved_by) = match by {
+            SavedBy::Unknown => (
+                format!("Someone else saved this {thing} while you were editing."),
+                String::new(),
+            ),
+            SavedBy::You => (
+                format!("You saved this {thing} in another tab or window while you were editing here."),
+                "you, elsewhere".to_owned(),
+            ),
+            SavedBy::Named(name) => (format!("{name} saved this {thing} while you were editing."), name),
+        };
         FormState {
             errors: FieldErrors::new(),
             theirs,
             id_prefix: String::new(),
+            fields: Vec::new(),
+            saved_by,
             alert: Some(Alert {
                 class: "warning",
-                title: format!("Someone else saved this {thing} while you were editing."),
+                title,
                 message: "Nothing of yours was saved yet. Their saved values are shown beside each \
                           field that differs from yours, and your input is still in the form: \
                           save again to replace theirs with yours, or change it first."
@@ -95,6 +137,34 @@ impl FormState {
         }
     }
 
+    /// The form's fields in the order shown, as `(name, label)`: with them, a refused form lists
+    /// its errors above the fields, each a link to its field, and focuses the first.
+    pub fn with_fields(self, fields: &[(&'static str, &'static str)]) -> FormState {
+        FormState {
+            fields: fields.to_vec(),
+            ..self
+        }
+    }
+
+    /// Whether `field` is the first of `with_fields` in error: the one the browser focuses.
+    pub fn autofocus(&self, field: &str) -> bool {
+        self.fields
+            .iter()
+            .find(|(name, _)| self.error(name).is_some())
+            .is_some_and(|(name, _)| *name == field)
+    }
+
+    /// Each field in error, in the form's order: the id of its control and its message.
+    pub fn error_summary(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter_map(|(name, label)| {
+                self.error(name)
+                    .map(|message| (self.id(name), format!("{label} {message}")))
+            })
+            .collect()
+    }
+
     /// The element id of a field's control; its hint, error and saved value add a suffix.
     pub fn id(&self, field: &str) -> String {
         format!("{}{field}", self.id_prefix)
@@ -102,6 +172,15 @@ impl FormState {
 
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field)
+    }
+
+    /// Who saved the values shown beside the fields after a stale submit.
+    pub fn saved_by(&self) -> &str {
+        if self.saved_by.is_empty() {
+            "someone else"
+        } else {
+            &self.saved_by
+        }
     }
 
     pub fn theirs(&self, field: &str) -> Option<&str> {

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::Layout;
 use super::auth::login_page;
 use crate::db;
+use crate::db::portfolios::Portfolio;
+use crate::db::users::Caller;
 use crate::domain::Role;
 use crate::error::PageResult;
 use crate::http::AppState;
@@ -23,6 +25,8 @@ pub struct HomePage {
     /// The organization has no portfolio yet.
     empty: bool,
     can_create: bool,
+    /// Whether the visitor may own and update work (viewers do not).
+    can_update: bool,
 }
 
 pub async fn home(
@@ -37,7 +41,8 @@ pub async fn home(
         return Ok(Redirect::to(&format!("/portfolios/{owned}")).into_response());
     }
     let top = db::portfolio_views::first_top_level(pool, caller.org_id).await?;
-    if let (Some(top), Role::Admin) = (top, caller.role) {
+    // Admins and viewers (the board) read the whole organization: its top portfolio is home.
+    if let (Some(top), Role::Admin | Role::Viewer) = (top, caller.role) {
         return Ok(Redirect::to(&format!("/portfolios/{top}")).into_response());
     }
     Ok(HomePage {
@@ -45,6 +50,21 @@ pub async fn home(
         org_name: caller.org_name,
         empty: top.is_none(),
         can_create: caller.role == Role::Admin,
+        can_update: caller.role != Role::Viewer,
     }
     .into_response())
+}
+
+/// Whether `/` leads the caller to the portfolio at the end of `path` (its ancestors from the top,
+/// itself last), so that its page marks Home in the navigation: the highest portfolio they own, or,
+/// for those who read the whole organization and own none of the path, a top-level portfolio.
+pub fn leads_home(caller: &Caller, path: &[Portfolio]) -> bool {
+    let owns = |p: &Portfolio| p.owner_id == Some(caller.user_id);
+    match path.split_last() {
+        Some((portfolio, above)) if owns(portfolio) => !above.iter().any(owns),
+        Some((portfolio, [])) => {
+            matches!(caller.role, Role::Admin | Role::Viewer) && portfolio.parent_id.is_none()
+        }
+        _ => false,
+    }
 }

@@ -16,6 +16,8 @@ use crate::db::initiatives::Initiative;
 use crate::db::key_results::LinkedKeyResult;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
+use crate::domain::currency::{format_quantity, group_thousands};
+use crate::domain::initiative::{RiceBreakdown, is_late};
 use crate::domain::page::{PageQuery, PageRequest};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -43,6 +45,40 @@ pub struct InitiativePage {
     /// The key results it moves, and (for whoever may edit) those it could be linked to.
     key_results: Vec<LinkedKeyResult>,
     linkable: Vec<Choice>,
+    /// Days past its target date, when it is late (open work, target before today).
+    late_days: Option<i64>,
+    rice: RiceView,
+}
+
+/// The RICE score as its formula: reach × impact × confidence ÷ effort = score.
+pub struct RiceView {
+    pub reach: String,
+    pub impact: String,
+    pub confidence: String,
+    pub effort: String,
+    /// `None` while an input is missing; `missing` names them.
+    pub score: Option<String>,
+    pub missing: String,
+}
+
+impl RiceView {
+    fn new(initiative: &Initiative) -> RiceView {
+        let rice = RiceBreakdown::new(
+            initiative.reach,
+            initiative.impact,
+            initiative.confidence,
+            initiative.effort,
+        );
+        let or_dash = |value: Option<String>| value.unwrap_or_else(|| "?".to_owned());
+        RiceView {
+            reach: or_dash(rice.reach.map(|r| group_thousands(r.max(0) as u64))),
+            impact: or_dash(rice.impact.map(format_quantity)),
+            confidence: or_dash(rice.confidence.map(|c| format!("{c}%"))),
+            effort: format_quantity(rice.effort),
+            score: rice.score.map(|s| format!("{s:.2}")),
+            missing: rice.missing().join(", "),
+        }
+    }
 }
 
 /// The page of `initiative`, with `quick` in place of a fresh update form (a refused submit, the
@@ -82,6 +118,13 @@ pub async fn page(
     )
     .await?;
     let calendar = db::orgs::calendar(&state.tenant(caller.org_id), caller.org_id).await?;
+    let late_days = is_late(initiative.status, initiative.target_date, calendar.today)
+        .then(|| {
+            initiative
+                .target_date
+                .map(|target| (calendar.today - target).num_days())
+        })
+        .flatten();
     let quarter = calendar.current_quarter();
     let key_results =
         db::key_results::of_initiative(&state.tenant(caller.org_id), caller.org_id, initiative.id).await?;
@@ -131,6 +174,8 @@ pub async fn page(
         older: next.map(|cursor| format!("/initiatives/{}?cursor={cursor}#history", initiative.id)),
         key_results,
         linkable,
+        late_days,
+        rice: RiceView::new(initiative),
     })
 }
 
@@ -140,10 +185,21 @@ pub async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
     Query(query): Query<PageQuery>,
+    Query(saved): Query<SavedQuery>,
 ) -> PageResult<InitiativePage> {
     let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
     let history_page = query.parse()?;
-    page(&state, &caller, &initiative, None, Some(history_page)).await
+    let mut page = page(&state, &caller, &initiative, None, Some(history_page)).await?;
+    if let (Some(quick), Some(_)) = (page.quick.as_mut(), saved.saved) {
+        quick.saved = Some(super::status_updates::SAVED);
+    }
+    Ok(page)
+}
+
+/// `?saved=1`: an update was just saved (the redirect after a quick update).
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
 }
 
 /// The link form's one field.

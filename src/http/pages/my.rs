@@ -3,16 +3,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use chrono::Utc;
 use uuid::Uuid;
 
 use super::Layout;
-use super::status_updates::{Origin, QuickUpdate};
+use super::status_updates::{Origin, QuickUpdate, SAVED};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::users::Caller;
-use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale};
+use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale, last_updated};
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -62,13 +62,15 @@ pub async fn page(
     let items = owned
         .into_iter()
         .map(|initiative| {
+            let newest = newest.get(&initiative.id);
             let quick = match replace.take_if(|(id, _)| *id == initiative.id) {
                 Some((_, quick)) => quick,
-                None => QuickUpdate::fresh(&initiative, newest.get(&initiative.id).copied(), Origin::My),
+                None => QuickUpdate::fresh(&initiative, newest.map(|n| n.id), Origin::My),
             };
+            let updated_at = last_updated(newest.map(|n| n.created_at), initiative.created_at);
             MyItem {
-                stale: is_stale(initiative.status, initiative.updated_at, now),
-                updated: days_ago((now - initiative.updated_at).num_days()),
+                stale: is_stale(initiative.status, updated_at, now),
+                updated: days_ago((now - updated_at).num_days()),
                 quick,
                 initiative,
             }
@@ -91,7 +93,25 @@ fn days_ago(days: i64) -> String {
     }
 }
 
+/// `?saved=<key>`: the initiative whose update was just saved (the redirect after a quick update).
+#[derive(serde::Deserialize)]
+pub struct MyQuery {
+    saved: Option<String>,
+}
+
 #[tracing::instrument(skip_all)]
-pub async fn show(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<MyPage> {
-    page(&state, &caller, None).await
+pub async fn show(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<MyQuery>,
+) -> PageResult<MyPage> {
+    let mut page = page(&state, &caller, None).await?;
+    if let Some(item) = page
+        .items
+        .iter_mut()
+        .find(|item| Some(&item.initiative.key) == query.saved.as_ref())
+    {
+        item.quick.saved = Some(SAVED);
+    }
+    Ok(page)
 }

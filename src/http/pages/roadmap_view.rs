@@ -11,9 +11,12 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::db::roadmaps::RoadmapView;
-use crate::domain::RoadmapLayout;
+use std::collections::HashSet;
+
 use crate::domain::currency::format_money;
+use crate::domain::initiative::is_late;
 use crate::domain::roadmap::{Calendar, Horizon, RoadmapItem, Tick};
+use crate::domain::{Health, RoadmapLayout, Status};
 
 /// What the roadmap partial draws.
 pub struct RoadmapDisplay {
@@ -33,6 +36,60 @@ pub struct RoadmapDisplay {
     /// The newest change among the roadmap and what it shows, as people read it.
     pub last_updated: String,
     pub is_empty: bool,
+    pub summary: RoadmapSummary,
+}
+
+/// What a reader takes in before the rows: how much work, how it is doing, what is late. Each
+/// initiative counts once, though lanes by objective may show it twice.
+pub struct RoadmapSummary {
+    pub total: usize,
+    /// Open work (not done or cancelled) by health, every health included.
+    pub by_health: Vec<(Health, usize)>,
+    /// All work by status, statuses that occur only.
+    pub by_status: Vec<(Status, usize)>,
+    /// Open work past its target date, soonest due first: key, title, "Due …".
+    pub late: Vec<(String, String, String)>,
+}
+
+impl RoadmapSummary {
+    fn of(view: &RoadmapView) -> RoadmapSummary {
+        let mut seen = HashSet::new();
+        let items: Vec<&RoadmapItem> = view
+            .lanes
+            .iter()
+            .flat_map(|lane| lane.items.iter())
+            .filter(|item| seen.insert(item.id))
+            .collect();
+        let by_health = Health::ALL
+            .iter()
+            .map(|&health| {
+                let open = items
+                    .iter()
+                    .filter(|i| !i.status.is_closed() && i.health == health);
+                (health, open.count())
+            })
+            .collect();
+        let by_status = Status::ALL
+            .iter()
+            .map(|&status| (status, items.iter().filter(|i| i.status == status).count()))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        let mut late: Vec<&RoadmapItem> = items
+            .iter()
+            .copied()
+            .filter(|i| is_late(i.status, i.target_date, view.today))
+            .collect();
+        late.sort_by_key(|i| (i.target_date, i.key.clone()));
+        RoadmapSummary {
+            total: items.len(),
+            by_health,
+            by_status,
+            late: late
+                .into_iter()
+                .map(|i| (i.key.clone(), i.title.clone(), dates(i)))
+                .collect(),
+        }
+    }
 }
 
 pub struct LaneDisplay {
@@ -152,6 +209,7 @@ impl RoadmapDisplay {
             has_today: today.is_some(),
             today: day(view.today),
             is_empty: view.lanes.is_empty(),
+            summary: RoadmapSummary::of(view),
             lanes,
             columns,
             style,

@@ -260,6 +260,10 @@ pub struct RollupPage {
     children_csv: String,
     /// "What changed since …": status and health changes in the subtree, newest first.
     changes: Vec<SubtreeChange>,
+    /// How many changes there are since then; the panel shows the latest few.
+    changes_total: i64,
+    /// Every change since then, a page at a time.
+    changes_url: String,
     since: NaiveDate,
     /// Why the `since` the visitor typed was not used, if it was not.
     since_error: Option<&'static str>,
@@ -292,6 +296,7 @@ pub struct PageParts {
     names: HashMap<Uuid, String>,
     watchlists: Watchlists,
     changes: Vec<SubtreeChange>,
+    changes_total: i64,
 }
 
 /// Which page's parts. The organization is part of the key, as of every key of `http::Caches`, so
@@ -313,11 +318,19 @@ impl PageParts {
     ) -> Result<PageParts, AppError> {
         let id = rollup.portfolio.id;
         let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
+        let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?;
+        // Only a full panel may hold back changes: count them then.
+        let changes_total = if changes.len() < db::status_updates::CHANGES_SHOWN {
+            changes.len() as i64
+        } else {
+            db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
+        };
         Ok(PageParts {
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
             names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
             watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
-            changes: db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?,
+            changes,
+            changes_total,
         })
     }
 
@@ -336,6 +349,24 @@ impl PageParts {
 /// How far back "What changed" looks unless the visitor says otherwise.
 const CHANGES_DAYS: i64 = 7;
 
+/// The day "What changed" starts from: the visitor's `since`, else a week ago; and why the
+/// visitor's was not used, if it was not.
+pub(super) fn parse_since(since: Option<&str>) -> (NaiveDate, Option<&'static str>) {
+    let default_since = Utc::now().date_naive() - chrono::Duration::days(CHANGES_DAYS);
+    match since.filter(|s| !s.is_empty()) {
+        None => (default_since, None),
+        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => (date, None),
+            Err(_) => (default_since, Some("is not a date like 2026-11-15")),
+        },
+    }
+}
+
+/// Midnight (UTC) at the start of `day`.
+pub(super) fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
 #[derive(serde::Deserialize)]
 pub struct RollupQuery {
     since: Option<String>,
@@ -349,15 +380,8 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(query): Query<RollupQuery>,
 ) -> PageResult<RollupPage> {
-    let default_since = Utc::now().date_naive() - chrono::Duration::days(CHANGES_DAYS);
-    let (since, since_error) = match query.since.as_deref().filter(|s| !s.is_empty()) {
-        None => (default_since, None),
-        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(date) => (date, None),
-            Err(_) => (default_since, Some("is not a date like 2026-11-15")),
-        },
-    };
-    let since_start = since.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+    let (since, since_error) = parse_since(query.since.as_deref());
+    let since_start = start_of(since);
     // A period that does not parse falls back to the current quarter, as a stale link should.
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
     // Everything the page shows comes from one transaction on one snapshot, one statement after
@@ -393,9 +417,15 @@ pub async fn show(
         names,
         watchlists,
         changes,
+        changes_total,
     } = &*parts;
     let mut ancestors = ancestors.clone();
     let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
+    let section = if super::home::leads_home(&caller, &ancestors) {
+        "home"
+    } else {
+        "portfolios"
+    };
     ancestors.retain(|p| p.id != id);
     let owner_of = |owner_id: Option<Uuid>| {
         owner_id
@@ -435,13 +465,15 @@ pub async fn show(
         .collect();
     let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
     Ok(RollupPage {
-        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section("portfolios"),
+        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section(section),
         owner: owner_of(rollup.portfolio.owner_id),
         children_csv: format!("/portfolios/{id}/children.csv"),
         can_edit,
         can_hold_portfolios: rollup.portfolio.level.below().is_some(),
         period,
         changes: changes.clone(),
+        changes_total: *changes_total,
+        changes_url: format!("/portfolios/{id}/changes?since={since}"),
         since,
         since_error,
         portfolio: rollup.portfolio,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form::{self, Choice, FormState, label_of};
+use super::form::{self, Choice, FormState, SavedBy, label_of};
 use super::{initiatives, my};
 use crate::db;
 use crate::db::initiatives::Initiative;
@@ -102,19 +102,51 @@ pub struct QuickUpdate {
     pub statuses: Vec<Choice>,
     pub healths: Vec<Choice>,
     pub note_hint: String,
+    /// The longest note accepted, which the browser enforces as the user types.
+    pub note_max: String,
+    /// After a saved update (the page the POST redirected to): the message that says so.
+    pub saved: Option<&'static str>,
     /// After a conflict: the updates made since the form was rendered, newest first.
     pub since: Vec<HistoryEntry>,
+}
+
+/// The quick update's fields in the order shown, with their labels.
+const FIELDS: &[(&str, &str)] = &[
+    ("status", "Status"),
+    ("health", "Health"),
+    ("progress", "Progress (%)"),
+    ("note", "Note"),
+];
+
+/// What the page a saved update redirects to says above its form.
+pub const SAVED: &str = "Saved. Your update is in the history.";
+
+/// Where an origin page shows an initiative's quick update form: the form's action and the
+/// redirect after a save carry it, so that the answer opens with the form in view.
+fn anchor(initiative: &Initiative, origin: Origin) -> String {
+    match origin {
+        Origin::My => initiative.key.clone(),
+        Origin::Initiative => "update".to_owned(),
+    }
 }
 
 impl QuickUpdate {
     fn new(initiative: &Initiative, values: QuickUpdateForm, form: FormState) -> QuickUpdate {
         QuickUpdate {
-            action: format!("/initiatives/{}/updates", initiative.id),
-            form: form.with_id_prefix(format!("u-{}-", initiative.key)),
+            action: format!(
+                "/initiatives/{}/updates#{}",
+                initiative.id,
+                anchor(initiative, values.origin)
+            ),
+            form: form
+                .with_id_prefix(format!("u-{}-", initiative.key))
+                .with_fields(FIELDS),
             values,
             statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
             healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
             note_hint: format!("Optional, up to {NOTE_MAX_CHARS} characters. Kept in the history."),
+            note_max: NOTE_MAX_CHARS.to_string(),
+            saved: None,
             since: Vec::new(),
         }
     }
@@ -267,30 +299,47 @@ pub async fn record(
     )
     .await
     {
+        // POST, redirect, GET: a reload does not post again, and the page says it was saved.
         Ok((saved, _)) => Ok(Redirect::to(&match typed.origin {
-            Origin::My => format!("/my#{}", saved.key),
-            Origin::Initiative => format!("/initiatives/{}#history", saved.id),
+            Origin::My => format!("/my?saved={key}#{key}", key = saved.key),
+            Origin::Initiative => format!("/initiatives/{}?saved=1#update", saved.id),
         })
         .into_response()),
         Err(AppError::PreconditionFailed) => {
             let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
             let (recent, _) = history(&state, &caller, id, &PageRequest::default()).await?;
-            let since: Vec<HistoryEntry> = recent
+            let newer: Vec<&StatusUpdate> = recent
                 .iter()
                 .take_while(|u| u.id.to_string() != typed.seen)
-                .map(HistoryEntry::from)
                 .collect();
+            let since: Vec<HistoryEntry> = newer.iter().map(|u| HistoryEntry::from(*u)).collect();
             let theirs = QuickUpdateForm::of(&saved, recent.first().map(|u| u.id), typed.origin);
+            // What the form showed: the values before the first update made since (every change
+            // of status, health or progress is one); none since, nothing tracked changed.
+            let before = newer.last().map(|u| u.previous).unwrap_or(saved_progress(&saved));
+            let before = [
+                ("status", before.status.as_str().to_owned()),
+                ("health", before.health.as_str().to_owned()),
+                ("progress", before.progress.to_string()),
+            ];
+            let by = match newer.first().and_then(|u| u.author.as_ref()) {
+                Some(author) if author.id == caller.user_id => SavedBy::You,
+                Some(author) => SavedBy::Named(author.name.clone()),
+                None => SavedBy::Unknown,
+            };
             let statuses = form::word_choices(None, Status::ALL, Status::as_str, Status::label);
             let healths = form::word_choices(None, Health::ALL, Health::as_str, Health::label);
-            let shown =
-                FormState::conflict("initiative", typed.tracked(), theirs.tracked(), |field, value| {
-                    match field {
-                        "status" => label_of(&statuses, value),
-                        "health" => label_of(&healths, value),
-                        _ => format!("{value}%"),
-                    }
-                });
+            let shown = FormState::conflict_since(
+                "initiative",
+                before.each_ref().map(|(field, value)| (*field, value.as_str())),
+                theirs.tracked(),
+                by,
+                |field, value| match field {
+                    "status" => label_of(&statuses, value),
+                    "health" => label_of(&healths, value),
+                    _ => format!("{value}%"),
+                },
+            );
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version;
             typed.seen = theirs.seen;
@@ -300,5 +349,14 @@ pub async fn record(
             let (status, shown) = form::refusal(error)?;
             refused(&state, &caller, &current, typed, status, shown, vec![]).await
         }
+    }
+}
+
+/// An initiative's status, health and progress now.
+fn saved_progress(initiative: &Initiative) -> crate::domain::initiative::Progress {
+    crate::domain::initiative::Progress {
+        status: initiative.status,
+        health: initiative.health,
+        progress: initiative.progress,
     }
 }

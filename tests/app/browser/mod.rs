@@ -2,9 +2,11 @@
 //! the real server. Each test starts its own chromedriver on a free port with a fresh profile, and
 //! the tests take turns through one lock so a small machine is never running two browsers.
 //!
-//! Without chromedriver or Chromium the tests print `SKIPPED` and pass, except under `CI=true`,
-//! where a missing browser is a failure: CI must never silently skip them.
+//! Without chromedriver or Chromium (or, for the accessibility test, axe-core) the tests print
+//! `SKIPPED` and pass, except under `CI=true`, where a missing tool is a failure: CI must never
+//! silently skip them.
 
+mod accessibility;
 mod auth;
 mod forms;
 mod okrs;
@@ -65,12 +67,9 @@ impl Browser {
             find_binary(&["chromedriver"], "/usr/bin/chromedriver"),
             find_binary(&["chromium", "chromium-browser"], "/usr/bin/chromium"),
         ) else {
-            let why =
-                "browser test needs chromedriver and chromium (apt-get install chromium chromium-driver)";
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{why}; CI=true, so a missing browser fails the test");
-            }
-            eprintln!("\n*** SKIPPED: {why} ***\n");
+            skip_unless_ci(
+                "browser test needs chromedriver and chromium (apt-get install chromium chromium-driver)",
+            );
             return None;
         };
         // Both ring and aws-lc-rs are compiled in; rustls needs to be told which to use. A second
@@ -153,6 +152,15 @@ impl Browser {
         self.find(css).await.click().await.expect("click");
     }
 
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find elements")
+            .len()
+    }
+
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("read text")
@@ -209,6 +217,15 @@ impl Browser {
             .await
             .expect("close the browser session");
     }
+}
+
+/// Says loudly that a test is skipped for want of `what_is_missing`, or fails it under `CI=true`,
+/// where nothing may be skipped silently. The caller returns after it.
+pub fn skip_unless_ci(what_is_missing: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what_is_missing}; CI=true, so a missing tool fails the test");
+    }
+    eprintln!("\n*** SKIPPED: {what_is_missing} ***\n");
 }
 
 /// A chromedriver process of our own, in its own process group so that the Chromium it starts
