@@ -37,6 +37,16 @@ async fn organization_through(proxy: &PgProxy, name: &str) -> (TestApp, Account,
     (app, admin, root, sessions)
 }
 
+/// `POST /tokens` with the admin's email and password.
+async fn sign_in_through_the_api(app: &TestApp, admin: &Account) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"email": admin.email, "password": admin.password}))
+        .send()
+        .await
+        .unwrap()
+}
+
 fn assert_no_session_reopened(proxy: &PgProxy, sessions: usize) {
     assert_eq!(
         proxy.sessions_opened(),
@@ -84,14 +94,7 @@ async fn assert_every_pooled_connection_is_sound(app: &TestApp, admin: &Account,
             titles.contains(&&created["title"]),
             "{title} is missing from the list just after its 201: {titles:?}"
         );
-        let token = app
-            .client
-            .post(app.url("/api/v1/tokens"))
-            .json(&json!({"email": admin.email, "password": admin.password}))
-            .send()
-            .await
-            .unwrap();
-        expect_status(token, StatusCode::CREATED).await;
+        expect_status(sign_in_through_the_api(app, admin).await, StatusCode::CREATED).await;
         assert_eq!(app.get_json(&admin.token, "/me").await["role"], "admin");
         let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), StatusCode::OK, "/readyz");
@@ -183,13 +186,7 @@ async fn sign_ins_that_fail_on_cairns_side_do_not_count_as_wrong_passwords() {
     // while the password is looked up.
     for attempt in 0..7 {
         proxy.arm(Fault::Cut("sign_in_organization"));
-        let cut = app
-            .client
-            .post(app.url("/api/v1/tokens"))
-            .json(&json!({"email": admin.email, "password": admin.password}))
-            .send()
-            .await
-            .unwrap();
+        let cut = sign_in_through_the_api(&app, &admin).await;
         assert_eq!(cut.status(), StatusCode::SERVICE_UNAVAILABLE, "attempt {attempt}");
         proxy.caught().await;
     }
