@@ -5,7 +5,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::PageRequest;
-use super::patch::nullable;
+use super::patch::{nullable, nullable_whole, whole};
 use super::validation::text;
 use super::{FieldErrors, Health, InitiativeSort, Status, WorkScope};
 
@@ -29,10 +29,7 @@ pub const REACH_MAX: i64 = 1_000_000_000_000;
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct InitiativeChanges {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,
@@ -43,24 +40,25 @@ pub struct InitiativeChanges {
     pub theme_id: Option<Option<Uuid>>,
     pub status: Option<Status>,
     pub health: Option<Health>,
+    #[serde(default, deserialize_with = "whole")]
     #[schema(minimum = 0, maximum = 100)]
     pub progress: Option<i64>,
     #[schema(minimum = 0.01, maximum = 100000)]
     pub effort: Option<f64>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub budget: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub start_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
     pub target_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub reach: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(schema_with = impact_schema)]
     pub impact: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(minimum = 0, maximum = 100)]
     pub confidence: Option<Option<i64>>,
 }

@@ -21,10 +21,7 @@ pub struct NewMemberInput {
     )]
     pub email: String,
     #[serde(default)]
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
     #[schema(value_type = super::Role)]
@@ -68,10 +65,7 @@ impl NewMemberInput {
 pub struct MemberChangesInput {
     #[schema(value_type = Option<super::Role>)]
     pub role: Option<String>,
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
 }
 

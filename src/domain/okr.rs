@@ -84,10 +84,7 @@ impl Confidence {
 /// An objective's fields as a client sent them (create or PATCH); nothing is checked yet.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ObjectiveChanges {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,
@@ -159,10 +156,7 @@ impl ObjectiveChanges {
 /// `current_value` into the check-in it records.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct KeyResultChanges {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub start_value: Option<Decimal>,

@@ -91,17 +91,32 @@ pub struct OrgSettings {
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSettingsChanges {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(schema_with = time_zone_schema)]
     pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "super::patch::whole")]
     #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: Option<i16>,
+    #[schema(pattern = r"^\s*[A-Za-z]{3}\s*$")]
     pub currency: Option<String>,
+    #[schema(minimum = 0.1, maximum = 100, multiple_of = 0.1)]
     pub off_track_threshold: Option<f64>,
+    #[schema(minimum = 0.1, maximum = 100, multiple_of = 0.1)]
     pub at_risk_threshold: Option<f64>,
+}
+
+/// A time zone of the IANA database by its name, as `chrono_tz` reads it; null leaves it as it is.
+fn time_zone_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let names = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| serde_json::json!(zone.name()));
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(names.chain([serde_json::Value::Null])))
+        .examples(["Europe/Berlin"])
+        .build()
 }
 
 impl OrgSettingsChanges {
@@ -145,11 +160,12 @@ impl OrgSettingsChanges {
             "currency",
             "must be a three-letter code like EUR or USD",
         );
+        // Tenths of a percent, like theme shares: every rolled health compares exact decimals.
         let mut threshold = |field: &str, value: f64| {
             errors.check(
-                value > 0.0 && value <= 100.0,
+                (0.1..=100.0).contains(&value) && (value * 10.0 - (value * 10.0).round()).abs() < 1e-9,
                 field,
-                "must be a percentage above 0 and at most 100",
+                "must be a percentage from 0.1 to 100 with at most one decimal",
             );
             value
         };

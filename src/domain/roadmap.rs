@@ -29,10 +29,7 @@ pub struct RoadmapFilters {
 /// A roadmap's fields as a client sent them (create or PATCH); nothing is checked yet.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RoadmapChanges {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub portfolio_id: Option<Uuid>,
     pub from: Option<NaiveDate>,

@@ -21,6 +21,7 @@ pub struct StatusUpdateInput {
     pub status: Option<Status>,
     pub health: Option<Health>,
     /// Read wide so that 150 is named as out of range, not as a type error.
+    #[serde(default, deserialize_with = "super::patch::whole")]
     pub progress: Option<i64>,
     pub note: Option<String>,
 }

@@ -11,10 +11,7 @@ pub const DEFAULT_COLOUR: &str = "#64748b";
 /// A theme's fields as a client sent them (create or PATCH); nothing is checked yet.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ThemeChanges {
-    #[schema(
-        max_length = 100,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[schema(pattern = "^\\s*#[0-9a-fA-F]{6}\\s*$")]
     pub colour: Option<String>,

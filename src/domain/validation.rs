@@ -76,6 +76,11 @@ pub fn text(errors: &mut FieldErrors, field: &str, value: &str, min: usize, max:
     value.to_owned()
 }
 
+/// What `text` takes for a field that must have a value, as the OpenAPI document states it: no
+/// NUL, and one character at least that is not white space (`char::is_whitespace`).
+pub const NOT_BLANK: &str =
+    r"^[^\x00]*[^\x00\s\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$";
+
 #[cfg(test)]
 mod tests {
     use super::*;

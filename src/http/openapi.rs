@@ -94,8 +94,8 @@ const DATE_PATTERN: &str = concat!(
 
 /// States in the document the rules every parser of the API holds a request to, wherever they
 /// apply, so that a request the document allows is one the server accepts: an id is a UUID
-/// (`UUID_PATTERN`), a date a real date (`DATE_PATTERN`), and a query parameter is never sent
-/// empty (`extract::ApiQuery` names it).
+/// (`UUID_PATTERN`), a date a real date (`DATE_PATTERN`), a query parameter is never sent
+/// empty (`extract::ApiQuery` names it), and text that must have a value is not blank.
 fn state_parsing_rules(document: OpenApi) -> OpenApi {
     fn walk(value: &mut serde_json::Value) {
         match value {
@@ -107,6 +107,20 @@ fn state_parsing_rules(document: OpenApi) -> OpenApi {
                 };
                 if let Some(pattern) = pattern {
                     object.entry("pattern").or_insert(pattern.into());
+                }
+                // Text that must have a value is parsed by `validation::text`: not blank either.
+                let string = match object.get("type") {
+                    Some(serde_json::Value::String(one)) => one == "string",
+                    Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                if string
+                    && object.get("minLength").and_then(|m| m.as_u64()) == Some(1)
+                    && !object.contains_key("enum")
+                {
+                    object
+                        .entry("pattern")
+                        .or_insert(crate::domain::validation::NOT_BLANK.into());
                 }
                 if object.get("in").and_then(|f| f.as_str()) == Some("query")
                     && let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut())

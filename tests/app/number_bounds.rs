@@ -227,3 +227,43 @@ async fn a_sign_in_email_with_nul_matches_no_account() {
     let value: Value = app.get_json(&admin.token, "/me").await;
     assert_eq!(value["role"], "admin");
 }
+
+/// Health thresholds are percentages in tenths: one too small to carry (the fuzzer's 5e-324) is
+/// refused on its field, and the organization's roll-ups still read.
+#[tokio::test]
+async fn health_thresholds_too_fine_to_carry_are_refused_by_field() {
+    let app = spawn_app().await;
+    let admin = app.signup("Thresholds").await;
+    let root = id_of(
+        &app.create_portfolio(&admin.token, "Thresholds", "portfolio", None)
+            .await,
+    );
+    for (field, value) in [
+        ("at_risk_threshold", json!(5e-324)),
+        ("off_track_threshold", json!(0.05)),
+        ("at_risk_threshold", json!(12.25)),
+    ] {
+        let response = app
+            .send_json(
+                Method::PATCH,
+                &admin.token,
+                "/organization",
+                json!({field: value}),
+                None,
+            )
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let taken = app
+        .send_json(
+            Method::PATCH,
+            &admin.token,
+            "/organization",
+            json!({"at_risk_threshold": 12.5}),
+            None,
+        )
+        .await;
+    expect_status(taken, StatusCode::OK).await;
+    app.get_json(&admin.token, &format!("/portfolios/{root}/rollup"))
+        .await;
+}

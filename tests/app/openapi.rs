@@ -320,6 +320,15 @@ async fn the_document_states_the_rules_every_parser_holds_requests_to() {
     for parameter in queries {
         assert_eq!(parameter["schema"]["minLength"], 1, "{parameter}");
     }
+    let title = &document["components"]["schemas"]["InitiativeChanges"]["properties"]["title"];
+    for (text, valid) in [
+        ("Box 10: ship it", true),
+        ("   ", false),
+        ("a\u{0}b", false),
+        ("\u{a0}", false),
+    ] {
+        assert_eq!(matches(title, text), valid, "title {text:?}: {title}");
+    }
     let if_match = all.iter().find(|p| p["name"] == "If-Match").unwrap();
     for (text, valid) in [
         ("\"3\"", true),

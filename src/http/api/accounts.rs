@@ -27,15 +27,9 @@ use crate::http::openapi::{ConflictResponse, TooManyRequestsResponse, Unauthoriz
     "password": "correct horse battery"
 }))]
 pub struct SignUpBody {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     org_name: String,
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\\x00]*[^\\x00\\s\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     email: String,
     /// At least 10 characters.
