@@ -141,7 +141,8 @@ fn state_parsing_rules(document: OpenApi) -> OpenApi {
 }
 
 /// The fields a create needs that a change may leave out, by the schema that serves both (the
-/// domain's `apply` with no current record names each as "is required").
+/// domain's `apply` with no current record names each as "is required"; a test holds the two to
+/// each other).
 const REQUIRED_TO_CREATE: [(&str, &[&str]); 6] = [
     ("InitiativeChanges", &["title", "portfolio_id"]),
     ("PortfolioChanges", &["name", "level"]),
@@ -465,5 +466,36 @@ impl IntoParams for IdempotencyKeyHeader {
                 .schema(Some(schema))
                 .build(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::REQUIRED_TO_CREATE;
+    use crate::domain::FieldErrors;
+
+    /// What the domain refuses in a create that sends nothing, by the schema that reads it.
+    fn refused_when_empty(schema: &str) -> BTreeSet<String> {
+        use crate::domain::{initiative, okr, portfolio, roadmap, theme};
+        let errors: FieldErrors = match schema {
+            "InitiativeChanges" => initiative::InitiativeChanges::default().apply(None).unwrap_err(),
+            "PortfolioChanges" => portfolio::PortfolioChanges::default().apply(None).unwrap_err(),
+            "ObjectiveChanges" => okr::ObjectiveChanges::default().apply(None).unwrap_err(),
+            "KeyResultChanges" => okr::KeyResultChanges::default().apply(None).unwrap_err(),
+            "RoadmapChanges" => roadmap::RoadmapChanges::default().apply(None).unwrap_err(),
+            "ThemeChanges" => theme::ThemeChanges::default().apply(None).unwrap_err(),
+            other => panic!("no create reads {other}"),
+        };
+        errors.iter().map(|(field, _)| field.clone()).collect()
+    }
+
+    #[test]
+    fn the_fields_a_create_requires_are_the_ones_the_domain_refuses_when_left_out() {
+        for (schema, required) in REQUIRED_TO_CREATE {
+            let stated: BTreeSet<String> = required.iter().map(|f| f.to_string()).collect();
+            assert_eq!(refused_when_empty(schema), stated, "{schema}");
+        }
     }
 }
