@@ -915,7 +915,7 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
         org_id,
         org_name: cpo.org_name,
     };
-    let existing = roadmaps::all(pool, org_id).await?;
+    let existing = roadmaps::all(pool).await?;
     let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
         Some(board) => board.id,
         None => {

@@ -36,6 +36,11 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// 403 unless a rule of `domain::permissions` allowed it.
+pub fn forbidden_unless(allowed: bool) -> Result<(), AppError> {
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

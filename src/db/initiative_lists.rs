@@ -148,27 +148,27 @@ macro_rules! with_search {
 /// One page of the list: `limit` rows after skipping `offset`.
 pub async fn search(
     pool: &TenantPool,
-    org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ListedInitiative>, AppError> {
+    let org_id = pool.org_id();
     let small = is_small_subtree(pool, org_id, filter).await?;
-    search_planned(pool, org_id, filter, sort, offset, limit, small).await
+    search_planned(pool, filter, sort, offset, limit, small).await
 }
 
 /// `search` with its plan given: starting from the subtree (`small`) or from the order's index.
 /// Both give the same rows; `search` picks the faster. Public so tests can hold the two to that.
 pub async fn search_planned(
     pool: &TenantPool,
-    org_id: Uuid,
     filter: &InitiativeFilter,
     sort: InitiativeSort,
     offset: i64,
     limit: i64,
     small: bool,
 ) -> Result<Vec<ListedInitiative>, AppError> {
+    let org_id = pool.org_id();
     Ok(with_search!(
         sort,
         small,

@@ -2,6 +2,8 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -86,10 +88,10 @@ impl From<Initiative> for InitiativeJson {
 /// orders otherwise: `initiative_lists::search` applies the same filter.
 pub async fn list(
     pool: &TenantPool,
-    org_id: Uuid,
     filter: &InitiativeFilter,
     page: &PageRequest,
 ) -> Result<Page<Initiative>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         Initiative,
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
@@ -127,7 +129,8 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |initiative| initiative.id))
 }
 
-pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Initiative, AppError> {
+pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Initiative,
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
@@ -143,12 +146,8 @@ pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Initiative
 
 /// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
-pub async fn owned_by(
-    pool: &TenantPool,
-    org_id: Uuid,
-    owner_id: Uuid,
-    limit: i64,
-) -> Result<Vec<Initiative>, AppError> {
+pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<Vec<Initiative>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Initiative,
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
@@ -176,7 +175,7 @@ pub async fn create(
     caller: &Caller,
     changes: InitiativeChanges,
 ) -> Result<Initiative, AppError> {
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
     permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;

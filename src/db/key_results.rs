@@ -319,22 +319,22 @@ async fn refresh_progress(tx: &mut Tx<'_>, org_id: Uuid, objective_id: Uuid) -> 
 /// A key result's check-ins, newest first.
 pub async fn check_ins(
     pool: &TenantPool,
-    org_id: Uuid,
     key_result_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<CheckIn>, AppError> {
+    let org_id = pool.org_id();
     // 404 for a key result that is not the organization's, rather than an empty list.
     get(pool, org_id, key_result_id).await?;
-    check_ins_of(pool, org_id, &[key_result_id], page).await
+    check_ins_of(pool, &[key_result_id], page).await
 }
 
 /// The check-ins of several key results together, newest first: an objective's history.
 pub async fn check_ins_of(
     pool: &TenantPool,
-    org_id: Uuid,
     key_result_ids: &[Uuid],
     page: &PageRequest,
 ) -> Result<Page<CheckIn>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT c.id, c.key_result_id, c.created_at, c.value, c.previous_value, c.note,
                   u.id AS "author_id?", u.name AS "author_name?"
@@ -371,9 +371,9 @@ pub async fn check_ins_of(
 /// in the order they were made.
 pub async fn value_history(
     pool: &TenantPool,
-    org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Decimal>>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT key_result_id AS "key_result_id!", value AS "value!" FROM (
                SELECT k.id AS key_result_id, k.start_value AS value, k.created_at AS at, 0 AS tie
@@ -472,11 +472,8 @@ pub struct LinkedKeyResult {
 }
 
 /// The key results an initiative is linked to.
-pub async fn of_initiative(
-    pool: &TenantPool,
-    org_id: Uuid,
-    initiative_id: Uuid,
-) -> Result<Vec<LinkedKeyResult>, AppError> {
+pub async fn of_initiative(pool: &TenantPool, initiative_id: Uuid) -> Result<Vec<LinkedKeyResult>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT k.id, k.objective_id, k.title, k.start_value, k.target_value, k.current_value, k.unit,
                   k.weight, k.version, k.created_at, k.updated_at, o.title AS objective_title, o.period
@@ -519,10 +516,10 @@ pub async fn of_initiative(
 /// periods scoped to its portfolio or one above it, as `(id, "objective: key result")`.
 pub async fn linkable(
     pool: &TenantPool,
-    org_id: Uuid,
     portfolio_id: Uuid,
     periods: &[String],
 ) -> Result<Vec<(Uuid, String)>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query!(
         r#"SELECT k.id, o.title AS objective_title, k.title
            FROM portfolio_closure c
@@ -555,9 +552,9 @@ pub struct LinkedInitiative {
 /// The initiatives linked to these key results, by key result.
 pub async fn initiatives_of(
     pool: &TenantPool,
-    org_id: Uuid,
     key_result_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<LinkedInitiative>>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT l.key_result_id, i.id, i.key, i.title, i.status AS "status: Status",
                   i.health AS "health: Health", i.progress

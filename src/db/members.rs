@@ -1,12 +1,14 @@
 //! Members of an organization: listing, adding (with a password or a one-time invitation),
 //! changing roles and removing them. The last admin cannot be demoted or removed.
 
+use crate::domain::permissions::may_administer;
+use crate::error::forbidden_unless;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::TenantPool;
 use super::users::Caller;
-use super::{Timestamp, Tx, lock_org, permissions};
+use super::{Timestamp, Tx, lock_org};
 use crate::domain::member::{
     INVITE_LIFETIME, INVITE_TOKEN_PREFIX, MemberChanges, NewMember, removes_last_admin,
 };
@@ -30,7 +32,8 @@ pub struct Added {
 }
 
 /// The members in the order they were created, a page at a time.
-pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Member>, AppError> {
+pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Member>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         Member,
         r#"SELECT u.id, u.email, u.name, m.role AS "role: Role"
@@ -47,7 +50,8 @@ pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result
 }
 
 /// Every member by name, for the settings page.
-pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Member>, AppError> {
+pub async fn all(pool: &TenantPool) -> Result<Vec<Member>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Member,
         r#"SELECT u.id, u.email, u.name, m.role AS "role: Role"
@@ -79,7 +83,7 @@ pub async fn get(
 /// Adds a member (admins only). A new email becomes an account, with the password given or else an
 /// invitation; a registered email joins with its existing account, name and password.
 pub async fn add(pool: &TenantPool, caller: &Caller, new: NewMember) -> Result<Added, AppError> {
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     let password_hash = match &new.password {
         Some(password) => Some(credentials::hash_password_off_thread(password.clone()).await?),
         None => None,
@@ -161,7 +165,7 @@ pub async fn update(
 ) -> Result<Member, AppError> {
     let mut tx = pool.begin().await?;
     let current = lock_member(&mut tx, caller.org_id, user_id).await?;
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     if let Some(role) = changes.role {
         keep_an_admin(&mut tx, caller.org_id, current.role, Some(role)).await?;
         sqlx::query!(
@@ -188,7 +192,7 @@ pub async fn update(
 pub async fn remove(pool: &TenantPool, caller: &Caller, user_id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let current = lock_member(&mut tx, caller.org_id, user_id).await?;
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     keep_an_admin(&mut tx, caller.org_id, current.role, None).await?;
     sqlx::query!(
         "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",

@@ -3,6 +3,8 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use sqlx::PgExecutor;
@@ -125,10 +127,10 @@ async fn with_key_results(
 /// A page of the objectives that pass `filter`, oldest first (keyset on the id).
 pub async fn list(
     pool: &TenantPool,
-    org_id: Uuid,
     filter: ObjectiveFilter,
     page: &PageRequest,
 ) -> Result<Page<Objective>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT o.id, o.title, o.description, o.portfolio_id, o.period, o.owner_id, o.parent_id, o.progress,
@@ -156,11 +158,8 @@ pub async fn list(
 }
 
 /// Every objective that passes `filter`, for the OKR tree: aligned ones are nested by the page.
-pub async fn all(
-    pool: &TenantPool,
-    org_id: Uuid,
-    filter: ObjectiveFilter,
-) -> Result<Vec<Objective>, AppError> {
+pub async fn all(pool: &TenantPool, filter: ObjectiveFilter) -> Result<Vec<Objective>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT o.id, o.title, o.description, o.portfolio_id, o.period, o.owner_id, o.parent_id, o.progress,
@@ -181,7 +180,8 @@ pub async fn all(
 }
 
 /// The objectives that support objective `id` (its children in the alignment tree).
-pub async fn supporters(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec<Objective>, AppError> {
+pub async fn supporters(pool: &TenantPool, id: Uuid) -> Result<Vec<Objective>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT id, title, description, portfolio_id, period, owner_id, parent_id, progress, version,
@@ -196,7 +196,8 @@ pub async fn supporters(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Vec
     with_key_results(pool, org_id, rows).await
 }
 
-pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Objective, AppError> {
+pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Objective, AppError> {
+    let org_id = pool.org_id();
     let mut tx = pool.begin().await?;
     let objective = fetch(&mut tx, org_id, id).await?;
     tx.commit().await?;
@@ -219,7 +220,8 @@ async fn fetch(connection: &mut PgConnection, org_id: Uuid, id: Uuid) -> Result<
 }
 
 /// Objectives by title, for the parent picker of the objective form.
-pub async fn titles(pool: &TenantPool, org_id: Uuid) -> Result<Vec<(Uuid, String, String)>, AppError> {
+pub async fn titles(pool: &TenantPool) -> Result<Vec<(Uuid, String, String)>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query!(
         "SELECT id, title, period FROM objectives WHERE org_id = $1 ORDER BY period DESC, title, id",
         org_id
@@ -237,7 +239,7 @@ pub async fn create(
     caller: &Caller,
     changes: ObjectiveChanges,
 ) -> Result<Objective, AppError> {
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
     permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
@@ -298,7 +300,7 @@ pub async fn update(
     .await
     .map_err(reference_error)?;
     tx.commit().await?;
-    get(pool, caller.org_id, id).await
+    get(pool, id).await
 }
 
 /// Deletes an objective with its key results and their check-ins; objectives that supported it

@@ -1,10 +1,11 @@
 //! Organizations and sign-up.
 
+use crate::domain::permissions::may_administer;
+use crate::error::forbidden_unless;
 use uuid::Uuid;
 
 use super::Tx;
 use super::check_version;
-use super::permissions::require_admin;
 use super::users::{Caller, User};
 use crate::domain::Role;
 use crate::domain::account::SignUp;
@@ -55,7 +56,8 @@ pub async fn create(tx: &mut Tx<'_>, org: &NewOrganization) -> Result<Organizati
     Ok(created)
 }
 
-pub async fn get(pool: &super::TenantPool, org_id: Uuid) -> Result<Organization, AppError> {
+pub async fn get(pool: &super::TenantPool) -> Result<Organization, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Organization,
         "SELECT id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency
@@ -80,7 +82,8 @@ impl Calendar {
     }
 }
 
-pub async fn calendar(pool: &super::TenantPool, org_id: Uuid) -> Result<Calendar, AppError> {
+pub async fn calendar(pool: &super::TenantPool) -> Result<Calendar, AppError> {
+    let org_id = pool.org_id();
     let row = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
            FROM organizations WHERE id = $1"#,
@@ -159,7 +162,7 @@ pub async fn update_settings(
     expected_version: Option<i64>,
     changes: OrgSettingsChanges,
 ) -> Result<VersionedSettings, AppError> {
-    require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     let mut tx = pool.begin().await?;
     // Locks the row: two admins saving at once are serialized, and the second sees the first.
     let current = settings(&mut *tx, caller.org_id).await?;

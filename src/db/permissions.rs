@@ -1,34 +1,15 @@
-//! Who may change what (SPEC §5). Admins: everything. Viewers: nothing. Members: a portfolio and
-//! everything in its subtree when they own it or one of its ancestors, and any initiative they own.
-
-use std::collections::HashSet;
+//! What the permission rules of `domain::permissions` decide on, loaded from the database — the
+//! owners along a target's chain of portfolios, or every portfolio a member may edit — and the
+//! checks the write functions make with them inside their transactions.
 
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Tx;
-use super::portfolios::Portfolio;
 use super::users::Caller;
 use crate::domain::Role;
-use crate::error::AppError;
-
-/// Viewers read only.
-pub fn require_writer(caller: &Caller) -> Result<(), AppError> {
-    if caller.role.can_write() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// Organization-wide settings and top-level portfolios are for admins.
-pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
+use crate::domain::permissions::{self, EditablePortfolios};
+use crate::error::{AppError, forbidden_unless};
 
 /// Whether the caller may create a portfolio under `parent_id`; at the top: admins only.
 pub async fn can_create_portfolio(
@@ -36,25 +17,11 @@ pub async fn can_create_portfolio(
     caller: &Caller,
     parent_id: Option<Uuid>,
 ) -> Result<bool, AppError> {
-    match parent_id {
-        None => Ok(require_admin(caller).is_ok()),
-        Some(parent_id) => can_edit_portfolio(executor, caller, parent_id).await,
-    }
-}
-
-/// The portfolios a caller may edit, all at once: what a form offers as parents or homes.
-pub enum EditablePortfolios {
-    All,
-    Only(HashSet<Uuid>),
-}
-
-impl EditablePortfolios {
-    pub fn contains(&self, portfolio_id: Uuid) -> bool {
-        match self {
-            EditablePortfolios::All => true,
-            EditablePortfolios::Only(ids) => ids.contains(&portfolio_id),
-        }
-    }
+    let parent_owners = match parent_id {
+        None => None,
+        Some(parent_id) => Some(chain_owners(executor, caller, parent_id).await?),
+    };
+    Ok(permissions::may_create_portfolio(caller, parent_owners))
 }
 
 /// Every portfolio the caller may edit, in one query: the subtrees of what a member owns.
@@ -63,8 +30,7 @@ pub async fn editable_portfolios(
     caller: &Caller,
 ) -> Result<EditablePortfolios, AppError> {
     match caller.role {
-        Role::Admin => Ok(EditablePortfolios::All),
-        Role::Viewer => Ok(EditablePortfolios::Only(HashSet::new())),
+        Role::Admin | Role::Viewer => Ok(EditablePortfolios::of(caller, [])),
         Role::Member => {
             let ids = sqlx::query_scalar!(
                 r#"SELECT DISTINCT c.descendant_id FROM portfolio_closure c
@@ -75,7 +41,7 @@ pub async fn editable_portfolios(
             )
             .fetch_all(executor)
             .await?;
-            Ok(EditablePortfolios::Only(ids.into_iter().collect()))
+            Ok(EditablePortfolios::of(caller, ids))
         }
     }
 }
@@ -86,24 +52,22 @@ pub async fn can_edit_portfolio(
     caller: &Caller,
     portfolio_id: Uuid,
 ) -> Result<bool, AppError> {
-    match caller.role {
-        Role::Admin => Ok(true),
-        Role::Viewer => Ok(false),
-        Role::Member => Ok(may_edit_within(
-            caller,
-            &super::portfolios::ancestors(executor, caller.org_id, portfolio_id).await?,
-        )),
-    }
+    let owners = chain_owners(executor, caller, portfolio_id).await?;
+    Ok(permissions::may_edit_portfolio(caller, owners))
 }
 
-/// Whether the caller may edit the portfolio at the end of `chain`, its ancestors from the top
-/// down to itself (`portfolios::ancestors`): a page that shows the chain anyway decides with it.
-pub fn may_edit_within(caller: &Caller, chain: &[Portfolio]) -> bool {
-    match caller.role {
-        Role::Admin => true,
-        Role::Viewer => false,
-        Role::Member => chain.iter().any(|p| p.owner_id == Some(caller.user_id)),
+/// The owners along the portfolio's chain from the top down to itself: what the rules decide on
+/// for a member. Admins and viewers are decided by their role, so for them nothing is read.
+async fn chain_owners(
+    executor: impl PgExecutor<'_>,
+    caller: &Caller,
+    portfolio_id: Uuid,
+) -> Result<Vec<Option<Uuid>>, AppError> {
+    if caller.role != Role::Member {
+        return Ok(Vec::new());
     }
+    let chain = super::portfolios::ancestors(executor, caller.org_id, portfolio_id).await?;
+    Ok(chain.into_iter().map(|p| p.owner_id).collect())
 }
 
 pub async fn require_portfolio_editor(
@@ -111,11 +75,7 @@ pub async fn require_portfolio_editor(
     caller: &Caller,
     portfolio_id: Uuid,
 ) -> Result<(), AppError> {
-    if can_edit_portfolio(executor, caller, portfolio_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    forbidden_unless(can_edit_portfolio(executor, caller, portfolio_id).await?)
 }
 
 /// Whether the caller may update owned work (an initiative, an objective and its key results): its
@@ -126,10 +86,12 @@ pub async fn can_edit_owned(
     owner_id: Option<Uuid>,
     portfolio_id: Uuid,
 ) -> Result<bool, AppError> {
-    if caller.role == Role::Member && owner_id == Some(caller.user_id) {
+    // Their own work decides without reading the chain.
+    if permissions::may_edit_owned(caller, owner_id, []) {
         return Ok(true);
     }
-    can_edit_portfolio(executor, caller, portfolio_id).await
+    let owners = chain_owners(executor, caller, portfolio_id).await?;
+    Ok(permissions::may_edit_owned(caller, owner_id, owners))
 }
 
 /// Refuses (403) who may not update owned work; see `can_edit_owned`.
@@ -139,11 +101,7 @@ pub async fn require_owned(
     owner_id: Option<Uuid>,
     portfolio_id: Uuid,
 ) -> Result<(), AppError> {
-    if can_edit_owned(executor, caller, owner_id, portfolio_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    forbidden_unless(can_edit_owned(executor, caller, owner_id, portfolio_id).await?)
 }
 
 /// Where new or moved work goes (an initiative, an objective, a roadmap's scope): the portfolio must

@@ -12,7 +12,8 @@ use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
 /// The names of the organization's members by user id: what an owner column shows.
-pub async fn member_names(pool: &TenantPool, org_id: Uuid) -> Result<HashMap<Uuid, String>, AppError> {
+pub async fn member_names(pool: &TenantPool) -> Result<HashMap<Uuid, String>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
            WHERE m.org_id = $1"#,
@@ -57,9 +58,9 @@ pub struct InitiativeSummary {
 /// when `None`; ordered by key number within each portfolio.
 pub async fn initiative_summaries(
     pool: &TenantPool,
-    org_id: Uuid,
     portfolio_id: Option<Uuid>,
 ) -> Result<Vec<InitiativeSummary>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         InitiativeSummary,
         r#"SELECT id, key, title, portfolio_id, owner_id, status AS "status: Status",
@@ -76,7 +77,8 @@ pub async fn initiative_summaries(
 
 /// Where a signed-in person's home roll-up is: the highest portfolio they own (nearest the top,
 /// then first among siblings), if any.
-pub async fn highest_owned(pool: &TenantPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
+pub async fn highest_owned(pool: &TenantPool, user_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_scalar!(
         r#"SELECT p.id FROM portfolios p
            WHERE p.org_id = $1 AND p.owner_id = $2
@@ -91,7 +93,8 @@ pub async fn highest_owned(pool: &TenantPool, org_id: Uuid, user_id: Uuid) -> Re
 }
 
 /// The organization's first top-level portfolio; `None` when it has no portfolio at all.
-pub async fn first_top_level(pool: &TenantPool, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
+pub async fn first_top_level(pool: &TenantPool) -> Result<Option<Uuid>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL ORDER BY position, name, id LIMIT 1",
         org_id
@@ -105,11 +108,8 @@ pub async fn first_top_level(pool: &TenantPool, org_id: Uuid) -> Result<Option<U
 /// of every portfolio would be 2,000 options at 100k initiatives (most of the list page's bytes
 /// and time); this one grows with the tree's depth and one portfolio's fan-out, and every choice
 /// leads one level further down.
-pub async fn scope_menu(
-    pool: &TenantPool,
-    org_id: Uuid,
-    scope: Option<Uuid>,
-) -> Result<Vec<TreeNode>, AppError> {
+pub async fn scope_menu(pool: &TenantPool, scope: Option<Uuid>) -> Result<Vec<TreeNode>, AppError> {
+    let org_id = pool.org_id();
     let portfolios = match scope {
         Some(scope) => {
             sqlx::query_as!(

@@ -6,6 +6,8 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use crate::domain::permissions::{may_administer, may_write};
+use crate::error::forbidden_unless;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -54,7 +56,8 @@ pub struct TreeNode {
 }
 
 /// The portfolios in creation order, a page at a time.
-pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
+pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Portfolio>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -72,7 +75,8 @@ pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result
 
 /// The whole hierarchy depth-first, siblings by position then name: what a tree view or a parent
 /// picker shows.
-pub async fn list_tree(pool: &TenantPool, org_id: Uuid) -> Result<Vec<TreeNode>, AppError> {
+pub async fn list_tree(pool: &TenantPool) -> Result<Vec<TreeNode>, AppError> {
+    let org_id = pool.org_id();
     let all = sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -110,7 +114,8 @@ pub fn into_tree(all: Vec<Portfolio>) -> Vec<TreeNode> {
     tree
 }
 
-pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Portfolio, AppError> {
+pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Portfolio, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Portfolio,
         r#"SELECT id, name, description, level AS "level: PortfolioLevel", parent_id, owner_id,
@@ -150,7 +155,7 @@ pub async fn create(
     caller: &Caller,
     changes: PortfolioChanges,
 ) -> Result<Portfolio, AppError> {
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
     lock_org(&mut tx, caller.org_id, "portfolio_tree").await?;
@@ -350,7 +355,7 @@ async fn check_parent(
     parent_id: Option<Uuid>,
 ) -> Result<Option<PortfolioLevel>, AppError> {
     let Some(parent_id) = parent_id else {
-        permissions::require_admin(caller)?;
+        forbidden_unless(may_administer(caller))?;
         return Ok(None);
     };
     let level = parent_level(tx, caller.org_id, Some(parent_id)).await?;

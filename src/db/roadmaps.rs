@@ -3,6 +3,8 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -102,7 +104,8 @@ pub struct RoadmapView {
 }
 
 /// The roadmaps in creation order, a page at a time.
-pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Roadmap>, AppError> {
+pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Roadmap>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         RoadmapRow,
         r#"SELECT id, name, portfolio_id, from_date, to_date, layout AS "layout: RoadmapLayout",
@@ -123,7 +126,8 @@ pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result
 }
 
 /// Every roadmap by name, for the list page.
-pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Roadmap>, AppError> {
+pub async fn all(pool: &TenantPool) -> Result<Vec<Roadmap>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         RoadmapRow,
         r#"SELECT id, name, portfolio_id, from_date, to_date, layout AS "layout: RoadmapLayout",
@@ -151,18 +155,15 @@ pub async fn get(executor: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Resul
 }
 
 /// A roadmap with its lanes as of today.
-pub async fn view(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<RoadmapView, AppError> {
-    let (view, _) = view_with_stamp(pool, org_id, id).await?;
+pub async fn view(pool: &TenantPool, id: Uuid) -> Result<RoadmapView, AppError> {
+    let (view, _) = view_with_stamp(pool, id).await?;
     Ok(view)
 }
 
 /// `view`, read on one snapshot (`TenantPool::begin_snapshot`), and the organization's data stamp
 /// in that snapshot: what the shared page is kept by (`crate::read_cache`).
-pub async fn view_with_stamp(
-    pool: &TenantPool,
-    org_id: Uuid,
-    id: Uuid,
-) -> Result<(RoadmapView, DataStamp), AppError> {
+pub async fn view_with_stamp(pool: &TenantPool, id: Uuid) -> Result<(RoadmapView, DataStamp), AppError> {
+    let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
     let roadmap = get(&mut *tx, org_id, id).await?;
     let org = sqlx::query!(
@@ -291,7 +292,7 @@ pub async fn create(
     caller: &Caller,
     changes: RoadmapChanges,
 ) -> Result<Roadmap, AppError> {
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
     check_references(&mut tx, caller, &values).await?;
@@ -405,7 +406,7 @@ pub async fn require_editor(
     caller: &Caller,
     roadmap: &Roadmap,
 ) -> Result<(), AppError> {
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     permissions::require_portfolio_editor(executor, caller, roadmap.portfolio_id).await
 }
 

@@ -155,11 +155,11 @@ impl TotalsRow {
 /// attached to the portfolio itself (a page shows a few, the API up to `ATTACHED_LIMIT`).
 pub async fn rollup(
     pool: &TenantPool,
-    org_id: Uuid,
     portfolio_id: Uuid,
     period: Option<Period>,
     attached: i64,
 ) -> Result<Rollup, AppError> {
+    let org_id = pool.org_id();
     // Its statements share one transaction: one organization setting, one commit (row-level
     // security), and one snapshot, so the totals, the mix and the list agree with each other.
     let mut tx = pool.begin_snapshot().await?;

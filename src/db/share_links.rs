@@ -2,6 +2,8 @@
 //! returned once, at creation. Opening a link counts the view in memory; the counts are written
 //! to the link a second later (`ViewTally`).
 
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use uuid::Uuid;
 use super::TenantPool;
 use super::roadmaps;
 use super::users::Caller;
-use super::{DataStamp, Timestamp, permissions};
+use super::{DataStamp, Timestamp};
 use crate::domain::credentials;
 use crate::domain::share_link::{ShareLinkInput, ShareLinkState};
 use crate::error::AppError;
@@ -49,7 +51,7 @@ pub async fn create(
     input: &ShareLinkInput,
 ) -> Result<NewShareLink, AppError> {
     roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let expires_at = input.expiry(Utc::now())?;
     let token = credentials::new_secret("");
     let id = Uuid::now_v7();
@@ -76,7 +78,7 @@ pub async fn create(
 /// who made some.
 pub async fn list(pool: &TenantPool, caller: &Caller, roadmap_id: Uuid) -> Result<Vec<ShareLink>, AppError> {
     let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     let made_by = match roadmaps::can_edit(pool, caller, &roadmap).await? {
         true => None,
         false => Some(caller.user_id),
@@ -123,7 +125,7 @@ pub async fn revoke(pool: &TenantPool, caller: &Caller, id: Uuid) -> Result<Uuid
     .await?;
     let roadmap_id = link.roadmap_id;
     let roadmap = roadmaps::get(pool, caller.org_id, roadmap_id).await?;
-    permissions::require_writer(caller)?;
+    forbidden_unless(may_write(caller))?;
     if link.created_by != Some(caller.user_id) {
         roadmaps::require_editor(pool, caller, &roadmap).await?;
     }

@@ -104,10 +104,10 @@ pub async fn record(
 /// follow (time, id) so that records written in the same instant are neither lost nor repeated.
 pub async fn list(
     pool: &TenantPool,
-    org_id: Uuid,
     initiative_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<StatusUpdate>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT s.id, s.initiative_id, s.author_id, u.name AS "author_name?", s.created_at, s.note,
                   s.status AS "status: Status", s.health AS "health: Health", s.progress,
@@ -244,9 +244,9 @@ pub struct Newest {
 /// The newest history record of each of `initiative_ids` that has one, in one query.
 pub async fn newest_of(
     pool: &TenantPool,
-    org_id: Uuid,
     initiative_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Newest>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query!(
         r#"SELECT DISTINCT ON (initiative_id) initiative_id, id, created_at
            FROM status_updates

@@ -2,10 +2,12 @@
 
 use super::TenantPool;
 use super::tenant::Begin;
+use crate::domain::permissions::may_administer;
+use crate::error::forbidden_unless;
 use uuid::Uuid;
 
 use super::users::Caller;
-use super::{Tx, check_version, lock_org, permissions};
+use super::{Tx, check_version, lock_org};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::theme::{ThemeChanges, ThemeValues, check_target_total};
 use crate::error::{AppError, map_constraint};
@@ -32,7 +34,8 @@ impl Theme {
 }
 
 /// The themes in creation order, a page at a time.
-pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result<Page<Theme>, AppError> {
+pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Theme>, AppError> {
+    let org_id = pool.org_id();
     let rows = sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -48,7 +51,8 @@ pub async fn list(pool: &TenantPool, org_id: Uuid, page: &PageRequest) -> Result
 }
 
 /// Every theme by name, for pickers and the investment mix.
-pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Theme>, AppError> {
+pub async fn all(pool: &TenantPool) -> Result<Vec<Theme>, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -59,7 +63,8 @@ pub async fn all(pool: &TenantPool, org_id: Uuid) -> Result<Vec<Theme>, AppError
     .await?)
 }
 
-pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Theme, AppError> {
+pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Theme, AppError> {
+    let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
@@ -73,7 +78,7 @@ pub async fn get(pool: &TenantPool, org_id: Uuid, id: Uuid) -> Result<Theme, App
 
 /// Creates a theme (admins only), keeping the targets' sum ≤ 100.
 pub async fn create(db: impl Begin<'_>, caller: &Caller, changes: ThemeChanges) -> Result<Theme, AppError> {
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
     check_targets(&mut tx, caller.org_id, None, values.target_share).await?;
@@ -108,7 +113,7 @@ pub async fn update(
     lock_org(&mut tx, caller.org_id, "theme_targets").await?;
     // Looked up before the permission check: an unknown id is 404 whoever asks.
     let current = lock(&mut tx, caller.org_id, id).await?;
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     check_version(expected_version, current.version)?;
     let values = changes.apply(Some(&current.values()))?;
     check_targets(&mut tx, caller.org_id, Some(id), values.target_share).await?;
@@ -141,7 +146,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let current = lock(&mut tx, caller.org_id, id).await?;
-    permissions::require_admin(caller)?;
+    forbidden_unless(may_administer(caller))?;
     check_version(expected_version, current.version)?;
     sqlx::query!(
         "DELETE FROM themes WHERE org_id = $1 AND id = $2",

@@ -6,16 +6,7 @@ use super::Tx;
 use crate::domain::{Role, credentials};
 use crate::error::{AppError, map_constraint};
 
-/// The signed-in person and the organization their session or token is bound to.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub user_id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub org_id: Uuid,
-    pub org_name: String,
-}
+pub use crate::domain::permissions::Caller;
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct User {

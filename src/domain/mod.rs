@@ -12,6 +12,7 @@ pub mod org;
 pub mod page;
 pub mod patch;
 pub mod period;
+pub mod permissions;
 pub mod portfolio;
 pub mod rollup;
 pub mod status_update;

@@ -69,9 +69,12 @@ impl Default for Caches {
 }
 
 impl AppState {
-    /// The serving pool working for one organization: what every tenant query runs on.
-    pub fn tenant(&self, org_id: uuid::Uuid) -> crate::db::TenantPool {
-        crate::db::TenantPool::new(self.pool.clone(), org_id)
+    /// The serving pool working for the caller's organization: what every tenant query of a
+    /// signed-in request runs on. Tenant queries take only the pool and read the organization from
+    /// it, so a query can never be handed one organization's pool and another's id (which under
+    /// row-level security would silently find nothing).
+    pub fn tenant(&self, caller: &crate::db::users::Caller) -> crate::db::TenantPool {
+        crate::db::TenantPool::new(self.pool.clone(), caller.org_id)
     }
 
     /// The link that lets an invited member choose a password.

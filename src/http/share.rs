@@ -128,8 +128,9 @@ pub struct SharedPage {
 impl SharedPage {
     /// Reads and renders the roadmap `link` leads to, and keeps it for the stamp it was read at.
     async fn read(state: &AppState, link: &ShareTarget) -> Result<Arc<SharedPage>, AppError> {
-        let tenant = state.tenant(link.org_id);
-        let (view, stamp) = db::roadmaps::view_with_stamp(&tenant, link.org_id, link.roadmap_id).await?;
+        // The link, found by its token's digest, names the organization: nobody is signed in.
+        let tenant = db::TenantPool::new(state.pool.clone(), link.org_id);
+        let (view, stamp) = db::roadmaps::view_with_stamp(&tenant, link.roadmap_id).await?;
         let display = RoadmapDisplay::new(&view, view.roadmap.show_budget, false);
         let policy = POLICY.replace(
             "style-src 'self'",

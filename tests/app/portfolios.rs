@@ -404,7 +404,7 @@ async fn the_tree_and_breadcrumbs_follow_a_move() {
     )
     .await;
 
-    let tree = cairn::db::portfolios::list_tree(&app.tenant(admin.org_id), admin.org_id)
+    let tree = cairn::db::portfolios::list_tree(&app.tenant(admin.org_id))
         .await
         .unwrap();
     let outline: Vec<(i32, &str)> = tree

@@ -655,7 +655,7 @@ async fn both_list_plans_give_the_same_pages_in_every_order() {
             for offset in [0, 3] {
                 let pool = &app.tenant(org_id);
                 let ids = async |small| {
-                    let rows = search_planned(pool, org_id, &filter, sort, offset, 5, small)
+                    let rows = search_planned(pool, &filter, sort, offset, 5, small)
                         .await
                         .unwrap();
                     rows.into_iter().map(|r| r.id).collect::<Vec<_>>()

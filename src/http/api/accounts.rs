@@ -163,7 +163,7 @@ pub async fn delete_token(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::tokens::delete(&state.tenant(caller.org_id), &caller, id).await?;
+    db::tokens::delete(&state.tenant(&caller), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -184,7 +184,7 @@ pub struct Me {
     responses((status = OK, body = Me))
 )]
 pub async fn me(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Me>> {
-    let org = db::orgs::get(&state.tenant(caller.org_id), caller.org_id).await?;
+    let org = db::orgs::get(&state.tenant(&caller)).await?;
     Ok(Json(Me {
         user: User {
             id: caller.user_id,

@@ -31,7 +31,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<InitiativeQuery>,
 ) -> ApiResult<Json<Page<InitiativeJson>>> {
     let (filter, page) = query.parse()?;
-    let found = db::initiatives::list(&state.tenant(caller.org_id), caller.org_id, &filter, &page).await?;
+    let found = db::initiatives::list(&state.tenant(&caller), &filter, &page).await?;
     Ok(Json(found.map(InitiativeJson::from)))
 }
 
@@ -47,7 +47,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(&caller), id).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -92,8 +92,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative =
-        db::initiatives::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let initiative = db::initiatives::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,
@@ -114,7 +113,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::initiatives::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::initiatives::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -159,8 +158,8 @@ pub async fn history(
 ) -> ApiResult<Json<Page<StatusUpdate>>> {
     let page = query.parse()?;
     // Another organization's initiative answers 404 like a missing one, not an empty history.
-    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(&caller), id).await?;
     Ok(Json(
-        db::status_updates::list(&state.tenant(caller.org_id), caller.org_id, initiative.id, &page).await?,
+        db::status_updates::list(&state.tenant(&caller), initiative.id, &page).await?,
     ))
 }

@@ -28,9 +28,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = query.parse()?;
-    Ok(Json(
-        db::members::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
-    ))
+    Ok(Json(db::members::list(&state.tenant(&caller), &page).await?))
 }
 
 /// A member just added: the member, and the one-time invitation link when there was no password.
@@ -55,7 +53,7 @@ pub async fn create(
     _: NoIdempotencyKey,
     ApiJson(input): ApiJson<NewMemberInput>,
 ) -> ApiResult<(StatusCode, Json<AddedMember>)> {
-    let added = db::members::add(&state.tenant(caller.org_id), &caller, input.parse()?).await?;
+    let added = db::members::add(&state.tenant(&caller), &caller, input.parse()?).await?;
     Ok((
         StatusCode::CREATED,
         Json(AddedMember {
@@ -81,7 +79,7 @@ pub async fn update(
 ) -> ApiResult<Json<Member>> {
     let changes = input.parse()?;
     Ok(Json(
-        db::members::update(&state.tenant(caller.org_id), &caller, id, changes).await?,
+        db::members::update(&state.tenant(&caller), &caller, id, changes).await?,
     ))
 }
 
@@ -97,6 +95,6 @@ pub async fn delete(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::members::remove(&state.tenant(caller.org_id), &caller, id).await?;
+    db::members::remove(&state.tenant(&caller), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,11 +43,7 @@ pub async fn create_once<T: Serialize>(
     key: Option<IdempotencyKey>,
     create: impl for<'t> FnOnce(&'t mut Tx<'static>, &'t Caller) -> BoxFuture<'t, Result<(i64, T), AppError>>,
 ) -> ApiResult<Response> {
-    let mut tx = state
-        .tenant(caller.org_id)
-        .begin()
-        .await
-        .map_err(AppError::from)?;
+    let mut tx = state.tenant(caller).begin().await.map_err(AppError::from)?;
     if let Some(key) = &key
         && let Claim::Retry(answer) = idempotency::claim(&mut tx, caller, key).await?
     {

@@ -78,7 +78,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Objective>>> {
     let (filter, page) = query.parse()?;
     Ok(Json(
-        db::objectives::list(&state.tenant(caller.org_id), caller.org_id, filter, &page).await?,
+        db::objectives::list(&state.tenant(&caller), filter, &page).await?,
     ))
 }
 
@@ -94,7 +94,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let objective = db::objectives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let objective = db::objectives::get(&state.tenant(&caller), id).await?;
     Ok(versioned(StatusCode::OK, objective.version, objective))
 }
 
@@ -135,8 +135,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<ObjectiveChanges>,
 ) -> ApiResult<Response> {
-    let objective =
-        db::objectives::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let objective = db::objectives::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, objective.version, objective))
 }
 
@@ -153,7 +152,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::objectives::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::objectives::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,7 +191,7 @@ pub async fn get_key_result(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let key_result = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     Ok(versioned(StatusCode::OK, key_result.version, key_result))
 }
 
@@ -211,8 +210,7 @@ pub async fn update_key_result(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<KeyResultChanges>,
 ) -> ApiResult<Response> {
-    let key_result =
-        db::key_results::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let key_result = db::key_results::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, key_result.version, key_result))
 }
 
@@ -229,7 +227,7 @@ pub async fn delete_key_result(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::key_results::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::key_results::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -248,7 +246,7 @@ pub async fn check_ins(
 ) -> ApiResult<Json<Page<CheckIn>>> {
     let page = query.parse()?;
     Ok(Json(
-        db::key_results::check_ins(&state.tenant(caller.org_id), caller.org_id, id, &page).await?,
+        db::key_results::check_ins(&state.tenant(&caller), id, &page).await?,
     ))
 }
 
@@ -264,13 +262,7 @@ pub async fn link(
     ApiCaller(caller): ApiCaller,
     ResourceIds(initiative_id, key_result_id): ResourceIds,
 ) -> ApiResult<StatusCode> {
-    db::key_results::link(
-        &state.tenant(caller.org_id),
-        &caller,
-        initiative_id,
-        key_result_id,
-    )
-    .await?;
+    db::key_results::link(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -286,12 +278,6 @@ pub async fn unlink(
     ApiCaller(caller): ApiCaller,
     ResourceIds(initiative_id, key_result_id): ResourceIds,
 ) -> ApiResult<StatusCode> {
-    db::key_results::unlink(
-        &state.tenant(caller.org_id),
-        &caller,
-        initiative_id,
-        key_result_id,
-    )
-    .await?;
+    db::key_results::unlink(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

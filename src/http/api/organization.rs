@@ -22,7 +22,7 @@ use crate::http::extract::{ApiCaller, ApiJson, IfMatch};
     responses((status = OK, body = VersionedSettings, headers(("ETag" = String))))
 )]
 pub async fn get(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Response> {
-    let org = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
+    let org = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
     Ok(versioned(StatusCode::OK, org.version, org))
 }
 
@@ -43,6 +43,6 @@ pub async fn update(
     if_match: IfMatch,
     ApiJson(changes): ApiJson<OrgSettingsChanges>,
 ) -> ApiResult<Response> {
-    let org = db::orgs::update_settings(&state.tenant(caller.org_id), &caller, if_match.0, changes).await?;
+    let org = db::orgs::update_settings(&state.tenant(&caller), &caller, if_match.0, changes).await?;
     Ok(versioned(StatusCode::OK, org.version, org))
 }

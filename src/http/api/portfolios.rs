@@ -30,9 +30,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Portfolio>>> {
     let page = query.parse()?;
-    Ok(Json(
-        db::portfolios::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
-    ))
+    Ok(Json(db::portfolios::list(&state.tenant(&caller), &page).await?))
 }
 
 /// One portfolio.
@@ -47,7 +45,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let portfolio = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let portfolio = db::portfolios::get(&state.tenant(&caller), id).await?;
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
@@ -88,8 +86,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<PortfolioChanges>,
 ) -> ApiResult<Response> {
-    let portfolio =
-        db::portfolios::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let portfolio = db::portfolios::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, portfolio.version, portfolio))
 }
 
@@ -106,7 +103,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::portfolios::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::portfolios::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,6 +137,6 @@ pub async fn rollup(
         .map_err(|message| AppError::field("period", message))?;
     let limit = db::rollup::ATTACHED_LIMIT;
     Ok(Json(
-        db::rollup::rollup(&state.tenant(caller.org_id), caller.org_id, id, period, limit).await?,
+        db::rollup::rollup(&state.tenant(&caller), id, period, limit).await?,
     ))
 }

@@ -35,9 +35,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Roadmap>>> {
     let page = query.parse()?;
-    Ok(Json(
-        db::roadmaps::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
-    ))
+    Ok(Json(db::roadmaps::list(&state.tenant(&caller), &page).await?))
 }
 
 /// `{roadmap, lanes}`, with the roadmap's version as the ETag.
@@ -52,7 +50,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let view = db::roadmaps::view(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let view = db::roadmaps::view(&state.tenant(&caller), id).await?;
     Ok(versioned(StatusCode::OK, view.roadmap.version, view))
 }
 
@@ -93,7 +91,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<RoadmapChanges>,
 ) -> ApiResult<Response> {
-    let roadmap = db::roadmaps::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let roadmap = db::roadmaps::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, roadmap.version, roadmap))
 }
 
@@ -110,7 +108,7 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::roadmaps::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::roadmaps::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,7 +138,7 @@ pub async fn create_share(
     _: NoIdempotencyKey,
     ApiJson(input): ApiJson<ShareLinkInput>,
 ) -> ApiResult<Response> {
-    let link = db::share_links::create(&state.tenant(caller.org_id), &caller, id, &input).await?;
+    let link = db::share_links::create(&state.tenant(&caller), &caller, id, &input).await?;
     let body = NewShare {
         id: link.id,
         url: state.share_url(&link.token),
@@ -162,7 +160,7 @@ pub async fn list_shares(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let links = db::share_links::list(&state.tenant(caller.org_id), &caller, id).await?;
+    let links = db::share_links::list(&state.tenant(&caller), &caller, id).await?;
     // A roadmap has a handful of links: one page holds them all.
     Ok(Json(Page {
         items: links,
@@ -183,6 +181,6 @@ pub async fn revoke_share(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<StatusCode> {
-    db::share_links::revoke(&state.tenant(caller.org_id), &caller, id).await?;
+    db::share_links::revoke(&state.tenant(&caller), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

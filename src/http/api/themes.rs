@@ -28,9 +28,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Theme>>> {
     let page = query.parse()?;
-    Ok(Json(
-        db::themes::list(&state.tenant(caller.org_id), caller.org_id, &page).await?,
-    ))
+    Ok(Json(db::themes::list(&state.tenant(&caller), &page).await?))
 }
 
 /// One theme.
@@ -45,7 +43,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
 ) -> ApiResult<Response> {
-    let theme = db::themes::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let theme = db::themes::get(&state.tenant(&caller), id).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -86,7 +84,7 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<ThemeChanges>,
 ) -> ApiResult<Response> {
-    let theme = db::themes::update(&state.tenant(caller.org_id), &caller, id, expected, changes).await?;
+    let theme = db::themes::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, theme.version, theme))
 }
 
@@ -103,6 +101,6 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::themes::delete(&state.tenant(caller.org_id), &caller, id, expected).await?;
+    db::themes::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }

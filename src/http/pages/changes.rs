@@ -62,7 +62,7 @@ pub async fn show(
     let offset = (page - 1) * PAGE_SIZE;
     let org_id = caller.org_id;
     // The count and the page from one snapshot, so that "31 to 50 of 50" adds up.
-    let mut tx = state.tenant(org_id).begin_snapshot().await?;
+    let mut tx = state.tenant(&caller).begin_snapshot().await?;
     let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
     let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
     let from = start_of(since);

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use axum::http::StatusCode;
 use uuid::Uuid;
 
-use crate::db::permissions::EditablePortfolios;
 use crate::db::portfolios::TreeNode;
 use crate::domain::FieldErrors;
+use crate::domain::permissions::EditablePortfolios;
 use crate::error::AppError;
 
 /// A message above the form.

@@ -36,11 +36,11 @@ pub async fn home(
     let Some(caller) = caller else {
         return Ok(login_page(String::new(), String::new(), None).into_response());
     };
-    let pool = &state.tenant(caller.org_id);
-    if let Some(owned) = db::portfolio_views::highest_owned(pool, caller.org_id, caller.user_id).await? {
+    let pool = &state.tenant(&caller);
+    if let Some(owned) = db::portfolio_views::highest_owned(pool, caller.user_id).await? {
         return Ok(Redirect::to(&format!("/portfolios/{owned}")).into_response());
     }
-    let top = db::portfolio_views::first_top_level(pool, caller.org_id).await?;
+    let top = db::portfolio_views::first_top_level(pool).await?;
     // Admins and viewers (the board) read the whole organization: its top portfolio is home.
     if let (Some(top), Role::Admin | Role::Viewer) = (top, caller.role) {
         return Ok(Redirect::to(&format!("/portfolios/{top}")).into_response());

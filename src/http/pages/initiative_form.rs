@@ -2,6 +2,8 @@
 //! `/initiatives/{id}/edit` and `POST /initiatives/{id}` change every editable field of one. The
 //! rules are the database layer's; this module reads the form's text and shows what it answers.
 
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -168,9 +170,7 @@ impl InitiativeFormPage {
 
 /// The organization's currency and how many minor-unit digits it has.
 async fn currency(state: &AppState, caller: &Caller) -> PageResult<(String, u32)> {
-    let currency = db::orgs::get(&state.tenant(caller.org_id), caller.org_id)
-        .await?
-        .currency;
+    let currency = db::orgs::get(&state.tenant(caller)).await?.currency;
     let digits = money::minor_digits(&currency);
     Ok((currency, digits))
 }
@@ -183,10 +183,10 @@ async fn page(
     values: InitiativeForm,
     currency: &str,
 ) -> PageResult<InitiativeFormPage> {
-    let tree = db::portfolios::list_tree(&state.tenant(caller.org_id), caller.org_id).await?;
-    let editable = permissions::editable_portfolios(&state.tenant(caller.org_id), caller).await?;
-    let names = db::portfolio_views::member_names(&state.tenant(caller.org_id), caller.org_id).await?;
-    let themes = db::themes::all(&state.tenant(caller.org_id), caller.org_id).await?;
+    let tree = db::portfolios::list_tree(&state.tenant(caller)).await?;
+    let editable = permissions::editable_portfolios(&state.tenant(caller), caller).await?;
+    let names = db::portfolio_views::member_names(&state.tenant(caller)).await?;
+    let themes = db::themes::all(&state.tenant(caller)).await?;
     let keep: Vec<Uuid> = editing
         .map(|i| i.portfolio_id)
         .into_iter()
@@ -262,12 +262,11 @@ pub async fn new(
     PageCaller(caller): PageCaller,
     Query(query): Query<NewInitiativeQuery>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let portfolio_id = match query.portfolio_id {
         Some(id) => {
-            let portfolio = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-            permissions::require_portfolio_editor(&state.tenant(caller.org_id), &caller, portfolio.id)
-                .await?;
+            let portfolio = db::portfolios::get(&state.tenant(&caller), id).await?;
+            permissions::require_portfolio_editor(&state.tenant(&caller), &caller, portfolio.id).await?;
             Some(portfolio.id)
         }
         None => None,
@@ -288,11 +287,11 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let (currency, digits) = currency(&state, &caller).await?;
     let (changes, unreadable) = typed.parse(digits);
     let (status, shown) = if unreadable.is_empty() {
-        match db::initiatives::create(&state.tenant(caller.org_id), &caller, changes).await {
+        match db::initiatives::create(&state.tenant(&caller), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/initiatives/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
@@ -307,9 +306,9 @@ pub async fn create(
 
 /// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
 pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
-    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(caller), id).await?;
     permissions::require_owned(
-        &state.tenant(caller.org_id),
+        &state.tenant(caller),
         caller,
         initiative.owner_id,
         initiative.portfolio_id,
@@ -349,10 +348,10 @@ pub async fn update(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::initiatives::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
+    match db::initiatives::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/initiatives/{}", saved.id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::initiatives::get(&state.tenant(&caller), id).await?;
             let theirs = InitiativeForm::from_initiative(&saved, digits);
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version.clone();

@@ -171,20 +171,13 @@ pub async fn index(
     Query(query): Query<InitiativeQuery>,
 ) -> PageResult<ListPage> {
     let request = query.parse_list()?;
-    let pool = &state.tenant(caller.org_id);
+    let pool = &state.tenant(&caller);
     let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
     let (mut found, tree, themes, names) = tokio::try_join!(
-        db::initiative_lists::search(
-            pool,
-            caller.org_id,
-            &request.filter,
-            request.sort,
-            offset,
-            PAGE_SIZE + 1
-        ),
-        db::portfolio_views::scope_menu(pool, caller.org_id, request.filter.portfolio_id),
-        db::themes::all(pool, caller.org_id),
-        db::portfolio_views::member_names(pool, caller.org_id),
+        db::initiative_lists::search(pool, &request.filter, request.sort, offset, PAGE_SIZE + 1),
+        db::portfolio_views::scope_menu(pool, request.filter.portfolio_id),
+        db::themes::all(pool),
+        db::portfolio_views::member_names(pool),
     )?;
     // One row more than the page tells whether another page follows.
     let more = found.len() as i64 > PAGE_SIZE;
@@ -317,11 +310,9 @@ pub async fn export(
     Query(query): Query<InitiativeQuery>,
 ) -> PageResult<Response> {
     let ListRequest { filter, sort, .. } = query.parse_list()?;
-    let currency = db::orgs::get(&state.tenant(caller.org_id), caller.org_id)
-        .await?
-        .currency;
+    let currency = db::orgs::get(&state.tenant(&caller)).await?.currency;
     let (mut sink, body) = csv_export::channel(LIST_HEADER);
-    let pool = state.tenant(caller.org_id);
+    let pool = state.tenant(&caller);
     tokio::spawn(async move {
         let mut tx = match pool.begin().await {
             Ok(tx) => tx,

@@ -90,34 +90,26 @@ pub async fn page(
     quick: Option<QuickUpdate>,
     history_page: Option<PageRequest>,
 ) -> PageResult<InitiativePage> {
-    let portfolios = db::portfolios::ancestors(
-        &state.tenant(caller.org_id),
-        caller.org_id,
-        initiative.portfolio_id,
-    )
-    .await?;
+    let portfolios =
+        db::portfolios::ancestors(&state.tenant(caller), caller.org_id, initiative.portfolio_id).await?;
     let names = db::portfolio_views::names_of(
-        &state.tenant(caller.org_id),
+        &state.tenant(caller),
         caller.org_id,
         &Vec::from_iter(initiative.owner_id),
     )
     .await?;
     let theme = match initiative.theme_id {
-        Some(theme_id) => Some(
-            db::themes::get(&state.tenant(caller.org_id), caller.org_id, theme_id)
-                .await?
-                .name,
-        ),
+        Some(theme_id) => Some(db::themes::get(&state.tenant(caller), theme_id).await?.name),
         None => None,
     };
     let can_edit = db::permissions::can_edit_owned(
-        &state.tenant(caller.org_id),
+        &state.tenant(caller),
         caller,
         initiative.owner_id,
         initiative.portfolio_id,
     )
     .await?;
-    let calendar = db::orgs::calendar(&state.tenant(caller.org_id), caller.org_id).await?;
+    let calendar = db::orgs::calendar(&state.tenant(caller)).await?;
     let late_days = is_late(initiative.status, initiative.target_date, calendar.today)
         .then(|| {
             initiative
@@ -126,21 +118,15 @@ pub async fn page(
         })
         .flatten();
     let quarter = calendar.current_quarter();
-    let key_results =
-        db::key_results::of_initiative(&state.tenant(caller.org_id), caller.org_id, initiative.id).await?;
+    let key_results = db::key_results::of_initiative(&state.tenant(caller), initiative.id).await?;
     let linkable = if can_edit {
         let periods = [quarter.to_string(), quarter.year().to_string()];
-        db::key_results::linkable(
-            &state.tenant(caller.org_id),
-            caller.org_id,
-            initiative.portfolio_id,
-            &periods,
-        )
-        .await?
-        .into_iter()
-        .filter(|(id, _)| !key_results.iter().any(|k| k.key_result.id == *id))
-        .map(|(id, label)| Choice::new(id.to_string(), label))
-        .collect()
+        db::key_results::linkable(&state.tenant(caller), initiative.portfolio_id, &periods)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| !key_results.iter().any(|k| k.key_result.id == *id))
+            .map(|(id, label)| Choice::new(id.to_string(), label))
+            .collect()
     } else {
         Vec::new()
     };
@@ -187,7 +173,7 @@ pub async fn show(
     Query(query): Query<PageQuery>,
     Query(saved): Query<SavedQuery>,
 ) -> PageResult<InitiativePage> {
-    let initiative = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let initiative = db::initiatives::get(&state.tenant(&caller), id).await?;
     let history_page = query.parse()?;
     let mut page = page(&state, &caller, &initiative, None, Some(history_page)).await?;
     if let (Some(quick), Some(_)) = (page.quick.as_mut(), saved.saved) {
@@ -220,7 +206,7 @@ pub async fn link_key_result(
         .key_result_id
         .parse()
         .map_err(|_| AppError::BadRequest("choose a key result to link".into()))?;
-    db::key_results::link(&state.tenant(caller.org_id), &caller, id, key_result_id).await?;
+    db::key_results::link(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }
 
@@ -231,6 +217,6 @@ pub async fn unlink_key_result(
     PageCaller(caller): PageCaller,
     Path((id, key_result_id)): Path<(Uuid, Uuid)>,
 ) -> PageResult<Redirect> {
-    db::key_results::unlink(&state.tenant(caller.org_id), &caller, id, key_result_id).await?;
+    db::key_results::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }

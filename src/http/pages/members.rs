@@ -1,6 +1,8 @@
 //! `/settings/members`: who is in the organization and in which role; admins add, change and
 //! remove members there. `/invite/{token}`: an invited member chooses a password and is signed in.
 
+use crate::domain::permissions::may_administer;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -47,7 +49,7 @@ impl MembersPage {
     async fn load(state: &AppState, caller: &Caller) -> PageResult<MembersPage> {
         Ok(MembersPage {
             layout: Layout::new(TITLE, Some(caller)).in_section("settings"),
-            members: db::members::all(&state.tenant(caller.org_id), caller.org_id).await?,
+            members: db::members::all(&state.tenant(caller)).await?,
             is_admin: caller.role == Role::Admin,
             me: caller.user_id,
             roles: word_choices(None, Role::ALL, Role::as_str, Role::label),
@@ -74,7 +76,7 @@ pub async fn add(
     Form(typed): Form<NewMemberInput>,
 ) -> PageResult<Response> {
     let added = match typed.parse() {
-        Ok(new) => db::members::add(&state.tenant(caller.org_id), &caller, new).await,
+        Ok(new) => db::members::add(&state.tenant(&caller), &caller, new).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     let mut page = MembersPage::load(&state, &caller).await?;
@@ -118,7 +120,7 @@ pub async fn change_role(
         name: None,
     };
     let changed = match input.parse() {
-        Ok(changes) => db::members::update(&state.tenant(caller.org_id), &caller, id, changes).await,
+        Ok(changes) => db::members::update(&state.tenant(&caller), &caller, id, changes).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     match changed {
@@ -147,8 +149,8 @@ pub async fn confirm_remove(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<RemovePage> {
-    let member = db::members::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-    db::permissions::require_admin(&caller)?;
+    let member = db::members::get(&state.tenant(&caller), caller.org_id, id).await?;
+    forbidden_unless(may_administer(&caller))?;
     Ok(RemovePage {
         layout: Layout::new(format!("Remove {}", member.name), Some(&caller)).in_section("settings"),
         member,
@@ -162,12 +164,12 @@ pub async fn remove(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    match db::members::remove(&state.tenant(caller.org_id), &caller, id).await {
+    match db::members::remove(&state.tenant(&caller), &caller, id).await {
         // Removing oneself ends one's own access: the next page is the sign-in page.
         Ok(()) => Ok(Redirect::to("/settings/members").into_response()),
         Err(error) => {
             let (status, alert) = refusal(error)?;
-            let member = db::members::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let member = db::members::get(&state.tenant(&caller), caller.org_id, id).await?;
             let page = RemovePage {
                 layout: Layout::new(format!("Remove {}", member.name), Some(&caller)).in_section("settings"),
                 member,

@@ -46,17 +46,11 @@ pub async fn page(
     caller: &Caller,
     replace: Option<(Uuid, QuickUpdate)>,
 ) -> PageResult<MyPage> {
-    let mut owned = db::initiatives::owned_by(
-        &state.tenant(caller.org_id),
-        caller.org_id,
-        caller.user_id,
-        SHOWN + 1,
-    )
-    .await?;
+    let mut owned = db::initiatives::owned_by(&state.tenant(caller), caller.user_id, SHOWN + 1).await?;
     let more = owned.len() as i64 > SHOWN;
     owned.truncate(SHOWN as usize);
     let ids: Vec<Uuid> = owned.iter().map(|i| i.id).collect();
-    let newest = db::status_updates::newest_of(&state.tenant(caller.org_id), caller.org_id, &ids).await?;
+    let newest = db::status_updates::newest_of(&state.tenant(caller), &ids).await?;
     let now = Utc::now();
     let mut replace = replace;
     let items = owned

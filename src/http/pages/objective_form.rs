@@ -4,6 +4,8 @@
 //! `POST /key-results/{id}` change one; `POST …/delete` deletes either. The rules are the database layer's; this module reads the
 //! forms' text and shows what it answers.
 
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -120,12 +122,12 @@ async fn objective_page(
     editing: Option<&Objective>,
     values: ObjectiveForm,
 ) -> PageResult<ObjectiveFormPage> {
-    let pool = &state.tenant(caller.org_id);
+    let pool = &state.tenant(caller);
     let (tree, editable, names, objectives) = tokio::try_join!(
-        db::portfolios::list_tree(pool, caller.org_id),
+        db::portfolios::list_tree(pool),
         permissions::editable_portfolios(pool, caller),
-        db::portfolio_views::member_names(pool, caller.org_id),
-        db::objectives::titles(pool, caller.org_id),
+        db::portfolio_views::member_names(pool),
+        db::objectives::titles(pool),
     )?;
     let keep: Vec<Uuid> = editing
         .map(|o| o.portfolio_id)
@@ -182,13 +184,13 @@ pub async fn new_objective(
     PageCaller(caller): PageCaller,
     Query(query): Query<NewObjectiveQuery>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let period = match query
         .period
         .filter(|p| p.parse::<crate::domain::period::Period>().is_ok())
     {
         Some(period) => period,
-        None => db::orgs::calendar(&state.tenant(caller.org_id), caller.org_id)
+        None => db::orgs::calendar(&state.tenant(&caller))
             .await?
             .current_quarter()
             .to_string(),
@@ -211,10 +213,10 @@ pub async fn create_objective(
     PageCaller(caller): PageCaller,
     Form(typed): Form<ObjectiveForm>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
-        match db::objectives::create(&state.tenant(caller.org_id), &caller, changes).await {
+        match db::objectives::create(&state.tenant(&caller), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/objectives/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
@@ -247,7 +249,7 @@ pub async fn update_objective(
     Path(id): Path<Uuid>,
     Form(mut typed): Form<ObjectiveForm>,
 ) -> PageResult<Response> {
-    let current = db::objectives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let current = db::objectives::get(&state.tenant(&caller), id).await?;
     let version = form::rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.parse();
     if !unreadable.is_empty() {
@@ -257,10 +259,10 @@ pub async fn update_objective(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::objectives::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
+    match db::objectives::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}", saved.id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::objectives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::objectives::get(&state.tenant(&caller), id).await?;
             let theirs = ObjectiveForm::from_objective(&saved);
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version.clone();
@@ -388,9 +390,9 @@ impl KeyResultFormPage {
 
 /// The objective, if the caller may add to or change its key results.
 async fn editable_objective(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Objective> {
-    let objective = db::objectives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let objective = db::objectives::get(&state.tenant(caller), id).await?;
     permissions::require_owned(
-        &state.tenant(caller.org_id),
+        &state.tenant(caller),
         caller,
         objective.owner_id,
         objective.portfolio_id,
@@ -424,7 +426,7 @@ pub async fn create_key_result(
     let objective = editable_objective(&state, &caller, id).await?;
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
-        match db::key_results::create(&state.tenant(caller.org_id), &caller, id, changes).await {
+        match db::key_results::create(&state.tenant(&caller), &caller, id, changes).await {
             Ok(created) => {
                 return Ok(Redirect::to(&format!("/objectives/{id}#kr-{}", created.id)).into_response());
             }
@@ -445,7 +447,7 @@ pub async fn edit_key_result(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let key_result = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let objective = editable_objective(&state, &caller, key_result.objective_id).await?;
     let values = KeyResultForm::from_key_result(&key_result);
     Ok(KeyResultFormPage::new(&caller, objective, Some(&key_result), values).respond(StatusCode::OK))
@@ -458,7 +460,7 @@ pub async fn update_key_result(
     Path(id): Path<Uuid>,
     Form(mut typed): Form<KeyResultForm>,
 ) -> PageResult<Response> {
-    let current = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let current = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let objective = editable_objective(&state, &caller, current.objective_id).await?;
     let version = form::rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.parse();
@@ -469,10 +471,10 @@ pub async fn update_key_result(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::key_results::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
+    match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}#kr-{id}", saved.objective_id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
             let theirs = KeyResultForm::from_key_result(&saved);
             typed.version = theirs.version.clone();
             let mut page = KeyResultFormPage::new(&caller, objective, Some(&saved), typed);
@@ -507,9 +509,9 @@ pub async fn delete_objective(
     Path(id): Path<Uuid>,
     Form(form): Form<DeleteForm>,
 ) -> PageResult<Redirect> {
-    let objective = db::objectives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let objective = db::objectives::get(&state.tenant(&caller), id).await?;
     let version = form::rendered_version(&form.version)?;
-    db::objectives::delete(&state.tenant(caller.org_id), &caller, id, Some(version)).await?;
+    db::objectives::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
     Ok(Redirect::to(&format!("/objectives?period={}", objective.period)))
 }
 
@@ -521,8 +523,8 @@ pub async fn delete_key_result(
     Path(id): Path<Uuid>,
     Form(form): Form<DeleteForm>,
 ) -> PageResult<Redirect> {
-    let key_result = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let version = form::rendered_version(&form.version)?;
-    db::key_results::delete(&state.tenant(caller.org_id), &caller, id, Some(version)).await?;
+    db::key_results::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
     Ok(Redirect::to(&format!("/objectives/{}", key_result.objective_id)))
 }

@@ -21,13 +21,13 @@ use crate::db;
 use crate::db::key_results::{CheckIn, KeyResult, LinkedInitiative};
 use crate::db::objectives::{Objective, ObjectiveFilter};
 use crate::db::orgs::Calendar;
-use crate::db::permissions::EditablePortfolios;
 use crate::db::users::Caller;
 use crate::domain::FieldErrors;
 use crate::domain::form::NUMBER;
 use crate::domain::okr::{Confidence, KeyResultChanges};
 use crate::domain::page::PageRequest;
 use crate::domain::period::Period;
+use crate::domain::permissions::EditablePortfolios;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -106,8 +106,8 @@ pub async fn tree(
     PageCaller(caller): PageCaller,
     Query(query): Query<TreeQuery>,
 ) -> PageResult<ObjectivesPage> {
-    let pool = &state.tenant(caller.org_id);
-    let calendar = db::orgs::calendar(pool, caller.org_id).await?;
+    let pool = &state.tenant(&caller);
+    let calendar = db::orgs::calendar(pool).await?;
     let period = query
         .period
         .as_deref()
@@ -119,9 +119,9 @@ pub async fn tree(
         portfolio_id,
     };
     let (objectives, tree, names, can_create) = tokio::try_join!(
-        db::objectives::all(pool, caller.org_id, filter),
-        db::portfolios::list_tree(pool, caller.org_id),
-        db::portfolio_views::member_names(pool, caller.org_id),
+        db::objectives::all(pool, filter),
+        db::portfolios::list_tree(pool),
+        db::portfolio_views::member_names(pool),
         async { Ok(caller.role.can_write()) },
     )?;
     let portfolio_names: HashMap<Uuid, String> = tree
@@ -274,26 +274,24 @@ async fn objective_page(
     id: Uuid,
     typed: Option<(Uuid, CheckInForm)>,
 ) -> PageResult<ObjectivePage> {
-    let pool = &state.tenant(caller.org_id);
-    let objective = db::objectives::get(pool, caller.org_id, id).await?;
+    let pool = &state.tenant(caller);
+    let objective = db::objectives::get(pool, id).await?;
     let kr_ids: Vec<Uuid> = objective.key_results.iter().map(|k| k.id).collect();
     let parent = async {
         match objective.parent_id {
-            Some(parent_id) => db::objectives::get(pool, caller.org_id, parent_id)
-                .await
-                .map(Some),
+            Some(parent_id) => db::objectives::get(pool, parent_id).await.map(Some),
             None => Ok(None),
         }
     };
     let (calendar, names, portfolio, can_edit, history, mut initiatives, parent, supporters) = tokio::try_join!(
-        db::orgs::calendar(pool, caller.org_id),
-        db::portfolio_views::member_names(pool, caller.org_id),
-        db::portfolios::get(pool, caller.org_id, objective.portfolio_id),
+        db::orgs::calendar(pool),
+        db::portfolio_views::member_names(pool),
+        db::portfolios::get(pool, objective.portfolio_id),
         db::objectives::can_edit(pool, caller, &objective),
-        db::key_results::value_history(pool, caller.org_id, &kr_ids),
-        db::key_results::initiatives_of(pool, caller.org_id, &kr_ids),
+        db::key_results::value_history(pool, &kr_ids),
+        db::key_results::initiatives_of(pool, &kr_ids),
         parent,
-        db::objectives::supporters(pool, caller.org_id, id),
+        db::objectives::supporters(pool, id),
     )?;
     let recent = PageRequest {
         limit: CHECK_INS_SHOWN,
@@ -304,7 +302,7 @@ async fn objective_page(
         .iter()
         .map(|k| (k.id, k.title.as_str()))
         .collect();
-    let check_ins = db::key_results::check_ins_of(pool, caller.org_id, &kr_ids, &recent)
+    let check_ins = db::key_results::check_ins_of(pool, &kr_ids, &recent)
         .await?
         .items
         .into_iter()
@@ -420,7 +418,7 @@ pub async fn check_in(
     Path(id): Path<Uuid>,
     Form(submit): Form<CheckInSubmit>,
 ) -> PageResult<Response> {
-    let key_result = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+    let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let version = form::rendered_version(&submit.version)?;
     let mut errors = FieldErrors::new();
     let value = crate::domain::form::required::<Decimal>(&mut errors, "value", &submit.value, NUMBER);
@@ -439,15 +437,14 @@ pub async fn check_in(
             note: Some(Some(submit.note)),
             ..KeyResultChanges::default()
         };
-        match db::key_results::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await
-        {
+        match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
             Ok(_) => {
                 return Ok(
                     Redirect::to(&format!("/objectives/{}#kr-{id}", key_result.objective_id)).into_response(),
                 );
             }
             Err(AppError::PreconditionFailed) => {
-                let saved = db::key_results::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+                let saved = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
                 let theirs = saved.current_value.normalize().to_string();
                 // The next submit is made against what is saved now: a deliberate second one wins.
                 typed.version = saved.version.to_string();

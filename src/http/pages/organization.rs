@@ -1,6 +1,8 @@
 //! `/settings/organization`: the organization's name, time zone, fiscal year, currency, and the
 //! thresholds that make a roll-up at risk or off track. Admins edit; everyone else reads.
 
+use crate::domain::permissions::may_administer;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -127,7 +129,7 @@ pub async fn show(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
 ) -> PageResult<OrganizationPage> {
-    let org = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
+    let org = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
     Ok(page(&caller, SettingsForm::saved(&org), FormState::default()))
 }
 
@@ -138,13 +140,13 @@ pub async fn update(
     Form(typed): Form<SettingsForm>,
 ) -> PageResult<Response> {
     // Refused before anything is read: a member learns nothing from the form's errors.
-    db::permissions::require_admin(&caller)?;
+    forbidden_unless(may_administer(&caller))?;
     let version = rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.read();
     let result = if unreadable.is_empty() {
-        db::orgs::update_settings(&state.tenant(caller.org_id), &caller, Some(version), changes).await
+        db::orgs::update_settings(&state.tenant(&caller), &caller, Some(version), changes).await
     } else {
-        let current = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
+        let current = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
         Err(AppError::Validation(all_errors(changes, unreadable, |c| {
             c.apply(&current.settings)
         })))
@@ -154,7 +156,7 @@ pub async fn update(
         Err(AppError::PreconditionFailed) => {
             // Someone saved in between: show what they saved beside each field, keep what this
             // person typed, and carry the new version so a deliberate second save goes through.
-            let saved = db::orgs::settings(&state.tenant(caller.org_id), caller.org_id).await?;
+            let saved = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
             let theirs = SettingsForm::saved(&saved);
             let form = FormState::conflict("the settings", typed.fields(), theirs.fields(), |_, v| {
                 v.to_owned()

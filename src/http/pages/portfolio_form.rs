@@ -2,6 +2,8 @@
 //! `/portfolios/{id}/edit` and `POST /portfolios/{id}` change one. The rules are the database
 //! layer's; this module reads the form's text and shows what it answers.
 
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -143,15 +145,15 @@ async fn page(
     editing: Option<&Portfolio>,
     values: PortfolioForm,
 ) -> PageResult<PortfolioFormPage> {
-    let tree = db::portfolios::list_tree(&state.tenant(caller.org_id), caller.org_id).await?;
-    let editable = permissions::editable_portfolios(&state.tenant(caller.org_id), caller).await?;
-    let names = db::portfolio_views::member_names(&state.tenant(caller.org_id), caller.org_id).await?;
+    let tree = db::portfolios::list_tree(&state.tenant(caller)).await?;
+    let editable = permissions::editable_portfolios(&state.tenant(caller), caller).await?;
+    let names = db::portfolio_views::member_names(&state.tenant(caller)).await?;
     let keep: Vec<Uuid> = editing
         .and_then(|p| p.parent_id)
         .into_iter()
         .chain(values.parent_id.parse().ok())
         .collect();
-    let top_level = permissions::can_create_portfolio(&state.tenant(caller.org_id), caller, None).await?
+    let top_level = permissions::can_create_portfolio(&state.tenant(caller), caller, None).await?
         || editing.is_some_and(|p| p.parent_id.is_none());
     let parents = form::portfolio_choices(
         &tree,
@@ -209,10 +211,10 @@ pub async fn new(
     Query(query): Query<NewPortfolioQuery>,
 ) -> PageResult<Response> {
     let parent = match query.parent_id {
-        Some(id) => Some(db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?),
+        Some(id) => Some(db::portfolios::get(&state.tenant(&caller), id).await?),
         None => None,
     };
-    if !permissions::can_create_portfolio(&state.tenant(caller.org_id), &caller, query.parent_id).await? {
+    if !permissions::can_create_portfolio(&state.tenant(&caller), &caller, query.parent_id).await? {
         return Err(AppError::Forbidden);
     }
     let values = PortfolioForm::new_under(parent.as_ref());
@@ -225,10 +227,10 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(typed): Form<PortfolioForm>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let (changes, unreadable) = typed.parse();
     let refused = if unreadable.is_empty() {
-        match db::portfolios::create(&state.tenant(caller.org_id), &caller, changes).await {
+        match db::portfolios::create(&state.tenant(&caller), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/portfolios/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
@@ -248,8 +250,8 @@ pub async fn edit(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let portfolio = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-    permissions::require_portfolio_editor(&state.tenant(caller.org_id), &caller, id).await?;
+    let portfolio = db::portfolios::get(&state.tenant(&caller), id).await?;
+    permissions::require_portfolio_editor(&state.tenant(&caller), &caller, id).await?;
     let values = PortfolioForm::from_portfolio(&portfolio);
     Ok(page(&state, &caller, Some(&portfolio), values)
         .await?
@@ -263,9 +265,9 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(mut typed): Form<PortfolioForm>,
 ) -> PageResult<Response> {
-    let current = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-    permissions::require_writer(&caller)?;
-    permissions::require_portfolio_editor(&state.tenant(caller.org_id), &caller, id).await?;
+    let current = db::portfolios::get(&state.tenant(&caller), id).await?;
+    forbidden_unless(may_write(&caller))?;
+    permissions::require_portfolio_editor(&state.tenant(&caller), &caller, id).await?;
     let version = form::rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.parse();
     if !unreadable.is_empty() {
@@ -274,10 +276,10 @@ pub async fn update(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::portfolios::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
+    match db::portfolios::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/portfolios/{}", saved.id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::portfolios::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::portfolios::get(&state.tenant(&caller), id).await?;
             let theirs = PortfolioForm::from_portfolio(&saved);
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version.clone();

@@ -81,10 +81,9 @@ pub struct TreePage {
 
 #[tracing::instrument(skip_all)]
 pub async fn tree(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<TreePage> {
-    let tree = db::portfolios::list_tree(&state.tenant(caller.org_id), caller.org_id).await?;
-    let names = db::portfolio_views::member_names(&state.tenant(caller.org_id), caller.org_id).await?;
-    let summaries =
-        db::portfolio_views::initiative_summaries(&state.tenant(caller.org_id), caller.org_id, None).await?;
+    let tree = db::portfolios::list_tree(&state.tenant(&caller)).await?;
+    let names = db::portfolio_views::member_names(&state.tenant(&caller)).await?;
+    let summaries = db::portfolio_views::initiative_summaries(&state.tenant(&caller), None).await?;
     let mut initiatives = rows_by_portfolio(summaries, &names);
     let nodes = tree
         .into_iter()
@@ -98,7 +97,6 @@ pub async fn tree(State(state): State<AppState>, PageCaller(caller): PageCaller)
     Ok(TreePage {
         layout: Layout::new("Portfolios", Some(&caller)).in_section("portfolios"),
         nodes,
-        can_create: db::permissions::can_create_portfolio(&state.tenant(caller.org_id), &caller, None)
-            .await?,
+        can_create: db::permissions::can_create_portfolio(&state.tenant(&caller), &caller, None).await?,
     })
 }

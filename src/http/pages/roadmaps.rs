@@ -2,6 +2,8 @@
 //! its share links (for its editors), `/roadmaps/{id}/edit` changes it. The rules are the database
 //! layer's; this module reads the forms' text and shows what it answers.
 
+use crate::domain::permissions::may_write;
+use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -160,9 +162,9 @@ pub struct RoadmapChoices {
 impl RoadmapChoices {
     /// Portfolios the caller may edit (plus `keep`, the saved and typed ones).
     async fn load(state: &AppState, caller: &Caller, keep: &[Uuid]) -> PageResult<RoadmapChoices> {
-        let tree = db::portfolios::list_tree(&state.tenant(caller.org_id), caller.org_id).await?;
-        let editable = permissions::editable_portfolios(&state.tenant(caller.org_id), caller).await?;
-        let themes = db::themes::all(&state.tenant(caller.org_id), caller.org_id).await?;
+        let tree = db::portfolios::list_tree(&state.tenant(caller)).await?;
+        let editable = permissions::editable_portfolios(&state.tenant(caller), caller).await?;
+        let themes = db::themes::all(&state.tenant(caller)).await?;
         Ok(RoadmapChoices {
             portfolios: form::portfolio_choices(&tree, &editable, keep, None, Some("Choose a portfolio")),
             layouts: form::word_choices(
@@ -226,7 +228,7 @@ impl RoadmapsPage {
     ) -> PageResult<RoadmapsPage> {
         let keep: Vec<Uuid> = values.portfolio_id.parse().ok().into_iter().collect();
         let choices = RoadmapChoices::load(state, caller, &keep).await?;
-        let all = db::roadmaps::all(&state.tenant(caller.org_id), caller.org_id).await?;
+        let all = db::roadmaps::all(&state.tenant(caller)).await?;
         let roadmaps = all
             .into_iter()
             .map(|r| RoadmapListRow {
@@ -264,11 +266,11 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    permissions::require_writer(&caller)?;
+    forbidden_unless(may_write(&caller))?;
     let typed = RoadmapForm::from_pairs(pairs);
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
-        match db::roadmaps::create(&state.tenant(caller.org_id), &caller, changes).await {
+        match db::roadmaps::create(&state.tenant(&caller), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/roadmaps/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
@@ -342,22 +344,18 @@ impl RoadmapPage {
     }
 
     async fn load(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<RoadmapPage> {
-        let view = db::roadmaps::view(&state.tenant(caller.org_id), caller.org_id, id).await?;
-        let can_edit = db::roadmaps::can_edit(&state.tenant(caller.org_id), caller, &view.roadmap).await?;
+        let view = db::roadmaps::view(&state.tenant(caller), id).await?;
+        let can_edit = db::roadmaps::can_edit(&state.tenant(caller), caller, &view.roadmap).await?;
         // Any member may share what they can see; the list holds what they may manage.
         let can_share = caller.role.can_write();
         let links = if can_share {
-            db::share_links::list(&state.tenant(caller.org_id), caller, id).await?
+            db::share_links::list(&state.tenant(caller), caller, id).await?
         } else {
             Vec::new()
         };
-        let portfolio = db::portfolios::get(
-            &state.tenant(caller.org_id),
-            caller.org_id,
-            view.roadmap.portfolio_id,
-        )
-        .await?
-        .name;
+        let portfolio = db::portfolios::get(&state.tenant(caller), view.roadmap.portfolio_id)
+            .await?
+            .name;
         Ok(RoadmapPage {
             layout: Layout::new(view.roadmap.name.clone(), Some(caller)).in_section("roadmaps"),
             portfolio,
@@ -422,7 +420,7 @@ pub async fn create_share(
             let input = ShareLinkInput {
                 expires_at: Some(expires_at),
             };
-            db::share_links::create(&state.tenant(caller.org_id), &caller, id, &input).await
+            db::share_links::create(&state.tenant(&caller), &caller, id, &input).await
         }
         None => Err(AppError::field("expires_in", CHOICE)),
     };
@@ -448,7 +446,7 @@ pub async fn revoke_share(
     PageCaller(caller): PageCaller,
     Path((id, share_id)): Path<(Uuid, Uuid)>,
 ) -> PageResult<Response> {
-    let roadmap_id = db::share_links::revoke(&state.tenant(caller.org_id), &caller, share_id).await?;
+    let roadmap_id = db::share_links::revoke(&state.tenant(&caller), &caller, share_id).await?;
     if roadmap_id != id {
         return Err(AppError::NotFound);
     }
@@ -492,8 +490,8 @@ pub async fn edit(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<RoadmapFormPage> {
-    let roadmap = db::roadmaps::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-    db::roadmaps::require_editor(&state.tenant(caller.org_id), &caller, &roadmap).await?;
+    let roadmap = db::roadmaps::get(&state.tenant(&caller), caller.org_id, id).await?;
+    db::roadmaps::require_editor(&state.tenant(&caller), &caller, &roadmap).await?;
     let values = RoadmapForm::from_roadmap(&roadmap);
     RoadmapFormPage::load(&state, &caller, roadmap, values).await
 }
@@ -505,8 +503,8 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let current = db::roadmaps::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
-    db::roadmaps::require_editor(&state.tenant(caller.org_id), &caller, &current).await?;
+    let current = db::roadmaps::get(&state.tenant(&caller), caller.org_id, id).await?;
+    db::roadmaps::require_editor(&state.tenant(&caller), &caller, &current).await?;
     let mut typed = RoadmapForm::from_pairs(pairs);
     let version = form::rendered_version(&typed.version)?;
     let (changes, unreadable) = typed.parse();
@@ -516,10 +514,10 @@ pub async fn update(
         page.form = FormState::invalid(errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    match db::roadmaps::update(&state.tenant(caller.org_id), &caller, id, Some(version), changes).await {
+    match db::roadmaps::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/roadmaps/{}", saved.id)).into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::roadmaps::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::roadmaps::get(&state.tenant(&caller), caller.org_id, id).await?;
             let theirs = RoadmapForm::from_roadmap(&saved);
             // The next submit is made against what is saved now: a deliberate second save wins.
             typed.version = theirs.version.clone();
@@ -551,6 +549,6 @@ pub async fn delete(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    db::roadmaps::delete(&state.tenant(caller.org_id), &caller, id, None).await?;
+    db::roadmaps::delete(&state.tenant(&caller), &caller, id, None).await?;
     Ok(Redirect::to("/roadmaps").into_response())
 }

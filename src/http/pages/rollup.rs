@@ -391,7 +391,7 @@ pub async fn show(
     // request. The roll-up is read every time, as the API reads it; the rest is the same for every
     // visitor until the organization's data or date changes, so it is read once per data stamp.
     let org_id = caller.org_id;
-    let mut tx = state.tenant(org_id).begin_snapshot().await?;
+    let mut tx = state.tenant(&caller).begin_snapshot().await?;
     // One more than it shows, to know whether to link to the rest.
     let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
     let key = PartsKey {
@@ -420,7 +420,8 @@ pub async fn show(
         changes_total,
     } = &*parts;
     let mut ancestors = ancestors.clone();
-    let can_edit = db::permissions::may_edit_within(&caller, &ancestors);
+    let can_edit =
+        crate::domain::permissions::may_edit_portfolio(&caller, ancestors.iter().map(|p| p.owner_id));
     let section = if super::home::leads_home(&caller, &ancestors) {
         "home"
     } else {
@@ -513,14 +514,10 @@ pub async fn children_csv(
     Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
     let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    let rollup = db::rollup::rollup(&state.tenant(caller.org_id), caller.org_id, id, period, 0).await?;
+    let rollup = db::rollup::rollup(&state.tenant(&caller), id, period, 0).await?;
     let currency = rollup.currency.clone();
-    let names = db::portfolio_views::names_of(
-        &state.tenant(caller.org_id),
-        caller.org_id,
-        &owners_shown(&rollup),
-    )
-    .await?;
+    let names =
+        db::portfolio_views::names_of(&state.tenant(&caller), caller.org_id, &owners_shown(&rollup)).await?;
     let records = rollup.children.iter().map(|child| {
         let figures = &child.figures;
         let owner = child

@@ -230,8 +230,7 @@ pub async fn history(
     initiative_id: Uuid,
     page: &PageRequest,
 ) -> PageResult<(Vec<StatusUpdate>, Option<String>)> {
-    let found =
-        db::status_updates::list(&state.tenant(caller.org_id), caller.org_id, initiative_id, page).await?;
+    let found = db::status_updates::list(&state.tenant(caller), initiative_id, page).await?;
     Ok((found.items, found.next_cursor))
 }
 
@@ -290,14 +289,8 @@ pub async fn record(
         )
         .await;
     }
-    match db::initiatives::record_status_update(
-        &state.tenant(caller.org_id),
-        &caller,
-        id,
-        Some(version),
-        input,
-    )
-    .await
+    match db::initiatives::record_status_update(&state.tenant(&caller), &caller, id, Some(version), input)
+        .await
     {
         // POST, redirect, GET: a reload does not post again, and the page says it was saved.
         Ok((saved, _)) => Ok(Redirect::to(&match typed.origin {
@@ -306,7 +299,7 @@ pub async fn record(
         })
         .into_response()),
         Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.tenant(caller.org_id), caller.org_id, id).await?;
+            let saved = db::initiatives::get(&state.tenant(&caller), id).await?;
             let (recent, _) = history(&state, &caller, id, &PageRequest::default()).await?;
             let newer: Vec<&StatusUpdate> = recent
                 .iter()

@@ -20,7 +20,7 @@ async fn a_pms_check_in_moves_the_cpos_okr_figure() {
         .await
         .unwrap();
     let okr_figure = async || {
-        let rollup = cairn::db::rollup::rollup(&app.tenant(demo.org_id), demo.org_id, root, None, 0)
+        let rollup = cairn::db::rollup::rollup(&app.tenant(demo.org_id), root, None, 0)
             .await
             .unwrap();
         format!("{:.1}%", rollup.totals.okr_progress.expect("the demo has OKRs"))
