@@ -66,8 +66,26 @@ async fn chain_owners(
     if caller.role != Role::Member {
         return Ok(Vec::new());
     }
-    let chain = super::portfolios::ancestors(executor, caller.org_id, portfolio_id).await?;
-    Ok(chain.into_iter().map(|p| p.owner_id).collect())
+    chain(executor, caller.org_id, portfolio_id).await
+}
+
+/// The owners along the chain of portfolios from the top down to `portfolio_id`; empty when it is
+/// not a portfolio of the organization (the closure holds every portfolio as its own ancestor).
+async fn chain(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+) -> Result<Vec<Option<Uuid>>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT a.owner_id FROM portfolio_closure c
+           JOIN portfolios a ON a.org_id = c.org_id AND a.id = c.ancestor_id
+           WHERE c.org_id = $1 AND c.descendant_id = $2
+           ORDER BY c.depth DESC"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_all(executor)
+    .await?)
 }
 
 pub async fn require_portfolio_editor(
@@ -111,14 +129,12 @@ pub async fn require_portfolio_home(
     caller: &Caller,
     portfolio_id: Uuid,
 ) -> Result<(), AppError> {
-    if super::portfolios::level_of(&mut **tx, caller.org_id, portfolio_id)
-        .await?
-        .is_none()
-    {
+    let owners = chain(&mut **tx, caller.org_id, portfolio_id).await?;
+    if owners.is_empty() {
         return Err(AppError::field(
             "portfolio_id",
             "is not a portfolio of this organization",
         ));
     }
-    require_portfolio_editor(&mut **tx, caller, portfolio_id).await
+    forbidden_unless(permissions::may_edit_portfolio(caller, owners))
 }
