@@ -11,10 +11,23 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use uuid::Uuid;
+
 use crate::db::DataStamp;
+
+/// Which roll-up page's parts (`db::rollup_page::PageParts`). The organization is part of the key,
+/// as of every key of `http::Caches`, so no organization's entry can answer another's request.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PortfolioPageKey {
+    pub org_id: Uuid,
+    pub portfolio_id: Uuid,
+    /// The first day "What changed" shows.
+    pub since: NaiveDate,
+}
 
 /// A bounded map from what was read to what it gave, at one data stamp.
 pub struct ReadCache<K, V> {

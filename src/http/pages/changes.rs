@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::Layout;
-use super::rollup::{parse_since, start_of};
+use super::rollup::parse_since;
 use crate::db;
 use crate::db::portfolios::Portfolio;
 use crate::db::status_updates::SubtreeChange;
+use crate::domain::period::start_of_day;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -65,7 +66,7 @@ pub async fn show(
     let mut tx = state.tenant(&caller).begin_snapshot().await?;
     let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
     let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
-    let from = start_of(since);
+    let from = start_of_day(since);
     let total = db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, from).await?;
     let changes =
         db::status_updates::changes_in_subtree_page(&mut *tx, org_id, id, from, PAGE_SIZE, offset).await?;

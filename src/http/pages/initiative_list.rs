@@ -16,7 +16,6 @@ use futures_util::StreamExt;
 use uuid::Uuid;
 
 use super::Layout;
-use super::rollup::list_url;
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::initiatives::Initiative;
@@ -357,4 +356,9 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
         row.rice_score().map(|r| r.to_string()).unwrap_or_default(),
         row.updated_at.to_rfc3339(),
     ]
+}
+
+/// The list of initiatives a filter selects, as a link.
+pub fn list_url(filter: &InitiativeFilter) -> String {
+    format!("/initiatives?{}", filter.query_string())
 }

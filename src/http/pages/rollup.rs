@@ -8,22 +8,23 @@ use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgConnection;
+use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
-use std::sync::Arc;
 use uuid::Uuid;
 
 use super::Layout;
-use super::initiative_list::ListRow;
+use super::initiative_list::{ListRow, list_url};
 use crate::db;
-use crate::db::initiative_lists::{ListedInitiative, SubtreePlan, Watchlists};
+use crate::db::initiative_lists::ListedInitiative;
 use crate::db::portfolios::Portfolio;
-use crate::db::rollup::Rollup;
+use crate::db::rollup::ChildFigures;
+use crate::db::rollup_page::{PageParts, RollupPageData, owners_shown};
 use crate::db::status_updates::SubtreeChange;
+use crate::db::users::Caller;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::period::Period;
+use crate::domain::permissions::may_edit_portfolio;
 use crate::domain::rollup::{Figures, ThemeShare};
 use crate::domain::{Health, Status, WorkScope};
 use crate::error::{AppError, PageResult};
@@ -34,11 +35,6 @@ use crate::http::extract::PageCaller;
 /// How many of the initiatives attached to the portfolio itself the page lists, like the
 /// watchlists: the first few, soonest due, and a link to the full list.
 const ATTACHED_SHOWN: usize = 10;
-
-/// The list of initiatives a filter selects, as a link.
-pub fn list_url(filter: &InitiativeFilter) -> String {
-    format!("/initiatives?{}", filter.query_string())
-}
 
 /// One portfolio's figures as the page shows them, each count with its link.
 pub struct FiguresView {
@@ -80,6 +76,20 @@ pub struct HealthCount {
 }
 
 impl FiguresView {
+    /// The counts of active work that is not on track, each with its link.
+    fn at_risk_counts(&self) -> Vec<HealthCount> {
+        self.healths
+            .iter()
+            .filter(|h| h.health != Health::OnTrack)
+            .map(|h| HealthCount {
+                health: h.health,
+                count: h.count,
+                label: h.label.clone(),
+                url: h.url.clone(),
+            })
+            .collect()
+    }
+
     fn new(portfolio_id: Uuid, figures: &Figures, currency: &str, period: Period) -> FiguresView {
         let subtree = InitiativeFilter {
             portfolio_id: Some(portfolio_id),
@@ -275,77 +285,6 @@ pub struct RollupPage {
     period: Period,
 }
 
-/// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.
-fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
-    let portfolios = std::iter::once(&rollup.portfolio).chain(rollup.children.iter().map(|c| &c.portfolio));
-    let initiatives = rollup.initiatives.iter().map(|i| i.initiative.owner_id);
-    portfolios
-        .map(|p| p.owner_id)
-        .chain(initiatives)
-        .flatten()
-        .collect()
-}
-
-/// What the page reads besides the roll-up. It depends only on the organization's data and date,
-/// the portfolio and how far back "What changed" looks, never on the visitor, so it is kept per
-/// data stamp (`crate::read_cache`).
-pub struct PageParts {
-    /// From the root down to the portfolio itself.
-    ancestors: Vec<Portfolio>,
-    /// The names of the owners the roll-up shows.
-    names: HashMap<Uuid, String>,
-    watchlists: Watchlists,
-    changes: Vec<SubtreeChange>,
-    changes_total: i64,
-}
-
-/// Which page's parts. The organization is part of the key, as of every key of `http::Caches`, so
-/// no organization's entry can answer another's request.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct PartsKey {
-    org_id: Uuid,
-    portfolio_id: Uuid,
-    since: NaiveDate,
-}
-
-impl PageParts {
-    /// Reads the parts of `rollup`'s page in its transaction, on its snapshot.
-    async fn read(
-        tx: &mut PgConnection,
-        org_id: Uuid,
-        rollup: &Rollup,
-        since: DateTime<Utc>,
-    ) -> Result<PageParts, AppError> {
-        let id = rollup.portfolio.id;
-        let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
-        let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?;
-        // Only a full panel may hold back changes: count them then.
-        let changes_total = if changes.len() < db::status_updates::CHANGES_SHOWN {
-            changes.len() as i64
-        } else {
-            db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
-        };
-        Ok(PageParts {
-            ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
-            names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
-            watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
-            changes,
-            changes_total,
-        })
-    }
-
-    /// About how much memory the parts hold, for the cache's bound.
-    fn bytes(&self) -> usize {
-        const ROW: usize = 400;
-        let rows = self.ancestors.len()
-            + self.names.len()
-            + self.watchlists.at_risk.len()
-            + self.watchlists.late.len()
-            + self.changes.len();
-        size_of::<PageParts>() + rows * ROW
-    }
-}
-
 /// How far back "What changed" looks unless the visitor says otherwise.
 const CHANGES_DAYS: i64 = 7;
 
@@ -362,15 +301,17 @@ pub(super) fn parse_since(since: Option<&str>) -> (NaiveDate, Option<&'static st
     }
 }
 
-/// Midnight (UTC) at the start of `day`.
-pub(super) fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
-}
-
 #[derive(serde::Deserialize)]
 pub struct RollupQuery {
     since: Option<String>,
     period: Option<String>,
+}
+
+impl RollupQuery {
+    /// A period that does not parse falls back to the current quarter, as a stale link should.
+    fn period(&self) -> Option<Period> {
+        self.period.as_deref().and_then(|p| p.parse::<Period>().ok())
+    }
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
@@ -381,114 +322,88 @@ pub async fn show(
     Query(query): Query<RollupQuery>,
 ) -> PageResult<RollupPage> {
     let (since, since_error) = parse_since(query.since.as_deref());
-    let since_start = start_of(since);
-    // A period that does not parse falls back to the current quarter, as a stale link should.
-    let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    // Everything the page shows comes from one transaction on one snapshot, one statement after
-    // another: under load, fewer round trips and commits serve more pages than statements run side
-    // by side, each a transaction of its own, would (row-level security sets the organization per
-    // transaction). Every statement here runs as well on its generic plan, so none is planned per
-    // request. The roll-up is read every time, as the API reads it; the rest is the same for every
-    // visitor until the organization's data or date changes, so it is read once per data stamp.
-    let org_id = caller.org_id;
-    let mut tx = state.tenant(&caller).begin_snapshot().await?;
-    // One more than it shows, to know whether to link to the rest.
-    let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, ATTACHED_SHOWN as i64 + 1).await?;
-    let key = PartsKey {
-        org_id,
-        portfolio_id: id,
-        since,
-    };
-    let parts = match state.caches.portfolio_pages.get(&key, rollup.stamp) {
-        Some(parts) => parts,
-        None => {
-            let parts = Arc::new(PageParts::read(&mut tx, org_id, &rollup, since_start).await?);
-            state
-                .caches
-                .portfolio_pages
-                .put(key, rollup.stamp, parts.clone(), parts.bytes());
-            parts
+    let cache = &state.caches.portfolio_pages;
+    // One more attached initiative than it shows, to know whether to link to the rest.
+    let attached = ATTACHED_SHOWN as i64 + 1;
+    let data =
+        db::rollup_page::read(&state.tenant(&caller), cache, id, query.period(), attached, since).await?;
+    Ok(RollupPage::new(&caller, data, since, since_error))
+}
+
+impl RollupPage {
+    fn new(
+        caller: &Caller,
+        RollupPageData { rollup, parts }: RollupPageData,
+        since: NaiveDate,
+        since_error: Option<&'static str>,
+    ) -> RollupPage {
+        let id = rollup.portfolio.id;
+        let period = rollup.period;
+        let PageParts {
+            ancestors,
+            names,
+            watchlists,
+            changes,
+            changes_total,
+        } = &*parts;
+        let can_edit = may_edit_portfolio(caller, ancestors.iter().map(|p| p.owner_id));
+        let section = if super::home::leads_home(caller, ancestors) {
+            "home"
+        } else {
+            "portfolios"
+        };
+        let owner_of = |owner_id: Option<Uuid>| {
+            owner_id
+                .and_then(|owner| names.get(&owner).cloned())
+                .unwrap_or_else(|| "No owner".to_owned())
+        };
+        let totals = FiguresView::new(id, &rollup.totals, &rollup.currency, period);
+        let children = rollup
+            .children
+            .into_iter()
+            .map(|child| ChildRow {
+                owner: owner_of(child.portfolio.owner_id),
+                figures: FiguresView::new(child.portfolio.id, &child.figures, &rollup.currency, period),
+                portfolio: child.portfolio,
+            })
+            .collect();
+        let (themes, scale) = theme_rows(id, &rollup.themes);
+        let at_risk_all = totals.at_risk_counts();
+        let portfolio_name = rollup.portfolio.name.clone();
+        // A PM's area can hold hundreds of initiatives: the page shows the first few, the list all.
+        let attached_more = rollup.initiatives.len() > ATTACHED_SHOWN;
+        let attached = rollup
+            .initiatives
+            .into_iter()
+            .take(ATTACHED_SHOWN)
+            .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, names))
+            .collect();
+        let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
+        RollupPage {
+            layout: Layout::new(rollup.portfolio.name.clone(), Some(caller)).in_section(section),
+            owner: owner_of(rollup.portfolio.owner_id),
+            children_csv: format!("/portfolios/{id}/children.csv"),
+            can_edit,
+            can_hold_portfolios: rollup.portfolio.level.below().is_some(),
+            period,
+            changes: changes.clone(),
+            changes_total: *changes_total,
+            changes_url: format!("/portfolios/{id}/changes?since={since}"),
+            since,
+            since_error,
+            portfolio: rollup.portfolio,
+            ancestors: ancestors.iter().filter(|p| p.id != id).cloned().collect(),
+            totals,
+            children,
+            themes,
+            scale,
+            at_risk: listed(&watchlists.at_risk),
+            at_risk_all,
+            late: listed(&watchlists.late),
+            attached,
+            attached_more,
         }
-    };
-    tx.commit().await?;
-    let period = rollup.period;
-    let PageParts {
-        ancestors,
-        names,
-        watchlists,
-        changes,
-        changes_total,
-    } = &*parts;
-    let mut ancestors = ancestors.clone();
-    let can_edit =
-        crate::domain::permissions::may_edit_portfolio(&caller, ancestors.iter().map(|p| p.owner_id));
-    let section = if super::home::leads_home(&caller, &ancestors) {
-        "home"
-    } else {
-        "portfolios"
-    };
-    ancestors.retain(|p| p.id != id);
-    let owner_of = |owner_id: Option<Uuid>| {
-        owner_id
-            .and_then(|owner| names.get(&owner).cloned())
-            .unwrap_or_else(|| "No owner".to_owned())
-    };
-    let totals = FiguresView::new(id, &rollup.totals, &rollup.currency, period);
-    let children = rollup
-        .children
-        .into_iter()
-        .map(|child| ChildRow {
-            owner: owner_of(child.portfolio.owner_id),
-            figures: FiguresView::new(child.portfolio.id, &child.figures, &rollup.currency, period),
-            portfolio: child.portfolio,
-        })
-        .collect();
-    let (themes, scale) = theme_rows(id, &rollup.themes);
-    let at_risk_all = totals
-        .healths
-        .iter()
-        .filter(|h| h.health != Health::OnTrack)
-        .map(|h| HealthCount {
-            health: h.health,
-            count: h.count,
-            label: h.label.clone(),
-            url: h.url.clone(),
-        })
-        .collect();
-    let portfolio_name = rollup.portfolio.name.clone();
-    // A PM's area can hold hundreds of initiatives: the page shows the first few, the list all.
-    let attached_more = rollup.initiatives.len() > ATTACHED_SHOWN;
-    let attached = rollup
-        .initiatives
-        .into_iter()
-        .take(ATTACHED_SHOWN)
-        .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, names))
-        .collect();
-    let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
-    Ok(RollupPage {
-        layout: Layout::new(rollup.portfolio.name.clone(), Some(&caller)).in_section(section),
-        owner: owner_of(rollup.portfolio.owner_id),
-        children_csv: format!("/portfolios/{id}/children.csv"),
-        can_edit,
-        can_hold_portfolios: rollup.portfolio.level.below().is_some(),
-        period,
-        changes: changes.clone(),
-        changes_total: *changes_total,
-        changes_url: format!("/portfolios/{id}/changes?since={since}"),
-        since,
-        since_error,
-        portfolio: rollup.portfolio,
-        ancestors,
-        totals,
-        children,
-        themes,
-        scale,
-        at_risk: listed(&watchlists.at_risk),
-        at_risk_all,
-        late: listed(&watchlists.late),
-        attached,
-        attached_more,
-    })
+    }
 }
 
 const CHILDREN_HEADER: &[&str] = &[
@@ -513,42 +428,46 @@ pub async fn children_csv(
     Path(id): Path<Uuid>,
     Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
-    let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-    let rollup = db::rollup::rollup(&state.tenant(&caller), id, period, 0).await?;
-    let currency = rollup.currency.clone();
-    let names =
-        db::portfolio_views::names_of(&state.tenant(&caller), caller.org_id, &owners_shown(&rollup)).await?;
-    let records = rollup.children.iter().map(|child| {
-        let figures = &child.figures;
-        let owner = child
-            .portfolio
-            .owner_id
-            .and_then(|owner| names.get(&owner))
-            .map(String::as_str)
-            .unwrap_or("");
-        [
-            csv_export::text_cell(&child.portfolio.name).into_owned(),
-            child.portfolio.level.as_str().to_owned(),
-            csv_export::text_cell(owner).into_owned(),
-            figures.health.map(Health::as_str).unwrap_or("").to_owned(),
-            figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
-            figures.counts.total.to_string(),
-            figures.late.to_string(),
-            figures.effort.to_string(),
-            major_units(figures.budget, &currency),
-            currency.clone(),
-            figures
-                .okr_progress
-                .map(|p| format!("{p:.1}"))
-                .unwrap_or_default(),
-        ]
-    });
+    let pool = state.tenant(&caller);
+    let rollup = db::rollup::rollup(&pool, id, query.period(), 0).await?;
+    let names = db::portfolio_views::names_of(&pool, pool.org_id(), &owners_shown(&rollup)).await?;
+    let records = rollup
+        .children
+        .iter()
+        .map(|child| child_record(child, &names, &rollup.currency));
     let document =
         csv_export::document(CHILDREN_HEADER, records).map_err(|e| AppError::Internal(e.into()))?;
     Ok(csv_export::download(
         &format!("{}-children.csv", file_stem(&rollup.portfolio.name)),
         Body::from(document),
     ))
+}
+
+/// A child's row of the CSV, in `CHILDREN_HEADER`'s order.
+fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 11] {
+    let figures = &child.figures;
+    let owner = child
+        .portfolio
+        .owner_id
+        .and_then(|owner| names.get(&owner))
+        .map(String::as_str)
+        .unwrap_or("");
+    [
+        csv_export::text_cell(&child.portfolio.name).into_owned(),
+        child.portfolio.level.as_str().to_owned(),
+        csv_export::text_cell(owner).into_owned(),
+        figures.health.map(Health::as_str).unwrap_or("").to_owned(),
+        figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
+        figures.counts.total.to_string(),
+        figures.late.to_string(),
+        figures.effort.to_string(),
+        major_units(figures.budget, currency),
+        currency.to_owned(),
+        figures
+            .okr_progress
+            .map(|p| format!("{p:.1}"))
+            .unwrap_or_default(),
+    ]
 }
 
 /// A portfolio's name as a safe file name: letters and digits, dashes between words.

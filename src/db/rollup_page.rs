@@ -1,0 +1,123 @@
+//! Everything a portfolio's roll-up page shows, read on one snapshot: the roll-up, read every time
+//! as the API reads it, and the parts besides it, read once per data stamp (`crate::read_cache`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::TenantPool;
+use super::initiative_lists::{SubtreePlan, Watchlists};
+use super::portfolios::Portfolio;
+use super::rollup::Rollup;
+use super::status_updates::SubtreeChange;
+use crate::domain::period::{Period, start_of_day};
+use crate::error::AppError;
+use crate::read_cache::{PortfolioPageKey, ReadCache};
+
+/// What the page reads besides the roll-up. It depends only on the organization's data and date,
+/// the portfolio and how far back "What changed" looks, never on the visitor, so it is kept per
+/// data stamp.
+pub struct PageParts {
+    /// From the root down to the portfolio itself.
+    pub ancestors: Vec<Portfolio>,
+    /// The names of the owners the roll-up shows.
+    pub names: HashMap<Uuid, String>,
+    pub watchlists: Watchlists,
+    pub changes: Vec<SubtreeChange>,
+    pub changes_total: i64,
+}
+
+/// The roll-up page's data.
+pub struct RollupPageData {
+    pub rollup: Rollup,
+    pub parts: Arc<PageParts>,
+}
+
+/// Reads the roll-up of portfolio `id` for `period` (the current quarter when `None`) with up to
+/// `attached` of its own initiatives, and the page's parts with "What changed" from `since` on —
+/// from `cache` when they are current.
+///
+/// Everything comes from one transaction on one snapshot, one statement after another: under load,
+/// fewer round trips and commits serve more pages than statements run side by side, each a
+/// transaction of its own, would (row-level security sets the organization per transaction). Every
+/// statement here runs as well on its generic plan, so none is planned per request.
+pub async fn read(
+    pool: &TenantPool,
+    cache: &ReadCache<PortfolioPageKey, PageParts>,
+    id: Uuid,
+    period: Option<Period>,
+    attached: i64,
+    since: NaiveDate,
+) -> Result<RollupPageData, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin_snapshot().await?;
+    let rollup = super::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
+    let key = PortfolioPageKey {
+        org_id,
+        portfolio_id: id,
+        since,
+    };
+    let parts = match cache.get(&key, rollup.stamp) {
+        Some(parts) => parts,
+        None => {
+            let parts = Arc::new(PageParts::read(&mut tx, org_id, &rollup, since).await?);
+            cache.put(key, rollup.stamp, parts.clone(), parts.bytes());
+            parts
+        }
+    };
+    tx.commit().await?;
+    Ok(RollupPageData { rollup, parts })
+}
+
+/// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.
+pub fn owners_shown(rollup: &Rollup) -> Vec<Uuid> {
+    let portfolios = std::iter::once(&rollup.portfolio).chain(rollup.children.iter().map(|c| &c.portfolio));
+    let initiatives = rollup.initiatives.iter().map(|i| i.initiative.owner_id);
+    portfolios
+        .map(|p| p.owner_id)
+        .chain(initiatives)
+        .flatten()
+        .collect()
+}
+
+impl PageParts {
+    /// Reads the parts of `rollup`'s page in its transaction, on its snapshot.
+    async fn read(
+        tx: &mut PgConnection,
+        org_id: Uuid,
+        rollup: &Rollup,
+        since: NaiveDate,
+    ) -> Result<PageParts, AppError> {
+        let id = rollup.portfolio.id;
+        let since = start_of_day(since);
+        let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
+        let changes = super::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?;
+        // Only a full panel may hold back changes: count them then.
+        let changes_total = if changes.len() < super::status_updates::CHANGES_SHOWN {
+            changes.len() as i64
+        } else {
+            super::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
+        };
+        Ok(PageParts {
+            ancestors: super::portfolios::ancestors(&mut *tx, org_id, id).await?,
+            names: super::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
+            watchlists: super::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
+            changes,
+            changes_total,
+        })
+    }
+
+    /// About how much memory the parts hold, for the cache's bound.
+    fn bytes(&self) -> usize {
+        const ROW: usize = 400;
+        let rows = self.ancestors.len()
+            + self.names.len()
+            + self.watchlists.at_risk.len()
+            + self.watchlists.late.len()
+            + self.changes.len();
+        size_of::<PageParts>() + rows * ROW
+    }
+}
