@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::db::DataStamp;
 
-/// Which roll-up page's parts (`db::rollup_page::PageParts`). The organization is part of the key,
+/// Which roll-up page's parts (`db::pages::rollup::PageParts`). The organization is part of the key,
 /// as of every key of `http::Caches`, so no organization's entry can answer another's request.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PortfolioPageKey {

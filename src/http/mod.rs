@@ -52,8 +52,8 @@ pub struct AppState {
 /// What pages read once and show again while the organization's data and date are unchanged
 /// (`crate::read_cache`), bounded in bytes: well under the server's memory target of 200 MB.
 pub struct Caches {
-    /// The roll-up page's parts besides the roll-up (`db::rollup_page::PageParts`), a few KB each.
-    pub portfolio_pages: ReadCache<crate::read_cache::PortfolioPageKey, crate::db::rollup_page::PageParts>,
+    /// The roll-up page's parts besides the roll-up (`db::pages::rollup::PageParts`), a few KB each.
+    pub portfolio_pages: ReadCache<crate::read_cache::PortfolioPageKey, crate::db::pages::rollup::PageParts>,
     /// Shared roadmaps as rendered, by organization and roadmap: 10 to 150 KB each.
     pub shared_roadmaps: ReadCache<(uuid::Uuid, uuid::Uuid), share::SharedPage>,
 }

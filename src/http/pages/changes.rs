@@ -13,8 +13,7 @@ use super::rollup::parse_since;
 use crate::db;
 use crate::db::portfolios::Portfolio;
 use crate::db::status_updates::SubtreeChange;
-use crate::domain::period::start_of_day;
-use crate::error::{AppError, PageResult};
+use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
 
@@ -61,29 +60,20 @@ pub async fn show(
         .filter(|p| (1..=1_000_000).contains(p))
         .unwrap_or(1);
     let offset = (page - 1) * PAGE_SIZE;
-    let org_id = caller.org_id;
-    // The count and the page from one snapshot, so that "31 to 50 of 50" adds up.
-    let mut tx = state.tenant(&caller).begin_snapshot().await?;
-    let mut ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
-    let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
-    let from = start_of_day(since);
-    let total = db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, from).await?;
-    let changes =
-        db::status_updates::changes_in_subtree_page(&mut *tx, org_id, id, from, PAGE_SIZE, offset).await?;
-    tx.commit().await?;
+    let data = db::pages::changes::read(&state.tenant(&caller), id, since, PAGE_SIZE, offset).await?;
     let url = |page: i64| format!("/portfolios/{id}/changes?since={since}&page={page}");
     Ok(ChangesPage {
-        layout: Layout::new(format!("What changed in {}", portfolio.name), Some(&caller))
+        layout: Layout::new(format!("What changed in {}", data.portfolio.name), Some(&caller))
             .in_section("portfolios"),
         previous_url: (page > 1).then(|| url(page - 1)),
-        next_url: (offset + PAGE_SIZE < total).then(|| url(page + 1)),
+        next_url: (offset + PAGE_SIZE < data.total).then(|| url(page + 1)),
         first_row: offset + 1,
-        ancestors,
-        portfolio,
+        ancestors: data.ancestors,
+        portfolio: data.portfolio,
         since,
         since_error,
-        total,
-        changes,
+        total: data.total,
+        changes: data.changes,
         page,
     })
 }

@@ -19,8 +19,10 @@ use super::Layout;
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::initiatives::Initiative;
+use crate::db::pages::initiative_list::InitiativeListData;
 use crate::db::portfolios::TreeNode;
 use crate::db::themes::Theme;
+use crate::db::users::Caller;
 use crate::domain::currency::{format_quantity, major_units};
 use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
@@ -170,24 +172,52 @@ pub async fn index(
     Query(query): Query<InitiativeQuery>,
 ) -> PageResult<ListPage> {
     let request = query.parse_list()?;
-    let pool = &state.tenant(&caller);
     let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
-    let (mut found, tree, themes, names) = tokio::try_join!(
-        db::initiative_lists::search(pool, &request.filter, request.sort, offset, PAGE_SIZE + 1),
-        db::portfolio_views::scope_menu(pool, request.filter.portfolio_id),
-        db::themes::all(pool),
-        db::portfolio_views::member_names(pool),
-    )?;
-    // One row more than the page tells whether another page follows.
-    let more = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
-    let filter = &request.filter;
-    let scope_name = filter.portfolio_id.and_then(|id| {
-        tree.iter()
-            .find(|node| node.portfolio.id == id)
-            .map(|node| node.portfolio.name.clone())
-    });
-    let sorts = [
+    let data = db::pages::initiative_list::read(
+        &state.tenant(&caller),
+        &request.filter,
+        request.sort,
+        offset,
+        PAGE_SIZE,
+    )
+    .await?;
+    Ok(ListPage::new(&caller, request, offset, data))
+}
+
+impl ListPage {
+    fn new(caller: &Caller, request: ListRequest, offset: i64, data: InitiativeListData) -> ListPage {
+        let filter = &request.filter;
+        let scope_name = filter.portfolio_id.and_then(|id| {
+            data.tree
+                .iter()
+                .find(|node| node.portfolio.id == id)
+                .map(|node| node.portfolio.name.clone())
+        });
+        ListPage {
+            layout: Layout::new("Initiatives", Some(caller)).in_section("initiatives"),
+            rows: data.rows.into_iter().map(ListRow::from).collect(),
+            scope_name,
+            portfolios: portfolio_choices(&data.tree, filter.portfolio_id),
+            statuses: enum_choices(Status::ALL, filter.status),
+            healths: enum_choices(Health::ALL, filter.health),
+            themes: theme_choices(&data.themes, filter),
+            owners: owner_choices(&data.names, filter.owner_id),
+            scopes: enum_choices(WorkScope::ALL, filter.scope),
+            late: filter.late,
+            sort: request.sort,
+            sorts: sort_links(&request),
+            page: request.page,
+            previous_url: (request.page > 1).then(|| page_url(&request, request.page - 1)),
+            next_url: data.more.then(|| page_url(&request, request.page + 1)),
+            csv_url: format!("/initiatives.csv?{}&sort={}", filter.query_string(), request.sort),
+            first_row: offset + 1,
+        }
+    }
+}
+
+/// The list in each order it can be sorted by, as links.
+fn sort_links(request: &ListRequest) -> Vec<SortLink> {
+    [
         ("Target date", InitiativeSort::Target),
         ("RICE score", InitiativeSort::Rice),
         ("Last updated", InitiativeSort::Updated),
@@ -195,29 +225,10 @@ pub async fn index(
     .into_iter()
     .map(|(label, sort)| SortLink {
         label,
-        url: page_url(&ListRequest { sort, ..request }, 1),
+        url: page_url(&ListRequest { sort, ..*request }, 1),
         current: sort == request.sort,
     })
-    .collect();
-    Ok(ListPage {
-        layout: Layout::new("Initiatives", Some(&caller)).in_section("initiatives"),
-        rows: found.into_iter().map(ListRow::from).collect(),
-        scope_name,
-        portfolios: portfolio_choices(&tree, filter.portfolio_id),
-        statuses: enum_choices(Status::ALL, filter.status),
-        healths: enum_choices(Health::ALL, filter.health),
-        themes: theme_choices(&themes, filter),
-        owners: owner_choices(&names, filter.owner_id),
-        scopes: enum_choices(WorkScope::ALL, filter.scope),
-        late: filter.late,
-        sort: request.sort,
-        sorts,
-        page: request.page,
-        previous_url: (request.page > 1).then(|| page_url(&request, request.page - 1)),
-        next_url: more.then(|| page_url(&request, request.page + 1)),
-        csv_url: format!("/initiatives.csv?{}&sort={}", filter.query_string(), request.sort),
-        first_row: offset + 1,
-    })
+    .collect()
 }
 
 /// The portfolio menu indents each portfolio under its parent.

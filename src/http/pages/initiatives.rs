@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::Choice;
-use super::status_updates::{self, HistoryEntry, Origin, QuickUpdate};
+use super::status_updates::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::key_results::LinkedKeyResult;
+use crate::db::pages::initiative::InitiativePageData;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_quantity, group_thousands};
@@ -90,79 +91,63 @@ pub async fn page(
     quick: Option<QuickUpdate>,
     history_page: Option<PageRequest>,
 ) -> PageResult<InitiativePage> {
-    let portfolios =
-        db::portfolios::ancestors(&state.tenant(caller), caller.org_id, initiative.portfolio_id).await?;
-    let names = db::portfolio_views::names_of(
-        &state.tenant(caller),
-        caller.org_id,
-        &Vec::from_iter(initiative.owner_id),
-    )
-    .await?;
-    let theme = match initiative.theme_id {
-        Some(theme_id) => Some(db::themes::get(&state.tenant(caller), theme_id).await?.name),
-        None => None,
-    };
-    let can_edit = db::permissions::can_edit_owned(
-        &state.tenant(caller),
-        caller,
-        initiative.owner_id,
-        initiative.portfolio_id,
-    )
-    .await?;
-    let calendar = db::orgs::calendar(&state.tenant(caller)).await?;
-    let late_days = is_late(initiative.status, initiative.target_date, calendar.today)
-        .then(|| {
-            initiative
-                .target_date
-                .map(|target| (calendar.today - target).num_days())
-        })
-        .flatten();
-    let quarter = calendar.current_quarter();
-    let key_results = db::key_results::of_initiative(&state.tenant(caller), initiative.id).await?;
-    let linkable = if can_edit {
-        let periods = [quarter.to_string(), quarter.year().to_string()];
-        db::key_results::linkable(&state.tenant(caller), initiative.portfolio_id, &periods)
-            .await?
-            .into_iter()
-            .filter(|(id, _)| !key_results.iter().any(|k| k.key_result.id == *id))
-            .map(|(id, label)| Choice::new(id.to_string(), label))
-            .collect()
-    } else {
-        Vec::new()
-    };
     let history_page = history_page.unwrap_or_default();
-    let newest_page = history_page.after.is_none();
-    let (updates, next) = status_updates::history(state, caller, initiative.id, &history_page).await?;
-    let quick = match quick {
-        Some(quick) => Some(quick),
-        // The form remembers the newest record; on an older page of history it is not in view.
-        None if can_edit && newest_page => Some(QuickUpdate::fresh(
-            initiative,
-            updates.first().map(|u| u.id),
-            Origin::Initiative,
-        )),
-        None => None,
-    };
-    Ok(InitiativePage {
-        can_edit,
-        layout: Layout::new(format!("{} {}", initiative.key, initiative.title), Some(caller))
-            .in_section("portfolios"),
-        owner: initiative
-            .owner_id
-            .and_then(|owner| names.get(&owner).cloned())
-            .unwrap_or_else(|| "No owner".to_owned()),
-        initiative: initiative.clone(),
-        portfolios,
-        theme,
+    let data = db::pages::initiative::read(&state.tenant(caller), caller, initiative, &history_page).await?;
+    Ok(InitiativePage::new(
+        caller,
+        initiative,
         quick,
-        history: updates.iter().map(HistoryEntry::from).collect(),
-        newest_page,
-        older: next.map(|cursor| format!("/initiatives/{}?cursor={cursor}#history", initiative.id)),
-        key_results,
-        linkable,
-        late_days,
-        rice: RiceView::new(initiative),
-    })
+        history_page.after.is_none(),
+        data,
+    ))
+}
+
+impl InitiativePage {
+    fn new(
+        caller: &Caller,
+        initiative: &Initiative,
+        quick: Option<QuickUpdate>,
+        newest_page: bool,
+        data: InitiativePageData,
+    ) -> InitiativePage {
+        let today = data.calendar.today;
+        let late_days = is_late(initiative.status, initiative.target_date, today)
+            .then(|| initiative.target_date.map(|target| (today - target).num_days()))
+            .flatten();
+        let updates = data.history.items;
+        // The form remembers the newest record; on an older page of history it is not in view.
+        let quick = quick.or_else(|| {
+            (data.can_edit && newest_page)
+                .then(|| QuickUpdate::fresh(initiative, updates.first().map(|u| u.id), Origin::Initiative))
+        });
+        InitiativePage {
+            can_edit: data.can_edit,
+            layout: Layout::new(format!("{} {}", initiative.key, initiative.title), Some(caller))
+                .in_section("portfolios"),
+            owner: initiative
+                .owner_id
+                .and_then(|owner| data.names.get(&owner).cloned())
+                .unwrap_or_else(|| "No owner".to_owned()),
+            initiative: initiative.clone(),
+            portfolios: data.portfolios,
+            theme: data.theme,
+            quick,
+            history: updates.iter().map(HistoryEntry::from).collect(),
+            newest_page,
+            older: data
+                .history
+                .next_cursor
+                .map(|cursor| format!("/initiatives/{}?cursor={cursor}#history", initiative.id)),
+            key_results: data.key_results,
+            linkable: data
+                .linkable
+                .into_iter()
+                .map(|(id, label)| Choice::new(id.to_string(), label))
+                .collect(),
+            late_days,
+            rice: RiceView::new(initiative),
+        }
+    }
 }
 
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]

@@ -16,9 +16,9 @@ use super::Layout;
 use super::initiative_list::{ListRow, list_url};
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
+use crate::db::pages::rollup::{PageParts, RollupPageData, owners_shown};
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::ChildFigures;
-use crate::db::rollup_page::{PageParts, RollupPageData, owners_shown};
 use crate::db::status_updates::SubtreeChange;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
@@ -326,7 +326,7 @@ pub async fn show(
     // One more attached initiative than it shows, to know whether to link to the rest.
     let attached = ATTACHED_SHOWN as i64 + 1;
     let data =
-        db::rollup_page::read(&state.tenant(&caller), cache, id, query.period(), attached, since).await?;
+        db::pages::rollup::read(&state.tenant(&caller), cache, id, query.period(), attached, since).await?;
     Ok(RollupPage::new(&caller, data, since, since_error))
 }
 

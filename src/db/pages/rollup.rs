@@ -8,11 +8,11 @@ use chrono::NaiveDate;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::TenantPool;
-use super::initiative_lists::{SubtreePlan, Watchlists};
-use super::portfolios::Portfolio;
-use super::rollup::Rollup;
-use super::status_updates::SubtreeChange;
+use crate::db::initiative_lists::{SubtreePlan, Watchlists};
+use crate::db::portfolios::Portfolio;
+use crate::db::rollup::Rollup;
+use crate::db::status_updates::SubtreeChange;
+use crate::db::{self, TenantPool};
 use crate::domain::period::{Period, start_of_day};
 use crate::error::AppError;
 use crate::read_cache::{PortfolioPageKey, ReadCache};
@@ -54,7 +54,7 @@ pub async fn read(
 ) -> Result<RollupPageData, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
-    let rollup = super::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
+    let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
     let key = PortfolioPageKey {
         org_id,
         portfolio_id: id,
@@ -94,17 +94,17 @@ impl PageParts {
         let id = rollup.portfolio.id;
         let since = start_of_day(since);
         let plan = SubtreePlan::for_subtree(rollup.totals.counts.total, rollup.organization_initiatives);
-        let changes = super::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?;
+        let changes = db::status_updates::changes_in_subtree(&mut *tx, org_id, id, plan, since).await?;
         // Only a full panel may hold back changes: count them then.
-        let changes_total = if changes.len() < super::status_updates::CHANGES_SHOWN {
+        let changes_total = if changes.len() < db::status_updates::CHANGES_SHOWN {
             changes.len() as i64
         } else {
-            super::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
+            db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
         };
         Ok(PageParts {
-            ancestors: super::portfolios::ancestors(&mut *tx, org_id, id).await?,
-            names: super::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
-            watchlists: super::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
+            ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
+            names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
+            watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
             changes,
             changes_total,
         })

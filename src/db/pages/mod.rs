@@ -1,0 +1,8 @@
+//! One reader per page: everything a page of `http::pages` shows, read at once — on one snapshot
+//! where its parts must agree, side by side where they are independent — so that a page handler
+//! parses, calls its reader and renders.
+
+pub mod changes;
+pub mod initiative;
+pub mod initiative_list;
+pub mod rollup;
