@@ -5,4 +5,7 @@
 pub mod changes;
 pub mod initiative;
 pub mod initiative_list;
+pub mod my;
+pub mod objective;
+pub mod objectives;
 pub mod rollup;

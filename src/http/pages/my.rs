@@ -11,6 +11,7 @@ use super::Layout;
 use super::status_updates::{Origin, QuickUpdate, SAVED};
 use crate::db;
 use crate::db::initiatives::Initiative;
+use crate::db::pages::my::MyPageData;
 use crate::db::users::Caller;
 use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale, last_updated};
 use crate::error::PageResult;
@@ -46,11 +47,8 @@ pub async fn page(
     caller: &Caller,
     replace: Option<(Uuid, QuickUpdate)>,
 ) -> PageResult<MyPage> {
-    let mut owned = db::initiatives::owned_by(&state.tenant(caller), caller.user_id, SHOWN + 1).await?;
-    let more = owned.len() as i64 > SHOWN;
-    owned.truncate(SHOWN as usize);
-    let ids: Vec<Uuid> = owned.iter().map(|i| i.id).collect();
-    let newest = db::status_updates::newest_of(&state.tenant(caller), &ids).await?;
+    let MyPageData { owned, more, newest } =
+        db::pages::my::read(&state.tenant(caller), caller, SHOWN).await?;
     let now = Utc::now();
     let mut replace = replace;
     let items = owned

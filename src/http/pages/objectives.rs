@@ -19,15 +19,17 @@ use super::Layout;
 use super::form::{self, Choice, FormState};
 use crate::db;
 use crate::db::key_results::{CheckIn, KeyResult, LinkedInitiative};
-use crate::db::objectives::{Objective, ObjectiveFilter};
+use crate::db::objectives::Objective;
 use crate::db::orgs::Calendar;
+use crate::db::pages::objective::ObjectivePageData;
+use crate::db::pages::objectives::ObjectivesPageData;
 use crate::db::users::Caller;
 use crate::domain::FieldErrors;
 use crate::domain::form::NUMBER;
 use crate::domain::okr::{Confidence, KeyResultChanges};
-use crate::domain::page::PageRequest;
 use crate::domain::period::Period;
 use crate::domain::permissions::EditablePortfolios;
+use crate::domain::permissions::may_write;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -106,60 +108,58 @@ pub async fn tree(
     PageCaller(caller): PageCaller,
     Query(query): Query<TreeQuery>,
 ) -> PageResult<ObjectivesPage> {
-    let pool = &state.tenant(&caller);
-    let calendar = db::orgs::calendar(pool).await?;
-    let period = query
-        .period
-        .as_deref()
-        .and_then(|p| p.parse::<Period>().ok())
-        .unwrap_or_else(|| calendar.current_quarter());
+    let period = query.period.as_deref().and_then(|p| p.parse::<Period>().ok());
     let portfolio_id = query.portfolio_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
-    let filter = ObjectiveFilter {
-        period: Some(period),
-        portfolio_id,
-    };
-    let (objectives, tree, names, can_create) = tokio::try_join!(
-        db::objectives::all(pool, filter),
-        db::portfolios::list_tree(pool),
-        db::portfolio_views::member_names(pool),
-        async { Ok(caller.role.can_write()) },
-    )?;
-    let portfolio_names: HashMap<Uuid, String> = tree
-        .iter()
-        .map(|node| (node.portfolio.id, node.portfolio.name.clone()))
-        .collect();
-    let rows = nest(objectives)
-        .into_iter()
-        .map(|(objective, depth)| TreeRow {
-            owner: name_or(&names, objective.owner_id, "No owner"),
-            portfolio: name_or(&portfolio_names, Some(objective.portfolio_id), ""),
-            progress: ProgressView::new(&objective, calendar),
-            objective,
-            depth,
-        })
-        .collect();
-    let (start, end) = period.dates(calendar.fiscal_year_start_month);
-    let elapsed = period.elapsed(calendar.today, calendar.fiscal_year_start_month);
-    Ok(ObjectivesPage {
-        layout: Layout::new(format!("OKRs {period}"), Some(&caller)).in_section("objectives"),
-        period,
-        period_span: format!(
-            "{} – {}",
-            start.format("%-d %b %Y"),
-            (end - chrono::Duration::days(1)).format("%-d %b %Y")
-        ),
-        elapsed: format!("{:.0}%", elapsed * 100.0),
-        portfolio_id: portfolio_id.map(|id| id.to_string()).unwrap_or_default(),
-        portfolios: form::portfolio_choices(
-            &tree,
-            &EditablePortfolios::All,
-            &[],
-            None,
-            Some("Whole organization"),
-        ),
-        rows,
-        can_create,
-    })
+    let data = db::pages::objectives::read(&state.tenant(&caller), period, portfolio_id).await?;
+    Ok(ObjectivesPage::new(&caller, portfolio_id, data))
+}
+
+impl ObjectivesPage {
+    fn new(caller: &Caller, portfolio_id: Option<Uuid>, data: ObjectivesPageData) -> ObjectivesPage {
+        let ObjectivesPageData {
+            calendar,
+            period,
+            objectives,
+            tree,
+            names,
+        } = data;
+        let portfolio_names: HashMap<Uuid, String> = tree
+            .iter()
+            .map(|node| (node.portfolio.id, node.portfolio.name.clone()))
+            .collect();
+        let rows = nest(objectives)
+            .into_iter()
+            .map(|(objective, depth)| TreeRow {
+                owner: name_or(&names, objective.owner_id, "No owner"),
+                portfolio: name_or(&portfolio_names, Some(objective.portfolio_id), ""),
+                progress: ProgressView::new(&objective, calendar),
+                objective,
+                depth,
+            })
+            .collect();
+        let (start, end) = period.dates(calendar.fiscal_year_start_month);
+        let elapsed = period.elapsed(calendar.today, calendar.fiscal_year_start_month);
+        ObjectivesPage {
+            layout: Layout::new(format!("OKRs {period}"), Some(caller)).in_section("objectives"),
+            period,
+            period_span: format!(
+                "{} – {}",
+                start.format("%-d %b %Y"),
+                (end - chrono::Duration::days(1)).format("%-d %b %Y")
+            ),
+            elapsed: format!("{:.0}%", elapsed * 100.0),
+            portfolio_id: portfolio_id.map(|id| id.to_string()).unwrap_or_default(),
+            portfolios: form::portfolio_choices(
+                &tree,
+                &EditablePortfolios::All,
+                &[],
+                None,
+                Some("Whole organization"),
+            ),
+            rows,
+            can_create: may_write(caller),
+        }
+    }
 }
 
 fn name_or(names: &HashMap<Uuid, String>, id: Option<Uuid>, missing: &str) -> String {
@@ -274,85 +274,81 @@ async fn objective_page(
     id: Uuid,
     typed: Option<(Uuid, CheckInForm)>,
 ) -> PageResult<ObjectivePage> {
-    let pool = &state.tenant(caller);
-    let objective = db::objectives::get(pool, id).await?;
-    let kr_ids: Vec<Uuid> = objective.key_results.iter().map(|k| k.id).collect();
-    let parent = async {
-        match objective.parent_id {
-            Some(parent_id) => db::objectives::get(pool, parent_id).await.map(Some),
-            None => Ok(None),
+    let data = db::pages::objective::read(&state.tenant(caller), caller, id, CHECK_INS_SHOWN).await?;
+    Ok(ObjectivePage::new(caller, data, typed))
+}
+
+impl ObjectivePage {
+    fn new(
+        caller: &Caller,
+        data: ObjectivePageData,
+        mut typed: Option<(Uuid, CheckInForm)>,
+    ) -> ObjectivePage {
+        let ObjectivePageData {
+            objective,
+            calendar,
+            names,
+            portfolio,
+            can_edit,
+            values,
+            mut initiatives,
+            parent,
+            supporters,
+            check_ins,
+        } = data;
+        let titles: HashMap<Uuid, &str> = objective
+            .key_results
+            .iter()
+            .map(|k| (k.id, k.title.as_str()))
+            .collect();
+        let check_ins = check_ins
+            .into_iter()
+            .map(|check_in| CheckInRow {
+                key_result: titles
+                    .get(&check_in.key_result_id)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                check_in,
+            })
+            .collect();
+        let key_results = objective
+            .key_results
+            .iter()
+            .map(|key_result| KeyResultView {
+                sparkline: values
+                    .get(&key_result.id)
+                    .and_then(|values| sparkline(values, key_result)),
+                initiatives: initiatives.remove(&key_result.id).unwrap_or_default(),
+                check_in: match typed.take_if(|(kr, _)| *kr == key_result.id) {
+                    Some((_, form)) => Some(form),
+                    None => can_edit.then(|| CheckInForm::fresh(key_result)),
+                },
+                key_result: key_result.clone(),
+            })
+            .collect();
+        let supporters = supporters
+            .into_iter()
+            .map(|o| TreeRow {
+                owner: name_or(&names, o.owner_id, "No owner"),
+                portfolio: String::new(),
+                progress: ProgressView::new(&o, calendar),
+                objective: o,
+                depth: 0,
+            })
+            .collect();
+        ObjectivePage {
+            layout: Layout::new(objective.title.clone(), Some(caller)).in_section("objectives"),
+            progress: ProgressView::new(&objective, calendar),
+            portfolio: portfolio.name,
+            owner: name_or(&names, objective.owner_id, "No owner"),
+            parent: parent.map(|p| (p.id, format!("{} ({})", p.title, p.period))),
+            supporters,
+            key_results,
+            check_ins,
+            can_edit,
+            objective,
         }
-    };
-    let (calendar, names, portfolio, can_edit, history, mut initiatives, parent, supporters) = tokio::try_join!(
-        db::orgs::calendar(pool),
-        db::portfolio_views::member_names(pool),
-        db::portfolios::get(pool, objective.portfolio_id),
-        db::objectives::can_edit(pool, caller, &objective),
-        db::key_results::value_history(pool, &kr_ids),
-        db::key_results::initiatives_of(pool, &kr_ids),
-        parent,
-        db::objectives::supporters(pool, id),
-    )?;
-    let recent = PageRequest {
-        limit: CHECK_INS_SHOWN,
-        after: None,
-    };
-    let titles: HashMap<Uuid, &str> = objective
-        .key_results
-        .iter()
-        .map(|k| (k.id, k.title.as_str()))
-        .collect();
-    let check_ins = db::key_results::check_ins_of(pool, &kr_ids, &recent)
-        .await?
-        .items
-        .into_iter()
-        .map(|check_in| CheckInRow {
-            key_result: titles
-                .get(&check_in.key_result_id)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            check_in,
-        })
-        .collect();
-    let mut typed = typed;
-    let key_results = objective
-        .key_results
-        .iter()
-        .map(|key_result| KeyResultView {
-            sparkline: history
-                .get(&key_result.id)
-                .and_then(|values| sparkline(values, key_result)),
-            initiatives: initiatives.remove(&key_result.id).unwrap_or_default(),
-            check_in: match typed.take_if(|(kr, _)| *kr == key_result.id) {
-                Some((_, form)) => Some(form),
-                None => can_edit.then(|| CheckInForm::fresh(key_result)),
-            },
-            key_result: key_result.clone(),
-        })
-        .collect();
-    let parent = parent.map(|p| (p.id, format!("{} ({})", p.title, p.period)));
-    let supporters = supporters
-        .into_iter()
-        .map(|o| TreeRow {
-            owner: name_or(&names, o.owner_id, "No owner"),
-            portfolio: String::new(),
-            progress: ProgressView::new(&o, calendar),
-            objective: o,
-            depth: 0,
-        })
-        .collect();
-    Ok(ObjectivePage {
-        layout: Layout::new(objective.title.clone(), Some(caller)).in_section("objectives"),
-        progress: ProgressView::new(&objective, calendar),
-        portfolio: portfolio.name,
-        owner: name_or(&names, objective.owner_id, "No owner"),
-        parent,
-        supporters,
-        key_results,
-        check_ins,
-        can_edit,
-        objective,
-    })
+    }
 }
 
 #[tracing::instrument(skip_all, fields(objective_id = %id))]
