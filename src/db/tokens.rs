@@ -52,7 +52,7 @@ pub async fn delete(pool: &super::TenantPool, caller: &Caller, token_id: Uuid) -
         caller.org_id,
         token_id,
         caller.user_id,
-        caller.role == Role::Admin
+        crate::domain::permissions::may_administer(caller)
     )
     .execute(pool)
     .await?;

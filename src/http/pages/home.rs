@@ -13,6 +13,7 @@ use crate::db;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
 use crate::domain::Role;
+use crate::domain::permissions;
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::extract::OptionalPageCaller;
@@ -47,10 +48,10 @@ pub async fn home(
     }
     Ok(HomePage {
         layout: Layout::new(caller.org_name.clone(), Some(&caller)).in_section("home"),
+        can_create: permissions::may_administer(&caller),
+        can_update: permissions::may_write(&caller),
         org_name: caller.org_name,
         empty: top.is_none(),
-        can_create: caller.role == Role::Admin,
-        can_update: caller.role != Role::Viewer,
     }
     .into_response())
 }

@@ -50,7 +50,7 @@ impl MembersPage {
         Ok(MembersPage {
             layout: Layout::new(TITLE, Some(caller)).in_section("settings"),
             members: db::members::all(&state.tenant(caller)).await?,
-            is_admin: caller.role == Role::Admin,
+            is_admin: crate::domain::permissions::may_administer(caller),
             me: caller.user_id,
             roles: word_choices(None, Role::ALL, Role::as_str, Role::label),
             typed: NewMemberInput {

@@ -243,7 +243,7 @@ impl RoadmapsPage {
         Ok(RoadmapsPage {
             layout: Layout::new("Roadmaps", Some(caller)).in_section("roadmaps"),
             roadmaps,
-            can_create: caller.role.can_write(),
+            can_create: may_write(caller),
             values,
             form,
             choices,
@@ -266,15 +266,16 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    forbidden_unless(may_write(&caller))?;
     let typed = RoadmapForm::from_pairs(pairs);
     let (changes, unreadable) = typed.parse();
+    // The write checks the caller's permission; a form that did not parse is checked here.
     let (status, shown) = if unreadable.is_empty() {
         match db::roadmaps::create(&state.tenant(&caller), &caller, changes).await {
             Ok(created) => return Ok(Redirect::to(&format!("/roadmaps/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
     } else {
+        forbidden_unless(may_write(&caller))?;
         let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };
@@ -347,7 +348,7 @@ impl RoadmapPage {
         let view = db::roadmaps::view(&state.tenant(caller), id).await?;
         let can_edit = db::roadmaps::can_edit(&state.tenant(caller), caller, &view.roadmap).await?;
         // Any member may share what they can see; the list holds what they may manage.
-        let can_share = caller.role.can_write();
+        let can_share = may_write(caller);
         let links = if can_share {
             db::share_links::list(&state.tenant(caller), caller, id).await?
         } else {
