@@ -881,7 +881,7 @@ pub(crate) fn demo_history(
     history
 }
 
-// ---- Roadmaps (issue 6) -------------------------------------------------------------------
+// ---- Roadmaps ----------------------------------------------------------------------------
 
 /// The demo's shared roadmap, made on first use.
 pub const BOARD_ROADMAP: &str = "Northwind board roadmap";

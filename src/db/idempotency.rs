@@ -1,4 +1,4 @@
-//! Idempotency keys (issue 7): the first answer to a creating POST, kept with the write it made.
+//! Idempotency keys: the first answer to a creating POST, kept with the write it made.
 
 use super::Tx;
 use super::users::Caller;

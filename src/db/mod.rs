@@ -22,7 +22,7 @@ pub mod tenant;
 pub mod themes;
 pub mod tokens;
 pub mod users;
-// Roadmaps (issue 6).
+// Roadmaps and their share links.
 pub mod roadmaps;
 pub mod share_links;
 

@@ -129,7 +129,7 @@ impl Status {
     }
 }
 
-// Roadmaps (issue 6).
+// Roadmaps and their share links.
 pub mod roadmap;
 pub mod share_link;
 

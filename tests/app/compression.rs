@@ -1,5 +1,5 @@
 //! Pages and the stylesheet go out compressed to a browser that asks for it, and as they are to a
-//! client that does not (issue 16: an executive on a phone downloaded the 107 KB shared roadmap).
+//! client that does not (an executive on a phone once downloaded the 107 KB shared roadmap).
 
 use std::io::Read;
 

@@ -1,4 +1,4 @@
-//! Idempotent creates (issue 7): a creating POST sent again with the same `Idempotency-Key` gets
+//! Idempotent creates: a creating POST sent again with the same `Idempotency-Key` gets
 //! the first answer and makes no second row, even when the copies race each other.
 
 use reqwest::{Method, Response, StatusCode};

@@ -33,11 +33,11 @@ mod number_bounds;
 mod pg_proxy;
 mod processes;
 mod security;
-// Roadmaps (issue 6).
+// Roadmaps.
 mod roadmaps;
-// The OpenAPI document, its reference page, and fuzzing the API against it (issue 7).
+// The OpenAPI document, its reference page, and fuzzing the API against it.
 mod fuzz;
 mod openapi;
-// Defence in depth for tenancy (issue 7).
+// Defence in depth for tenancy.
 mod data_versions;
 mod row_level_security;

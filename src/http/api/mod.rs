@@ -7,7 +7,7 @@ pub mod objectives;
 pub mod organization;
 pub mod portfolios;
 pub mod themes;
-// Roadmaps (issue 6).
+// Roadmaps.
 pub mod roadmaps;
 
 use axum::Json;

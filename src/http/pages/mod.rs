@@ -17,7 +17,7 @@ pub mod portfolio_form;
 pub mod portfolios;
 pub mod rollup;
 pub mod status_updates;
-// Roadmaps (issue 6).
+// Roadmaps and their share links.
 pub mod roadmap_view;
 pub mod roadmaps;
 

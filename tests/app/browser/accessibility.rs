@@ -1,4 +1,4 @@
-//! Accessibility (WCAG 2.2 AA, issue 16): axe-core, the engine browser audits and procurement
+//! Accessibility (WCAG 2.2 AA): axe-core, the engine browser audits and procurement
 //! checks run, is injected through WebDriver into every kind of page of the demo organization —
 //! signed out, signed in as the CPO, the shared link, and forms sent back with errors — and the
 //! test fails on any violation of impact serious or critical, listing every one it found.

@@ -14,7 +14,7 @@ mod rollup;
 mod status_updates;
 // Trust under load, faults and hostile input
 mod security;
-// Roadmaps (issue 6).
+// Roadmaps.
 mod roadmaps;
 
 use std::net::TcpListener;

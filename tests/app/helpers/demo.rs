@@ -1,0 +1,70 @@
+//! The demo organization and a tour of its pages.
+
+use uuid::Uuid;
+
+use super::TestApp;
+
+/// The demo organization, loaded into a test's database, and one page of every kind a person
+/// meets in it: what the compression and accessibility tests walk through.
+pub struct DemoTour {
+    /// The sign-in page, for a visitor.
+    pub sign_in: String,
+    /// Pages for the signed-in CPO, each with what it is: roll-up, initiative, /my, …
+    pub pages: Vec<(&'static str, String)>,
+    /// The board roadmap's share link, which opens without an account.
+    pub shared: String,
+}
+
+pub const DEMO_CPO: &str = "cpo@northwind.example";
+
+impl TestApp {
+    /// Loads the demo (`cairn demo`'s organization) and finds a page of every kind in it.
+    pub async fn demo_tour(&self) -> DemoTour {
+        let demo = cairn::demo::load(&self.pool).await.expect("load the demo");
+        let token = cairn::demo::share_roadmap(&self.pool, demo.org_id)
+            .await
+            .expect("share the board roadmap");
+        let id = |sql: &'static str| {
+            let pool = self.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, Uuid>(sql)
+                    .bind(demo.org_id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        };
+        let root = id("SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL").await;
+        let area =
+            id("SELECT id FROM portfolios WHERE org_id = $1 AND level = 'area' ORDER BY name LIMIT 1").await;
+        let initiative = id("SELECT id FROM initiatives WHERE org_id = $1 AND key = 'NORTH-20'").await;
+        let objective = id("SELECT id FROM objectives WHERE org_id = $1 ORDER BY title LIMIT 1").await;
+        let timeline = id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'timeline' LIMIT 1").await;
+        let columns =
+            id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'now_next_later' LIMIT 1").await;
+        DemoTour {
+            sign_in: "/login".to_owned(),
+            pages: vec![
+                ("the CPO's roll-up", format!("/portfolios/{root}")),
+                ("an area's roll-up", format!("/portfolios/{area}")),
+                ("the portfolio tree", "/portfolios".to_owned()),
+                ("an initiative", format!("/initiatives/{initiative}")),
+                ("the initiative list", "/initiatives".to_owned()),
+                ("a new initiative's form", "/initiatives/new".to_owned()),
+                (
+                    "an initiative's edit form",
+                    format!("/initiatives/{initiative}/edit"),
+                ),
+                ("my initiatives", "/my".to_owned()),
+                ("the OKR tree", "/objectives".to_owned()),
+                ("an objective", format!("/objectives/{objective}")),
+                ("the roadmaps", "/roadmaps".to_owned()),
+                ("a timeline roadmap", format!("/roadmaps/{timeline}")),
+                ("a now/next/later roadmap", format!("/roadmaps/{columns}")),
+                ("members", "/settings/members".to_owned()),
+                ("organization settings", "/settings/organization".to_owned()),
+            ],
+            shared: format!("/s/{token}"),
+        }
+    }
+}
