@@ -16,15 +16,16 @@ pub struct NewMemberInput {
     #[serde(default)]
     // `account::parse_email`'s plausible address, in ASCII.
     #[schema(
+        required = true,
         max_length = 254,
         pattern = r"^\s*[!-?A-~]+@[!-\-/-?A-~]([!-?A-~]*[!-\-/-?A-~])?\.[!-\-/-?A-~]([!-?A-~]*[!-\-/-?A-~])?\s*$"
     )]
     pub email: String,
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(required = true, min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
-    #[schema(value_type = super::Role)]
+    #[schema(required = true, value_type = super::Role)]
     pub role: String,
     /// Empty or absent: the member is invited to choose one.
     #[serde(default)]
