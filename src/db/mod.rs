@@ -21,6 +21,7 @@ pub mod tenant;
 pub mod themes;
 pub mod tokens;
 pub mod users;
+pub mod version_authors;
 // Roadmaps (issue 6).
 pub mod roadmaps;
 pub mod share_links;
