@@ -335,6 +335,8 @@ async fn the_settings_keep_the_time_zone_someone_changed_meanwhile() {
         (org["name"].as_str(), org["time_zone"].as_str()),
         (Some("Northwind Traders"), Some("Asia/Tokyo"))
     );
+    let landed = two.b.get_page(&saved.location.unwrap()).await;
+    assert!(landed.text(".alert.success").contains("merged"));
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::error::AppError;
 
 /// A message above the form.
 pub struct Alert {
-    /// A class of the design system's `.alert`: "" (an error) or "warning".
+    /// A class of the design system's `.alert`: "" (an error), "warning" or "success".
     pub class: &'static str,
     pub title: String,
     pub message: String,
@@ -37,7 +37,7 @@ pub struct FormState {
 
 /// Who saved the version a stale form ran into, as far as the page knows.
 pub enum SavedBy {
-    /// Nobody recorded (an edit form's version has no author).
+    /// Nobody recorded: saved before authors were kept, or by someone since removed.
     Unknown,
     /// The same person, in another tab or window.
     You,
@@ -106,6 +106,18 @@ impl FormState {
             .map(|(field, text)| (*field, show(field, text)))
             .collect();
         FormState { theirs, ..self }
+    }
+
+    /// Above a form just saved after merging what someone else saved meanwhile: says so.
+    pub fn merged() -> FormState {
+        FormState {
+            alert: Some(Alert {
+                class: "success",
+                title: "Saved.".to_owned(),
+                message: "Your changes were merged with those someone else saved meanwhile.".to_owned(),
+            }),
+            ..FormState::default()
+        }
     }
 
     /// A refusal that is about the whole form (a cycle, a non-empty portfolio), not one field.

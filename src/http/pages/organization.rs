@@ -6,7 +6,7 @@ use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -132,12 +132,23 @@ fn page(caller: &Caller, typed: SettingsForm, form: FormState) -> OrganizationPa
     }
 }
 
+/// `?merged=1`: the settings were just saved, merged with someone else's save.
+#[derive(Deserialize)]
+pub struct MergedQuery {
+    merged: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
+    Query(query): Query<MergedQuery>,
 ) -> PageResult<OrganizationPage> {
     let org = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
-    Ok(page(&caller, SettingsForm::saved(&org), FormState::default()))
+    let form = match query.merged {
+        Some(_) => FormState::merged(),
+        None => FormState::default(),
+    };
+    Ok(page(&caller, SettingsForm::saved(&org), form))
 }
 
 #[tracing::instrument(skip_all)]

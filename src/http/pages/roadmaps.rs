@@ -174,12 +174,17 @@ impl VersionedForm for RoadmapForm {
         }
     }
 
-    fn version(&mut self) -> &mut String {
-        &mut self.version
+    fn version(&self) -> &str {
+        &self.version
     }
 
-    fn base(&mut self) -> &mut String {
-        &mut self.base
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn stamp(&mut self, version: String, base: String) {
+        self.version = version;
+        self.base = base;
     }
 }
 

@@ -225,12 +225,9 @@ impl From<&StatusUpdate> for HistoryEntry {
         .filter(|(changed, ..)| *changed)
         .map(|(_, what, from, to)| Change { what, from, to })
         .collect();
+        let author = update.author.as_ref().map_or("A former member", |a| &a.name);
         HistoryEntry {
-            author: update
-                .author
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| "A former member".to_owned()),
+            author: author.to_owned(),
             at: update
                 .created_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

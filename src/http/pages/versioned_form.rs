@@ -30,13 +30,17 @@ pub trait VersionedForm: Clone {
     fn texts(&self) -> Vec<(&'static str, String)>;
     /// Takes `field` as `theirs` holds it: a change only the other person made.
     fn take(&mut self, field: &str, theirs: &Self);
-    fn version(&mut self) -> &mut String;
+    /// The version the form was rendered with.
+    fn version(&self) -> &str;
     /// The values the form was rendered with, as `encode_base` wrote them.
-    fn base(&mut self) -> &mut String;
+    fn base(&self) -> &str;
+    /// Sets the version and the base the form carries.
+    fn stamp(&mut self, version: String, base: String);
 
     /// The form as rendered from a saved record: its base is what it shows.
     fn rendered(mut self) -> Self {
-        *self.base() = encode_base(&self.texts());
+        let (version, base) = (self.version().to_owned(), encode_base(&self.texts()));
+        self.stamp(version, base);
         self
     }
 }
@@ -56,11 +60,15 @@ macro_rules! versioned_form {
                     _ => {}
                 }
             }
-            fn version(&mut self) -> &mut String {
-                &mut self.version
+            fn version(&self) -> &str {
+                &self.version
             }
-            fn base(&mut self) -> &mut String {
-                &mut self.base
+            fn base(&self) -> &str {
+                &self.base
+            }
+            fn stamp(&mut self, version: String, base: String) {
+                self.version = version;
+                self.base = base;
             }
         }
     };
@@ -85,7 +93,7 @@ fn decode_base(text: &str) -> Option<BTreeMap<String, String>> {
 /// their saved text. Values compare as trimmed text; a field the base lacks is a conflict wherever
 /// the two differ.
 pub fn merge<F: VersionedForm>(mine: &F, theirs: &F) -> (F, BTreeMap<&'static str, String>) {
-    let base = decode_base(mine.clone().base()).unwrap_or_default();
+    let base = decode_base(mine.base()).unwrap_or_default();
     let mut merged = mine.clone();
     let mut conflicts = BTreeMap::new();
     for ((field, my_text), (_, their_text)) in mine.texts().into_iter().zip(theirs.texts()) {
@@ -101,9 +109,7 @@ pub fn merge<F: VersionedForm>(mine: &F, theirs: &F) -> (F, BTreeMap<&'static st
             }
         }
     }
-    let mut theirs = theirs.clone();
-    *merged.version() = theirs.version().clone();
-    *merged.base() = theirs.base().clone();
+    merged.stamp(theirs.version().to_owned(), theirs.base().to_owned());
     (merged, conflicts)
 }
 
