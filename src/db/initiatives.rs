@@ -276,7 +276,7 @@ async fn write(
     sqlx::query!(
         r#"UPDATE initiatives SET title = $3, description = $4, portfolio_id = $5, owner_id = $6, theme_id = $7,
                   status = $8, health = $9, progress = $10, effort = $11, budget = $12, start_date = $13,
-                  target_date = $14, reach = $15, impact = $16, confidence = $17,
+                  target_date = $14, reach = $15, impact = $16, confidence = $17, updated_by = $18,
                   version = version + 1, updated_at = now()
            WHERE org_id = $1 AND id = $2"#,
         caller.org_id,
@@ -295,7 +295,8 @@ async fn write(
         values.target_date,
         values.reach,
         values.impact,
-        values.confidence
+        values.confidence,
+        caller.user_id
     )
     .execute(&mut *tx)
     .await

@@ -225,7 +225,7 @@ pub async fn update(
     }
     sqlx::query!(
         r#"UPDATE key_results SET title = $3, start_value = $4, target_value = $5, current_value = $6, unit = $7,
-                  weight = $8, version = version + 1, updated_at = now()
+                  weight = $8, updated_by = $9, version = version + 1, updated_at = now()
            WHERE org_id = $1 AND id = $2"#,
         caller.org_id,
         id,
@@ -234,7 +234,8 @@ pub async fn update(
         values.target_value,
         values.current_value,
         values.unit,
-        values.weight
+        values.weight,
+        caller.user_id
     )
     .execute(&mut *tx)
     .await?;

@@ -22,6 +22,7 @@ pub mod tenant;
 pub mod themes;
 pub mod tokens;
 pub mod users;
+pub mod version_authors;
 // Roadmaps and their share links.
 pub mod roadmaps;
 pub mod share_links;

@@ -285,7 +285,7 @@ pub async fn update(
     check_parent(&mut tx, caller.org_id, id, values.parent_id).await?;
     sqlx::query!(
         r#"UPDATE objectives SET title = $3, description = $4, portfolio_id = $5, period = $6, owner_id = $7,
-                  parent_id = $8, version = version + 1, updated_at = now()
+                  parent_id = $8, updated_by = $9, version = version + 1, updated_at = now()
            WHERE org_id = $1 AND id = $2"#,
         caller.org_id,
         id,
@@ -294,7 +294,8 @@ pub async fn update(
         values.portfolio_id,
         values.period.to_string(),
         values.owner_id,
-        values.parent_id
+        values.parent_id,
+        caller.user_id
     )
     .execute(&mut *tx)
     .await

@@ -170,7 +170,8 @@ pub async fn update_settings(
     let new = changes.apply(&current.settings)?;
     sqlx::query!(
         "UPDATE organizations SET name = $2, time_zone = $3, fiscal_year_start_month = $4, currency = $5,
-                off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, version = version + 1
+                off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, updated_by = $8,
+                version = version + 1
          WHERE id = $1",
         caller.org_id,
         new.name,
@@ -178,7 +179,8 @@ pub async fn update_settings(
         new.fiscal_year_start_month,
         new.currency,
         new.off_track_threshold,
-        new.at_risk_threshold
+        new.at_risk_threshold,
+        caller.user_id
     )
     .execute(&mut *tx)
     .await?;

@@ -228,7 +228,7 @@ pub async fn update(
     )?;
     sqlx::query!(
         r#"UPDATE portfolios SET parent_id = $3, name = $4, description = $5, level = $6, owner_id = $7,
-                  lifecycle = $8, version = version + 1, updated_at = now(),
+                  lifecycle = $8, updated_by = $10, version = version + 1, updated_at = now(),
                   position = COALESCE($9, (
                       SELECT COALESCE(max(position) + 1, 0) FROM portfolios
                       WHERE org_id = $1 AND parent_id IS NOT DISTINCT FROM $3 AND id <> $2))
@@ -241,7 +241,8 @@ pub async fn update(
         values.level.as_str(),
         values.owner_id,
         values.lifecycle.map(Lifecycle::as_str),
-        values.position
+        values.position,
+        caller.user_id
     )
     .execute(&mut *tx)
     .await

@@ -340,14 +340,15 @@ pub async fn update(
     let statuses = status_words(&values);
     let row = sqlx::query_as!(
         RoadmapRow,
-        r#"UPDATE roadmaps SET name = $3, portfolio_id = $4, from_date = $5, to_date = $6, layout = $7,
-                  group_by = $8, statuses = $9, theme_ids = $10, show_budget = $11,
+        r#"UPDATE roadmaps SET updated_by = $3, name = $4, portfolio_id = $5, from_date = $6, to_date = $7,
+                  layout = $8, group_by = $9, statuses = $10, theme_ids = $11, show_budget = $12,
                   version = version + 1, updated_at = now()
            WHERE org_id = $1 AND id = $2
            RETURNING id, name, portfolio_id, from_date, to_date, layout AS "layout: RoadmapLayout",
                      group_by AS "group_by: GroupBy", statuses, theme_ids, show_budget, version, created_at, updated_at"#,
         caller.org_id,
         id,
+        caller.user_id,
         values.name,
         values.portfolio_id,
         values.from,

@@ -329,21 +329,23 @@ async fn a_stale_initiative_submit_shows_the_conflict_then_a_deliberate_resubmit
     let page = app.submit(&path, &mine).await;
 
     assert_eq!(page.status, StatusCode::CONFLICT);
+    // The same admin saved through the API: "you", not "someone else".
     assert!(
         page.text(".alert")
-            .contains("Someone else saved this initiative while you were editing")
+            .contains("You saved this initiative in another tab or window while you were editing")
     );
     assert_eq!(page.theirs("title").as_deref(), Some("One-click checkout"));
-    assert_eq!(page.theirs("health").as_deref(), Some("Off track"));
-    assert_eq!(page.theirs("target_date").as_deref(), Some("2026-07-31"));
-    assert_eq!(page.theirs("progress").as_deref(), Some("0"));
+    // Changed only by them, or only by me: merged, not a conflict.
+    assert_eq!(page.theirs("health"), None);
+    assert_eq!(page.theirs("target_date"), None);
+    assert_eq!(page.theirs("progress"), None);
     assert_eq!(page.theirs("effort"), None, "fields that agree say nothing");
     assert_eq!(
         page.value("#title").as_deref(),
         Some("One-click pay v2"),
         "my input is kept"
     );
-    assert_eq!(page.selected("health"), "on_track");
+    assert_eq!(page.selected("health"), "off_track", "their change is kept");
     assert_eq!(
         page.value("input[name='version']").as_deref(),
         Some("2"),
@@ -378,9 +380,16 @@ async fn a_stale_portfolio_submit_shows_the_conflict_and_changes_nothing() {
     let page = app.submit(&path, &mine).await;
 
     assert_eq!(page.status, StatusCode::CONFLICT);
-    assert!(page.text(".alert").contains("Someone else saved this portfolio"));
+    assert!(
+        page.text(".alert")
+            .contains("You saved this portfolio in another tab")
+    );
     assert_eq!(page.theirs("name").as_deref(), Some("Payments"));
-    assert_eq!(page.theirs("lifecycle").as_deref(), Some("Launch"));
+    assert_eq!(
+        page.theirs("lifecycle"),
+        None,
+        "only they changed it: kept, not a conflict"
+    );
     assert_eq!(page.value("#name").as_deref(), Some("Checkout & pay"));
     let api = app.get_json(&org.admin.token, &path).await;
     assert_eq!(

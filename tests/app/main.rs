@@ -7,6 +7,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod compression;
+mod form_merge;
 mod forms;
 mod initiatives;
 mod members;

@@ -13,7 +13,7 @@ use crate::error::AppError;
 
 /// A message above the form.
 pub struct Alert {
-    /// A class of the design system's `.alert`: "" (an error) or "warning".
+    /// A class of the design system's `.alert`: "" (an error), "warning" or "success".
     pub class: &'static str,
     pub title: String,
     pub message: String,
@@ -37,7 +37,7 @@ pub struct FormState {
 
 /// Who saved the version a stale form ran into, as far as the page knows.
 pub enum SavedBy {
-    /// Nobody recorded (an edit form's version has no author).
+    /// Nobody recorded: saved before authors were kept, or by someone since removed.
     Unknown,
     /// The same person, in another tab or window.
     You,
@@ -62,33 +62,10 @@ impl FormState {
         }
     }
 
-    /// Someone saved `thing` since the form was rendered: beside every field where the saved
-    /// value differs from what was typed, the saved one (`show` turns a value into its label).
-    pub fn conflict<const N: usize>(
-        thing: &str,
-        typed: [(&'static str, &str); N],
-        saved: [(&'static str, &str); N],
-        show: impl Fn(&str, &str) -> String,
-    ) -> FormState {
-        FormState::conflict_since(thing, typed, saved, SavedBy::Unknown, show)
-    }
-
-    /// Someone saved `thing` since the form was rendered showing `shown`: beside every field whose
-    /// saved value differs from what the form showed — what they changed, not what the user did —
-    /// the saved one, and who saved it.
-    pub fn conflict_since<const N: usize>(
-        thing: &str,
-        shown: [(&'static str, &str); N],
-        saved: [(&'static str, &str); N],
-        by: SavedBy,
-        show: impl Fn(&str, &str) -> String,
-    ) -> FormState {
-        let theirs = shown
-            .iter()
-            .zip(saved.iter())
-            .filter(|((_, before), (_, theirs))| before.trim() != theirs.trim())
-            .map(|(_, &(field, theirs))| (field, show(field, theirs)))
-            .collect();
+    /// Someone saved `thing` since the form was rendered, and changed `theirs` (field → saved
+    /// text) differently from the user: each saved value beside its field, and who saved it.
+    /// `labelled` turns the saved texts into what people read.
+    pub(super) fn stale(thing: &str, theirs: BTreeMap<&'static str, String>, by: SavedBy) -> FormState {
         let (title, saved_by) = match by {
             SavedBy::Unknown => (
                 format!("Someone else saved this {thing} while you were editing."),
@@ -100,20 +77,46 @@ impl FormState {
             ),
             SavedBy::Named(name) => (format!("{name} saved this {thing} while you were editing."), name),
         };
+        let message = if theirs.is_empty() {
+            "Nothing of yours was saved yet: it kept changing while this was saved. What is saved \
+             now is in the form with your changes; save again."
+        } else {
+            "Nothing of yours was saved yet. Where you both changed a field, their saved value is \
+             shown beside it and yours is still in the form: save again to replace theirs with \
+             yours, or change it first. What only they changed is kept."
+        };
         FormState {
-            errors: FieldErrors::new(),
             theirs,
-            id_prefix: String::new(),
-            fields: Vec::new(),
             saved_by,
             alert: Some(Alert {
                 class: "warning",
                 title,
-                message: "Nothing of yours was saved yet. Their saved values are shown beside each \
-                          field that differs from yours, and your input is still in the form: \
-                          save again to replace theirs with yours, or change it first."
-                    .to_owned(),
+                message: message.to_owned(),
             }),
+            ..FormState::default()
+        }
+    }
+
+    /// The saved values beside the fields as people read them: `show` turns a field's text into
+    /// its label (a select's choice, "(empty)" …).
+    pub fn labelled(self, show: impl Fn(&str, &str) -> String) -> FormState {
+        let theirs = self
+            .theirs
+            .iter()
+            .map(|(field, text)| (*field, show(field, text)))
+            .collect();
+        FormState { theirs, ..self }
+    }
+
+    /// Above a form just saved after merging what someone else saved meanwhile: says so.
+    pub fn merged() -> FormState {
+        FormState {
+            alert: Some(Alert {
+                class: "success",
+                title: "Saved.".to_owned(),
+                message: "Your changes were merged with those someone else saved meanwhile.".to_owned(),
+            }),
+            ..FormState::default()
         }
     }
 

@@ -15,7 +15,9 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::{self, Choice, FormState, label_of, text_of};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::initiatives::Initiative;
 use crate::db::permissions;
 use crate::db::users::Caller;
@@ -47,7 +49,31 @@ pub struct InitiativeForm {
     impact: String,
     confidence: String,
     version: String,
+    /// The values the form was rendered with (edits only).
+    base: String,
 }
+
+versioned_form!(
+    InitiativeForm,
+    "initiative",
+    [
+        title,
+        description,
+        portfolio_id,
+        owner_id,
+        theme_id,
+        status,
+        health,
+        progress,
+        effort,
+        budget,
+        start_date,
+        target_date,
+        reach,
+        impact,
+        confidence,
+    ]
+);
 
 impl InitiativeForm {
     /// `digits`: how many minor-unit digits the organization's currency has.
@@ -72,11 +98,12 @@ impl InitiativeForm {
             impact: text_of(values.impact),
             confidence: text_of(values.confidence),
             version: text_of(version),
+            base: String::new(),
         }
     }
 
     fn from_initiative(initiative: &Initiative, digits: u32) -> InitiativeForm {
-        InitiativeForm::from_values(&initiative.values(), Some(initiative.version), digits)
+        InitiativeForm::from_values(&initiative.values(), Some(initiative.version), digits).rendered()
     }
 
     /// The changes the form asks for, and the fields whose text did not parse.
@@ -101,27 +128,6 @@ impl InitiativeForm {
             confidence: optional(e, "confidence", &self.confidence, WHOLE_NUMBER),
         };
         (changes, errors)
-    }
-
-    /// Every field a conflict compares, by name.
-    fn fields(&self) -> [(&'static str, &str); 15] {
-        [
-            ("title", &self.title),
-            ("description", &self.description),
-            ("portfolio_id", &self.portfolio_id),
-            ("owner_id", &self.owner_id),
-            ("theme_id", &self.theme_id),
-            ("status", &self.status),
-            ("health", &self.health),
-            ("progress", &self.progress),
-            ("effort", &self.effort),
-            ("budget", &self.budget),
-            ("start_date", &self.start_date),
-            ("target_date", &self.target_date),
-            ("reach", &self.reach),
-            ("impact", &self.impact),
-            ("confidence", &self.confidence),
-        ]
     }
 }
 
@@ -183,23 +189,44 @@ async fn page(
     values: InitiativeForm,
     currency: &str,
 ) -> PageResult<InitiativeFormPage> {
-    let tree = db::portfolios::list_tree(&state.tenant(caller)).await?;
-    let editable = permissions::editable_portfolios(&state.tenant(caller), caller).await?;
-    let names = db::portfolio_views::member_names(&state.tenant(caller)).await?;
-    let themes = db::themes::all(&state.tenant(caller)).await?;
-    let keep: Vec<Uuid> = editing
-        .map(|i| i.portfolio_id)
-        .into_iter()
-        .chain(values.portfolio_id.parse().ok())
-        .collect();
-    let portfolios = form::portfolio_choices(
-        &tree,
-        &editable,
-        &keep,
-        None,
-        values.portfolio_id.is_empty().then_some("Choose a portfolio…"),
-    );
-    let (heading, key, action, submit, cancel_url) = match editing {
+    let pool = &state.tenant(caller);
+    let (tree, editable, names, themes) = tokio::try_join!(
+        db::portfolios::list_tree(pool),
+        permissions::editable_portfolios(pool, caller),
+        db::portfolio_views::member_names(pool),
+        db::themes::all(pool),
+    )?;
+    let keep = [editing.map(|i| i.portfolio_id), values.portfolio_id.parse().ok()];
+    let empty = values.portfolio_id.is_empty().then_some("Choose a portfolio…");
+    let portfolios = form::portfolio_choices(&tree, &editable, &keep_ids(keep), None, empty);
+    let (heading, key, action, submit, cancel_url) = heading(editing, &values.portfolio_id);
+    Ok(InitiativeFormPage {
+        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
+        heading,
+        key,
+        action,
+        submit,
+        cancel_url,
+        values,
+        form: FormState::default(),
+        budget_label: format!("Budget in {currency}"),
+        budget_hint: budget_hint(currency),
+        portfolios,
+        owners: form::member_choices(names, "No owner"),
+        themes: theme_choices(themes),
+        statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
+        healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
+        impacts: impact_choices(),
+    })
+}
+
+/// What the form page says it does: its heading, the key, where it posts, its button, where
+/// cancel leads.
+fn heading(
+    editing: Option<&Initiative>,
+    portfolio_id: &str,
+) -> (String, Option<String>, String, &'static str, String) {
+    match editing {
         Some(initiative) => (
             format!("Edit {}", initiative.title),
             Some(initiative.key.clone()),
@@ -212,43 +239,41 @@ async fn page(
             None,
             "/initiatives".to_owned(),
             "Create initiative",
-            match values.portfolio_id.as_str() {
+            match portfolio_id {
                 "" => "/portfolios".to_owned(),
                 portfolio => format!("/portfolios/{portfolio}"),
             },
         ),
-    };
-    let impacts = std::iter::once(Choice::new("", "Not set"))
+    }
+}
+
+/// The saved and the typed portfolio, which stay choosable.
+fn keep_ids(ids: [Option<Uuid>; 2]) -> Vec<Uuid> {
+    ids.into_iter().flatten().collect()
+}
+
+fn budget_hint(currency: &str) -> String {
+    format!(
+        "In {currency}, not cents: like {}. Empty: no budget.",
+        money::example(money::minor_digits(currency))
+    )
+}
+
+fn theme_choices(themes: Vec<db::themes::Theme>) -> Vec<Choice> {
+    std::iter::once(Choice::new("", "Unassigned"))
+        .chain(themes.into_iter().map(|t| Choice::new(t.id.to_string(), t.name)))
+        .collect()
+}
+
+fn impact_choices() -> Vec<Choice> {
+    std::iter::once(Choice::new("", "Not set"))
         .chain(
             IMPACTS
                 .iter()
                 .zip(IMPACT_NAMES)
                 .map(|(impact, name)| Choice::new(impact.to_string(), format!("{impact} · {name}"))),
         )
-        .collect();
-    Ok(InitiativeFormPage {
-        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
-        heading,
-        key,
-        action,
-        submit,
-        cancel_url,
-        values,
-        form: FormState::default(),
-        budget_label: format!("Budget in {currency}"),
-        budget_hint: format!(
-            "In {currency}, not cents: like {}. Empty: no budget.",
-            money::example(money::minor_digits(currency))
-        ),
-        portfolios,
-        owners: form::member_choices(names, "No owner"),
-        themes: std::iter::once(Choice::new("", "Unassigned"))
-            .chain(themes.into_iter().map(|t| Choice::new(t.id.to_string(), t.name)))
-            .collect(),
-        statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
-        healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
-        impacts,
-    })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -336,39 +361,56 @@ pub async fn update(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(mut typed): Form<InitiativeForm>,
+    Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
-    let current = editable(&state, &caller, id).await?;
-    let version = form::rendered_version(&typed.version)?;
     let (currency, digits) = currency(&state, &caller).await?;
-    let (changes, unreadable) = typed.parse(digits);
-    if !unreadable.is_empty() {
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current.values())));
-        let mut page = page(&state, &caller, Some(&current), typed, &currency).await?;
-        page.form = FormState::invalid(errors);
-        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
-    }
-    match db::initiatives::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-        Ok(saved) => Ok(Redirect::to(&format!("/initiatives/{}", saved.id)).into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.tenant(&caller), id).await?;
-            let theirs = InitiativeForm::from_initiative(&saved, digits);
-            // The next submit is made against what is saved now: a deliberate second save wins.
-            typed.version = theirs.version.clone();
-            let mut page = page(&state, &caller, Some(&saved), typed, &currency).await?;
-            page.form = FormState::conflict(
-                "initiative",
-                page.values.fields(),
-                theirs.fields(),
-                |field, value| page.show(field, value),
-            );
-            Ok(page.respond(StatusCode::CONFLICT))
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write(pool, &caller, id, typed, version, digits),
+        || async {
+            Ok(InitiativeForm::from_initiative(
+                &db::initiatives::get(pool, id).await?,
+                digits,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            Ok(Redirect::to(&merged.mark(&format!("/initiatives/{}", saved.id))).into_response())
         }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let current = editable(&state, &caller, id).await?;
             let mut page = page(&state, &caller, Some(&current), typed, &currency).await?;
-            page.form = shown;
+            page.form = shown.labelled(|field, value| page.show(field, value));
             Ok(page.respond(status))
         }
     }
+}
+
+/// Saves what the form asks for against `version`; text that does not parse is refused with every
+/// problem of the form, as the domain finds them on the saved initiative.
+async fn write(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: InitiativeForm,
+    version: i64,
+    digits: u32,
+) -> Result<Initiative, AppError> {
+    let (changes, unreadable) = typed.parse(digits);
+    if !unreadable.is_empty() {
+        let current = db::initiatives::get(pool, id).await?.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        return Err(AppError::Validation(errors));
+    }
+    db::initiatives::update(pool, caller, id, Some(version), changes).await
 }

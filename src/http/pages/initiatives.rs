@@ -161,8 +161,11 @@ pub async fn show(
     let initiative = db::initiatives::get(&state.tenant(&caller), id).await?;
     let history_page = query.parse()?;
     let mut page = page(&state, &caller, &initiative, None, Some(history_page)).await?;
-    if let (Some(quick), Some(_)) = (page.quick.as_mut(), saved.saved) {
-        quick.saved = Some(super::status_updates::SAVED);
+    if let (Some(quick), true) = (
+        page.quick.as_mut(),
+        saved.saved.is_some() || saved.merged.is_some(),
+    ) {
+        quick.saved = Some(super::status_updates::saved_message(saved.merged.is_some()));
     }
     Ok(page)
 }
@@ -171,6 +174,8 @@ pub async fn show(
 #[derive(serde::Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    /// Set when what someone else saved meanwhile was merged with the change.
+    merged: Option<String>,
 }
 
 /// The link form's one field.

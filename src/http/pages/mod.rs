@@ -17,6 +17,7 @@ pub mod portfolio_form;
 pub mod portfolios;
 pub mod rollup;
 pub mod status_updates;
+mod versioned_form;
 // Roadmaps and their share links.
 pub mod roadmap_view;
 pub mod roadmaps;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::Layout;
-use super::status_updates::{Origin, QuickUpdate, SAVED};
+use super::status_updates::{Origin, QuickUpdate, saved_message};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::pages::my::MyPageData;
@@ -89,6 +89,8 @@ fn days_ago(days: i64) -> String {
 #[derive(serde::Deserialize)]
 pub struct MyQuery {
     saved: Option<String>,
+    /// Set when what someone else saved meanwhile was merged with the update.
+    merged: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -103,7 +105,7 @@ pub async fn show(
         .iter_mut()
         .find(|item| Some(&item.initiative.key) == query.saved.as_ref())
     {
-        item.quick.saved = Some(SAVED);
+        item.quick.saved = Some(saved_message(query.merged.is_some()));
     }
     Ok(page)
 }

@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::{self, Choice, FormState, label_of, text_of};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::key_results::KeyResult;
 use crate::db::objectives::Objective;
 use crate::db::permissions;
@@ -41,7 +43,15 @@ pub struct ObjectiveForm {
     owner_id: String,
     parent_id: String,
     version: String,
+    /// The values the form was rendered with (edits only).
+    base: String,
 }
+
+versioned_form!(
+    ObjectiveForm,
+    "objective",
+    [title, description, portfolio_id, period, owner_id, parent_id]
+);
 
 impl ObjectiveForm {
     fn from_objective(objective: &Objective) -> ObjectiveForm {
@@ -54,7 +64,9 @@ impl ObjectiveForm {
             owner_id: text_of(values.owner_id),
             parent_id: text_of(values.parent_id),
             version: objective.version.to_string(),
+            base: String::new(),
         }
+        .rendered()
     }
 
     fn parse(&self) -> (ObjectiveChanges, FieldErrors) {
@@ -68,17 +80,6 @@ impl ObjectiveForm {
             parent_id: optional(&mut errors, "parent_id", &self.parent_id, CHOICE),
         };
         (changes, errors)
-    }
-
-    fn fields(&self) -> [(&'static str, &str); 6] {
-        [
-            ("title", &self.title),
-            ("description", &self.description),
-            ("portfolio_id", &self.portfolio_id),
-            ("period", &self.period),
-            ("owner_id", &self.owner_id),
-            ("parent_id", &self.parent_id),
-        ]
     }
 }
 
@@ -134,28 +135,8 @@ async fn objective_page(
         .into_iter()
         .chain(values.portfolio_id.parse().ok())
         .collect();
-    let parents = std::iter::once(Choice::new("", "None"))
-        .chain(
-            objectives
-                .into_iter()
-                .filter(|(id, _, _)| Some(*id) != editing.map(|o| o.id))
-                .map(|(id, title, period)| Choice::new(id.to_string(), format!("{title} ({period})"))),
-        )
-        .collect();
-    let (heading, action, submit, cancel_url) = match editing {
-        Some(objective) => (
-            format!("Edit {}", objective.title),
-            format!("/objectives/{}", objective.id),
-            "Save changes",
-            format!("/objectives/{}", objective.id),
-        ),
-        None => (
-            "New objective".to_owned(),
-            "/objectives".to_owned(),
-            "Create objective",
-            format!("/objectives?period={}", values.period),
-        ),
-    };
+    let parents = parent_choices(objectives, editing.map(|o| o.id));
+    let (heading, action, submit, cancel_url) = heading(editing, &values.period);
     Ok(ObjectiveFormPage {
         layout: Layout::new(heading.clone(), Some(caller)).in_section("objectives"),
         heading,
@@ -169,6 +150,37 @@ async fn objective_page(
         parents,
         delete_action: editing.map(|o| format!("/objectives/{}/delete", o.id)),
     })
+}
+
+/// The objectives one may align to, less `editing` itself, after "None".
+fn parent_choices(objectives: Vec<(Uuid, String, String)>, editing: Option<Uuid>) -> Vec<Choice> {
+    std::iter::once(Choice::new("", "None"))
+        .chain(
+            objectives
+                .into_iter()
+                .filter(|(id, _, _)| Some(*id) != editing)
+                .map(|(id, title, period)| Choice::new(id.to_string(), format!("{title} ({period})"))),
+        )
+        .collect()
+}
+
+/// What the objective form says it does: its heading, where it posts, its button, where cancel
+/// leads.
+fn heading(editing: Option<&Objective>, period: &str) -> (String, String, &'static str, String) {
+    match editing {
+        Some(objective) => (
+            format!("Edit {}", objective.title),
+            format!("/objectives/{}", objective.id),
+            "Save changes",
+            format!("/objectives/{}", objective.id),
+        ),
+        None => (
+            "New objective".to_owned(),
+            "/objectives".to_owned(),
+            "Create objective",
+            format!("/objectives?period={period}"),
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -247,41 +259,55 @@ pub async fn update_objective(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(mut typed): Form<ObjectiveForm>,
+    Form(typed): Form<ObjectiveForm>,
 ) -> PageResult<Response> {
-    let current = db::objectives::get(&state.tenant(&caller), id).await?;
-    let version = form::rendered_version(&typed.version)?;
-    let (changes, unreadable) = typed.parse();
-    if !unreadable.is_empty() {
-        let current_values: ObjectiveValues = current.values();
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current_values)));
-        let mut page = objective_page(&state, &caller, Some(&current), typed).await?;
-        page.form = FormState::invalid(errors);
-        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
-    }
-    match db::objectives::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-        Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}", saved.id)).into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::objectives::get(&state.tenant(&caller), id).await?;
-            let theirs = ObjectiveForm::from_objective(&saved);
-            // The next submit is made against what is saved now: a deliberate second save wins.
-            typed.version = theirs.version.clone();
-            let mut page = objective_page(&state, &caller, Some(&saved), typed).await?;
-            page.form = FormState::conflict(
-                "objective",
-                page.values.fields(),
-                theirs.fields(),
-                |field, value| page.show(field, value),
-            );
-            Ok(page.respond(StatusCode::CONFLICT))
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write_objective(pool, &caller, id, typed, version),
+        || async {
+            Ok(ObjectiveForm::from_objective(
+                &db::objectives::get(pool, id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            Ok(Redirect::to(&merged.mark(&format!("/objectives/{}", saved.id))).into_response())
         }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let current = editable_objective(&state, &caller, id).await?;
             let mut page = objective_page(&state, &caller, Some(&current), typed).await?;
-            page.form = shown;
+            page.form = shown.labelled(|field, value| page.show(field, value));
             Ok(page.respond(status))
         }
     }
+}
+
+/// Saves what the form asks for against `version`; text that does not parse is refused with every
+/// problem of the form, as the domain finds them on the saved objective.
+async fn write_objective(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: ObjectiveForm,
+    version: i64,
+) -> Result<Objective, AppError> {
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current: ObjectiveValues = db::objectives::get(pool, id).await?.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        return Err(AppError::Validation(errors));
+    }
+    db::objectives::update(pool, caller, id, Some(version), changes).await
 }
 
 /// The key result form's fields as typed.
@@ -295,7 +321,15 @@ pub struct KeyResultForm {
     unit: String,
     weight: String,
     version: String,
+    /// The values the form was rendered with (edits only).
+    base: String,
 }
+
+versioned_form!(
+    KeyResultForm,
+    "key result",
+    [title, start_value, target_value, current_value, unit, weight]
+);
 
 impl KeyResultForm {
     fn from_key_result(key_result: &KeyResult) -> KeyResultForm {
@@ -308,7 +342,9 @@ impl KeyResultForm {
             unit: values.unit,
             weight: values.weight.normalize().to_string(),
             version: key_result.version.to_string(),
+            base: String::new(),
         }
+        .rendered()
     }
 
     fn parse(&self) -> (KeyResultChanges, FieldErrors) {
@@ -325,17 +361,6 @@ impl KeyResultForm {
             note: None,
         };
         (changes, errors)
-    }
-
-    fn fields(&self) -> [(&'static str, &str); 6] {
-        [
-            ("title", &self.title),
-            ("start_value", &self.start_value),
-            ("target_value", &self.target_value),
-            ("current_value", &self.current_value),
-            ("unit", &self.unit),
-            ("weight", &self.weight),
-        ]
     }
 }
 
@@ -389,7 +414,7 @@ impl KeyResultFormPage {
 }
 
 /// The objective, if the caller may add to or change its key results.
-async fn editable_objective(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Objective> {
+pub(super) async fn editable_objective(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Objective> {
     let objective = db::objectives::get(&state.tenant(caller), id).await?;
     permissions::require_owned(
         &state.tenant(caller),
@@ -458,39 +483,57 @@ pub async fn update_key_result(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(mut typed): Form<KeyResultForm>,
+    Form(typed): Form<KeyResultForm>,
 ) -> PageResult<Response> {
-    let current = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
-    let objective = editable_objective(&state, &caller, current.objective_id).await?;
-    let version = form::rendered_version(&typed.version)?;
-    let (changes, unreadable) = typed.parse();
-    if !unreadable.is_empty() {
-        let current_values: KeyResultValues = current.values();
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current_values)));
-        let mut page = KeyResultFormPage::new(&caller, objective, Some(&current), typed);
-        page.form = FormState::invalid(errors);
-        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
-    }
-    match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-        Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}#kr-{id}", saved.objective_id)).into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
-            let theirs = KeyResultForm::from_key_result(&saved);
-            typed.version = theirs.version.clone();
-            let mut page = KeyResultFormPage::new(&caller, objective, Some(&saved), typed);
-            page.form =
-                FormState::conflict("key result", page.values.fields(), theirs.fields(), |_, value| {
-                    value.to_owned()
-                });
-            Ok(page.respond(StatusCode::CONFLICT))
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write_key_result(pool, &caller, id, typed, version),
+        || async {
+            Ok(KeyResultForm::from_key_result(
+                &db::key_results::get(pool, caller.org_id, id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            let url = format!("/objectives/{}#kr-{id}", saved.objective_id);
+            Ok(Redirect::to(&merged.mark(&url)).into_response())
         }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let current = db::key_results::get(pool, caller.org_id, id).await?;
+            let objective = editable_objective(&state, &caller, current.objective_id).await?;
             let mut page = KeyResultFormPage::new(&caller, objective, Some(&current), typed);
-            page.form = shown;
+            page.form = shown.labelled(|_, value| value.to_owned());
             Ok(page.respond(status))
         }
     }
+}
+
+/// Saves what the key result form asks for against `version`; text that does not parse is refused
+/// with every problem of the form, as the domain finds them on the saved key result.
+async fn write_key_result(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: KeyResultForm,
+    version: i64,
+) -> Result<KeyResult, AppError> {
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current: KeyResultValues = db::key_results::get(pool, caller.org_id, id).await?.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        return Err(AppError::Validation(errors));
+    }
+    db::key_results::update(pool, caller, id, Some(version), changes).await
 }
 
 /// What a delete button sends: the version the page was rendered with.

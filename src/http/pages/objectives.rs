@@ -8,7 +8,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -17,7 +16,9 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::{self, Choice, FormState};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::key_results::{CheckIn, KeyResult, LinkedInitiative};
 use crate::db::objectives::Objective;
 use crate::db::orgs::Calendar;
@@ -227,16 +228,24 @@ pub struct CheckInForm {
     pub value: String,
     pub note: String,
     pub version: String,
+    /// The values the form was rendered with.
+    pub base: String,
     pub form: FormState,
 }
 
 impl CheckInForm {
     fn fresh(key_result: &KeyResult) -> CheckInForm {
+        CheckInForm::shown(CheckInSubmit::of(key_result), FormState::default(), key_result.id)
+    }
+
+    /// The form holding `typed`, in `form`'s state, for key result `id`.
+    fn shown(typed: CheckInSubmit, form: FormState, id: Uuid) -> CheckInForm {
         CheckInForm {
-            value: key_result.current_value.normalize().to_string(),
-            note: String::new(),
-            version: key_result.version.to_string(),
-            form: FormState::default().with_id_prefix(format!("kr-{}-", key_result.id)),
+            value: typed.value,
+            note: typed.note,
+            version: typed.version,
+            base: typed.base,
+            form: form.with_id_prefix(format!("kr-{id}-")),
         }
     }
 }
@@ -394,69 +403,91 @@ fn sparkline(values: &[Decimal], key_result: &KeyResult) -> Option<String> {
 }
 
 /// The check-in form as submitted.
-#[derive(Deserialize)]
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct CheckInSubmit {
-    #[serde(default)]
     value: String,
-    #[serde(default)]
     note: String,
-    #[serde(default)]
     version: String,
+    base: String,
 }
 
-/// `POST /key-results/{id}/check-ins`: records the new value and note, then back to the objective.
-/// A refused one shows the objective page with the form as typed, its errors beside the fields, or
-/// after someone else's check-in their value beside it.
+// The note is the user's own and has no saved counterpart: it is not merged.
+versioned_form!(CheckInSubmit, "key result", [value]);
+
+impl CheckInSubmit {
+    /// A fresh form: the key result's current value and no note.
+    fn of(key_result: &KeyResult) -> CheckInSubmit {
+        CheckInSubmit {
+            value: key_result.current_value.normalize().to_string(),
+            version: key_result.version.to_string(),
+            ..CheckInSubmit::default()
+        }
+        .rendered()
+    }
+}
+
+/// `POST /key-results/{id}/check-ins`: records the new value and note (merged with a check-in
+/// someone else made meanwhile where that does not conflict), then back to the objective. A
+/// refused one shows the objective page with the form as typed, its errors beside the fields, or
+/// their value beside it when both changed it.
 #[tracing::instrument(skip_all, fields(key_result_id = %id))]
 pub async fn check_in(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(submit): Form<CheckInSubmit>,
+    Form(typed): Form<CheckInSubmit>,
 ) -> PageResult<Response> {
-    let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
-    let version = form::rendered_version(&submit.version)?;
-    let mut errors = FieldErrors::new();
-    let value = crate::domain::form::required::<Decimal>(&mut errors, "value", &submit.value, NUMBER);
-    let mut typed = CheckInForm {
-        value: submit.value,
-        note: submit.note.clone(),
-        version: submit.version,
-        form: FormState::default(),
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
     };
-    let prefix = format!("kr-{id}-");
-    let refusal = if !errors.is_empty() {
-        (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
-    } else {
-        let changes = KeyResultChanges {
-            current_value: value,
-            note: Some(Some(submit.note)),
-            ..KeyResultChanges::default()
-        };
-        match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-            Ok(_) => {
-                return Ok(
-                    Redirect::to(&format!("/objectives/{}#kr-{id}", key_result.objective_id)).into_response(),
-                );
-            }
-            Err(AppError::PreconditionFailed) => {
-                let saved = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
-                let theirs = saved.current_value.normalize().to_string();
-                // The next submit is made against what is saved now: a deliberate second one wins.
-                typed.version = saved.version.to_string();
-                let shown = FormState::conflict(
-                    "key result",
-                    [("value", typed.value.as_str())],
-                    [("value", theirs.as_str())],
-                    |_, value| value.to_owned(),
-                );
-                (StatusCode::CONFLICT, shown)
-            }
-            Err(error) => form::refusal(error)?,
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write_check_in(pool, &caller, id, typed, version),
+        || async {
+            Ok(CheckInSubmit::of(
+                &db::key_results::get(pool, caller.org_id, id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            let url = format!("/objectives/{}#kr-{id}", saved.objective_id);
+            Ok(Redirect::to(&merged.mark(&url)).into_response())
         }
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let key_result = db::key_results::get(pool, caller.org_id, id).await?;
+            super::objective_form::editable_objective(&state, &caller, key_result.objective_id).await?;
+            let typed = CheckInForm::shown(typed, shown.labelled(|_, value| value.to_owned()), id);
+            let page = objective_page(&state, &caller, key_result.objective_id, Some((id, typed))).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// Records the check-in the form asks for against `version`.
+async fn write_check_in(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: CheckInSubmit,
+    version: i64,
+) -> Result<KeyResult, AppError> {
+    let mut errors = FieldErrors::new();
+    let value = crate::domain::form::required::<Decimal>(&mut errors, "value", &typed.value, NUMBER);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let changes = KeyResultChanges {
+        current_value: value,
+        note: Some(Some(typed.note.clone())),
+        ..KeyResultChanges::default()
     };
-    let (status, shown) = refusal;
-    typed.form = shown.with_id_prefix(prefix);
-    let page = objective_page(&state, &caller, key_result.objective_id, Some((id, typed))).await?;
-    Ok((status, page).into_response())
+    db::key_results::update(pool, caller, id, Some(version), changes).await
 }

@@ -6,14 +6,15 @@ use crate::error::forbidden_unless;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::Layout;
-use super::form::{Choice, FormState, all_errors, refusal, rendered_version};
+use super::form::{Choice, FormState, all_errors};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::orgs::VersionedSettings;
 use crate::db::users::Caller;
 use crate::domain::form::{NUMBER, WHOLE_NUMBER, required};
@@ -51,7 +52,23 @@ pub struct SettingsForm {
     /// The version the form was rendered with.
     #[serde(default)]
     version: String,
+    /// The values the form was rendered with.
+    #[serde(default)]
+    base: String,
 }
+
+versioned_form!(
+    SettingsForm,
+    "the settings",
+    [
+        name,
+        time_zone,
+        fiscal_year_start_month,
+        currency,
+        off_track_threshold,
+        at_risk_threshold,
+    ]
+);
 
 impl SettingsForm {
     fn saved(org: &VersionedSettings) -> SettingsForm {
@@ -64,7 +81,9 @@ impl SettingsForm {
             off_track_threshold: s.off_track_threshold.to_string(),
             at_risk_threshold: s.at_risk_threshold.to_string(),
             version: org.version.to_string(),
+            base: String::new(),
         }
+        .rendered()
     }
 
     /// The change it asks for, and the fields that could not be read.
@@ -95,18 +114,6 @@ impl SettingsForm {
         };
         (changes, unreadable)
     }
-
-    /// Field names and values, for comparing with what someone else saved.
-    fn fields(&self) -> [(&'static str, &str); 6] {
-        [
-            ("name", &self.name),
-            ("time_zone", &self.time_zone),
-            ("fiscal_year_start_month", &self.fiscal_year_start_month),
-            ("currency", &self.currency),
-            ("off_track_threshold", &self.off_track_threshold),
-            ("at_risk_threshold", &self.at_risk_threshold),
-        ]
-    }
 }
 
 fn page(caller: &Caller, typed: SettingsForm, form: FormState) -> OrganizationPage {
@@ -125,12 +132,23 @@ fn page(caller: &Caller, typed: SettingsForm, form: FormState) -> OrganizationPa
     }
 }
 
+/// `?merged=1`: the settings were just saved, merged with someone else's save.
+#[derive(Deserialize)]
+pub struct MergedQuery {
+    merged: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
+    Query(query): Query<MergedQuery>,
 ) -> PageResult<OrganizationPage> {
     let org = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
-    Ok(page(&caller, SettingsForm::saved(&org), FormState::default()))
+    let form = match query.merged {
+        Some(_) => FormState::merged(),
+        None => FormState::default(),
+    };
+    Ok(page(&caller, SettingsForm::saved(&org), form))
 }
 
 #[tracing::instrument(skip_all)]
@@ -139,37 +157,46 @@ pub async fn update(
     PageCaller(caller): PageCaller,
     Form(typed): Form<SettingsForm>,
 ) -> PageResult<Response> {
-    // Refused before anything is read: a member learns nothing from the form's errors.
-    forbidden_unless(may_administer(&caller))?;
-    let version = rendered_version(&typed.version)?;
-    let (changes, unreadable) = typed.read();
-    let result = if unreadable.is_empty() {
-        db::orgs::update_settings(&state.tenant(&caller), &caller, Some(version), changes).await
-    } else {
-        let current = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
-        Err(AppError::Validation(all_errors(changes, unreadable, |c| {
-            c.apply(&current.settings)
-        })))
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id: caller.org_id,
     };
-    match result {
-        Ok(_) => Ok(Redirect::to("/settings/organization").into_response()),
-        Err(AppError::PreconditionFailed) => {
-            // Someone saved in between: show what they saved beside each field, keep what this
-            // person typed, and carry the new version so a deliberate second save goes through.
-            let saved = db::orgs::settings(&state.tenant(&caller), caller.org_id).await?;
-            let theirs = SettingsForm::saved(&saved);
-            let form = FormState::conflict("the settings", typed.fields(), theirs.fields(), |_, v| {
-                v.to_owned()
-            });
-            let typed = SettingsForm {
-                version: theirs.version,
-                ..typed
-            };
-            Ok((StatusCode::CONFLICT, page(&caller, typed, form)).into_response())
-        }
-        Err(error) => {
-            let (status, form) = refusal(error)?;
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write(pool, &caller, typed, version),
+        || async {
+            Ok(SettingsForm::saved(
+                &db::orgs::settings(pool, caller.org_id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(_, merged) => Ok(Redirect::to(&merged.mark("/settings/organization")).into_response()),
+        Outcome::Shown(status, typed, form) => {
+            // A member learns nothing from the form's errors.
+            forbidden_unless(may_administer(&caller))?;
             Ok((status, page(&caller, typed, form)).into_response())
         }
     }
+}
+
+/// Saves the settings the form asks for against `version`; text that does not parse is refused
+/// with every problem of the form, as the domain finds them on the saved settings.
+async fn write(
+    pool: &TenantPool,
+    caller: &Caller,
+    typed: SettingsForm,
+    version: i64,
+) -> Result<VersionedSettings, AppError> {
+    let (changes, unreadable) = typed.read();
+    if !unreadable.is_empty() {
+        let current = db::orgs::settings(pool, caller.org_id).await?;
+        let errors = all_errors(changes, unreadable, |c| c.apply(&current.settings));
+        return Err(AppError::Validation(errors));
+    }
+    db::orgs::update_settings(pool, caller, Some(version), changes).await
 }

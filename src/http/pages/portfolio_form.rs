@@ -15,7 +15,9 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::{self, Choice, FormState, label_of, text_of};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::permissions;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
@@ -38,7 +40,15 @@ pub struct PortfolioForm {
     lifecycle: String,
     position: String,
     version: String,
+    /// The values the form was rendered with (edits only).
+    base: String,
 }
+
+versioned_form!(
+    PortfolioForm,
+    "portfolio",
+    [name, description, level, parent_id, owner_id, lifecycle, position]
+);
 
 impl PortfolioForm {
     fn from_values(values: &PortfolioValues, version: Option<i64>) -> PortfolioForm {
@@ -54,11 +64,12 @@ impl PortfolioForm {
                 .unwrap_or_default(),
             position: text_of(values.position),
             version: text_of(version),
+            base: String::new(),
         }
     }
 
     fn from_portfolio(portfolio: &Portfolio) -> PortfolioForm {
-        PortfolioForm::from_values(&portfolio.values(), Some(portfolio.version))
+        PortfolioForm::from_values(&portfolio.values(), Some(portfolio.version)).rendered()
     }
 
     /// A blank form for a new portfolio under `parent`, one level below it.
@@ -87,19 +98,6 @@ impl PortfolioForm {
             position: optional(&mut errors, "position", &self.position, WHOLE_NUMBER).flatten(),
         };
         (changes, errors)
-    }
-
-    /// Every field a conflict compares, by name.
-    fn fields(&self) -> [(&'static str, &str); 7] {
-        [
-            ("name", &self.name),
-            ("description", &self.description),
-            ("level", &self.level),
-            ("parent_id", &self.parent_id),
-            ("owner_id", &self.owner_id),
-            ("lifecycle", &self.lifecycle),
-            ("position", &self.position),
-        ]
     }
 }
 
@@ -145,24 +143,48 @@ async fn page(
     editing: Option<&Portfolio>,
     values: PortfolioForm,
 ) -> PageResult<PortfolioFormPage> {
-    let tree = db::portfolios::list_tree(&state.tenant(caller)).await?;
-    let editable = permissions::editable_portfolios(&state.tenant(caller), caller).await?;
-    let names = db::portfolio_views::member_names(&state.tenant(caller)).await?;
-    let keep: Vec<Uuid> = editing
-        .and_then(|p| p.parent_id)
+    let pool = &state.tenant(caller);
+    let (tree, editable, names, may_top_level) = tokio::try_join!(
+        db::portfolios::list_tree(pool),
+        permissions::editable_portfolios(pool, caller),
+        db::portfolio_views::member_names(pool),
+        permissions::can_create_portfolio(pool, caller, None),
+    )?;
+    let keep: Vec<Uuid> = [editing.and_then(|p| p.parent_id), values.parent_id.parse().ok()]
         .into_iter()
-        .chain(values.parent_id.parse().ok())
+        .flatten()
         .collect();
-    let top_level = permissions::can_create_portfolio(&state.tenant(caller), caller, None).await?
-        || editing.is_some_and(|p| p.parent_id.is_none());
-    let parents = form::portfolio_choices(
-        &tree,
-        &editable,
-        &keep,
-        editing.map(|p| p.id),
-        top_level.then_some("None: a top-level portfolio"),
-    );
-    let (heading, action, submit, cancel_url) = match editing {
+    let top_level = may_top_level || editing.is_some_and(|p| p.parent_id.is_none());
+    let empty = top_level.then_some("None: a top-level portfolio");
+    let parents = form::portfolio_choices(&tree, &editable, &keep, editing.map(|p| p.id), empty);
+    let (heading, action, submit, cancel_url) = heading(editing, &values.parent_id);
+    Ok(PortfolioFormPage {
+        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
+        heading,
+        action,
+        submit,
+        cancel_url,
+        values,
+        form: FormState::default(),
+        levels: level_choices(),
+        lifecycles: form::word_choices(Some("None"), Lifecycle::ALL, Lifecycle::as_str, Lifecycle::label),
+        parents,
+        owners: form::member_choices(names, "No owner"),
+    })
+}
+
+fn level_choices() -> Vec<Choice> {
+    form::word_choices(
+        None,
+        PortfolioLevel::ALL,
+        PortfolioLevel::as_str,
+        PortfolioLevel::label,
+    )
+}
+
+/// What the form page says it does: its heading, where it posts, its button, where cancel leads.
+fn heading(editing: Option<&Portfolio>, parent_id: &str) -> (String, String, &'static str, String) {
+    match editing {
         Some(portfolio) => (
             format!("Edit {}", portfolio.name),
             format!("/portfolios/{}", portfolio.id),
@@ -173,30 +195,12 @@ async fn page(
             "New portfolio".to_owned(),
             "/portfolios".to_owned(),
             "Create portfolio",
-            match values.parent_id.as_str() {
+            match parent_id {
                 "" => "/portfolios".to_owned(),
                 parent => format!("/portfolios/{parent}"),
             },
         ),
-    };
-    Ok(PortfolioFormPage {
-        layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
-        heading,
-        action,
-        submit,
-        cancel_url,
-        values,
-        form: FormState::default(),
-        levels: form::word_choices(
-            None,
-            PortfolioLevel::ALL,
-            PortfolioLevel::as_str,
-            PortfolioLevel::label,
-        ),
-        lifecycles: form::word_choices(Some("None"), Lifecycle::ALL, Lifecycle::as_str, Lifecycle::label),
-        parents,
-        owners: form::member_choices(names, "No owner"),
-    })
+    }
 }
 
 #[derive(Deserialize)]
@@ -263,40 +267,55 @@ pub async fn update(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(mut typed): Form<PortfolioForm>,
+    Form(typed): Form<PortfolioForm>,
 ) -> PageResult<Response> {
-    let current = db::portfolios::get(&state.tenant(&caller), id).await?;
-    forbidden_unless(may_write(&caller))?;
-    permissions::require_portfolio_editor(&state.tenant(&caller), &caller, id).await?;
-    let version = form::rendered_version(&typed.version)?;
-    let (changes, unreadable) = typed.parse();
-    if !unreadable.is_empty() {
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current.values())));
-        let mut page = page(&state, &caller, Some(&current), typed).await?;
-        page.form = FormState::invalid(errors);
-        return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
-    }
-    match db::portfolios::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-        Ok(saved) => Ok(Redirect::to(&format!("/portfolios/{}", saved.id)).into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::portfolios::get(&state.tenant(&caller), id).await?;
-            let theirs = PortfolioForm::from_portfolio(&saved);
-            // The next submit is made against what is saved now: a deliberate second save wins.
-            typed.version = theirs.version.clone();
-            let mut page = page(&state, &caller, Some(&saved), typed).await?;
-            page.form = FormState::conflict(
-                "portfolio",
-                page.values.fields(),
-                theirs.fields(),
-                |field, value| page.show(field, value),
-            );
-            Ok(page.respond(StatusCode::CONFLICT))
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write(pool, &caller, id, typed, version),
+        || async {
+            Ok(PortfolioForm::from_portfolio(
+                &db::portfolios::get(pool, id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            Ok(Redirect::to(&merged.mark(&format!("/portfolios/{}", saved.id))).into_response())
         }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let current = db::portfolios::get(pool, id).await?;
+            forbidden_unless(may_write(&caller))?;
+            permissions::require_portfolio_editor(pool, &caller, id).await?;
             let mut page = page(&state, &caller, Some(&current), typed).await?;
-            page.form = shown;
+            page.form = shown.labelled(|field, value| page.show(field, value));
             Ok(page.respond(status))
         }
     }
+}
+
+/// Saves what the form asks for against `version`; text that does not parse is refused with every
+/// problem of the form, as the domain finds them on the saved portfolio.
+async fn write(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: PortfolioForm,
+    version: i64,
+) -> Result<Portfolio, AppError> {
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current = db::portfolios::get(pool, id).await?.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        return Err(AppError::Validation(errors));
+    }
+    db::portfolios::update(pool, caller, id, Some(version), changes).await
 }

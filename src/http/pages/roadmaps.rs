@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::Layout;
 use super::form::{self, Choice, FormState, label_of};
 use super::roadmap_view::RoadmapDisplay;
+use super::versioned_form::{self, Outcome, Record, VersionedForm};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::permissions;
 use crate::db::roadmaps::Roadmap;
 use crate::db::share_links::ShareLink;
@@ -42,6 +44,8 @@ pub struct RoadmapForm {
     theme_ids: Vec<String>,
     show_budget: bool,
     version: String,
+    /// The values the form was rendered with (edits only).
+    base: String,
 }
 
 impl RoadmapForm {
@@ -59,6 +63,7 @@ impl RoadmapForm {
                 "theme_ids" => typed.theme_ids.push(value),
                 "show_budget" => typed.show_budget = !value.is_empty(),
                 "version" => typed.version = value,
+                "base" => typed.base = value,
                 _ => {}
             }
         }
@@ -82,7 +87,9 @@ impl RoadmapForm {
             theme_ids: roadmap.filters.theme_ids.iter().map(Uuid::to_string).collect(),
             show_budget: roadmap.show_budget,
             version: roadmap.version.to_string(),
+            base: String::new(),
         }
+        .rendered()
     }
 
     /// A new roadmap: the twelve months from the start of this one, on a timeline.
@@ -119,9 +126,20 @@ impl RoadmapForm {
         (changes, errors)
     }
 
-    /// Every field a conflict compares, by name, as text.
-    fn texts(&self) -> [(&'static str, String); 8] {
-        [
+    pub fn has_status(&self, value: &str) -> bool {
+        self.statuses.iter().any(|s| s == value)
+    }
+
+    pub fn has_theme(&self, value: &str) -> bool {
+        self.theme_ids.iter().any(|s| s == value)
+    }
+}
+
+impl VersionedForm for RoadmapForm {
+    const THING: &'static str = "roadmap";
+
+    fn texts(&self) -> Vec<(&'static str, String)> {
+        vec![
             ("name", self.name.clone()),
             ("portfolio_id", self.portfolio_id.clone()),
             ("from", self.from.clone()),
@@ -139,12 +157,34 @@ impl RoadmapForm {
         ]
     }
 
-    pub fn has_status(&self, value: &str) -> bool {
-        self.statuses.iter().any(|s| s == value)
+    fn take(&mut self, field: &str, theirs: &RoadmapForm) {
+        match field {
+            "name" => self.name = theirs.name.clone(),
+            "portfolio_id" => self.portfolio_id = theirs.portfolio_id.clone(),
+            "from" => self.from = theirs.from.clone(),
+            "to" => self.to = theirs.to.clone(),
+            "layout" => self.layout = theirs.layout.clone(),
+            "group_by" => self.group_by = theirs.group_by.clone(),
+            "filters" => {
+                self.statuses = theirs.statuses.clone();
+                self.theme_ids = theirs.theme_ids.clone();
+            }
+            "show_budget" => self.show_budget = theirs.show_budget,
+            _ => {}
+        }
     }
 
-    pub fn has_theme(&self, value: &str) -> bool {
-        self.theme_ids.iter().any(|s| s == value)
+    fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn stamp(&mut self, version: String, base: String) {
+        self.version = version;
+        self.base = base;
     }
 }
 
@@ -504,44 +544,54 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let current = db::roadmaps::get(&state.tenant(&caller), caller.org_id, id).await?;
-    db::roadmaps::require_editor(&state.tenant(&caller), &caller, &current).await?;
-    let mut typed = RoadmapForm::from_pairs(pairs);
-    let version = form::rendered_version(&typed.version)?;
-    let (changes, unreadable) = typed.parse();
-    if !unreadable.is_empty() {
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current.values())));
-        let mut page = RoadmapFormPage::load(&state, &caller, current, typed).await?;
-        page.form = FormState::invalid(errors);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    match db::roadmaps::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
-        Ok(saved) => Ok(Redirect::to(&format!("/roadmaps/{}", saved.id)).into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::roadmaps::get(&state.tenant(&caller), caller.org_id, id).await?;
-            let theirs = RoadmapForm::from_roadmap(&saved);
-            // The next submit is made against what is saved now: a deliberate second save wins.
-            typed.version = theirs.version.clone();
-            let mut page = RoadmapFormPage::load(&state, &caller, saved, typed).await?;
-            let mine = page.values.texts();
-            let saved_texts = theirs.texts();
-            page.form = FormState::conflict(
-                "roadmap",
-                mine.each_ref().map(|(field, text)| (*field, text.as_str())),
-                saved_texts
-                    .each_ref()
-                    .map(|(field, text)| (*field, text.as_str())),
-                |field, value| page.choices.show(field, value),
-            );
-            Ok((StatusCode::CONFLICT, page).into_response())
+    let pool = &state.tenant(&caller);
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        RoadmapForm::from_pairs(pairs),
+        |typed, version| write(pool, &caller, id, typed, version),
+        || async {
+            Ok(RoadmapForm::from_roadmap(
+                &db::roadmaps::get(pool, caller.org_id, id).await?,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Saved(saved, merged) => {
+            Ok(Redirect::to(&merged.mark(&format!("/roadmaps/{}", saved.id))).into_response())
         }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
+        Outcome::Shown(status, typed, shown) => {
+            // Shown without writing: the permission is checked here.
+            let current = db::roadmaps::get(pool, caller.org_id, id).await?;
+            db::roadmaps::require_editor(pool, &caller, &current).await?;
             let mut page = RoadmapFormPage::load(&state, &caller, current, typed).await?;
-            page.form = shown;
+            page.form = shown.labelled(|field, value| page.choices.show(field, value));
             Ok((status, page).into_response())
         }
     }
+}
+
+/// Saves what the form asks for against `version`; text that does not parse is refused with every
+/// problem of the form, as the domain finds them on the saved roadmap.
+async fn write(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: RoadmapForm,
+    version: i64,
+) -> Result<Roadmap, AppError> {
+    let (changes, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let current = db::roadmaps::get(pool, caller.org_id, id).await?.values();
+        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        return Err(AppError::Validation(errors));
+    }
+    db::roadmaps::update(pool, caller, id, Some(version), changes).await
 }
 
 #[tracing::instrument(skip_all, fields(roadmap_id = %id))]

@@ -9,9 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form::{self, Choice, FormState, SavedBy, label_of};
+use super::form::{self, Choice, FormState, label_of};
+use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use super::{initiatives, my};
 use crate::db;
+use crate::db::TenantPool;
 use crate::db::initiatives::Initiative;
 use crate::db::status_updates::StatusUpdate;
 use crate::db::users::Caller;
@@ -53,9 +55,14 @@ pub struct QuickUpdateForm {
     pub progress: String,
     pub note: String,
     pub version: String,
+    /// The values the form was rendered with.
+    pub base: String,
     pub seen: String,
     pub origin: Origin,
 }
+
+// The note is the user's own and has no saved counterpart: it is not merged.
+versioned_form!(QuickUpdateForm, "initiative", [status, health, progress]);
 
 impl QuickUpdateForm {
     /// A fresh form: the initiative's current values and no note.
@@ -66,9 +73,11 @@ impl QuickUpdateForm {
             progress: initiative.progress.to_string(),
             note: String::new(),
             version: initiative.version.to_string(),
+            base: String::new(),
             seen: seen.map(|id| id.to_string()).unwrap_or_default(),
             origin,
         }
+        .rendered()
     }
 
     /// The update the form asks for, and the fields whose text did not parse.
@@ -82,15 +91,6 @@ impl QuickUpdateForm {
             note: Some(self.note.clone()),
         };
         (input, errors)
-    }
-
-    /// The fields a conflict compares: the note is the user's own and has no saved counterpart.
-    fn tracked(&self) -> [(&'static str, &str); 3] {
-        [
-            ("status", &self.status),
-            ("health", &self.health),
-            ("progress", &self.progress),
-        ]
     }
 }
 
@@ -121,6 +121,15 @@ const FIELDS: &[(&str, &str)] = &[
 /// What the page a saved update redirects to says above its form.
 pub const SAVED: &str = "Saved. Your update is in the history.";
 
+/// The same, when what someone else saved meanwhile was merged with it.
+pub const MERGED: &str =
+    "Saved, together with the changes someone else made meanwhile. Your update is in the history.";
+
+/// What the page a save redirected to says: whether changes made meanwhile were merged in.
+pub fn saved_message(merged: bool) -> &'static str {
+    if merged { MERGED } else { SAVED }
+}
+
 /// Where an origin page shows an initiative's quick update form: the form's action and the
 /// redirect after a save carry it, so that the answer opens with the form in view.
 fn anchor(initiative: &Initiative, origin: Origin) -> String {
@@ -148,6 +157,15 @@ impl QuickUpdate {
             note_max: NOTE_MAX_CHARS.to_string(),
             saved: None,
             since: Vec::new(),
+        }
+    }
+
+    /// How a saved value reads beside a field.
+    fn show(&self, field: &str, value: &str) -> String {
+        match field {
+            "status" => label_of(&self.statuses, value),
+            "health" => label_of(&self.healths, value),
+            _ => format!("{value}%"),
         }
     }
 
@@ -207,12 +225,9 @@ impl From<&StatusUpdate> for HistoryEntry {
         .filter(|(changed, ..)| *changed)
         .map(|(_, what, from, to)| Change { what, from, to })
         .collect();
+        let author = update.author.as_ref().map_or("A former member", |a| &a.name);
         HistoryEntry {
-            author: update
-                .author
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| "A former member".to_owned()),
+            author: author.to_owned(),
             at: update
                 .created_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -234,122 +249,115 @@ pub async fn history(
     Ok((found.items, found.next_cursor))
 }
 
-/// How the origin page shows a refused quick update of `initiative`, with the user's input kept.
+/// How the origin page shows a refused quick update of initiative `id`, with the user's input
+/// kept; after a conflict, with the updates made since the form was rendered. Shown without
+/// writing: the permission is checked here.
 async fn refused(
     state: &AppState,
     caller: &Caller,
-    initiative: &Initiative,
-    typed: QuickUpdateForm,
+    id: Uuid,
+    mut typed: QuickUpdateForm,
     status: StatusCode,
     shown: FormState,
-    since: Vec<HistoryEntry>,
 ) -> PageResult<Response> {
+    let initiative = super::initiative_form::editable(state, caller, id).await?;
+    let since = match status {
+        StatusCode::CONFLICT => since_seen(state, caller, id, &mut typed).await?,
+        _ => Vec::new(),
+    };
     let origin = typed.origin;
-    let mut quick = QuickUpdate::new(initiative, typed, shown);
+    let mut quick = QuickUpdate::new(&initiative, typed, FormState::default());
+    quick.form = shown
+        .labelled(|field, value| quick.show(field, value))
+        .with_id_prefix(format!("u-{}-", initiative.key))
+        .with_fields(FIELDS);
     quick.since = since;
     Ok(match origin {
-        Origin::My => (
-            status,
-            my::page(state, caller, Some((initiative.id, quick))).await?,
-        )
-            .into_response(),
+        Origin::My => (status, my::page(state, caller, Some((id, quick))).await?).into_response(),
         Origin::Initiative => (
             status,
-            initiatives::page(state, caller, initiative, Some(quick), None).await?,
+            initiatives::page(state, caller, &initiative, Some(quick), None).await?,
         )
             .into_response(),
     })
 }
 
-/// `POST /initiatives/{id}/updates` from a quick update form: recorded, then back to where it was
-/// made; refused, the same page again with errors beside the fields, or after someone else's
-/// update their values beside the fields and their updates above the form.
+/// The updates made since the form's newest record (`seen`), newest first; `seen` moves on to the
+/// newest now, so that the next conflict shows only what came after.
+async fn since_seen(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    typed: &mut QuickUpdateForm,
+) -> PageResult<Vec<HistoryEntry>> {
+    let (recent, _) = history(state, caller, id, &PageRequest::default()).await?;
+    let since = recent
+        .iter()
+        .take_while(|u| u.id.to_string() != typed.seen)
+        .map(HistoryEntry::from)
+        .collect();
+    typed.seen = recent.first().map(|u| u.id.to_string()).unwrap_or_default();
+    Ok(since)
+}
+
+/// `POST /initiatives/{id}/updates` from a quick update form: recorded (merged with what someone
+/// else saved meanwhile where that does not conflict), then back to where it was made; refused,
+/// the same page again with errors beside the fields, or their values beside the fields both
+/// changed and their updates above the form.
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
 pub async fn record(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-    Form(mut typed): Form<QuickUpdateForm>,
+    Form(typed): Form<QuickUpdateForm>,
 ) -> PageResult<Response> {
-    let current = super::initiative_form::editable(&state, &caller, id).await?;
-    let version = form::rendered_version(&typed.version)?;
-    let (input, unreadable) = typed.parse();
-    if !unreadable.is_empty() {
-        let values = current.values();
-        let errors = form::all_errors(input, unreadable, |i| i.apply(&values));
-        let shown = FormState::invalid(errors);
-        return refused(
-            &state,
-            &caller,
-            &current,
-            typed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            shown,
-            vec![],
-        )
-        .await;
-    }
-    match db::initiatives::record_status_update(&state.tenant(&caller), &caller, id, Some(version), input)
-        .await
-    {
+    let pool = &state.tenant(&caller);
+    let origin = typed.origin;
+    let record = Record {
+        pool,
+        caller: &caller,
+        id,
+    };
+    let outcome = versioned_form::submit(
+        record,
+        typed,
+        |typed, version| write(pool, &caller, id, typed, version),
+        || async {
+            Ok(QuickUpdateForm::of(
+                &db::initiatives::get(pool, id).await?,
+                None,
+                origin,
+            ))
+        },
+    )
+    .await?;
+    match outcome {
         // POST, redirect, GET: a reload does not post again, and the page says it was saved.
-        Ok((saved, _)) => Ok(Redirect::to(&match typed.origin {
+        Outcome::Saved(saved, merged) => Ok(Redirect::to(&merged.mark(&match origin {
             Origin::My => format!("/my?saved={key}#{key}", key = saved.key),
             Origin::Initiative => format!("/initiatives/{}?saved=1#update", saved.id),
-        })
+        }))
         .into_response()),
-        Err(AppError::PreconditionFailed) => {
-            let saved = db::initiatives::get(&state.tenant(&caller), id).await?;
-            let (recent, _) = history(&state, &caller, id, &PageRequest::default()).await?;
-            let newer: Vec<&StatusUpdate> = recent
-                .iter()
-                .take_while(|u| u.id.to_string() != typed.seen)
-                .collect();
-            let since: Vec<HistoryEntry> = newer.iter().map(|u| HistoryEntry::from(*u)).collect();
-            let theirs = QuickUpdateForm::of(&saved, recent.first().map(|u| u.id), typed.origin);
-            // What the form showed: the values before the first update made since (every change
-            // of status, health or progress is one); none since, nothing tracked changed.
-            let before = newer.last().map(|u| u.previous).unwrap_or(saved_progress(&saved));
-            let before = [
-                ("status", before.status.as_str().to_owned()),
-                ("health", before.health.as_str().to_owned()),
-                ("progress", before.progress.to_string()),
-            ];
-            let by = match newer.first().and_then(|u| u.author.as_ref()) {
-                Some(author) if author.id == caller.user_id => SavedBy::You,
-                Some(author) => SavedBy::Named(author.name.clone()),
-                None => SavedBy::Unknown,
-            };
-            let statuses = form::word_choices(None, Status::ALL, Status::as_str, Status::label);
-            let healths = form::word_choices(None, Health::ALL, Health::as_str, Health::label);
-            let shown = FormState::conflict_since(
-                "initiative",
-                before.each_ref().map(|(field, value)| (*field, value.as_str())),
-                theirs.tracked(),
-                by,
-                |field, value| match field {
-                    "status" => label_of(&statuses, value),
-                    "health" => label_of(&healths, value),
-                    _ => format!("{value}%"),
-                },
-            );
-            // The next submit is made against what is saved now: a deliberate second save wins.
-            typed.version = theirs.version;
-            typed.seen = theirs.seen;
-            refused(&state, &caller, &saved, typed, StatusCode::CONFLICT, shown, since).await
-        }
-        Err(error) => {
-            let (status, shown) = form::refusal(error)?;
-            refused(&state, &caller, &current, typed, status, shown, vec![]).await
-        }
+        Outcome::Shown(status, typed, shown) => refused(&state, &caller, id, typed, status, shown).await,
     }
 }
 
-/// An initiative's status, health and progress now.
-fn saved_progress(initiative: &Initiative) -> crate::domain::initiative::Progress {
-    crate::domain::initiative::Progress {
-        status: initiative.status,
-        health: initiative.health,
-        progress: initiative.progress,
+/// Records the update the form asks for against `version`; text that does not parse is refused
+/// with every problem of the form, as the domain finds them on the saved initiative.
+async fn write(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    typed: QuickUpdateForm,
+    version: i64,
+) -> Result<Initiative, AppError> {
+    let (input, unreadable) = typed.parse();
+    if !unreadable.is_empty() {
+        let values = db::initiatives::get(pool, id).await?.values();
+        return Err(AppError::Validation(form::all_errors(input, unreadable, |i| {
+            i.apply(&values)
+        })));
     }
+    let (saved, _) = db::initiatives::record_status_update(pool, caller, id, Some(version), input).await?;
+    Ok(saved)
 }

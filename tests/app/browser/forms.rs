@@ -79,10 +79,7 @@ async fn the_second_of_two_people_editing_an_initiative_is_shown_the_conflict() 
     second.choose("health", "at_risk").await;
     second.click("main form button[type='submit']").await;
     second
-        .wait_for_text(
-            ".alert",
-            "Someone else saved this initiative while you were editing",
-        )
+        .wait_for_text(".alert", "You saved this initiative in another tab or window")
         .await;
     assert_eq!(
         second.text(".field.has-theirs .theirs-value").await,
