@@ -22,7 +22,8 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// An `If-Match` naming a stale version is answered 412 before the body's field rules are looked
 /// at, so 412 is among the answers to invalid data too.
 ///
-/// The creating operations listed last may also answer 422, each for rules no JSON Schema can
+/// The operations listed last — the creates, and the changes whose bodies name other records —
+/// may also answer 422, each for rules no JSON Schema can
 /// state, since they are about other records or the clock: a body's reference (a parent, a
 /// portfolio, an owner, a theme, a key result's objective) to nothing of the organization's, which
 /// is the body's 404 and is answered on its field; an `Idempotency-Key` drawn twice for different
@@ -56,6 +57,11 @@ include-name = [
   "POST /api/v1/roadmaps",
   "POST /api/v1/roadmaps/{id}/shares",
   "POST /api/v1/themes",
+  "PATCH /api/v1/initiatives/{id}",
+  "PATCH /api/v1/objectives/{id}",
+  "PATCH /api/v1/portfolios/{id}",
+  "PATCH /api/v1/roadmaps/{id}",
+  "PATCH /api/v1/themes/{id}",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

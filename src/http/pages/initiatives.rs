@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::Choice;
-use super::status_updates::{HistoryEntry, Origin, QuickUpdate};
+use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::key_results::LinkedKeyResult;
@@ -165,7 +165,7 @@ pub async fn show(
         page.quick.as_mut(),
         saved.saved.is_some() || saved.merged.is_some(),
     ) {
-        quick.saved = Some(super::status_updates::saved_message(saved.merged.is_some()));
+        quick.saved = Some(super::quick_update::saved_message(saved.merged.is_some()));
     }
     Ok(page)
 }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::Layout;
-use super::status_updates::{Origin, QuickUpdate, saved_message};
+use super::quick_update::{Origin, QuickUpdate, saved_message};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::pages::my::MyPageData;
