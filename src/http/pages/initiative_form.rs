@@ -312,7 +312,6 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
-    forbidden_unless(may_write(&caller))?;
     let (currency, digits) = currency(&state, &caller).await?;
     let (changes, unreadable) = typed.parse(digits);
     let (status, shown) = if unreadable.is_empty() {
@@ -321,6 +320,8 @@ pub async fn create(
             Err(error) => form::refusal(error)?,
         }
     } else {
+        // The write checks the caller's permission; a form that did not parse is checked here.
+        forbidden_unless(may_write(&caller))?;
         let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };

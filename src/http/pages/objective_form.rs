@@ -225,7 +225,6 @@ pub async fn create_objective(
     PageCaller(caller): PageCaller,
     Form(typed): Form<ObjectiveForm>,
 ) -> PageResult<Response> {
-    forbidden_unless(may_write(&caller))?;
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
         match db::objectives::create(&state.tenant(&caller), &caller, changes).await {
@@ -233,6 +232,8 @@ pub async fn create_objective(
             Err(error) => form::refusal(error)?,
         }
     } else {
+        // The write checks the caller's permission; a form that did not parse is checked here.
+        forbidden_unless(may_write(&caller))?;
         let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };

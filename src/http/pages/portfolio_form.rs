@@ -231,7 +231,6 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(typed): Form<PortfolioForm>,
 ) -> PageResult<Response> {
-    forbidden_unless(may_write(&caller))?;
     let (changes, unreadable) = typed.parse();
     let refused = if unreadable.is_empty() {
         match db::portfolios::create(&state.tenant(&caller), &caller, changes).await {
@@ -239,6 +238,8 @@ pub async fn create(
             Err(error) => form::refusal(error)?,
         }
     } else {
+        // The write checks the caller's permission; a form that did not parse is checked here.
+        forbidden_unless(may_write(&caller))?;
         let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };
