@@ -101,15 +101,9 @@ pub async fn list(
            WHERE org_id = $1
              AND ($2::uuid IS NULL OR portfolio_id IN (
                      SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2))
-             AND ($3::text IS NULL OR status = $3)
-             AND ($4::text IS NULL OR health = $4)
-             AND ($5::uuid IS NULL OR owner_id = $5)
-             AND ($6::uuid IS NULL OR theme_id = $6)
-             AND (NOT $7 OR theme_id IS NULL)
-             AND (NOT $8 OR (status NOT IN ('done', 'cancelled') AND target_date < (
-                     SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
-             AND ($9::text IS NULL OR ($9 = 'active' AND status IN ('planned', 'in_progress'))
-                                   OR ($9 = 'not_cancelled' AND status <> 'cancelled'))
+             AND initiative_passes(status, health, owner_id, theme_id, target_date,
+                   $3, $4, $5, $6, $7, $8, $9,
+                   (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
              AND ($10::uuid IS NULL OR id < $10)
            ORDER BY id DESC LIMIT $11"#,
         org_id,
@@ -156,7 +150,7 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
            -- Open work first, the longest since its last update (domain::status_update::last_updated).
-           ORDER BY status IN ('done', 'cancelled'),
+           ORDER BY NOT initiative_is_open(status),
                     COALESCE((SELECT max(s.created_at) FROM status_updates s
                               WHERE s.org_id = i.org_id AND s.initiative_id = i.id), i.created_at),
                     id
