@@ -12,8 +12,9 @@ use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::bulk::{self, Initiative, Member, Portfolio, StatusUpdate, Theme};
+use crate::db::bulk::{self, HistoryEntry, NewInitiative, NewMember, NewPortfolio, NewTheme};
 use crate::domain::account::SignUp;
+use crate::domain::initiative::InitiativeValues;
 use crate::domain::period::Period;
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status, credentials};
 
@@ -623,7 +624,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     let mut members = vec![];
     let mut portfolios = vec![];
     let root = Uuid::now_v7();
-    portfolios.push(Portfolio {
+    portfolios.push(NewPortfolio {
         id: root,
         parent_id: None,
         name: ORG_NAME.into(),
@@ -635,7 +636,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     });
     let mut member = |name: &'static str, role: Role| {
         let id = Uuid::now_v7();
-        members.push(Member {
+        members.push(NewMember {
             id,
             name: name.into(),
             email: email_of(name),
@@ -648,7 +649,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     for (l, (line, vp, products)) in LINES.iter().enumerate() {
         let line_id = Uuid::now_v7();
         let vp_id = member(vp, Role::Member);
-        portfolios.push(Portfolio {
+        portfolios.push(NewPortfolio {
             id: line_id,
             parent_id: Some(root),
             name: line.to_string(),
@@ -661,7 +662,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
             let product_id = Uuid::now_v7();
             let director_id = member(director, Role::Member);
-            portfolios.push(Portfolio {
+            portfolios.push(NewPortfolio {
                 id: product_id,
                 parent_id: Some(line_id),
                 name: product.to_string(),
@@ -674,7 +675,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
             for (a, (area, pm, titles)) in areas.iter().enumerate() {
                 let area_id = Uuid::now_v7();
                 let pm_id = member(pm, Role::Member);
-                portfolios.push(Portfolio {
+                portfolios.push(NewPortfolio {
                     id: area_id,
                     parent_id: Some(product_id),
                     name: area.to_string(),
@@ -690,10 +691,10 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     }
     member("Board", Role::Viewer);
     let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
-    let themes: Vec<Theme> = THEMES
+    let themes: Vec<NewTheme> = THEMES
         .iter()
         .zip(&theme_ids)
-        .map(|((name, colour, target_share), id)| Theme {
+        .map(|((name, colour, target_share), id)| NewTheme {
             id: *id,
             name,
             colour,
@@ -721,7 +722,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
         .map(|p| p.id)
         .collect();
-    let initiatives: Vec<Initiative> = plan
+    let initiatives: Vec<NewInitiative> = plan
         .into_iter()
         .map(|(portfolio_id, owner_id, title)| {
             demo_initiative(
@@ -769,7 +770,7 @@ pub(crate) fn demo_initiative(
     title: &str,
     themes: &[Uuid],
     troubled: bool,
-) -> Initiative {
+) -> NewInitiative {
     let status = *[
         (Status::Done, 20),
         (Status::InProgress, 38),
@@ -819,23 +820,25 @@ pub(crate) fn demo_initiative(
             .expect("weights are positive")
             .0
     });
-    Initiative {
+    NewInitiative {
         id: Uuid::now_v7(),
-        title: title.to_owned(),
-        description: format!("{title}: the problem, who has it, and how we will know it is solved."),
-        portfolio_id,
-        owner_id,
-        theme_id,
-        status,
-        health,
-        progress,
-        effort,
-        budget,
-        start_date: Some(start),
-        target_date: Some(target),
-        reach: Some(rng.gen_range(1..50) * 500),
-        impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
-        confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+        values: InitiativeValues {
+            title: title.to_owned(),
+            description: format!("{title}: the problem, who has it, and how we will know it is solved."),
+            portfolio_id,
+            owner_id,
+            theme_id,
+            status,
+            health,
+            progress,
+            effort,
+            budget,
+            start_date: Some(start),
+            target_date: Some(target),
+            reach: Some(rng.gen_range(1..50) * 500),
+            impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
+            confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+        },
         updated_at: Utc::now() - Duration::days(rng.gen_range(0..30)),
     }
 }
@@ -843,9 +846,9 @@ pub(crate) fn demo_initiative(
 /// A few believable check-ins for started work: progress rising, health changing now and then.
 pub(crate) fn demo_history(
     rng: &mut StdRng,
-    initiatives: &[Initiative],
+    initiatives: &[NewInitiative],
     fallback_author: Uuid,
-) -> Vec<StatusUpdate> {
+) -> Vec<HistoryEntry> {
     let mut history = vec![];
     for i in initiatives
         .iter()
@@ -867,7 +870,7 @@ pub(crate) fn demo_history(
                 *[Health::OnTrack, Health::AtRisk].choose(rng).expect("not empty")
             };
             let after = (status, health, progress);
-            history.push(StatusUpdate {
+            history.push(HistoryEntry {
                 initiative_id: i.id,
                 author_id: i.owner_id.unwrap_or(fallback_author),
                 created_at: Utc::now() - Duration::days(i64::from(7 * (steps - step) + rng.gen_range(1..6))),

@@ -23,7 +23,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::bulk::{self, Member, Portfolio, Theme};
+use crate::db::bulk::{self, NewMember, NewPortfolio, NewTheme};
 use crate::demo::{THEMES, demo_history, demo_initiative, okrs};
 use crate::domain::account::SignUp;
 use crate::domain::period::Period;
@@ -251,8 +251,8 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     let (org, cpo) = crate::db::orgs::sign_up(&mut tx, &signup, &hash).await?;
     crate::db::tokens::create(&mut tx, org.id, cpo.id, "seed", &token).await?;
 
-    let mut members: Vec<Member> = vec![];
-    let person = |role: Role, members: &mut Vec<Member>| {
+    let mut members: Vec<NewMember> = vec![];
+    let person = |role: Role, members: &mut Vec<NewMember>| {
         let k = members.len();
         let (first, last) = (
             FIRST_NAMES[k % FIRST_NAMES.len()],
@@ -266,7 +266,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
             format!("{local}{k}")
         };
         let id = Uuid::now_v7();
-        members.push(Member {
+        members.push(NewMember {
             id,
             name: format!("{first} {last}"),
             email: format!("{local}@{domain}"),
@@ -276,7 +276,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     };
 
     let root = Uuid::now_v7();
-    let mut portfolios = vec![Portfolio {
+    let mut portfolios = vec![NewPortfolio {
         id: root,
         parent_id: None,
         name: org_name.clone(),
@@ -290,7 +290,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     for l in 0..shape.product_lines {
         let vp = person(Role::Member, &mut members);
         let id = Uuid::now_v7();
-        portfolios.push(Portfolio {
+        portfolios.push(NewPortfolio {
             id,
             parent_id: Some(root),
             name: PRODUCT_LINES[l % PRODUCT_LINES.len()].into(),
@@ -321,7 +321,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         let position = p - (line_index * shape.products).div_ceil(shape.product_lines);
         let director = person(Role::Member, &mut members);
         let id = Uuid::now_v7();
-        portfolios.push(Portfolio {
+        portfolios.push(NewPortfolio {
             id,
             parent_id: Some(line.portfolio_id),
             name: numbered(&PRODUCTS, p),
@@ -347,7 +347,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
             pm = person(Role::Member, &mut members);
         }
         let id = Uuid::now_v7();
-        portfolios.push(Portfolio {
+        portfolios.push(NewPortfolio {
             id,
             parent_id: Some(products[product_index].portfolio_id),
             name: numbered(&AREAS, position),
@@ -370,10 +370,10 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     }
 
     let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
-    let themes: Vec<Theme> = THEMES
+    let themes: Vec<NewTheme> = THEMES
         .iter()
         .zip(&theme_ids)
-        .map(|((name, colour, target_share), id)| Theme {
+        .map(|((name, colour, target_share), id)| NewTheme {
             id: *id,
             name,
             colour,

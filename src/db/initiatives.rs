@@ -16,49 +16,62 @@ use crate::domain::status_update::StatusUpdateInput;
 use crate::domain::{FieldErrors, Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
 
+/// A stored initiative: its key, its values and its version.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Initiative {
     pub id: Uuid,
     pub key: String,
-    pub title: String,
-    pub description: String,
-    pub portfolio_id: Uuid,
-    pub owner_id: Option<Uuid>,
-    pub theme_id: Option<Uuid>,
-    pub status: Status,
-    pub health: Health,
-    pub progress: i16,
-    pub effort: f64,
-    pub budget: Option<i64>,
-    pub start_date: Option<NaiveDate>,
-    pub target_date: Option<NaiveDate>,
-    pub reach: Option<i64>,
-    pub impact: Option<f64>,
-    pub confidence: Option<i16>,
+    #[serde(flatten)]
+    pub values: InitiativeValues,
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An `Initiative` from a row that selects `id`, `key`, every value, `version` and the timestamps.
+macro_rules! initiative_from_row {
+    ($row:expr) => {{
+        let r = $row;
+        Initiative {
+            id: r.id,
+            key: r.key,
+            values: $crate::domain::initiative::InitiativeValues {
+                title: r.title,
+                description: r.description,
+                portfolio_id: r.portfolio_id,
+                owner_id: r.owner_id,
+                theme_id: r.theme_id,
+                status: r.status,
+                health: r.health,
+                progress: r.progress,
+                effort: r.effort,
+                budget: r.budget,
+                start_date: r.start_date,
+                target_date: r.target_date,
+                reach: r.reach,
+                impact: r.impact,
+                confidence: r.confidence,
+            },
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }};
+}
+pub(crate) use initiative_from_row;
+
+/// An initiative reads as its values: `initiative.title`.
+impl std::ops::Deref for Initiative {
+    type Target = InitiativeValues;
+
+    fn deref(&self) -> &InitiativeValues {
+        &self.values
+    }
+}
+
 impl Initiative {
     pub fn values(&self) -> InitiativeValues {
-        InitiativeValues {
-            title: self.title.clone(),
-            description: self.description.clone(),
-            portfolio_id: self.portfolio_id,
-            owner_id: self.owner_id,
-            theme_id: self.theme_id,
-            status: self.status,
-            health: self.health,
-            progress: self.progress,
-            effort: self.effort,
-            budget: self.budget,
-            start_date: self.start_date,
-            target_date: self.target_date,
-            reach: self.reach,
-            impact: self.impact,
-            confidence: self.confidence,
-        }
+        self.values.clone()
     }
 
     pub fn rice_score(&self) -> Option<f64> {
@@ -92,8 +105,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<Initiative>, AppError> {
     let org_id = pool.org_id();
-    let rows = sqlx::query_as!(
-        Initiative,
+    let rows = sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
@@ -118,6 +130,7 @@ pub async fn list(
         page.after,
         page.fetch_limit()
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
     .await?;
     Ok(Page::from_rows(rows, page, |initiative| initiative.id))
@@ -125,8 +138,7 @@ pub async fn list(
 
 pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
     let org_id = pool.org_id();
-    Ok(sqlx::query_as!(
-        Initiative,
+    Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
@@ -134,6 +146,7 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
         org_id,
         id
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_one(pool)
     .await?)
 }
@@ -142,8 +155,7 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
 pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<Vec<Initiative>, AppError> {
     let org_id = pool.org_id();
-    Ok(sqlx::query_as!(
-        Initiative,
+    Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
@@ -159,6 +171,7 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
         owner_id,
         limit
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
     .await?)
 }
@@ -329,8 +342,7 @@ pub async fn delete(
 /// One initiative in a transaction; `for_update` locks it until the transaction ends.
 async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Result<Initiative, AppError> {
     let query = if for_update {
-        sqlx::query_as!(
-            Initiative,
+        sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, version, created_at, updated_at
@@ -338,11 +350,11 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
             org_id,
             id
         )
+        .map(|r| initiative_from_row!(r))
         .fetch_one(&mut **tx)
         .await
     } else {
-        sqlx::query_as!(
-            Initiative,
+        sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, version, created_at, updated_at
@@ -350,6 +362,7 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
             org_id,
             id
         )
+        .map(|r| initiative_from_row!(r))
         .fetch_one(&mut **tx)
         .await
     };

@@ -80,7 +80,7 @@ fn impact_schema() -> utoipa::openapi::schema::Object {
 }
 
 /// An initiative's values, checked.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct InitiativeValues {
     pub title: String,
     pub description: String,
