@@ -119,3 +119,27 @@ BEGIN
     ON CONFLICT (org_id, portfolio_id, target_date) DO UPDATE SET open = t.open + excluded.open;
 END
 $$;
+
+-- Where a share link stands, on the database's clock: revoked (first), expired, or active. Only an
+-- active link opens (share_link_target); its editors see the same state (`ShareLinkState`).
+CREATE FUNCTION share_link_state(revoked_at timestamptz, expires_at timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN revoked_at IS NOT NULL THEN 'revoked'
+            WHEN expires_at <= now() THEN 'expired'
+            ELSE 'active' END;
+
+-- The link a token opens (0014), by the rule above. (Replaced in place: its owner, cairn_lookup,
+-- and its grants stay.)
+CREATE OR REPLACE FUNCTION share_link_target(token_hash bytea)
+RETURNS TABLE (org_id uuid, share_id uuid, roadmap_id uuid, data_version bigint, today date)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT s.org_id, s.id, s.roadmap_id, coalesce(v.version, 0), (now() AT TIME ZONE o.time_zone)::date
+    FROM share_links s
+    JOIN organizations o ON o.id = s.org_id
+    LEFT JOIN data_versions v ON v.org_id = s.org_id
+    WHERE s.token_hash = share_link_target.token_hash
+      AND share_link_state(s.revoked_at, s.expires_at) = 'active';
+END
+$$;

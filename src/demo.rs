@@ -572,6 +572,19 @@ pub(crate) const THEMES: [(&str, &str, f64); 4] = [
     ("Keep the lights on", "#828282", 10.0),
 ];
 
+/// The four `THEMES`, each with a new id.
+pub(crate) fn new_themes() -> Vec<NewTheme<'static>> {
+    THEMES
+        .iter()
+        .map(|&(name, colour, target_share)| NewTheme {
+            id: Uuid::now_v7(),
+            name,
+            colour,
+            target_share,
+        })
+        .collect()
+}
+
 /// Notes of check-ins that keep work going, by the health it is left in: a note never
 /// contradicts its update (no "slipped two weeks" on the update that marks work done).
 const NOTES_ON_TRACK: [&str; 3] = [
@@ -690,17 +703,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         }
     }
     member("Board", Role::Viewer);
-    let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
-    let themes: Vec<NewTheme> = THEMES
-        .iter()
-        .zip(&theme_ids)
-        .map(|((name, colour, target_share), id)| NewTheme {
-            id: *id,
-            name,
-            colour,
-            target_share: *target_share,
-        })
-        .collect();
+    let themes = new_themes();
+    let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
 
     let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
         let p = portfolios
@@ -898,7 +902,7 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
     use crate::domain::roadmap::RoadmapChanges;
     use crate::domain::share_link::ShareLinkInput;
     use crate::domain::{GroupBy, RoadmapLayout};
-    use chrono::{Datelike, Months};
+    use chrono::Months;
 
     let pool = &crate::db::TenantPool::new(pool.clone(), org_id);
     let cpo = sqlx::query!(
@@ -923,10 +927,8 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
         Some(board) => board.id,
         None => {
             let today = Utc::now().date_naive();
-            let quarter = today
-                .with_day(1)
-                .and_then(|d| d.with_month0(d.month0() / 3 * 3))
-                .expect("a quarter's first day exists");
+            // The demo's organization keeps a calendar year.
+            let (quarter, _) = Period::current_quarter(today, 1).dates(1);
             let portfolio = |name: &str| {
                 sqlx::query_scalar!(
                     "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",

@@ -23,8 +23,8 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::bulk::{self, NewMember, NewPortfolio, NewTheme};
-use crate::demo::{THEMES, demo_history, demo_initiative, okrs};
+use crate::db::bulk::{self, NewMember, NewPortfolio};
+use crate::demo::{demo_history, demo_initiative, new_themes, okrs};
 use crate::domain::account::SignUp;
 use crate::domain::period::Period;
 use crate::domain::{Lifecycle, PortfolioLevel, Role, credentials};
@@ -369,17 +369,8 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         person(Role::Viewer, &mut members);
     }
 
-    let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
-    let themes: Vec<NewTheme> = THEMES
-        .iter()
-        .zip(&theme_ids)
-        .map(|((name, colour, target_share), id)| NewTheme {
-            id: *id,
-            name,
-            colour,
-            target_share: *target_share,
-        })
-        .collect();
+    let themes = new_themes();
+    let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
 
     // Some areas carry much more work than others; one product line and every seventh product are
     // in trouble, so the roll-up has something to say.

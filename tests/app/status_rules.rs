@@ -60,3 +60,26 @@ async fn the_sql_rules_are_inlined_into_the_queries_that_call_them() {
         "a rule was called, not inlined:\n{plan}"
     );
 }
+
+#[tokio::test]
+async fn a_share_link_is_revoked_before_it_is_expired_on_the_databases_clock() {
+    let app = spawn_app().await;
+    let state = |revoked: Option<i64>, expires: Option<i64>| {
+        let pool = app.pool.clone();
+        async move {
+            let (state,): (String,) = sqlx::query_as(
+                "SELECT share_link_state(now() + make_interval(secs => $1), now() + make_interval(secs => $2))",
+            )
+            .bind(revoked.map(|s| s as f64))
+            .bind(expires.map(|s| s as f64))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            state
+        }
+    };
+    assert_eq!(state(None, None).await, "active");
+    assert_eq!(state(None, Some(-1)).await, "expired");
+    assert_eq!(state(None, Some(60)).await, "active");
+    assert_eq!(state(Some(-1), Some(-1)).await, "revoked");
+}

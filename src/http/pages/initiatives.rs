@@ -13,7 +13,7 @@ use super::form::Choice;
 use super::status_updates::{self, HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
-use crate::db::key_results::LinkedKeyResult;
+use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_quantity, group_thousands};
@@ -118,10 +118,10 @@ pub async fn page(
         })
         .flatten();
     let quarter = calendar.current_quarter();
-    let key_results = db::key_results::of_initiative(&state.tenant(caller), initiative.id).await?;
+    let key_results = db::key_result_links::of_initiative(&state.tenant(caller), initiative.id).await?;
     let linkable = if can_edit {
         let periods = [quarter.to_string(), quarter.year().to_string()];
-        db::key_results::linkable(&state.tenant(caller), initiative.portfolio_id, &periods)
+        db::key_result_links::linkable(&state.tenant(caller), initiative.portfolio_id, &periods)
             .await?
             .into_iter()
             .filter(|(id, _)| !key_results.iter().any(|k| k.key_result.id == *id))
@@ -206,7 +206,7 @@ pub async fn link_key_result(
         .key_result_id
         .parse()
         .map_err(|_| AppError::BadRequest("choose a key result to link".into()))?;
-    db::key_results::link(&state.tenant(&caller), &caller, id, key_result_id).await?;
+    db::key_result_links::link(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }
 
@@ -217,6 +217,6 @@ pub async fn unlink_key_result(
     PageCaller(caller): PageCaller,
     Path((id, key_result_id)): Path<(Uuid, Uuid)>,
 ) -> PageResult<Redirect> {
-    db::key_results::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
+    db::key_result_links::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }

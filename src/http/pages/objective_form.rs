@@ -426,7 +426,7 @@ pub async fn create_key_result(
     let objective = editable_objective(&state, &caller, id).await?;
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
-        match db::key_results::create(&state.tenant(&caller), &caller, id, changes).await {
+        match db::key_result_edits::create(&state.tenant(&caller), &caller, id, changes).await {
             Ok(created) => {
                 return Ok(Redirect::to(&format!("/objectives/{id}#kr-{}", created.id)).into_response());
             }
@@ -471,7 +471,7 @@ pub async fn update_key_result(
         page.form = FormState::invalid(errors);
         return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
+    match db::key_result_edits::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
         Ok(saved) => Ok(Redirect::to(&format!("/objectives/{}#kr-{id}", saved.objective_id)).into_response()),
         Err(AppError::PreconditionFailed) => {
             let saved = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
@@ -525,6 +525,6 @@ pub async fn delete_key_result(
 ) -> PageResult<Redirect> {
     let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let version = form::rendered_version(&form.version)?;
-    db::key_results::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
+    db::key_result_edits::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
     Ok(Redirect::to(&format!("/objectives/{}", key_result.objective_id)))
 }

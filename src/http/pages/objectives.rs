@@ -18,7 +18,9 @@ use uuid::Uuid;
 use super::Layout;
 use super::form::{self, Choice, FormState};
 use crate::db;
-use crate::db::key_results::{CheckIn, KeyResult, LinkedInitiative};
+use crate::db::check_ins::CheckIn;
+use crate::db::key_result_links::LinkedInitiative;
+use crate::db::key_results::KeyResult;
 use crate::db::objectives::{Objective, ObjectiveFilter};
 use crate::db::orgs::Calendar;
 use crate::db::users::Caller;
@@ -288,8 +290,8 @@ async fn objective_page(
         db::portfolio_views::member_names(pool),
         db::portfolios::get(pool, objective.portfolio_id),
         db::objectives::can_edit(pool, caller, &objective),
-        db::key_results::value_history(pool, &kr_ids),
-        db::key_results::initiatives_of(pool, &kr_ids),
+        db::check_ins::value_history(pool, &kr_ids),
+        db::key_result_links::initiatives_of(pool, &kr_ids),
         parent,
         db::objectives::supporters(pool, id),
     )?;
@@ -302,7 +304,7 @@ async fn objective_page(
         .iter()
         .map(|k| (k.id, k.title.as_str()))
         .collect();
-    let check_ins = db::key_results::check_ins_of(pool, &kr_ids, &recent)
+    let check_ins = db::check_ins::check_ins_of(pool, &kr_ids, &recent)
         .await?
         .items
         .into_iter()
@@ -437,7 +439,8 @@ pub async fn check_in(
             note: Some(Some(submit.note)),
             ..KeyResultChanges::default()
         };
-        match db::key_results::update(&state.tenant(&caller), &caller, id, Some(version), changes).await {
+        match db::key_result_edits::update(&state.tenant(&caller), &caller, id, Some(version), changes).await
+        {
             Ok(_) => {
                 return Ok(
                     Redirect::to(&format!("/objectives/{}#kr-{id}", key_result.objective_id)).into_response(),
