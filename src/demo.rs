@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::bulk::{self, HistoryEntry, NewInitiative, NewMember, NewPortfolio, NewTheme};
+use crate::db::bulk::{self, HistoryEntry, Load, NewInitiative, NewMember, NewPortfolio, NewTheme};
 use crate::domain::account::SignUp;
 use crate::domain::initiative::InitiativeValues;
 use crate::domain::period::Period;
@@ -616,10 +616,10 @@ fn note_for(rng: &mut StdRng, status: Status, health: Health) -> String {
 
 /// Loads the demo organization unless it exists already.
 pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
-    if let Some(org_id) = sqlx::query_scalar!("SELECT id FROM organizations WHERE slug = 'northwind'")
+    let existing = sqlx::query_scalar!("SELECT id FROM organizations WHERE slug = 'northwind'")
         .fetch_optional(pool)
-        .await?
-    {
+        .await?;
+    if let Some(org_id) = existing {
         return Ok(Demo {
             org_id,
             created: false,
@@ -633,135 +633,139 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     let signup = SignUp::parse(ORG_NAME, "Claire Dubois", &format!("cpo@{DOMAIN}"), PASSWORD)
         .map_err(|e| anyhow::anyhow!("demo sign-up is invalid: {e:?}"))?;
     let (org, cpo) = crate::db::orgs::sign_up(&mut tx, &signup, &hash).await?;
+    let mut tree = DemoTree::grow(cpo.id);
+    tree.member("Board", Role::Viewer);
+    let themes = new_themes();
+    let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
+    let initiatives = tree.draw_initiatives(&mut rng, today, &theme_ids);
+    let history = demo_history(&mut rng, &initiatives, cpo.id);
+    let quarter = Period::current_quarter(today, 1);
+    let okrs = okrs::plan(
+        &mut rng,
+        today,
+        quarter,
+        &tree.portfolios,
+        &initiatives,
+        WRITTEN_OKRS,
+        cpo.id,
+    );
+    let load = Load {
+        members: tree.members,
+        themes,
+        portfolios: tree.portfolios,
+        initiatives,
+        history,
+        okrs,
+    };
+    bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
+    tx.commit().await?;
+    Ok(Demo {
+        org_id: org.id,
+        created: true,
+    })
+}
 
-    let mut members = vec![];
-    let mut portfolios = vec![];
-    let root = Uuid::now_v7();
-    portfolios.push(NewPortfolio {
-        id: root,
-        parent_id: None,
-        name: ORG_NAME.into(),
-        description: "Every Northwind product line.".into(),
-        level: PortfolioLevel::Portfolio,
-        owner_id: Some(cpo.id),
-        lifecycle: None,
-        position: 0,
-    });
-    let mut member = |name: &'static str, role: Role| {
+/// Northwind's people and portfolios as `LINES` names them, and what each area works on.
+struct DemoTree {
+    members: Vec<NewMember>,
+    portfolios: Vec<NewPortfolio>,
+    /// (portfolio id, owner, titles) of every area, for the initiatives.
+    areas: Vec<(Uuid, Uuid, &'static [&'static str])>,
+}
+
+impl DemoTree {
+    /// The CPO's portfolio, then every product line, product and area with its leader.
+    fn grow(cpo_id: Uuid) -> DemoTree {
+        let mut tree = DemoTree {
+            members: vec![],
+            portfolios: vec![],
+            areas: vec![],
+        };
+        let root = tree.portfolio(None, ORG_NAME, PortfolioLevel::Portfolio, Some(cpo_id), 0);
+        tree.portfolios[0].description = "Every Northwind product line.".into();
+        for (l, (line, vp, products)) in LINES.iter().enumerate() {
+            let vp_id = tree.member(vp, Role::Member);
+            let line_id = tree.portfolio(Some(root), line, PortfolioLevel::ProductLine, Some(vp_id), l);
+            for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
+                let director_id = tree.member(director, Role::Member);
+                let level = PortfolioLevel::Product;
+                let product_id = tree.portfolio(Some(line_id), product, level, Some(director_id), p);
+                tree.portfolios.last_mut().expect("just added").lifecycle = Some(*lifecycle);
+                for (a, (area, pm, titles)) in areas.iter().enumerate() {
+                    let pm_id = tree.member(pm, Role::Member);
+                    let area_id =
+                        tree.portfolio(Some(product_id), area, PortfolioLevel::Area, Some(pm_id), a);
+                    tree.areas.push((area_id, pm_id, *titles));
+                }
+            }
+        }
+        tree
+    }
+
+    fn member(&mut self, name: &str, role: Role) -> Uuid {
         let id = Uuid::now_v7();
-        members.push(NewMember {
+        self.members.push(NewMember {
             id,
             name: name.into(),
             email: email_of(name),
             role,
         });
         id
-    };
-    // (portfolio id, owner, titles) of every area, for the initiatives below.
-    let mut areas_to_fill = vec![];
-    for (l, (line, vp, products)) in LINES.iter().enumerate() {
-        let line_id = Uuid::now_v7();
-        let vp_id = member(vp, Role::Member);
-        portfolios.push(NewPortfolio {
-            id: line_id,
-            parent_id: Some(root),
-            name: line.to_string(),
+    }
+
+    fn portfolio(
+        &mut self,
+        parent_id: Option<Uuid>,
+        name: &str,
+        level: PortfolioLevel,
+        owner_id: Option<Uuid>,
+        position: usize,
+    ) -> Uuid {
+        let id = Uuid::now_v7();
+        self.portfolios.push(NewPortfolio {
+            id,
+            parent_id,
+            name: name.into(),
             description: String::new(),
-            level: PortfolioLevel::ProductLine,
-            owner_id: Some(vp_id),
+            level,
+            owner_id,
             lifecycle: None,
-            position: l as i32,
+            position: position as i32,
         });
-        for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
-            let product_id = Uuid::now_v7();
-            let director_id = member(director, Role::Member);
-            portfolios.push(NewPortfolio {
-                id: product_id,
-                parent_id: Some(line_id),
-                name: product.to_string(),
-                description: String::new(),
-                level: PortfolioLevel::Product,
-                owner_id: Some(director_id),
-                lifecycle: Some(*lifecycle),
-                position: p as i32,
-            });
-            for (a, (area, pm, titles)) in areas.iter().enumerate() {
-                let area_id = Uuid::now_v7();
-                let pm_id = member(pm, Role::Member);
-                portfolios.push(NewPortfolio {
-                    id: area_id,
-                    parent_id: Some(product_id),
-                    name: area.to_string(),
-                    description: String::new(),
-                    level: PortfolioLevel::Area,
-                    owner_id: Some(pm_id),
-                    lifecycle: None,
-                    position: a as i32,
-                });
-                areas_to_fill.push((area_id, pm_id, *titles));
-            }
-        }
+        id
     }
-    member("Board", Role::Viewer);
-    let themes = new_themes();
-    let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
 
-    let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
-        let p = portfolios
+    /// The leadership's bets, then every area's titles, drawn as initiatives. A troubled product
+    /// line makes the roll-up tell a story: Platform's Identity is slipping.
+    fn draw_initiatives(&self, rng: &mut StdRng, today: NaiveDate, theme_ids: &[Uuid]) -> Vec<NewInitiative> {
+        let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
+            let p = self
+                .portfolios
+                .iter()
+                .find(|p| p.name == name)
+                .expect("bets name existing portfolios");
+            (p.id, p.owner_id)
+        };
+        let mut plan: Vec<(Uuid, Option<Uuid>, &str)> = LEADERSHIP_BETS
             .iter()
-            .find(|p| p.name == name)
-            .expect("bets name existing portfolios");
-        (p.id, p.owner_id)
-    };
-    let mut plan: Vec<(Uuid, Option<Uuid>, &str)> = LEADERSHIP_BETS
-        .iter()
-        .map(|(portfolio, title)| (owner_of(portfolio).0, owner_of(portfolio).1, *title))
-        .collect();
-    for (area_id, pm_id, titles) in &areas_to_fill {
-        plan.extend(titles.iter().map(|title| (*area_id, Some(*pm_id), *title)));
+            .map(|(portfolio, title)| (owner_of(portfolio).0, owner_of(portfolio).1, *title))
+            .collect();
+        for (area_id, pm_id, titles) in &self.areas {
+            plan.extend(titles.iter().map(|title| (*area_id, Some(*pm_id), *title)));
+        }
+        let troubled: Vec<Uuid> = self
+            .portfolios
+            .iter()
+            .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
+            .map(|p| p.id)
+            .collect();
+        plan.into_iter()
+            .map(|(portfolio_id, owner_id, title)| {
+                let troubled = troubled.contains(&portfolio_id);
+                demo_initiative(rng, today, portfolio_id, owner_id, title, theme_ids, troubled)
+            })
+            .collect()
     }
-    // A troubled product line makes the roll-up tell a story: Platform's Identity is slipping.
-    let troubled: Vec<Uuid> = portfolios
-        .iter()
-        .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
-        .map(|p| p.id)
-        .collect();
-    let initiatives: Vec<NewInitiative> = plan
-        .into_iter()
-        .map(|(portfolio_id, owner_id, title)| {
-            demo_initiative(
-                &mut rng,
-                today,
-                portfolio_id,
-                owner_id,
-                title,
-                &theme_ids,
-                troubled.contains(&portfolio_id),
-            )
-        })
-        .collect();
-    let history = demo_history(&mut rng, &initiatives, cpo.id);
-    let okrs = okrs::plan(
-        &mut rng,
-        today,
-        Period::current_quarter(today, 1),
-        &portfolios,
-        &initiatives,
-        WRITTEN_OKRS,
-        cpo.id,
-    );
-
-    bulk::insert_members(&mut tx, org.id, &members, &hash).await?;
-    bulk::insert_themes(&mut tx, org.id, &themes).await?;
-    bulk::insert_portfolios(&mut tx, org.id, &portfolios).await?;
-    bulk::insert_initiatives(&mut tx, org.id, &org.key_prefix, &initiatives).await?;
-    bulk::insert_history(&mut tx, org.id, &history).await?;
-    bulk::insert_okrs(&mut tx, org.id, &okrs).await?;
-    tx.commit().await?;
-    Ok(Demo {
-        org_id: org.id,
-        created: true,
-    })
 }
 
 /// One initiative with status, health, dates, effort, budget and RICE spread as in a real

@@ -77,6 +77,33 @@ pub struct HistoryEntry {
     pub after: (Status, Health, i16),
 }
 
+/// A whole organization to load, each part in the order it is inserted.
+pub struct Load<'a> {
+    pub members: Vec<NewMember>,
+    pub themes: Vec<NewTheme<'a>>,
+    pub portfolios: Vec<NewPortfolio>,
+    pub initiatives: Vec<NewInitiative>,
+    pub history: Vec<HistoryEntry>,
+    pub okrs: Okrs,
+}
+
+/// Inserts everything of `load`: members (with `password_hash`), themes, portfolios, initiatives
+/// keyed `<key_prefix>-n`, their history and the OKRs.
+pub async fn insert_all(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    key_prefix: &str,
+    password_hash: &str,
+    load: &Load<'_>,
+) -> Result<(), AppError> {
+    insert_members(tx, org_id, &load.members, password_hash).await?;
+    insert_themes(tx, org_id, &load.themes).await?;
+    insert_portfolios(tx, org_id, &load.portfolios).await?;
+    insert_initiatives(tx, org_id, key_prefix, &load.initiatives).await?;
+    insert_history(tx, org_id, &load.history).await?;
+    insert_okrs(tx, org_id, &load.okrs).await
+}
+
 /// Users (all with the same password hash) and their memberships in the organization.
 pub async fn insert_members(
     tx: &mut Tx<'_>,
