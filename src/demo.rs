@@ -902,13 +902,23 @@ pub const BOARD_ROADMAP: &str = "Northwind board roadmap";
 /// organization by theme, this quarter and the next three) and a now/next/later roadmap of
 /// Commerce are created the first time.
 pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String> {
-    use crate::db::{roadmaps, share_links, users::Caller};
-    use crate::domain::roadmap::RoadmapChanges;
+    use crate::db::{roadmaps, share_links};
     use crate::domain::share_link::ShareLinkInput;
-    use crate::domain::{GroupBy, RoadmapLayout};
-    use chrono::Months;
 
     let pool = &crate::db::TenantPool::new(pool.clone(), org_id);
+    let caller = demo_cpo(pool).await?;
+    let existing = roadmaps::all(pool).await?;
+    let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
+        Some(board) => board.id,
+        None => create_roadmaps(pool, &caller).await?,
+    };
+    let link = share_links::create(pool, &caller, board, &ShareLinkInput::default()).await?;
+    Ok(link.token)
+}
+
+/// The demo's CPO, as the caller its roadmaps are made by.
+async fn demo_cpo(pool: &crate::db::TenantPool) -> anyhow::Result<crate::db::users::Caller> {
+    let org_id = pool.org_id();
     let cpo = sqlx::query!(
         r#"SELECT u.id, u.name, u.email, o.name AS org_name FROM memberships m
            JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id
@@ -918,60 +928,65 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
     )
     .fetch_one(pool)
     .await?;
-    let caller = Caller {
+    Ok(crate::db::users::Caller {
         user_id: cpo.id,
         name: cpo.name,
         email: cpo.email,
         role: Role::Admin,
         org_id,
         org_name: cpo.org_name,
+    })
+}
+
+/// The board roadmap and Commerce's now/next/later one; the board's id.
+async fn create_roadmaps(
+    pool: &crate::db::TenantPool,
+    caller: &crate::db::users::Caller,
+) -> anyhow::Result<Uuid> {
+    use crate::db::roadmaps;
+    use crate::domain::roadmap::RoadmapChanges;
+    use crate::domain::{GroupBy, RoadmapLayout};
+    use chrono::Months;
+
+    let org_id = pool.org_id();
+    let today = Utc::now().date_naive();
+    // The demo's organization keeps a calendar year.
+    let (quarter, _) = Period::current_quarter(today, 1).dates(1);
+    let portfolio = |name: &str| {
+        sqlx::query_scalar!(
+            "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",
+            org_id,
+            name
+        )
+        .fetch_one(pool)
     };
-    let existing = roadmaps::all(pool).await?;
-    let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
-        Some(board) => board.id,
-        None => {
-            let today = Utc::now().date_naive();
-            // The demo's organization keeps a calendar year.
-            let (quarter, _) = Period::current_quarter(today, 1).dates(1);
-            let portfolio = |name: &str| {
-                sqlx::query_scalar!(
-                    "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",
-                    org_id,
-                    name
-                )
-                .fetch_one(pool)
-            };
-            let board = roadmaps::create(
-                pool,
-                &caller,
-                RoadmapChanges {
-                    name: Some(BOARD_ROADMAP.to_owned()),
-                    portfolio_id: Some(portfolio(ORG_NAME).await?),
-                    from: Some(quarter),
-                    to: Some(quarter + Months::new(12) - Duration::days(1)),
-                    layout: Some(RoadmapLayout::Timeline),
-                    group_by: Some(GroupBy::Theme),
-                    ..RoadmapChanges::default()
-                },
-            )
-            .await?;
-            roadmaps::create(
-                pool,
-                &caller,
-                RoadmapChanges {
-                    name: Some("Commerce: now, next, later".to_owned()),
-                    portfolio_id: Some(portfolio("Commerce").await?),
-                    from: Some(quarter - Months::new(3)),
-                    to: Some(quarter + Months::new(12)),
-                    layout: Some(RoadmapLayout::NowNextLater),
-                    group_by: Some(GroupBy::Portfolio),
-                    ..RoadmapChanges::default()
-                },
-            )
-            .await?;
-            board.id
-        }
-    };
-    let link = share_links::create(pool, &caller, board, &ShareLinkInput::default()).await?;
-    Ok(link.token)
+    let board = roadmaps::create(
+        pool,
+        caller,
+        RoadmapChanges {
+            name: Some(BOARD_ROADMAP.to_owned()),
+            portfolio_id: Some(portfolio(ORG_NAME).await?),
+            from: Some(quarter),
+            to: Some(quarter + Months::new(12) - Duration::days(1)),
+            layout: Some(RoadmapLayout::Timeline),
+            group_by: Some(GroupBy::Theme),
+            ..RoadmapChanges::default()
+        },
+    )
+    .await?;
+    roadmaps::create(
+        pool,
+        caller,
+        RoadmapChanges {
+            name: Some("Commerce: now, next, later".to_owned()),
+            portfolio_id: Some(portfolio("Commerce").await?),
+            from: Some(quarter - Months::new(3)),
+            to: Some(quarter + Months::new(12)),
+            layout: Some(RoadmapLayout::NowNextLater),
+            group_by: Some(GroupBy::Portfolio),
+            ..RoadmapChanges::default()
+        },
+    )
+    .await?;
+    Ok(board.id)
 }
