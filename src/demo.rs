@@ -12,8 +12,9 @@ use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::bulk::{self, Initiative, Member, Portfolio, StatusUpdate, Theme};
+use crate::db::bulk::{self, HistoryEntry, Load, NewInitiative, NewMember, NewPortfolio, NewTheme};
 use crate::domain::account::SignUp;
+use crate::domain::initiative::InitiativeValues;
 use crate::domain::period::Period;
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status, credentials};
 
@@ -571,6 +572,19 @@ pub(crate) const THEMES: [(&str, &str, f64); 4] = [
     ("Keep the lights on", "#828282", 10.0),
 ];
 
+/// The four `THEMES`, each with a new id.
+pub(crate) fn new_themes() -> Vec<NewTheme<'static>> {
+    THEMES
+        .iter()
+        .map(|&(name, colour, target_share)| NewTheme {
+            id: Uuid::now_v7(),
+            name,
+            colour,
+            target_share,
+        })
+        .collect()
+}
+
 /// Notes of check-ins that keep work going, by the health it is left in: a note never
 /// contradicts its update (no "slipped two weeks" on the update that marks work done).
 const NOTES_ON_TRACK: [&str; 3] = [
@@ -602,10 +616,10 @@ fn note_for(rng: &mut StdRng, status: Status, health: Health) -> String {
 
 /// Loads the demo organization unless it exists already.
 pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
-    if let Some(org_id) = sqlx::query_scalar!("SELECT id FROM organizations WHERE slug = 'northwind'")
+    let existing = sqlx::query_scalar!("SELECT id FROM organizations WHERE slug = 'northwind'")
         .fetch_optional(pool)
-        .await?
-    {
+        .await?;
+    if let Some(org_id) = existing {
         return Ok(Demo {
             org_id,
             created: false,
@@ -619,144 +633,139 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     let signup = SignUp::parse(ORG_NAME, "Claire Dubois", &format!("cpo@{DOMAIN}"), PASSWORD)
         .map_err(|e| anyhow::anyhow!("demo sign-up is invalid: {e:?}"))?;
     let (org, cpo) = crate::db::orgs::sign_up(&mut tx, &signup, &hash).await?;
+    let mut tree = DemoTree::grow(cpo.id);
+    tree.member("Board", Role::Viewer);
+    let themes = new_themes();
+    let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
+    let initiatives = tree.draw_initiatives(&mut rng, today, &theme_ids);
+    let history = demo_history(&mut rng, &initiatives, cpo.id);
+    let quarter = Period::current_quarter(today, 1);
+    let okrs = okrs::plan(
+        &mut rng,
+        today,
+        quarter,
+        &tree.portfolios,
+        &initiatives,
+        WRITTEN_OKRS,
+        cpo.id,
+    );
+    let load = Load {
+        members: tree.members,
+        themes,
+        portfolios: tree.portfolios,
+        initiatives,
+        history,
+        okrs,
+    };
+    bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
+    tx.commit().await?;
+    Ok(Demo {
+        org_id: org.id,
+        created: true,
+    })
+}
 
-    let mut members = vec![];
-    let mut portfolios = vec![];
-    let root = Uuid::now_v7();
-    portfolios.push(Portfolio {
-        id: root,
-        parent_id: None,
-        name: ORG_NAME.into(),
-        description: "Every Northwind product line.".into(),
-        level: PortfolioLevel::Portfolio,
-        owner_id: Some(cpo.id),
-        lifecycle: None,
-        position: 0,
-    });
-    let mut member = |name: &'static str, role: Role| {
+/// Northwind's people and portfolios as `LINES` names them, and what each area works on.
+struct DemoTree {
+    members: Vec<NewMember>,
+    portfolios: Vec<NewPortfolio>,
+    /// (portfolio id, owner, titles) of every area, for the initiatives.
+    areas: Vec<(Uuid, Uuid, &'static [&'static str])>,
+}
+
+impl DemoTree {
+    /// The CPO's portfolio, then every product line, product and area with its leader.
+    fn grow(cpo_id: Uuid) -> DemoTree {
+        let mut tree = DemoTree {
+            members: vec![],
+            portfolios: vec![],
+            areas: vec![],
+        };
+        let root = tree.portfolio(None, ORG_NAME, PortfolioLevel::Portfolio, Some(cpo_id), 0);
+        tree.portfolios[0].description = "Every Northwind product line.".into();
+        for (l, (line, vp, products)) in LINES.iter().enumerate() {
+            let vp_id = tree.member(vp, Role::Member);
+            let line_id = tree.portfolio(Some(root), line, PortfolioLevel::ProductLine, Some(vp_id), l);
+            for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
+                let director_id = tree.member(director, Role::Member);
+                let level = PortfolioLevel::Product;
+                let product_id = tree.portfolio(Some(line_id), product, level, Some(director_id), p);
+                tree.portfolios.last_mut().expect("just added").lifecycle = Some(*lifecycle);
+                for (a, (area, pm, titles)) in areas.iter().enumerate() {
+                    let pm_id = tree.member(pm, Role::Member);
+                    let area_id =
+                        tree.portfolio(Some(product_id), area, PortfolioLevel::Area, Some(pm_id), a);
+                    tree.areas.push((area_id, pm_id, *titles));
+                }
+            }
+        }
+        tree
+    }
+
+    fn member(&mut self, name: &str, role: Role) -> Uuid {
         let id = Uuid::now_v7();
-        members.push(Member {
+        self.members.push(NewMember {
             id,
             name: name.into(),
             email: email_of(name),
             role,
         });
         id
-    };
-    // (portfolio id, owner, titles) of every area, for the initiatives below.
-    let mut areas_to_fill = vec![];
-    for (l, (line, vp, products)) in LINES.iter().enumerate() {
-        let line_id = Uuid::now_v7();
-        let vp_id = member(vp, Role::Member);
-        portfolios.push(Portfolio {
-            id: line_id,
-            parent_id: Some(root),
-            name: line.to_string(),
+    }
+
+    fn portfolio(
+        &mut self,
+        parent_id: Option<Uuid>,
+        name: &str,
+        level: PortfolioLevel,
+        owner_id: Option<Uuid>,
+        position: usize,
+    ) -> Uuid {
+        let id = Uuid::now_v7();
+        self.portfolios.push(NewPortfolio {
+            id,
+            parent_id,
+            name: name.into(),
             description: String::new(),
-            level: PortfolioLevel::ProductLine,
-            owner_id: Some(vp_id),
+            level,
+            owner_id,
             lifecycle: None,
-            position: l as i32,
+            position: position as i32,
         });
-        for (p, (product, director, lifecycle, areas)) in products.iter().enumerate() {
-            let product_id = Uuid::now_v7();
-            let director_id = member(director, Role::Member);
-            portfolios.push(Portfolio {
-                id: product_id,
-                parent_id: Some(line_id),
-                name: product.to_string(),
-                description: String::new(),
-                level: PortfolioLevel::Product,
-                owner_id: Some(director_id),
-                lifecycle: Some(*lifecycle),
-                position: p as i32,
-            });
-            for (a, (area, pm, titles)) in areas.iter().enumerate() {
-                let area_id = Uuid::now_v7();
-                let pm_id = member(pm, Role::Member);
-                portfolios.push(Portfolio {
-                    id: area_id,
-                    parent_id: Some(product_id),
-                    name: area.to_string(),
-                    description: String::new(),
-                    level: PortfolioLevel::Area,
-                    owner_id: Some(pm_id),
-                    lifecycle: None,
-                    position: a as i32,
-                });
-                areas_to_fill.push((area_id, pm_id, *titles));
-            }
-        }
+        id
     }
-    member("Board", Role::Viewer);
-    let theme_ids: Vec<Uuid> = THEMES.iter().map(|_| Uuid::now_v7()).collect();
-    let themes: Vec<Theme> = THEMES
-        .iter()
-        .zip(&theme_ids)
-        .map(|((name, colour, target_share), id)| Theme {
-            id: *id,
-            name,
-            colour,
-            target_share: *target_share,
-        })
-        .collect();
 
-    let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
-        let p = portfolios
+    /// The leadership's bets, then every area's titles, drawn as initiatives. A troubled product
+    /// line makes the roll-up tell a story: Platform's Identity is slipping.
+    fn draw_initiatives(&self, rng: &mut StdRng, today: NaiveDate, theme_ids: &[Uuid]) -> Vec<NewInitiative> {
+        let owner_of = |name: &str| -> (Uuid, Option<Uuid>) {
+            let p = self
+                .portfolios
+                .iter()
+                .find(|p| p.name == name)
+                .expect("bets name existing portfolios");
+            (p.id, p.owner_id)
+        };
+        let mut plan: Vec<(Uuid, Option<Uuid>, &str)> = LEADERSHIP_BETS
             .iter()
-            .find(|p| p.name == name)
-            .expect("bets name existing portfolios");
-        (p.id, p.owner_id)
-    };
-    let mut plan: Vec<(Uuid, Option<Uuid>, &str)> = LEADERSHIP_BETS
-        .iter()
-        .map(|(portfolio, title)| (owner_of(portfolio).0, owner_of(portfolio).1, *title))
-        .collect();
-    for (area_id, pm_id, titles) in &areas_to_fill {
-        plan.extend(titles.iter().map(|title| (*area_id, Some(*pm_id), *title)));
+            .map(|(portfolio, title)| (owner_of(portfolio).0, owner_of(portfolio).1, *title))
+            .collect();
+        for (area_id, pm_id, titles) in &self.areas {
+            plan.extend(titles.iter().map(|title| (*area_id, Some(*pm_id), *title)));
+        }
+        let troubled: Vec<Uuid> = self
+            .portfolios
+            .iter()
+            .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
+            .map(|p| p.id)
+            .collect();
+        plan.into_iter()
+            .map(|(portfolio_id, owner_id, title)| {
+                let troubled = troubled.contains(&portfolio_id);
+                demo_initiative(rng, today, portfolio_id, owner_id, title, theme_ids, troubled)
+            })
+            .collect()
     }
-    // A troubled product line makes the roll-up tell a story: Platform's Identity is slipping.
-    let troubled: Vec<Uuid> = portfolios
-        .iter()
-        .filter(|p| ["Identity", "SSO & SCIM", "Permissions", "Audit Log"].contains(&p.name.as_str()))
-        .map(|p| p.id)
-        .collect();
-    let initiatives: Vec<Initiative> = plan
-        .into_iter()
-        .map(|(portfolio_id, owner_id, title)| {
-            demo_initiative(
-                &mut rng,
-                today,
-                portfolio_id,
-                owner_id,
-                title,
-                &theme_ids,
-                troubled.contains(&portfolio_id),
-            )
-        })
-        .collect();
-    let history = demo_history(&mut rng, &initiatives, cpo.id);
-    let okrs = okrs::plan(
-        &mut rng,
-        today,
-        Period::current_quarter(today, 1),
-        &portfolios,
-        &initiatives,
-        WRITTEN_OKRS,
-        cpo.id,
-    );
-
-    bulk::insert_members(&mut tx, org.id, &members, &hash).await?;
-    bulk::insert_themes(&mut tx, org.id, &themes).await?;
-    bulk::insert_portfolios(&mut tx, org.id, &portfolios).await?;
-    bulk::insert_initiatives(&mut tx, org.id, &org.key_prefix, &initiatives).await?;
-    bulk::insert_history(&mut tx, org.id, &history).await?;
-    bulk::insert_okrs(&mut tx, org.id, &okrs).await?;
-    tx.commit().await?;
-    Ok(Demo {
-        org_id: org.id,
-        created: true,
-    })
 }
 
 /// One initiative with status, health, dates, effort, budget and RICE spread as in a real
@@ -769,7 +778,7 @@ pub(crate) fn demo_initiative(
     title: &str,
     themes: &[Uuid],
     troubled: bool,
-) -> Initiative {
+) -> NewInitiative {
     let status = *[
         (Status::Done, 20),
         (Status::InProgress, 38),
@@ -819,23 +828,25 @@ pub(crate) fn demo_initiative(
             .expect("weights are positive")
             .0
     });
-    Initiative {
+    NewInitiative {
         id: Uuid::now_v7(),
-        title: title.to_owned(),
-        description: format!("{title}: the problem, who has it, and how we will know it is solved."),
-        portfolio_id,
-        owner_id,
-        theme_id,
-        status,
-        health,
-        progress,
-        effort,
-        budget,
-        start_date: Some(start),
-        target_date: Some(target),
-        reach: Some(rng.gen_range(1..50) * 500),
-        impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
-        confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+        values: InitiativeValues {
+            title: title.to_owned(),
+            description: format!("{title}: the problem, who has it, and how we will know it is solved."),
+            portfolio_id,
+            owner_id,
+            theme_id,
+            status,
+            health,
+            progress,
+            effort,
+            budget,
+            start_date: Some(start),
+            target_date: Some(target),
+            reach: Some(rng.gen_range(1..50) * 500),
+            impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
+            confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+        },
         updated_at: Utc::now() - Duration::days(rng.gen_range(0..30)),
     }
 }
@@ -843,9 +854,9 @@ pub(crate) fn demo_initiative(
 /// A few believable check-ins for started work: progress rising, health changing now and then.
 pub(crate) fn demo_history(
     rng: &mut StdRng,
-    initiatives: &[Initiative],
+    initiatives: &[NewInitiative],
     fallback_author: Uuid,
-) -> Vec<StatusUpdate> {
+) -> Vec<HistoryEntry> {
     let mut history = vec![];
     for i in initiatives
         .iter()
@@ -867,7 +878,7 @@ pub(crate) fn demo_history(
                 *[Health::OnTrack, Health::AtRisk].choose(rng).expect("not empty")
             };
             let after = (status, health, progress);
-            history.push(StatusUpdate {
+            history.push(HistoryEntry {
                 initiative_id: i.id,
                 author_id: i.owner_id.unwrap_or(fallback_author),
                 created_at: Utc::now() - Duration::days(i64::from(7 * (steps - step) + rng.gen_range(1..6))),
@@ -891,13 +902,23 @@ pub const BOARD_ROADMAP: &str = "Northwind board roadmap";
 /// organization by theme, this quarter and the next three) and a now/next/later roadmap of
 /// Commerce are created the first time.
 pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String> {
-    use crate::db::{roadmaps, share_links, users::Caller};
-    use crate::domain::roadmap::RoadmapChanges;
+    use crate::db::{roadmaps, share_links};
     use crate::domain::share_link::ShareLinkInput;
-    use crate::domain::{GroupBy, RoadmapLayout};
-    use chrono::{Datelike, Months};
 
     let pool = &crate::db::TenantPool::new(pool.clone(), org_id);
+    let caller = demo_cpo(pool).await?;
+    let existing = roadmaps::all(pool).await?;
+    let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
+        Some(board) => board.id,
+        None => create_roadmaps(pool, &caller).await?,
+    };
+    let link = share_links::create(pool, &caller, board, &ShareLinkInput::default()).await?;
+    Ok(link.token)
+}
+
+/// The demo's CPO, as the caller its roadmaps are made by.
+async fn demo_cpo(pool: &crate::db::TenantPool) -> anyhow::Result<crate::db::users::Caller> {
+    let org_id = pool.org_id();
     let cpo = sqlx::query!(
         r#"SELECT u.id, u.name, u.email, o.name AS org_name FROM memberships m
            JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id
@@ -907,62 +928,65 @@ pub async fn share_roadmap(pool: &PgPool, org_id: Uuid) -> anyhow::Result<String
     )
     .fetch_one(pool)
     .await?;
-    let caller = Caller {
+    Ok(crate::db::users::Caller {
         user_id: cpo.id,
         name: cpo.name,
         email: cpo.email,
         role: Role::Admin,
         org_id,
         org_name: cpo.org_name,
+    })
+}
+
+/// The board roadmap and Commerce's now/next/later one; the board's id.
+async fn create_roadmaps(
+    pool: &crate::db::TenantPool,
+    caller: &crate::db::users::Caller,
+) -> anyhow::Result<Uuid> {
+    use crate::db::roadmaps;
+    use crate::domain::roadmap::RoadmapChanges;
+    use crate::domain::{GroupBy, RoadmapLayout};
+    use chrono::Months;
+
+    let org_id = pool.org_id();
+    let today = Utc::now().date_naive();
+    // The demo's organization keeps a calendar year.
+    let (quarter, _) = Period::current_quarter(today, 1).dates(1);
+    let portfolio = |name: &str| {
+        sqlx::query_scalar!(
+            "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",
+            org_id,
+            name
+        )
+        .fetch_one(pool)
     };
-    let existing = roadmaps::all(pool).await?;
-    let board = match existing.iter().find(|r| r.name == BOARD_ROADMAP) {
-        Some(board) => board.id,
-        None => {
-            let today = Utc::now().date_naive();
-            let quarter = today
-                .with_day(1)
-                .and_then(|d| d.with_month0(d.month0() / 3 * 3))
-                .expect("a quarter's first day exists");
-            let portfolio = |name: &str| {
-                sqlx::query_scalar!(
-                    "SELECT id FROM portfolios WHERE org_id = $1 AND name = $2",
-                    org_id,
-                    name
-                )
-                .fetch_one(pool)
-            };
-            let board = roadmaps::create(
-                pool,
-                &caller,
-                RoadmapChanges {
-                    name: Some(BOARD_ROADMAP.to_owned()),
-                    portfolio_id: Some(portfolio(ORG_NAME).await?),
-                    from: Some(quarter),
-                    to: Some(quarter + Months::new(12) - Duration::days(1)),
-                    layout: Some(RoadmapLayout::Timeline),
-                    group_by: Some(GroupBy::Theme),
-                    ..RoadmapChanges::default()
-                },
-            )
-            .await?;
-            roadmaps::create(
-                pool,
-                &caller,
-                RoadmapChanges {
-                    name: Some("Commerce: now, next, later".to_owned()),
-                    portfolio_id: Some(portfolio("Commerce").await?),
-                    from: Some(quarter - Months::new(3)),
-                    to: Some(quarter + Months::new(12)),
-                    layout: Some(RoadmapLayout::NowNextLater),
-                    group_by: Some(GroupBy::Portfolio),
-                    ..RoadmapChanges::default()
-                },
-            )
-            .await?;
-            board.id
-        }
-    };
-    let link = share_links::create(pool, &caller, board, &ShareLinkInput::default()).await?;
-    Ok(link.token)
+    let board = roadmaps::create(
+        pool,
+        caller,
+        RoadmapChanges {
+            name: Some(BOARD_ROADMAP.to_owned()),
+            portfolio_id: Some(portfolio(ORG_NAME).await?),
+            from: Some(quarter),
+            to: Some(quarter + Months::new(12) - Duration::days(1)),
+            layout: Some(RoadmapLayout::Timeline),
+            group_by: Some(GroupBy::Theme),
+            ..RoadmapChanges::default()
+        },
+    )
+    .await?;
+    roadmaps::create(
+        pool,
+        caller,
+        RoadmapChanges {
+            name: Some("Commerce: now, next, later".to_owned()),
+            portfolio_id: Some(portfolio("Commerce").await?),
+            from: Some(quarter - Months::new(3)),
+            to: Some(quarter + Months::new(12)),
+            layout: Some(RoadmapLayout::NowNextLater),
+            group_by: Some(GroupBy::Portfolio),
+            ..RoadmapChanges::default()
+        },
+    )
+    .await?;
+    Ok(board.id)
 }

@@ -1,9 +1,8 @@
-//! One error type for every handler: rendered as an HTML page for the pages, and wrapped as
-//! `ApiError` into problem+json (RFC 9457) for the API.
+//! One error type for every handler: rendered as an HTML page for the pages (`http::error_page`),
+//! and wrapped as `ApiError` into problem+json (RFC 9457) for the API.
 
-use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::domain::FieldErrors;
 
@@ -76,13 +75,13 @@ impl AppError {
         AppError::Validation(FieldErrors::single(field, message))
     }
 
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         if let AppError::Internal(e) = self {
             tracing::error!(error = ?e, "request failed");
         }
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    pub(crate) fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             AppError::Unavailable => Some(1),
@@ -121,49 +120,9 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
-/// A session could not be read or written: unavailable when its store could not reach the
-/// database, else an internal error.
-impl From<tower_sessions::session::Error> for AppError {
-    fn from(error: tower_sessions::session::Error) -> Self {
-        if crate::db::sessions::is_unavailable(&error) {
-            tracing::warn!(%error, "session store unavailable");
-            AppError::Unavailable
-        } else {
-            AppError::Internal(error.into())
-        }
-    }
-}
-
 impl From<FieldErrors> for AppError {
     fn from(errors: FieldErrors) -> Self {
         AppError::Validation(errors)
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    status: u16,
-    title: &'a str,
-    message: String,
-    css_url: String,
-}
-
-/// The HTML rendering, for pages.
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        self.log();
-        let status = self.status();
-        let page = ErrorPage {
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
-            message: self.to_string(),
-            css_url: crate::http::static_files::url("app.css"),
-        };
-        let body = page.render().unwrap_or_else(|_| self.to_string());
-        let mut response = (status, Html(body)).into_response();
-        add_retry_after(&mut response, self.retry_after());
-        response
     }
 }
 
@@ -227,7 +186,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn add_retry_after(response: &mut Response, seconds: Option<u64>) {
+pub(crate) fn add_retry_after(response: &mut Response, seconds: Option<u64>) {
     if let Some(seconds) = seconds {
         response
             .headers_mut()

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::Tx;
+use crate::domain::initiative::InitiativeValues;
 use crate::domain::okr::{key_result_progress, objective_progress};
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Role, Status};
 use crate::error::AppError;
@@ -21,21 +22,24 @@ use crate::error::AppError;
 /// one statement's arrays and transition tables stay a few megabytes.
 const CHUNK: usize = 5_000;
 
-pub struct Member {
+/// A user to create, with their membership: the rows a load inserts, not `members::Member` as read.
+pub struct NewMember {
     pub id: Uuid,
     pub name: String,
     pub email: String,
     pub role: Role,
 }
 
-pub struct Theme<'a> {
+/// A theme to insert (`themes::Theme` is one as read).
+pub struct NewTheme<'a> {
     pub id: Uuid,
     pub name: &'a str,
     pub colour: &'a str,
     pub target_share: f64,
 }
 
-pub struct Portfolio {
+/// A portfolio to insert, before its closure rows (`portfolios::Portfolio` is one as read).
+pub struct NewPortfolio {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
     pub name: String,
@@ -46,28 +50,25 @@ pub struct Portfolio {
     pub position: i32,
 }
 
-pub struct Initiative {
+/// An initiative to insert: its values, and when it last changed; its key comes from its place in
+/// the load (`initiatives::Initiative` is one as read).
+pub struct NewInitiative {
     pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub portfolio_id: Uuid,
-    pub owner_id: Option<Uuid>,
-    pub theme_id: Option<Uuid>,
-    pub status: Status,
-    pub health: Health,
-    pub progress: i16,
-    pub effort: f64,
-    pub budget: Option<i64>,
-    pub start_date: Option<NaiveDate>,
-    pub target_date: Option<NaiveDate>,
-    pub reach: Option<i64>,
-    pub impact: Option<f64>,
-    pub confidence: Option<i16>,
+    pub values: InitiativeValues,
     pub updated_at: DateTime<Utc>,
 }
 
+/// A new initiative reads as its values: `initiative.title`.
+impl std::ops::Deref for NewInitiative {
+    type Target = InitiativeValues;
+
+    fn deref(&self) -> &InitiativeValues {
+        &self.values
+    }
+}
+
 /// One entry of an initiative's history: its values before and after.
-pub struct StatusUpdate {
+pub struct HistoryEntry {
     pub initiative_id: Uuid,
     pub author_id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -76,11 +77,38 @@ pub struct StatusUpdate {
     pub after: (Status, Health, i16),
 }
 
+/// A whole organization to load, each part in the order it is inserted.
+pub struct Load<'a> {
+    pub members: Vec<NewMember>,
+    pub themes: Vec<NewTheme<'a>>,
+    pub portfolios: Vec<NewPortfolio>,
+    pub initiatives: Vec<NewInitiative>,
+    pub history: Vec<HistoryEntry>,
+    pub okrs: Okrs,
+}
+
+/// Inserts everything of `load`: members (with `password_hash`), themes, portfolios, initiatives
+/// keyed `<key_prefix>-n`, their history and the OKRs.
+pub async fn insert_all(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    key_prefix: &str,
+    password_hash: &str,
+    load: &Load<'_>,
+) -> Result<(), AppError> {
+    insert_members(tx, org_id, &load.members, password_hash).await?;
+    insert_themes(tx, org_id, &load.themes).await?;
+    insert_portfolios(tx, org_id, &load.portfolios).await?;
+    insert_initiatives(tx, org_id, key_prefix, &load.initiatives).await?;
+    insert_history(tx, org_id, &load.history).await?;
+    insert_okrs(tx, org_id, &load.okrs).await
+}
+
 /// Users (all with the same password hash) and their memberships in the organization.
 pub async fn insert_members(
     tx: &mut Tx<'_>,
     org_id: Uuid,
-    members: &[Member],
+    members: &[NewMember],
     password_hash: &str,
 ) -> Result<(), AppError> {
     for chunk in members.chunks(CHUNK) {
@@ -111,7 +139,7 @@ pub async fn insert_members(
     Ok(())
 }
 
-pub async fn insert_themes(tx: &mut Tx<'_>, org_id: Uuid, themes: &[Theme<'_>]) -> Result<(), AppError> {
+pub async fn insert_themes(tx: &mut Tx<'_>, org_id: Uuid, themes: &[NewTheme<'_>]) -> Result<(), AppError> {
     let ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();
     let names: Vec<&str> = themes.iter().map(|t| t.name).collect();
     let colours: Vec<&str> = themes.iter().map(|t| t.colour).collect();
@@ -135,7 +163,7 @@ pub async fn insert_themes(tx: &mut Tx<'_>, org_id: Uuid, themes: &[Theme<'_>]) 
 pub async fn insert_portfolios(
     tx: &mut Tx<'_>,
     org_id: Uuid,
-    portfolios: &[Portfolio],
+    portfolios: &[NewPortfolio],
 ) -> Result<(), AppError> {
     // Parents come first, so a chunk's parents exist when its foreign keys are checked.
     for chunk in portfolios.chunks(CHUNK) {
@@ -189,7 +217,7 @@ pub async fn insert_initiatives(
     tx: &mut Tx<'_>,
     org_id: Uuid,
     key_prefix: &str,
-    initiatives: &[Initiative],
+    initiatives: &[NewInitiative],
 ) -> Result<(), AppError> {
     for (c, chunk) in initiatives.chunks(CHUNK).enumerate() {
         let first = (c * CHUNK) as i64 + 1;
@@ -257,7 +285,7 @@ pub async fn insert_initiatives(
     Ok(())
 }
 
-pub async fn insert_history(tx: &mut Tx<'_>, org_id: Uuid, updates: &[StatusUpdate]) -> Result<(), AppError> {
+pub async fn insert_history(tx: &mut Tx<'_>, org_id: Uuid, updates: &[HistoryEntry]) -> Result<(), AppError> {
     for chunk in updates.chunks(CHUNK) {
         let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
         let initiatives: Vec<Uuid> = chunk.iter().map(|u| u.initiative_id).collect();
@@ -298,7 +326,8 @@ pub async fn insert_history(tx: &mut Tx<'_>, org_id: Uuid, updates: &[StatusUpda
     Ok(())
 }
 
-pub struct Objective {
+/// An objective to insert; its progress is computed from its key results on the way in.
+pub struct NewObjective {
     pub id: Uuid,
     pub portfolio_id: Uuid,
     pub period: String,
@@ -308,7 +337,8 @@ pub struct Objective {
     pub parent_id: Option<Uuid>,
 }
 
-pub struct KeyResult {
+/// A key result to insert.
+pub struct NewKeyResult {
     pub id: Uuid,
     pub objective_id: Uuid,
     pub title: String,
@@ -320,7 +350,8 @@ pub struct KeyResult {
     pub position: i32,
 }
 
-pub struct CheckIn {
+/// A check-in of a key result to insert.
+pub struct NewCheckIn {
     pub key_result_id: Uuid,
     pub author_id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -332,9 +363,9 @@ pub struct CheckIn {
 /// A whole organization's OKRs, parents before the objectives that support them.
 #[derive(Default)]
 pub struct Okrs {
-    pub objectives: Vec<Objective>,
-    pub key_results: Vec<KeyResult>,
-    pub check_ins: Vec<CheckIn>,
+    pub objectives: Vec<NewObjective>,
+    pub key_results: Vec<NewKeyResult>,
+    pub check_ins: Vec<NewCheckIn>,
     /// (initiative, key result)
     pub links: Vec<(Uuid, Uuid)>,
 }

@@ -59,15 +59,9 @@ macro_rules! search_sorted {
                LEFT JOIN users u ON u.id = i.owner_id
                LEFT JOIN themes th ON th.org_id = i.org_id AND th.id = i.theme_id
                WHERE i.org_id = $1 AND "# + $in_subtree + r#"
-                 AND ($3::text IS NULL OR i.status = $3)
-                 AND ($4::text IS NULL OR i.health = $4)
-                 AND ($5::uuid IS NULL OR i.owner_id = $5)
-                 AND ($6::uuid IS NULL OR i.theme_id = $6)
-                 AND (NOT $7 OR i.theme_id IS NULL)
-                 AND (NOT $8 OR (i.status NOT IN ('done', 'cancelled') AND i.target_date < (
-                         SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
-                 AND ($9::text IS NULL OR ($9 = 'active' AND i.status IN ('planned', 'in_progress'))
-                                       OR ($9 = 'not_cancelled' AND i.status <> 'cancelled'))
+                 AND initiative_passes(i.status, i.health, i.owner_id, i.theme_id, i.target_date,
+                       $3, $4, $5, $6, $7, $8, $9,
+                       (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
                "# + $order + r#"
                OFFSET $10 LIMIT $11"#,
             $org_id,
@@ -290,7 +284,7 @@ pub async fn watchlists(
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
                           WHERE "# + $in_subtree + r#"
-                            AND i.status IN ('planned', 'in_progress') AND i.health <> 'on_track'
+                            AND initiative_is_active(i.status) AND i.health <> 'on_track'
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)
                          UNION ALL
@@ -301,9 +295,9 @@ pub async fn watchlists(
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
                           WHERE "# + $in_subtree + r#"
-                            AND i.status NOT IN ('done', 'cancelled')
-                            AND i.target_date < (SELECT (now() AT TIME ZONE o.time_zone)::date
-                                                 FROM organizations o WHERE o.id = $1)
+                            AND initiative_is_late(i.status, i.target_date,
+                                                   (SELECT (now() AT TIME ZONE o.time_zone)::date
+                                                    FROM organizations o WHERE o.id = $1))
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)) w
                    ORDER BY w.at_risk DESC, w.target_date NULLS LAST, w.number"#,

@@ -16,49 +16,62 @@ use crate::domain::status_update::StatusUpdateInput;
 use crate::domain::{FieldErrors, Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
 
+/// A stored initiative: its key, its values and its version.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Initiative {
     pub id: Uuid,
     pub key: String,
-    pub title: String,
-    pub description: String,
-    pub portfolio_id: Uuid,
-    pub owner_id: Option<Uuid>,
-    pub theme_id: Option<Uuid>,
-    pub status: Status,
-    pub health: Health,
-    pub progress: i16,
-    pub effort: f64,
-    pub budget: Option<i64>,
-    pub start_date: Option<NaiveDate>,
-    pub target_date: Option<NaiveDate>,
-    pub reach: Option<i64>,
-    pub impact: Option<f64>,
-    pub confidence: Option<i16>,
+    #[serde(flatten)]
+    pub values: InitiativeValues,
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An `Initiative` from a row that selects `id`, `key`, every value, `version` and the timestamps.
+macro_rules! initiative_from_row {
+    ($row:expr) => {{
+        let r = $row;
+        Initiative {
+            id: r.id,
+            key: r.key,
+            values: $crate::domain::initiative::InitiativeValues {
+                title: r.title,
+                description: r.description,
+                portfolio_id: r.portfolio_id,
+                owner_id: r.owner_id,
+                theme_id: r.theme_id,
+                status: r.status,
+                health: r.health,
+                progress: r.progress,
+                effort: r.effort,
+                budget: r.budget,
+                start_date: r.start_date,
+                target_date: r.target_date,
+                reach: r.reach,
+                impact: r.impact,
+                confidence: r.confidence,
+            },
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }};
+}
+pub(crate) use initiative_from_row;
+
+/// An initiative reads as its values: `initiative.title`.
+impl std::ops::Deref for Initiative {
+    type Target = InitiativeValues;
+
+    fn deref(&self) -> &InitiativeValues {
+        &self.values
+    }
+}
+
 impl Initiative {
     pub fn values(&self) -> InitiativeValues {
-        InitiativeValues {
-            title: self.title.clone(),
-            description: self.description.clone(),
-            portfolio_id: self.portfolio_id,
-            owner_id: self.owner_id,
-            theme_id: self.theme_id,
-            status: self.status,
-            health: self.health,
-            progress: self.progress,
-            effort: self.effort,
-            budget: self.budget,
-            start_date: self.start_date,
-            target_date: self.target_date,
-            reach: self.reach,
-            impact: self.impact,
-            confidence: self.confidence,
-        }
+        self.values.clone()
     }
 
     pub fn rice_score(&self) -> Option<f64> {
@@ -92,8 +105,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<Initiative>, AppError> {
     let org_id = pool.org_id();
-    let rows = sqlx::query_as!(
-        Initiative,
+    let rows = sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
@@ -101,15 +113,9 @@ pub async fn list(
            WHERE org_id = $1
              AND ($2::uuid IS NULL OR portfolio_id IN (
                      SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2))
-             AND ($3::text IS NULL OR status = $3)
-             AND ($4::text IS NULL OR health = $4)
-             AND ($5::uuid IS NULL OR owner_id = $5)
-             AND ($6::uuid IS NULL OR theme_id = $6)
-             AND (NOT $7 OR theme_id IS NULL)
-             AND (NOT $8 OR (status NOT IN ('done', 'cancelled') AND target_date < (
-                     SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1)))
-             AND ($9::text IS NULL OR ($9 = 'active' AND status IN ('planned', 'in_progress'))
-                                   OR ($9 = 'not_cancelled' AND status <> 'cancelled'))
+             AND initiative_passes(status, health, owner_id, theme_id, target_date,
+                   $3, $4, $5, $6, $7, $8, $9,
+                   (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
              AND ($10::uuid IS NULL OR id < $10)
            ORDER BY id DESC LIMIT $11"#,
         org_id,
@@ -124,6 +130,7 @@ pub async fn list(
         page.after,
         page.fetch_limit()
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
     .await?;
     Ok(Page::from_rows(rows, page, |initiative| initiative.id))
@@ -131,8 +138,7 @@ pub async fn list(
 
 pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
     let org_id = pool.org_id();
-    Ok(sqlx::query_as!(
-        Initiative,
+    Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
@@ -140,6 +146,7 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
         org_id,
         id
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_one(pool)
     .await?)
 }
@@ -148,15 +155,14 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
 pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<Vec<Initiative>, AppError> {
     let org_id = pool.org_id();
-    Ok(sqlx::query_as!(
-        Initiative,
+    Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, version, created_at, updated_at
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
            -- Open work first, the longest since its last update (domain::status_update::last_updated).
-           ORDER BY status IN ('done', 'cancelled'),
+           ORDER BY NOT initiative_is_open(status),
                     COALESCE((SELECT max(s.created_at) FROM status_updates s
                               WHERE s.org_id = i.org_id AND s.initiative_id = i.id), i.created_at),
                     id
@@ -165,6 +171,7 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
         owner_id,
         limit
     )
+    .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
     .await?)
 }
@@ -336,8 +343,7 @@ pub async fn delete(
 /// One initiative in a transaction; `for_update` locks it until the transaction ends.
 async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Result<Initiative, AppError> {
     let query = if for_update {
-        sqlx::query_as!(
-            Initiative,
+        sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, version, created_at, updated_at
@@ -345,11 +351,11 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
             org_id,
             id
         )
+        .map(|r| initiative_from_row!(r))
         .fetch_one(&mut **tx)
         .await
     } else {
-        sqlx::query_as!(
-            Initiative,
+        sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, version, created_at, updated_at
@@ -357,6 +363,7 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
             org_id,
             id
         )
+        .map(|r| initiative_from_row!(r))
         .fetch_one(&mut **tx)
         .await
     };

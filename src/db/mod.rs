@@ -2,10 +2,13 @@
 //! module of queries per aggregate.
 
 pub mod bulk;
+pub mod check_ins;
 pub mod embedded;
 pub mod idempotency;
 pub mod initiative_lists;
 pub mod initiatives;
+pub mod key_result_edits;
+pub mod key_result_links;
 pub mod key_results;
 pub mod members;
 pub mod objectives;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::key_results::{self, KeyResult};
 use super::users::Caller;
 use super::{Timestamp, Tx, check_version, lock_org, permissions};
-use crate::domain::okr::{ObjectiveChanges, ObjectiveValues};
+use crate::domain::okr::{ObjectiveChanges, ObjectiveValues, key_result_progress, objective_progress};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::period::Period;
 use crate::domain::rollup::percent;
@@ -413,4 +413,35 @@ fn reference_error(error: sqlx::Error) -> AppError {
         )),
         _ => None,
     })
+}
+
+/// Stores the objective's progress from its key results, as SPEC §3 weighs them.
+pub(super) async fn refresh_progress(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    objective_id: Uuid,
+) -> Result<(), AppError> {
+    let key_results = sqlx::query!(
+        r#"SELECT start_value, target_value, current_value, weight FROM key_results
+           WHERE org_id = $1 AND objective_id = $2"#,
+        org_id,
+        objective_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let progress = objective_progress(key_results.iter().map(|k| {
+        (
+            k.weight,
+            key_result_progress(k.start_value, k.target_value, k.current_value),
+        )
+    }));
+    sqlx::query!(
+        "UPDATE objectives SET progress = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        objective_id,
+        progress
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

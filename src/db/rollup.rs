@@ -311,8 +311,7 @@ async fn attached_to(
     portfolio_id: Uuid,
     limit: i64,
 ) -> Result<Vec<Initiative>, AppError> {
-    Ok(sqlx::query_as!(
-        Initiative,
+    Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
                   confidence, version, created_at, updated_at
@@ -324,6 +323,7 @@ async fn attached_to(
         portfolio_id,
         limit
     )
+    .map(|r| super::initiatives::initiative_from_row!(r))
     .fetch_all(&mut *tx)
     .await?)
 }

@@ -9,6 +9,8 @@ use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
+use crate::error::AppError;
+
 #[derive(Clone, Debug)]
 pub struct PgSessionStore {
     pool: PgPool,
@@ -40,6 +42,19 @@ pub fn is_unavailable(error: &tower_sessions::session::Error) -> bool {
         tower_sessions::session::Error::Store(session_store::Error::Backend(message))
             if message.starts_with(UNAVAILABLE)
     )
+}
+
+/// A session could not be read or written: unavailable when its store could not reach the
+/// database, else an internal error.
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        if is_unavailable(&error) {
+            tracing::warn!(%error, "session store unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(error.into())
+        }
+    }
 }
 
 fn to_chrono(time: OffsetDateTime) -> DateTime<Utc> {

@@ -83,9 +83,9 @@ pub async fn list(pool: &TenantPool, caller: &Caller, roadmap_id: Uuid) -> Resul
         true => None,
         false => Some(caller.user_id),
     };
-    let now = Utc::now();
     let rows = sqlx::query!(
-        r#"SELECT s.id, s.roadmap_id, s.created_at, s.created_by, u.name AS "created_by_name?", s.expires_at,
+        r#"SELECT s.id, s.roadmap_id, share_link_state(s.revoked_at, s.expires_at) AS "state!: ShareLinkState",
+                  s.created_at, s.created_by, u.name AS "created_by_name?", s.expires_at,
                   s.revoked_at, s.view_count, s.last_viewed_at
            FROM share_links s LEFT JOIN users u ON u.id = s.created_by
            WHERE s.org_id = $1 AND s.roadmap_id = $2 AND ($3::uuid IS NULL OR s.created_by = $3)
@@ -101,7 +101,7 @@ pub async fn list(pool: &TenantPool, caller: &Caller, roadmap_id: Uuid) -> Resul
         .map(|r| ShareLink {
             id: r.id,
             roadmap_id: r.roadmap_id,
-            state: ShareLinkState::of(r.revoked_at, r.expires_at, now),
+            state: r.state,
             created_at: r.created_at,
             created_by: r.created_by,
             created_by_name: r.created_by_name,

@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::bulk::{CheckIn, Initiative, KeyResult, Objective, Okrs, Portfolio};
+use crate::db::bulk::{NewCheckIn, NewInitiative, NewKeyResult, NewObjective, NewPortfolio, Okrs};
 use crate::domain::period::Period;
 use crate::domain::{PortfolioLevel, Status};
 
@@ -119,15 +119,15 @@ pub(crate) fn plan(
     rng: &mut StdRng,
     today: NaiveDate,
     period: Period,
-    portfolios: &[Portfolio],
-    initiatives: &[Initiative],
+    portfolios: &[NewPortfolio],
+    initiatives: &[NewInitiative],
     written: Written,
     fallback_author: Uuid,
 ) -> Okrs {
     let mut plan = Okrs::default();
     let (start, _) = period.dates(1);
     let elapsed = period.elapsed(today, 1);
-    let mut attached: HashMap<Uuid, Vec<&Initiative>> = HashMap::new();
+    let mut attached: HashMap<Uuid, Vec<&NewInitiative>> = HashMap::new();
     for initiative in initiatives.iter().filter(|i| i.status != Status::Cancelled) {
         attached
             .entry(initiative.portfolio_id)
@@ -155,7 +155,7 @@ pub(crate) fn plan(
             if g == 0 {
                 objective_of.insert(portfolio.id, objective_id);
             }
-            plan.objectives.push(Objective {
+            plan.objectives.push(NewObjective {
                 id: objective_id,
                 portfolio_id: portfolio.id,
                 period: period.to_string(),
@@ -185,7 +185,7 @@ pub(crate) fn plan(
         ) && let Some((title, measures)) = goals.first()
         {
             let objective_id = Uuid::now_v7();
-            plan.objectives.push(Objective {
+            plan.objectives.push(NewObjective {
                 id: objective_id,
                 portfolio_id: portfolio.id,
                 period: period.previous().to_string(),
@@ -204,11 +204,11 @@ pub(crate) fn plan(
 }
 
 /// A key result `fraction` of the way from its start to its target.
-fn draw(measure: &Measure, name: &str, objective_id: Uuid, position: usize, fraction: f64) -> KeyResult {
+fn draw(measure: &Measure, name: &str, objective_id: Uuid, position: usize, fraction: f64) -> NewKeyResult {
     let (title, start, target, unit) = *measure;
     let (start, target) = (Decimal::from(start), Decimal::from(target));
     let fraction = Decimal::from_f64_retain(fraction).unwrap_or_default().round_dp(2);
-    KeyResult {
+    NewKeyResult {
         id: Uuid::now_v7(),
         objective_id,
         title: title.replace("{}", name),
@@ -224,11 +224,11 @@ fn draw(measure: &Measure, name: &str, objective_id: Uuid, position: usize, frac
 /// A few check-ins between the quarter's start and today, ending at the current value.
 fn check_ins(
     rng: &mut StdRng,
-    key_result: &KeyResult,
+    key_result: &NewKeyResult,
     author: Uuid,
     start: NaiveDate,
     today: NaiveDate,
-) -> Vec<CheckIn> {
+) -> Vec<NewCheckIn> {
     let days = (today - start).num_days().max(1);
     let steps = rng.gen_range(1..=4_i64).min(days);
     let mut previous = key_result.start_value;
@@ -243,7 +243,7 @@ fn check_ins(
                 .round()
             };
             let day = start + Duration::days(days * step / (steps + 1));
-            let check_in = CheckIn {
+            let check_in = NewCheckIn {
                 key_result_id: key_result.id,
                 author_id: author,
                 created_at: day

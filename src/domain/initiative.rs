@@ -80,7 +80,7 @@ fn impact_schema() -> utoipa::openapi::schema::Object {
 }
 
 /// An initiative's values, checked.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct InitiativeValues {
     pub title: String,
     pub description: String,
@@ -259,7 +259,9 @@ pub struct InitiativeQuery {
     pub page: Option<String>,
 }
 
-/// Which initiatives a list shows; `portfolio_id` means its whole subtree.
+/// Which initiatives a list shows; `portfolio_id` means its whole subtree. Applied in SQL by
+/// `initiative_passes` (migrations/0017_status_rules.sql), all but the subtree, which each query
+/// reaches its own way.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct InitiativeFilter {
     pub portfolio_id: Option<Uuid>,
@@ -406,7 +408,8 @@ impl InitiativeValues {
 }
 
 /// Late (SPEC §3): open work whose target date is before today in the organization's time zone.
-/// The roll-up and the list count the same in SQL (`portfolio_deadlines`, the `late` filter).
+/// The same rule as SQL's `initiative_is_late` (migrations/0017_status_rules.sql), which the list's
+/// `late` filter and the watchlist call, and the roll-up's `portfolio_deadlines` keep by date.
 pub fn is_late(status: Status, target_date: Option<NaiveDate>, today: NaiveDate) -> bool {
     !status.is_closed() && target_date.is_some_and(|target| target < today)
 }

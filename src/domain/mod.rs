@@ -118,12 +118,14 @@ impl Role {
 }
 
 impl Status {
-    /// Planned and in-progress work: what health is judged over (SPEC §3).
+    /// Planned and in-progress work: what health is judged over (SPEC §3). The same rule as SQL's
+    /// `initiative_is_active` (migrations/0017_status_rules.sql), which every query calls.
     pub fn is_active(self) -> bool {
         matches!(self, Status::Planned | Status::InProgress)
     }
 
-    /// Done and cancelled work cannot be late.
+    /// Done and cancelled work cannot be late. The negation of SQL's `initiative_is_open`
+    /// (migrations/0017_status_rules.sql), which every query calls.
     pub fn is_closed(self) -> bool {
         matches!(self, Status::Done | Status::Cancelled)
     }

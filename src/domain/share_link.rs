@@ -38,9 +38,12 @@ impl ShareLinkInput {
     }
 }
 
-/// Where a link stands, as its roadmap's editors see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+/// Where a link stands, as its roadmap's editors see it. Decided in SQL, on the database's clock,
+/// by `share_link_state` (migrations/0017_status_rules.sql): the same rule and clock that decide
+/// whether the link still opens (`share_link_target`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum ShareLinkState {
     Active,
     Expired,
@@ -48,18 +51,6 @@ pub enum ShareLinkState {
 }
 
 impl ShareLinkState {
-    pub fn of(
-        revoked_at: Option<DateTime<Utc>>,
-        expires_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> ShareLinkState {
-        match (revoked_at, expires_at) {
-            (Some(_), _) => ShareLinkState::Revoked,
-            (None, Some(at)) if at <= now => ShareLinkState::Expired,
-            _ => ShareLinkState::Active,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             ShareLinkState::Active => "active",
@@ -141,15 +132,6 @@ mod tests {
         assert_eq!(parse(r#"{"expires_at": null}"#).unwrap(), None);
         let errors = parse(r#"{"expires_at": "2001-01-01T00:00:00Z"}"#).unwrap_err();
         assert!(errors.get("expires_at").is_some());
-    }
-
-    #[test]
-    fn state_is_revoked_before_expired() {
-        let now = Utc::now();
-        let past = Some(now - chrono::Duration::seconds(1));
-        assert_eq!(ShareLinkState::of(None, None, now), ShareLinkState::Active);
-        assert_eq!(ShareLinkState::of(None, past, now), ShareLinkState::Expired);
-        assert_eq!(ShareLinkState::of(past, past, now), ShareLinkState::Revoked);
     }
 
     #[test]

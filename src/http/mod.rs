@@ -4,6 +4,7 @@ pub mod api;
 mod compression;
 pub mod csv_export;
 mod detached;
+mod error_page;
 pub mod extract;
 pub mod health;
 pub mod openapi;

@@ -23,6 +23,7 @@ mod portfolios;
 mod rollup_pages;
 mod rollups;
 mod seed;
+mod status_rules;
 mod status_updates;
 mod tenancy;
 mod themes;

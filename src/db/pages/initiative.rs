@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::db::initiatives::Initiative;
-use crate::db::key_results::LinkedKeyResult;
+use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::orgs::Calendar;
 use crate::db::portfolios::Portfolio;
 use crate::db::status_updates::StatusUpdate;
@@ -51,7 +51,7 @@ pub async fn read(
         db::portfolio_views::names_of(pool, pool.org_id(), &owner),
         theme,
         db::orgs::calendar(pool),
-        db::key_results::of_initiative(pool, initiative.id),
+        db::key_result_links::of_initiative(pool, initiative.id),
         db::status_updates::list(pool, initiative.id, history_page),
     )?;
     let can_edit = may_edit_owned(caller, initiative.owner_id, portfolios.iter().map(|p| p.owner_id));
@@ -59,7 +59,7 @@ pub async fn read(
         let quarter = calendar.current_quarter();
         let periods = [quarter.to_string(), quarter.year().to_string()];
         let linked = |id: &Uuid| key_results.iter().any(|k| k.key_result.id == *id);
-        db::key_results::linkable(pool, initiative.portfolio_id, &periods)
+        db::key_result_links::linkable(pool, initiative.portfolio_id, &periods)
             .await?
             .into_iter()
             .filter(|(id, _)| !linked(id))

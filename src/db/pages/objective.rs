@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::db::key_results::{CheckIn, LinkedInitiative};
+use crate::db::check_ins::CheckIn;
+use crate::db::key_result_links::LinkedInitiative;
 use crate::db::objectives::Objective;
 use crate::db::orgs::Calendar;
 use crate::db::portfolios::Portfolio;
@@ -57,11 +58,11 @@ pub async fn read(
         db::portfolio_views::member_names(pool),
         db::portfolios::get(pool, objective.portfolio_id),
         db::objectives::can_edit(pool, caller, &objective),
-        db::key_results::value_history(pool, &kr_ids),
-        db::key_results::initiatives_of(pool, &kr_ids),
+        db::check_ins::value_history(pool, &kr_ids),
+        db::key_result_links::initiatives_of(pool, &kr_ids),
         parent,
         db::objectives::supporters(pool, id),
-        db::key_results::check_ins_of(pool, &kr_ids, &recent),
+        db::check_ins::check_ins_of(pool, &kr_ids, &recent),
     )?;
     Ok(ObjectivePageData {
         objective,

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::{create_once, versioned};
 use crate::db;
-use crate::db::key_results::{CheckIn, KeyResult};
+use crate::db::check_ins::CheckIn;
+use crate::db::key_results::KeyResult;
 use crate::db::objectives::{Objective, ObjectiveFilter};
 use crate::domain::FieldErrors;
 use crate::domain::okr::{KeyResultChanges, ObjectiveChanges};
@@ -172,7 +173,7 @@ pub async fn create_key_result(
 ) -> ApiResult<Response> {
     create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
-            let key_result = db::key_results::create(tx, caller, id, input).await?;
+            let key_result = db::key_result_edits::create(tx, caller, id, input).await?;
             Ok((key_result.version, key_result))
         })
     })
@@ -210,7 +211,8 @@ pub async fn update_key_result(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<KeyResultChanges>,
 ) -> ApiResult<Response> {
-    let key_result = db::key_results::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
+    let key_result =
+        db::key_result_edits::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
     Ok(versioned(StatusCode::OK, key_result.version, key_result))
 }
 
@@ -227,7 +229,7 @@ pub async fn delete_key_result(
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::key_results::delete(&state.tenant(&caller), &caller, id, expected).await?;
+    db::key_result_edits::delete(&state.tenant(&caller), &caller, id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,7 +248,7 @@ pub async fn check_ins(
 ) -> ApiResult<Json<Page<CheckIn>>> {
     let page = query.parse()?;
     Ok(Json(
-        db::key_results::check_ins(&state.tenant(&caller), id, &page).await?,
+        db::check_ins::check_ins(&state.tenant(&caller), id, &page).await?,
     ))
 }
 
@@ -262,7 +264,7 @@ pub async fn link(
     ApiCaller(caller): ApiCaller,
     ResourceIds(initiative_id, key_result_id): ResourceIds,
 ) -> ApiResult<StatusCode> {
-    db::key_results::link(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
+    db::key_result_links::link(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -278,6 +280,6 @@ pub async fn unlink(
     ApiCaller(caller): ApiCaller,
     ResourceIds(initiative_id, key_result_id): ResourceIds,
 ) -> ApiResult<StatusCode> {
-    db::key_results::unlink(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
+    db::key_result_links::unlink(&state.tenant(&caller), &caller, initiative_id, key_result_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

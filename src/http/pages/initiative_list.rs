@@ -82,13 +82,13 @@ impl ListRow {
                 .unwrap_or_else(|| "No owner".to_owned()),
             id: initiative.id,
             key: initiative.key,
-            title: initiative.title,
-            portfolio_id: initiative.portfolio_id,
+            title: initiative.values.title,
+            portfolio_id: initiative.values.portfolio_id,
             portfolio: portfolio.to_owned(),
-            status: initiative.status,
-            health: initiative.health,
-            progress: initiative.progress,
-            target_date: initiative.target_date,
+            status: initiative.values.status,
+            health: initiative.values.health,
+            progress: initiative.values.progress,
+            target_date: initiative.values.target_date,
         }
     }
 

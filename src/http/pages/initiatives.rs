@@ -13,7 +13,7 @@ use super::form::Choice;
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
-use crate::db::key_results::LinkedKeyResult;
+use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::pages::initiative::InitiativePageData;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
@@ -196,7 +196,7 @@ pub async fn link_key_result(
         .key_result_id
         .parse()
         .map_err(|_| AppError::BadRequest("choose a key result to link".into()))?;
-    db::key_results::link(&state.tenant(&caller), &caller, id, key_result_id).await?;
+    db::key_result_links::link(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }
 
@@ -207,6 +207,6 @@ pub async fn unlink_key_result(
     PageCaller(caller): PageCaller,
     Path((id, key_result_id)): Path<(Uuid, Uuid)>,
 ) -> PageResult<Redirect> {
-    db::key_results::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
+    db::key_result_links::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
 }

@@ -452,7 +452,7 @@ pub async fn create_key_result(
     let objective = editable_objective(&state, &caller, id).await?;
     let (changes, unreadable) = typed.parse();
     let (status, shown) = if unreadable.is_empty() {
-        match db::key_results::create(&state.tenant(&caller), &caller, id, changes).await {
+        match db::key_result_edits::create(&state.tenant(&caller), &caller, id, changes).await {
             Ok(created) => {
                 return Ok(Redirect::to(&format!("/objectives/{id}#kr-{}", created.id)).into_response());
             }
@@ -534,7 +534,7 @@ async fn write_key_result(
         let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
         return Err(AppError::Validation(errors));
     }
-    db::key_results::update(pool, caller, id, Some(version), changes).await
+    db::key_result_edits::update(pool, caller, id, Some(version), changes).await
 }
 
 /// What a delete button sends: the version the page was rendered with.
@@ -569,6 +569,6 @@ pub async fn delete_key_result(
 ) -> PageResult<Redirect> {
     let key_result = db::key_results::get(&state.tenant(&caller), caller.org_id, id).await?;
     let version = form::rendered_version(&form.version)?;
-    db::key_results::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
+    db::key_result_edits::delete(&state.tenant(&caller), &caller, id, Some(version)).await?;
     Ok(Redirect::to(&format!("/objectives/{}", key_result.objective_id)))
 }

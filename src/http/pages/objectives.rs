@@ -19,7 +19,9 @@ use super::form::{self, Choice, FormState};
 use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form};
 use crate::db;
 use crate::db::TenantPool;
-use crate::db::key_results::{CheckIn, KeyResult, LinkedInitiative};
+use crate::db::check_ins::CheckIn;
+use crate::db::key_result_links::LinkedInitiative;
+use crate::db::key_results::KeyResult;
 use crate::db::objectives::Objective;
 use crate::db::orgs::Calendar;
 use crate::db::pages::objective::ObjectivePageData;
@@ -489,5 +491,5 @@ async fn write_check_in(
         note: Some(Some(typed.note.clone())),
         ..KeyResultChanges::default()
     };
-    db::key_results::update(pool, caller, id, Some(version), changes).await
+    db::key_result_edits::update(pool, caller, id, Some(version), changes).await
 }
