@@ -366,11 +366,7 @@ pub async fn update(
 ) -> PageResult<Response> {
     let (currency, digits) = currency(&state, &caller).await?;
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,

@@ -263,11 +263,7 @@ pub async fn update_objective(
     Form(typed): Form<ObjectiveForm>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,
@@ -487,11 +483,7 @@ pub async fn update_key_result(
     Form(typed): Form<KeyResultForm>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,

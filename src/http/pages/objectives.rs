@@ -441,11 +441,7 @@ pub async fn check_in(
     Form(typed): Form<CheckInSubmit>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,

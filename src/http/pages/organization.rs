@@ -158,11 +158,7 @@ pub async fn update(
     Form(typed): Form<SettingsForm>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id: caller.org_id,
-    };
+    let record = Record::new(pool, &caller, caller.org_id);
     let outcome = versioned_form::submit(
         record,
         typed,

@@ -271,11 +271,7 @@ pub async fn update(
     Form(typed): Form<PortfolioForm>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,

@@ -545,11 +545,7 @@ pub async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         RoadmapForm::from_pairs(pairs),

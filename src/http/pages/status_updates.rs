@@ -97,11 +97,7 @@ pub async fn record(
 ) -> PageResult<Response> {
     let pool = &state.tenant(&caller);
     let origin = typed.origin;
-    let record = Record {
-        pool,
-        caller: &caller,
-        id,
-    };
+    let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
         record,
         typed,

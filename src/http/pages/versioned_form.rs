@@ -153,6 +153,12 @@ pub struct Record<'a> {
     pub id: Uuid,
 }
 
+impl<'a> Record<'a> {
+    pub fn new(pool: &'a TenantPool, caller: &'a Caller, id: Uuid) -> Record<'a> {
+        Record { pool, caller, id }
+    }
+}
+
 /// Submits `typed`: `write` parses a form and saves it against a version (the database layer
 /// checks who may, inside its transaction), `saved` reads what is saved now as a form. A stale
 /// version is merged three ways, saved at once without conflicts, shown with them.
