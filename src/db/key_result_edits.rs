@@ -54,8 +54,7 @@ pub async fn update(
     changes: KeyResultChanges,
 ) -> Result<KeyResult, AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller, id).await?;
-    check_version(expected_version, current.version)?;
+    let current = lock(&mut tx, caller, id, expected_version).await?;
     let (values, note) = changes.apply(Some(&current.values()))?;
     if values.current_value != current.current_value || note.is_some() {
         sqlx::query!(
@@ -101,8 +100,7 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller, id).await?;
-    check_version(expected_version, current.version)?;
+    let current = lock(&mut tx, caller, id, expected_version).await?;
     sqlx::query!(
         "DELETE FROM key_results WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -116,8 +114,14 @@ pub async fn delete(
 }
 
 /// Locks a key result for a write, its objective first (the order `create` takes too), after
-/// checking that the caller may edit it. An unknown id is 404 whoever asks.
-async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<KeyResult, AppError> {
+/// checking that the caller may edit it and that it is still at `expected_version` (412 if not).
+/// An unknown id is 404 whoever asks.
+async fn lock(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<KeyResult, AppError> {
     let objective_id = sqlx::query_scalar!(
         "SELECT objective_id FROM key_results WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -126,7 +130,7 @@ async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<KeyResult, A
     .fetch_one(&mut **tx)
     .await?;
     objectives::lock_for_key_results(tx, caller, objective_id).await?;
-    Ok(sqlx::query_as!(
+    let current: KeyResult = sqlx::query_as!(
         KeyResultRow,
         r#"SELECT k.id, k.objective_id, k.title, k.start_value, k.target_value, k.current_value, k.unit,
                   k.weight, k.version, k.created_at, k.updated_at, ARRAY[]::uuid[] AS "initiative_ids!"
@@ -137,5 +141,7 @@ async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<KeyResult, A
     )
     .fetch_one(&mut **tx)
     .await?
-    .into())
+    .into();
+    check_version(expected_version, current.version)?;
+    Ok(current)
 }

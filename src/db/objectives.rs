@@ -130,8 +130,45 @@ pub async fn list(
     filter: ObjectiveFilter,
     page: &PageRequest,
 ) -> Result<Page<Objective>, AppError> {
-    let org_id = pool.org_id();
-    let rows = sqlx::query_as!(
+    let rows = search(
+        pool,
+        filter,
+        ObjectiveOrder::Id,
+        page.after,
+        Some(page.fetch_limit()),
+    )
+    .await?;
+    let page = Page::from_rows(rows, page, |row| row.id);
+    let next_cursor = page.next_cursor;
+    let items = with_key_results(pool, pool.org_id(), page.items).await?;
+    Ok(Page { items, next_cursor })
+}
+
+/// Every objective that passes `filter`, for the OKR tree: aligned ones are nested by the page.
+pub async fn all(pool: &TenantPool, filter: ObjectiveFilter) -> Result<Vec<Objective>, AppError> {
+    let rows = search(pool, filter, ObjectiveOrder::Title, None, None).await?;
+    with_key_results(pool, pool.org_id(), rows).await
+}
+
+/// The two orders objectives are read in: the API's keyset pages by id, the tree's by title (in
+/// the database's collation, so sorted there).
+#[derive(Clone, Copy, PartialEq)]
+enum ObjectiveOrder {
+    Id,
+    Title,
+}
+
+/// The objectives that pass `filter` in `order`, after the id `after` (id order only), at most
+/// `limit` (none: all). An organization holds hundreds of objectives, not thousands, so one
+/// statement with its order chosen by a parameter plans well enough.
+async fn search(
+    pool: &TenantPool,
+    filter: ObjectiveFilter,
+    order: ObjectiveOrder,
+    after: Option<Uuid>,
+    limit: Option<i64>,
+) -> Result<Vec<ObjectiveRow>, AppError> {
+    Ok(sqlx::query_as!(
         ObjectiveRow,
         r#"SELECT o.id, o.title, o.description, o.portfolio_id, o.period, o.owner_id, o.parent_id, o.progress,
                   o.version, o.created_at, o.updated_at
@@ -141,42 +178,17 @@ pub async fn list(
              AND ($3::uuid IS NULL OR o.portfolio_id IN (
                     SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $3))
              AND ($4::uuid IS NULL OR o.id > $4)
-           ORDER BY o.id
-           LIMIT $5"#,
-        org_id,
+           ORDER BY CASE WHEN $5 THEN o.title END, o.id
+           LIMIT $6"#,
+        pool.org_id(),
         filter.period.map(|p| p.to_string()),
         filter.portfolio_id,
-        page.after,
-        page.fetch_limit()
+        after,
+        order == ObjectiveOrder::Title,
+        limit
     )
     .fetch_all(pool)
-    .await?;
-    let page = Page::from_rows(rows, page, |row| row.id);
-    let next_cursor = page.next_cursor;
-    let items = with_key_results(pool, org_id, page.items).await?;
-    Ok(Page { items, next_cursor })
-}
-
-/// Every objective that passes `filter`, for the OKR tree: aligned ones are nested by the page.
-pub async fn all(pool: &TenantPool, filter: ObjectiveFilter) -> Result<Vec<Objective>, AppError> {
-    let org_id = pool.org_id();
-    let rows = sqlx::query_as!(
-        ObjectiveRow,
-        r#"SELECT o.id, o.title, o.description, o.portfolio_id, o.period, o.owner_id, o.parent_id, o.progress,
-                  o.version, o.created_at, o.updated_at
-           FROM objectives o
-           WHERE o.org_id = $1
-             AND ($2::text IS NULL OR o.period = $2)
-             AND ($3::uuid IS NULL OR o.portfolio_id IN (
-                    SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $3))
-           ORDER BY o.title, o.id"#,
-        org_id,
-        filter.period.map(|p| p.to_string()),
-        filter.portfolio_id
-    )
-    .fetch_all(pool)
-    .await?;
-    with_key_results(pool, org_id, rows).await
+    .await?)
 }
 
 /// The objectives that support objective `id` (its children in the alignment tree).

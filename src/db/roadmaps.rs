@@ -333,8 +333,7 @@ pub async fn update(
     changes: RoadmapChanges,
 ) -> Result<Roadmap, AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller, id).await?;
-    check_version(expected_version, current.version)?;
+    let current = lock(&mut tx, caller, id, expected_version).await?;
     let values = changes.apply(Some(&current.values()))?;
     check_references(&mut tx, caller, &values).await?;
     let statuses = status_words(&values);
@@ -373,8 +372,7 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller, id).await?;
-    check_version(expected_version, current.version)?;
+    lock(&mut tx, caller, id, expected_version).await?;
     sqlx::query!(
         "DELETE FROM roadmaps WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -386,9 +384,15 @@ pub async fn delete(
     Ok(())
 }
 
-/// The roadmap, locked for a write by someone who may edit it: unknown (or another
-/// organization's) is 404 before any role check, a reader is 403.
-async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<Roadmap, AppError> {
+/// The roadmap, locked for a write by someone who may edit it, still at `expected_version`:
+/// unknown (or another organization's) is 404 before any role check, a reader is 403, a stale
+/// version 412.
+async fn lock(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Roadmap, AppError> {
     sqlx::query!(
         "SELECT id FROM roadmaps WHERE org_id = $1 AND id = $2 FOR UPDATE",
         caller.org_id,
@@ -398,6 +402,7 @@ async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid) -> Result<Roadmap, App
     .await?;
     let current = get(&mut **tx, caller.org_id, id).await?;
     require_editor(&mut **tx, caller, &current).await?;
+    check_version(expected_version, current.version)?;
     Ok(current)
 }
 

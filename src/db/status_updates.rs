@@ -169,6 +169,31 @@ pub struct SubtreeChange {
     pub note: Option<String>,
 }
 
+/// The status and health changes of a subtree's initiatives, read through the closure and their
+/// history's index, newest first; `$limit` is the statement's LIMIT clause (a literal where the
+/// plan must not depend on it, see `changes_in_subtree`).
+macro_rules! changes_through_closure {
+    ($limit:literal, $($arg:expr),+) => {
+        sqlx::query_as!(
+            SubtreeChange,
+            r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
+                      u.name AS "author_name?", s.created_at, s.note,
+                      s.status AS "status: Status", s.health AS "health: Health",
+                      s.previous_status AS "previous_status: Status",
+                      s.previous_health AS "previous_health: Health"
+               FROM portfolio_closure c
+               JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
+               JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
+               LEFT JOIN users u ON u.id = s.author_id
+               WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
+                 AND (s.status <> s.previous_status OR s.health <> s.previous_health)
+               ORDER BY s.created_at DESC, s.id DESC
+               "# + $limit,
+            $($arg),+
+        )
+    };
+}
+
 /// How many changes `changes_in_subtree` answers at most.
 pub const CHANGES_SHOWN: usize = 15;
 
@@ -186,27 +211,9 @@ pub async fn changes_in_subtree(
 ) -> Result<Vec<SubtreeChange>, AppError> {
     if plan == SubtreePlan::ThroughClosure {
         // A small subtree: its initiatives' histories, through their index.
-        return Ok(sqlx::query_as!(
-            SubtreeChange,
-            r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
-                      u.name AS "author_name?", s.created_at, s.note,
-                      s.status AS "status: Status", s.health AS "health: Health",
-                      s.previous_status AS "previous_status: Status",
-                      s.previous_health AS "previous_health: Health"
-               FROM portfolio_closure c
-               JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
-               JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
-               LEFT JOIN users u ON u.id = s.author_id
-               WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
-                 AND (s.status <> s.previous_status OR s.health <> s.previous_health)
-               ORDER BY s.created_at DESC, s.id DESC
-               LIMIT 15"#,
-            org_id,
-            portfolio_id,
-            since
-        )
-        .fetch_all(executor)
-        .await?);
+        return Ok(changes_through_closure!("LIMIT 15", org_id, portfolio_id, since)
+            .fetch_all(executor)
+            .await?);
     }
     // A large subtree: the organization's recent history newest first, kept when inside.
     Ok(sqlx::query_as!(
@@ -302,27 +309,9 @@ pub async fn changes_in_subtree_page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<SubtreeChange>, AppError> {
-    Ok(sqlx::query_as!(
-        SubtreeChange,
-        r#"SELECT s.id, s.initiative_id, i.key AS initiative_key, i.title AS initiative_title,
-                  u.name AS "author_name?", s.created_at, s.note,
-                  s.status AS "status: Status", s.health AS "health: Health",
-                  s.previous_status AS "previous_status: Status",
-                  s.previous_health AS "previous_health: Health"
-           FROM portfolio_closure c
-           JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
-           JOIN status_updates s ON s.org_id = i.org_id AND s.initiative_id = i.id
-           LEFT JOIN users u ON u.id = s.author_id
-           WHERE c.org_id = $1 AND c.ancestor_id = $2 AND s.created_at >= $3
-             AND (s.status <> s.previous_status OR s.health <> s.previous_health)
-           ORDER BY s.created_at DESC, s.id DESC
-           LIMIT $4 OFFSET $5"#,
-        org_id,
-        portfolio_id,
-        since,
-        limit,
-        offset
+    Ok(
+        changes_through_closure!("LIMIT $4 OFFSET $5", org_id, portfolio_id, since, limit, offset)
+            .fetch_all(executor)
+            .await?,
     )
-    .fetch_all(executor)
-    .await?)
 }
