@@ -4,6 +4,7 @@
 use super::TenantPool;
 use chrono::NaiveDate;
 use futures_util::stream::BoxStream;
+use rust_decimal::Decimal;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -31,6 +32,13 @@ pub struct ListedInitiative {
     pub reach: Option<i64>,
     pub impact: Option<f64>,
     pub confidence: Option<i16>,
+    pub business_value: Option<i16>,
+    pub time_criticality: Option<i16>,
+    pub risk_reduction: Option<i16>,
+    pub benefit: Option<Decimal>,
+    pub scorecard_value: Option<Decimal>,
+    /// The organization's manual order (SPEC §8), lowest first; null: never ranked.
+    pub rank: Option<Decimal>,
     pub updated_at: Timestamp,
 }
 
@@ -53,7 +61,9 @@ macro_rules! search_sorted {
             ListedInitiative,
             r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
                       th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
+                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                      i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
+                      i.rank, i.updated_at
                "# + $from + r#"
                JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                LEFT JOIN users u ON u.id = i.owner_id
@@ -135,6 +145,42 @@ macro_rules! with_search {
                 $limit,
                 |$rows| $body
             ),
+            InitiativeSort::Wsjf => search_from!(
+                $small,
+                "ORDER BY ((i.business_value + i.time_criticality + i.risk_reduction) / i.effort) DESC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Moar => search_from!(
+                $small,
+                "ORDER BY (i.benefit / i.effort::numeric) DESC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Scorecard => search_from!(
+                $small,
+                "ORDER BY (i.scorecard_value / i.effort::numeric) DESC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Rank => search_from!(
+                $small,
+                "ORDER BY i.rank ASC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
         }
     };
 }
@@ -190,9 +236,31 @@ pub fn search_all<'p>(
     ))
 }
 
+/// `search` inside a transaction (`conn` works for the organization `org_id`), as a read whose
+/// statements must see one snapshot does.
+pub async fn search_in(
+    conn: &mut sqlx::PgConnection,
+    org_id: Uuid,
+    filter: &InitiativeFilter,
+    sort: InitiativeSort,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ListedInitiative>, AppError> {
+    let small = is_small_subtree(&mut *conn, org_id, filter).await?;
+    Ok(with_search!(
+        sort,
+        small,
+        org_id,
+        filter,
+        offset,
+        Some(limit),
+        |rows| rows.fetch_all(&mut *conn).await?
+    ))
+}
+
 /// Whether the filter names a subtree small enough to read whole (its maintained count says).
 async fn is_small_subtree(
-    pool: &TenantPool,
+    executor: impl PgExecutor<'_>,
     org_id: Uuid,
     filter: &InitiativeFilter,
 ) -> Result<bool, AppError> {
@@ -205,7 +273,7 @@ async fn is_small_subtree(
         org_id,
         portfolio_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?;
     Ok(size.is_some_and(|size| size <= SMALL_SUBTREE))
 }
@@ -276,10 +344,15 @@ pub async fn watchlists(
                           w.owner_name AS "owner_name?", w.status AS "status!: Status", w.health AS "health!: Health",
                           w.progress AS "progress!", w.effort AS "effort!", w.budget AS "budget?",
                           w.target_date AS "target_date?", w.reach AS "reach?", w.impact AS "impact?",
-                          w.confidence AS "confidence?", w.updated_at AS "updated_at!"
+                          w.confidence AS "confidence?", w.business_value AS "business_value?",
+                          w.time_criticality AS "time_criticality?", w.risk_reduction AS "risk_reduction?",
+                          w.benefit AS "benefit?", w.scorecard_value AS "scorecard_value?", w.rank AS "rank?",
+                          w.updated_at AS "updated_at!"
                    FROM ((SELECT true AS at_risk, i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
                                  u.name AS owner_name, i.status, i.health, i.progress, i.effort, i.budget,
-                                 i.target_date, i.reach, i.impact, i.confidence, i.updated_at, i.number
+                                 i.target_date, i.reach, i.impact, i.confidence, i.business_value,
+                                 i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value, i.rank,
+                                 i.updated_at, i.number
                           "# + $from + r#"
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
@@ -290,7 +363,8 @@ pub async fn watchlists(
                          UNION ALL
                          (SELECT false, i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
                                  i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
-                                 i.updated_at, i.number
+                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
+                                 i.scorecard_value, i.rank, i.updated_at, i.number
                           "# + $from + r#"
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
@@ -323,6 +397,12 @@ pub async fn watchlists(
                     reach: r.reach,
                     impact: r.impact,
                     confidence: r.confidence,
+                    business_value: r.business_value,
+                    time_criticality: r.time_criticality,
+                    risk_reduction: r.risk_reduction,
+                    benefit: r.benefit,
+                    scorecard_value: r.scorecard_value,
+                    rank: r.rank,
                     updated_at: r.updated_at,
                 },
             })

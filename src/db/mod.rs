@@ -2,6 +2,7 @@
 //! module of queries per aggregate.
 
 pub mod bulk;
+pub mod capacity;
 pub mod check_ins;
 pub mod embedded;
 pub mod idempotency;
@@ -17,6 +18,7 @@ pub mod pages;
 pub mod permissions;
 pub mod portfolio_views;
 pub mod portfolios;
+pub mod priorities;
 pub mod rollup;
 pub mod sessions;
 pub mod sign_in;

@@ -43,6 +43,17 @@ pub async fn begin_snapshot(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, 
     .await
 }
 
+/// A read-only transaction on one snapshot whose statements are planned for the values given, as
+/// outside a transaction: for reads whose parts must add up and that run the initiative list's
+/// searches, which need such plans (`begin_snapshot`) — priorities' page and the rows above it.
+pub async fn begin_consistent(pool: &PgPool, org_id: Uuid) -> Result<Tx<'static>, sqlx::Error> {
+    super::begin_with(
+        pool,
+        format!("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL cairn.org_id = '{org_id}'"),
+    )
+    .await
+}
+
 /// Sets the organization of a transaction that only learns it midway: one that creates the
 /// organization (sign-up, the demo, a seed), or that found it by a digest first.
 pub async fn set(tx: &mut Tx<'_>, org_id: Uuid) -> Result<(), sqlx::Error> {
@@ -77,6 +88,11 @@ impl TenantPool {
     /// A read-only transaction on one snapshot, for this organization (`begin_snapshot`).
     pub async fn begin_snapshot(&self) -> Result<Tx<'static>, sqlx::Error> {
         begin_snapshot(&self.pool, self.org_id).await
+    }
+
+    /// A read-only transaction on one snapshot, custom plans (`begin_consistent`).
+    pub async fn begin_consistent(&self) -> Result<Tx<'static>, sqlx::Error> {
+        begin_consistent(&self.pool, self.org_id).await
     }
 }
 

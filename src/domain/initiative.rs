@@ -341,7 +341,8 @@ impl InitiativeQuery {
         Ok(ListRequest { filter, sort, page })
     }
 
-    fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
+    /// The filter alone, its errors added to `errors`.
+    pub fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
         let unthemed = self.theme_id.as_deref().map(str::trim) == Some(NO_THEME);
         let late = match self.late.as_deref().map(str::trim) {
             None | Some("") | Some("false") => false,
@@ -369,7 +370,7 @@ impl InitiativeQuery {
 }
 
 /// An optional query parameter; empty counts as absent (a form's "any" choice).
-fn parse_param<T>(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<T>
+pub fn parse_param<T>(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<T>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,

@@ -14,6 +14,7 @@ pub mod patch;
 pub mod period;
 pub mod permissions;
 pub mod portfolio;
+pub mod priorities;
 pub mod rollup;
 pub mod status_update;
 pub mod theme;
@@ -81,14 +82,37 @@ text_enum!(
 
 text_enum!(
     /// A slice of the work a roll-up figure is computed over (SPEC §3): `active` is what health is
-    /// judged over, `not_cancelled` what progress, effort and the investment mix sum.
-    WorkScope { Active = "active", NotCancelled = "not_cancelled" }
+    /// judged over, `not_cancelled` what progress, effort and the investment mix sum; `open` (not
+    /// done, not cancelled) is the work priorities rank (SPEC §8).
+    WorkScope { Active = "active", NotCancelled = "not_cancelled", Open = "open" }
 );
 
 text_enum!(
-    /// How the initiative list page orders its rows.
-    InitiativeSort { Target = "target", Rice = "rice", Updated = "updated" }
+    /// How the initiative list page orders its rows; the scores and the manual rank are the orders
+    /// of priorities (SPEC §8), highest first.
+    InitiativeSort {
+        Target = "target", Rice = "rice", Updated = "updated",
+        Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank",
+    }
 );
+
+text_enum!(
+    /// What priorities rank by (SPEC §8): a score, or the organization's manual order.
+    RankBy { Rice = "rice", Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank" }
+);
+
+impl RankBy {
+    /// The list order that ranks this way.
+    pub fn sort(self) -> InitiativeSort {
+        match self {
+            RankBy::Rice => InitiativeSort::Rice,
+            RankBy::Wsjf => InitiativeSort::Wsjf,
+            RankBy::Moar => InitiativeSort::Moar,
+            RankBy::Scorecard => InitiativeSort::Scorecard,
+            RankBy::Rank => InitiativeSort::Rank,
+        }
+    }
+}
 
 text_enum!(
     /// A portfolio's level in the product hierarchy, from the CPO's portfolio down to a PM's area.

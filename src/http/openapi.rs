@@ -46,6 +46,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "initiatives", description = "Initiatives and their status updates"),
         (name = "okrs", description = "Objectives, key results, check-ins and their links to initiatives"),
         (name = "roadmaps", description = "Saved roadmaps and their share links"),
+        (name = "priorities", description = "The ranked backlog against capacity, and the manual order"),
         (name = "meta", description = "This document"),
     ),
     // Schemas that only query parameters name, which utoipa does not collect by itself.

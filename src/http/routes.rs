@@ -31,6 +31,16 @@ pub fn routes() -> Router<AppState> {
         .route("/portfolios/{id}/edit", get(pages::portfolio_form::edit))
         .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
         .route("/portfolios/{id}/changes", get(pages::changes::show))
+        .route("/portfolios/{id}/priorities", get(pages::priorities::show))
+        .route("/portfolios/{id}/priorities.csv", get(pages::priorities::export))
+        .route(
+            "/portfolios/{id}/priorities/apply",
+            post(pages::priorities::apply),
+        )
+        .route(
+            "/portfolios/{id}/priorities/move",
+            post(pages::priorities::move_rank),
+        )
         .route(
             "/initiatives",
             get(pages::initiative_list::index).post(pages::initiative_form::create),
@@ -158,6 +168,9 @@ fn api_v1() -> OpenApiRouter<AppState> {
             api::portfolios::delete
         ))
         .routes(routes!(api::portfolios::rollup))
+        .routes(routes!(api::priorities::get))
+        .routes(routes!(api::priorities::apply))
+        .routes(routes!(api::priorities::move_rank))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(
             api::initiatives::get,

@@ -28,7 +28,7 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// portfolio, an owner, a theme, a key result's objective) to nothing of the organization's, which
 /// is the body's 404 and is answered on its field; an `Idempotency-Key` drawn twice for different
 /// bodies (422, as the IETF draft says); the themes' targets summing past 100 %; a share link's
-/// expiry in the past; a member's email already in the organization or refused by the mail rules
+/// expiry in the past; a rank move naming neither or both of its neighbours; a member's email already in the organization or refused by the mail rules
 /// `account::parse_email` holds beyond the schema's pattern. Every other answer is held as for the
 /// rest: a 400 or a 5xx to a request the document allows still fails the test.
 const SETTINGS: &str = r#"
@@ -62,6 +62,7 @@ include-name = [
   "PATCH /api/v1/portfolios/{id}",
   "PATCH /api/v1/roadmaps/{id}",
   "PATCH /api/v1/themes/{id}",
+  "PUT /api/v1/initiatives/{id}/rank",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

@@ -20,6 +20,7 @@ mod pages;
 mod permissions;
 mod portfolio_pages;
 mod portfolios;
+mod priorities;
 mod rollup_pages;
 mod rollups;
 mod seed;

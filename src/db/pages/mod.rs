@@ -8,4 +8,5 @@ pub mod initiative_list;
 pub mod my;
 pub mod objective;
 pub mod objectives;
+pub mod priorities;
 pub mod rollup;

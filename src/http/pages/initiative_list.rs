@@ -246,13 +246,16 @@ fn portfolio_choices(tree: &[TreeNode], current: Option<Uuid>) -> Vec<Choice> {
     )
 }
 
-fn enum_choices<T: Copy + std::fmt::Display + EnumLabel>(all: &[T], current: Option<T>) -> Vec<Choice> {
+pub(super) fn enum_choices<T: Copy + std::fmt::Display + EnumLabel>(
+    all: &[T],
+    current: Option<T>,
+) -> Vec<Choice> {
     let current = current.map(|c| c.to_string()).unwrap_or_default();
     Choice::menu(&current, all.iter().map(|v| (v.to_string(), v.label())))
 }
 
 /// The label `text_enum!` gives every closed set of words.
-trait EnumLabel {
+pub(super) trait EnumLabel {
     fn label(&self) -> String;
 }
 
@@ -267,7 +270,7 @@ macro_rules! enum_label {
 }
 enum_label!(Status, Health, WorkScope);
 
-fn theme_choices(themes: &[Theme], filter: &InitiativeFilter) -> Vec<Choice> {
+pub(super) fn theme_choices(themes: &[Theme], filter: &InitiativeFilter) -> Vec<Choice> {
     let current = match (filter.theme_id, filter.unthemed) {
         (Some(id), _) => id.to_string(),
         (None, true) => NO_THEME.to_owned(),
@@ -282,7 +285,7 @@ fn theme_choices(themes: &[Theme], filter: &InitiativeFilter) -> Vec<Choice> {
     )
 }
 
-fn owner_choices(names: &HashMap<Uuid, String>, current: Option<Uuid>) -> Vec<Choice> {
+pub(super) fn owner_choices(names: &HashMap<Uuid, String>, current: Option<Uuid>) -> Vec<Choice> {
     let mut owners: Vec<(&Uuid, &String)> = names.iter().collect();
     owners.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
     let current = current.map(|id| id.to_string()).unwrap_or_default();

@@ -15,6 +15,7 @@ pub mod objectives;
 pub mod organization;
 pub mod portfolio_form;
 pub mod portfolios;
+pub mod priorities;
 mod quick_update;
 pub mod rollup;
 pub mod status_updates;

@@ -1,0 +1,323 @@
+//! Priorities (SPEC §8): a subtree's open work in the order of a score or of the manual rank, with
+//! the running total of what is left of it held against the subtree's capacity for a quarter;
+//! and the writes of the manual order — apply a score's order, move one initiative.
+//!
+//! The rank is numeric: a move takes the midpoint between the two neighbours and writes one row.
+//! Ranks are the organization's one order, so a subtree's view is that order restricted to it; an
+//! initiative moved before another lands right before it in every view holding both.
+
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::initiative_lists::{self, ListedInitiative};
+use super::portfolios::Portfolio;
+use super::users::Caller;
+use super::{TenantPool, Tx, lock_org, permissions};
+use crate::domain::initiative::InitiativeFilter;
+use crate::domain::period::Period;
+use crate::domain::priorities::{PrioritiesRequest, RunningTotal, Standing, remaining_effort};
+use crate::domain::{RankBy, WorkScope};
+use crate::error::AppError;
+
+/// One page of priorities, read on one snapshot so that the running total adds up.
+pub struct Priorities {
+    /// From the top down to the portfolio's parent: the breadcrumb.
+    pub ancestors: Vec<Portfolio>,
+    pub portfolio: Portfolio,
+    pub period: Period,
+    /// The subtree's capacity in the period, person-weeks.
+    pub capacity: Decimal,
+    /// The organization's unit of benefit, for MoAR's formula.
+    pub benefit_unit: String,
+    pub rows: Vec<(ListedInitiative, Standing)>,
+    /// Whether rows follow this page.
+    pub more: bool,
+}
+
+/// The page of `request`'s priorities in portfolio `portfolio_id`'s subtree.
+pub async fn read(
+    pool: &TenantPool,
+    portfolio_id: Uuid,
+    request: &PrioritiesRequest,
+) -> Result<Priorities, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin_consistent().await?;
+    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, portfolio_id).await?;
+    let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
+    let setting = sqlx::query!(
+        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, benefit_unit
+           FROM organizations WHERE id = $1"#,
+        org_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let period = request
+        .period
+        .unwrap_or_else(|| Period::current_quarter(setting.today, setting.fiscal_year_start_month as u32));
+    let capacity = super::capacity::subtree_capacity(&mut *tx, org_id, portfolio_id, &period).await?;
+    let sort = request.by.sort();
+    let above = match request.offset {
+        0 => Decimal::ZERO,
+        offset => initiative_lists::search_in(&mut tx, org_id, &request.filter, sort, 0, offset)
+            .await?
+            .iter()
+            .map(|row| remaining_effort(row.effort, row.progress))
+            .sum(),
+    };
+    let limit = request.limit + 1; // One row more tells whether another page follows.
+    let mut rows =
+        initiative_lists::search_in(&mut tx, org_id, &request.filter, sort, request.offset, limit).await?;
+    tx.commit().await?;
+    let more = rows.len() as i64 > request.limit;
+    rows.truncate(request.limit as usize);
+    let mut total = RunningTotal::new(above, capacity);
+    let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
+    Ok(Priorities {
+        ancestors,
+        portfolio,
+        period,
+        capacity,
+        benefit_unit: setting.benefit_unit,
+        rows: rows.into_iter().zip(lines).collect(),
+        more,
+    })
+}
+
+/// Writes the order of `by` over the subtree's open work into its ranks, 1, 2, 3…: the manual
+/// order starts as the score's and is moved from there. The whole subtree's, whatever a page
+/// filters: work left out would otherwise keep ranks that interleave. Answers how many were ranked.
+pub async fn apply(
+    pool: &TenantPool,
+    caller: &Caller,
+    portfolio_id: Uuid,
+    by: RankBy,
+) -> Result<u64, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin().await?;
+    permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
+    lock_org(&mut tx, org_id, "rank").await?;
+    let open_work = InitiativeFilter {
+        portfolio_id: Some(portfolio_id),
+        scope: Some(WorkScope::Open),
+        ..InitiativeFilter::default()
+    };
+    let ordered: Vec<Uuid> = initiative_lists::search_in(&mut tx, org_id, &open_work, by.sort(), 0, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let ranked = sqlx::query!(
+        "UPDATE initiatives i SET rank = o.n
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS o(id, n)
+         WHERE i.org_id = $1 AND i.id = o.id",
+        org_id,
+        &ordered
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(ranked)
+}
+
+/// Where a move puts an initiative: right before or right after another.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Placement {
+    Before(Uuid),
+    After(Uuid),
+}
+
+impl Placement {
+    fn target(self) -> Uuid {
+        match self {
+            Placement::Before(id) | Placement::After(id) => id,
+        }
+    }
+
+    fn field(self) -> &'static str {
+        match self {
+            Placement::Before(_) => "before_id",
+            Placement::After(_) => "after_id",
+        }
+    }
+}
+
+/// An initiative's place in the manual order.
+struct Place {
+    rank: Option<Decimal>,
+    number: i64,
+}
+
+/// Moves initiative `id` right before or after another in the manual order, by whoever may edit
+/// its portfolio. Writes one row, unless the target was never ranked (then the unranked open work
+/// up to it is ranked first, in the order it showed) or two neighbours' ranks are too close to
+/// split (then the organization's ranks are renumbered first, keeping their order).
+pub async fn move_to(
+    pool: &TenantPool,
+    caller: &Caller,
+    id: Uuid,
+    placement: Placement,
+) -> Result<Decimal, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin().await?;
+    let portfolio_id = sqlx::query_scalar!(
+        "SELECT portfolio_id FROM initiatives WHERE org_id = $1 AND id = $2",
+        org_id,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
+    let field = placement.field();
+    if placement.target() == id {
+        return Err(AppError::field(
+            field,
+            "must be another initiative than the one moved",
+        ));
+    }
+    lock_org(&mut tx, org_id, "rank").await?;
+    let mut target = place(&mut tx, org_id, placement.target())
+        .await?
+        .ok_or_else(|| AppError::field(field, "is not an initiative of this organization"))?;
+    if target.rank.is_none() {
+        rank_unranked_up_to(&mut tx, org_id, id, placement.target(), target.number).await?;
+        target = place(&mut tx, org_id, placement.target())
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    let rank = match new_rank(&mut tx, org_id, id, placement, &target).await? {
+        Some(rank) => rank,
+        None => {
+            renumber(&mut tx, org_id, id).await?;
+            let target = place(&mut tx, org_id, placement.target())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            new_rank(&mut tx, org_id, id, placement, &target)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ranks renumbered still tie")))?
+        }
+    };
+    sqlx::query!(
+        "UPDATE initiatives SET rank = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        id,
+        rank
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rank)
+}
+
+async fn place(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Option<Place>, AppError> {
+    Ok(sqlx::query_as!(
+        Place,
+        "SELECT rank, number FROM initiatives WHERE org_id = $1 AND id = $2",
+        org_id,
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The rank that puts `moved` right next to `target`: halfway to the neighbour on that side, or one
+/// past the target when it has none. `None` when the neighbour's rank is the target's or too close
+/// to it to split.
+async fn new_rank(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    moved: Uuid,
+    placement: Placement,
+    target: &Place,
+) -> Result<Option<Decimal>, AppError> {
+    let at = target.rank.ok_or(AppError::NotFound)?;
+    let neighbour = match placement {
+        Placement::Before(_) => {
+            sqlx::query_scalar!(
+                r#"SELECT rank AS "rank!" FROM initiatives
+               WHERE org_id = $1 AND id <> $2 AND rank IS NOT NULL AND (rank, number) < ($3, $4)
+               ORDER BY rank DESC, number DESC LIMIT 1"#,
+                org_id,
+                moved,
+                at,
+                target.number
+            )
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        Placement::After(_) => {
+            sqlx::query_scalar!(
+                r#"SELECT rank AS "rank!" FROM initiatives
+               WHERE org_id = $1 AND id <> $2 AND rank IS NOT NULL AND (rank, number) > ($3, $4)
+               ORDER BY rank, number LIMIT 1"#,
+                org_id,
+                moved,
+                at,
+                target.number
+            )
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+    };
+    Ok(match (neighbour, placement) {
+        (None, Placement::Before(_)) => Some(at - Decimal::ONE),
+        (None, Placement::After(_)) => Some(at + Decimal::ONE),
+        (Some(neighbour), _) => {
+            let middle = (neighbour + at) / Decimal::TWO;
+            (middle != neighbour && middle != at).then_some(middle)
+        }
+    })
+}
+
+/// Ranks the never-ranked open work up to `target` (by key number, the order it showed in after
+/// the ranked work), `moved` left out: so the target has a rank and nothing else moves.
+async fn rank_unranked_up_to(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    moved: Uuid,
+    target: Uuid,
+    number: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE initiatives i SET rank = top.rank + o.n
+         FROM (SELECT id, row_number() OVER (ORDER BY number) AS n FROM initiatives
+               WHERE org_id = $1 AND rank IS NULL AND id <> $2 AND number <= $4
+                 AND (initiative_is_open(status) OR id = $3)) o,
+              (SELECT coalesce(max(rank), 0) AS rank FROM initiatives WHERE org_id = $1) top
+         WHERE i.org_id = $1 AND i.id = o.id",
+        org_id,
+        moved,
+        target,
+        number
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Renumbers the organization's ranked work 1, 2, 3… in its order, `moved` left out.
+async fn renumber(tx: &mut Tx<'_>, org_id: Uuid, moved: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE initiatives i SET rank = o.n
+         FROM (SELECT id, row_number() OVER (ORDER BY rank, number) AS n FROM initiatives
+               WHERE org_id = $1 AND rank IS NOT NULL AND id <> $2) o
+         WHERE i.org_id = $1 AND i.id = o.id",
+        org_id,
+        moved
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The score a row is ranked by, with its formula (SPEC §8).
+pub fn score(by: RankBy, row: &ListedInitiative, _benefit_unit: &str) -> (Option<Decimal>, String) {
+    match by {
+        RankBy::Rank => (None, "Manual order".to_owned()),
+        _ => (
+            row.rice_score().and_then(|s| Decimal::try_from(s).ok()),
+            "RICE".to_owned(),
+        ),
+    }
+}
