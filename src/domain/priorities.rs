@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::initiative::{InitiativeFilter, InitiativeQuery, NO_THEME, parse_param};
 use super::period::Period;
-use super::{FieldErrors, RankBy, Status, WorkScope};
+use super::{FieldErrors, RankBy, WorkScope};
 
 /// Rows per page of priorities, and the most an API client may ask for.
 pub const DEFAULT_LIMIT: i64 = 100;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Account, TestApp, expect_problem, expect_status, id_of, spawn_app};
 
 /// The quarter the tests plan: far enough ahead that no date moves under them.
-const QUARTER: &str = "2031-Q1";
+pub(crate) const QUARTER: &str = "2031-Q1";
 
 /// A product line with a team inside, and open and closed work with hand-computed RICE scores:
 ///
@@ -23,17 +23,20 @@ const QUARTER: &str = "2031-Q1";
 /// | f   | line  | done        | 9,999 × 3 × 100 % ÷ 1  | (closed: not ranked)     |
 /// | g   | team  | cancelled   | 9,999 × 3 × 100 % ÷ 1  | (closed: not ranked)     |
 ///
+/// WSJF's cost of delay (business value, time criticality, risk reduction, each on the scale):
+/// a 1 + 1 + 1 ÷ 4 = 0.75, b 20 × 3 ÷ 2.5 = 24, c 8 × 3 ÷ 1 = 24, d 13 × 3 ÷ 1 = 39, e 2 × 3 ÷ 3 = 2.
+///
 /// Capacity in `QUARTER`: 4 pw for the line, 1 for the team: 5 for the line's subtree.
-struct Backlog {
-    admin: Account,
-    line: String,
+pub(crate) struct Backlog {
+    pub admin: Account,
+    pub line: String,
     team: String,
-    /// a … e by letter.
+    /// a … g by letter.
     ids: Vec<(char, String)>,
 }
 
 impl Backlog {
-    fn id(&self, letter: char) -> &str {
+    pub fn id(&self, letter: char) -> &str {
         &self.ids.iter().find(|(l, _)| *l == letter).unwrap().1
     }
 
@@ -55,7 +58,7 @@ impl Backlog {
     }
 }
 
-async fn backlog(app: &TestApp) -> Backlog {
+pub(crate) async fn backlog(app: &TestApp) -> Backlog {
     let admin = app.signup("Northwind").await;
     let line = id_of(
         &app.create_portfolio(&admin.token, "Payments", "product_line", None)
@@ -99,8 +102,14 @@ async fn backlog(app: &TestApp) -> Backlog {
         ),
     ];
     let mut ids = Vec::new();
+    let cost_of_delay = [('a', 1), ('b', 20), ('c', 8), ('d', 13), ('e', 2)];
     for (letter, portfolio, mut fields) in rows {
         fields["title"] = json!(format!("Initiative {letter}"));
+        if let Some((_, value)) = cost_of_delay.iter().find(|(l, _)| *l == letter) {
+            for field in ["business_value", "time_criticality", "risk_reduction"] {
+                fields[field] = json!(value);
+            }
+        }
         ids.push((
             letter,
             id_of(&app.create_initiative(&admin.token, portfolio, fields).await),
@@ -197,6 +206,19 @@ async fn open_work_is_ranked_by_rice_with_the_running_total_against_capacity() {
     assert_eq!(
         column(&proposed, "cumulative_effort"),
         [json!(1.0), json!(2.0), json!(5.0)]
+    );
+
+    // By WSJF: b and c tie at 24.00 and go by key.
+    let wsjf = priorities(&app, &backlog, &backlog.line, "&by=wsjf").await;
+    assert_eq!(backlog.letters(&wsjf), "dbcea");
+    assert_eq!(
+        column(&wsjf, "score"),
+        [json!(39.0), json!(24.0), json!(24.0), json!(2.0), json!(0.75)]
+    );
+    assert_eq!(wsjf["items"][0]["formula"], "WSJF 39.00 = (13 + 13 + 13) ÷ 1 pw");
+    assert_eq!(
+        column(&wsjf, "fits"),
+        [json!(true), json!(true), json!(true), json!(false), json!(false)]
     );
 
     // Pages carry the running total over.

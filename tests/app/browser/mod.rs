@@ -10,6 +10,7 @@ mod accessibility;
 mod auth;
 mod forms;
 mod okrs;
+mod priorities;
 mod rollup;
 mod status_updates;
 // Trust under load, faults and hostile input

@@ -48,6 +48,11 @@ impl TestApp {
                 ("the CPO's roll-up", format!("/portfolios/{root}")),
                 ("an area's roll-up", format!("/portfolios/{area}")),
                 ("the portfolio tree", "/portfolios".to_owned()),
+                ("the CPO's priorities", format!("/portfolios/{root}/priorities")),
+                (
+                    "the manual order, with its move forms",
+                    format!("/portfolios/{root}/priorities?by=rank"),
+                ),
                 ("an initiative", format!("/initiatives/{initiative}")),
                 ("the initiative list", "/initiatives".to_owned()),
                 ("a new initiative's form", "/initiatives/new".to_owned()),
