@@ -2,6 +2,7 @@
 //! module of queries per aggregate.
 
 pub mod bulk;
+pub mod capacity;
 pub mod check_ins;
 pub mod embedded;
 pub mod idempotency;

@@ -6,6 +6,8 @@ pub mod members;
 pub mod objectives;
 pub mod organization;
 pub mod portfolios;
+// Capacity per portfolio and quarter (SPEC §8).
+pub mod capacity;
 pub mod themes;
 // Roadmaps.
 pub mod roadmaps;
