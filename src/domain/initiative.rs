@@ -264,8 +264,8 @@ pub struct InitiativeQuery {
 }
 
 /// Which initiatives a list shows; `portfolio_id` means its whole subtree. Applied in SQL by
-/// `initiative_passes` (migrations/0017_status_rules.sql), all but the subtree, which each query
-/// reaches its own way.
+/// `initiative_passes` (migrations/0017_status_rules.sql) and, for `quarter`, `initiative_in_quarter`
+/// (migrations/0020_capacity.sql); all but the subtree, which each query reaches its own way.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct InitiativeFilter {
     pub portfolio_id: Option<Uuid>,

@@ -33,6 +33,8 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/portfolios/{id}"),
     ("DELETE", "/portfolios/{id}"),
     ("GET", "/portfolios/{id}/rollup"),
+    ("GET", "/portfolios/{id}/capacity"),
+    ("PUT", "/portfolios/{id}/capacity/{period}"),
     ("GET", "/initiatives"),
     ("POST", "/initiatives"),
     ("GET", "/initiatives/{id}"),
