@@ -3,6 +3,7 @@
 //! health, themes and dates relative to today, some history, and OKRs for the current quarter at
 //! every level. Loaded once; a restart reuses it.
 
+pub(crate) mod capacity;
 pub(crate) mod okrs;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -658,6 +659,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         okrs,
     };
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
+    capacity::plan(&mut tx, org.id, today).await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

@@ -296,6 +296,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         okrs,
     };
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &credentials.hash, &load).await?;
+    crate::demo::capacity::plan(&mut tx, org.id, today).await?;
     tx.commit().await?;
     vacuum(pool).await?;
     tracing::info!(

@@ -72,6 +72,8 @@ macro_rules! search_sorted {
                  AND initiative_passes(i.status, i.health, i.owner_id, i.theme_id, i.target_date,
                        $3, $4, $5, $6, $7, $8, $9,
                        (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
+                 AND initiative_in_quarter(i.start_date, i.target_date, $12,
+                       (SELECT o.fiscal_year_start_month FROM organizations o WHERE o.id = $1))
                "# + $order + r#"
                OFFSET $10 LIMIT $11"#,
             $org_id,
@@ -84,7 +86,8 @@ macro_rules! search_sorted {
             $filter.late,
             $filter.scope.map(WorkScope::as_str),
             $offset,
-            $limit
+            $limit,
+            $filter.quarter.map(|q| q.to_string())
         )
     };
 }

@@ -117,6 +117,8 @@ pub async fn list(
                    $3, $4, $5, $6, $7, $8, $9,
                    (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
              AND ($10::uuid IS NULL OR id < $10)
+             AND initiative_in_quarter(start_date, target_date, $12,
+                   (SELECT o.fiscal_year_start_month FROM organizations o WHERE o.id = $1))
            ORDER BY id DESC LIMIT $11"#,
         org_id,
         filter.portfolio_id,
@@ -128,7 +130,8 @@ pub async fn list(
         filter.late,
         filter.scope.map(WorkScope::as_str),
         page.after,
-        page.fetch_limit()
+        page.fetch_limit(),
+        filter.quarter.map(|q| q.to_string())
     )
     .map(|r| initiative_from_row!(r))
     .fetch_all(pool)

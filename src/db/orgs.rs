@@ -83,13 +83,17 @@ impl Calendar {
 }
 
 pub async fn calendar(pool: &super::TenantPool) -> Result<Calendar, AppError> {
-    let org_id = pool.org_id();
+    calendar_in(pool, pool.org_id()).await
+}
+
+/// `calendar` on a connection or transaction the caller holds.
+pub async fn calendar_in(executor: impl sqlx::PgExecutor<'_>, org_id: Uuid) -> Result<Calendar, AppError> {
     let row = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
            FROM organizations WHERE id = $1"#,
         org_id
     )
-    .fetch_one(pool)
+    .fetch_one(executor)
     .await?;
     Ok(Calendar {
         today: row.today,

@@ -54,7 +54,7 @@ pub async fn read(
     let period = request
         .period
         .unwrap_or_else(|| Period::current_quarter(setting.today, setting.fiscal_year_start_month as u32));
-    let capacity = super::capacity::subtree_capacity(&mut *tx, org_id, portfolio_id, &period).await?;
+    let capacity = super::capacity::subtree_capacity_in(&mut *tx, org_id, portfolio_id, &period).await?;
     let sort = request.by.sort();
     let above = match request.offset {
         0 => Decimal::ZERO,

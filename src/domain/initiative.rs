@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::page::PageRequest;
 use super::patch::{nullable, nullable_whole, whole};
+use super::period::Period;
 use super::validation::text;
 use super::{FieldErrors, Health, InitiativeSort, Status, WorkScope};
 
@@ -246,6 +247,9 @@ pub struct InitiativeQuery {
     pub late: Option<String>,
     #[param(value_type = Option<WorkScope>)]
     pub scope: Option<String>,
+    /// Only work whose start and target dates touch this fiscal quarter (such as `2027-Q1`).
+    #[param(value_type = Option<String>, pattern = r"^[1-9][0-9]{3}-Q[1-4]$")]
+    pub quarter: Option<String>,
     /// Items per page (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -260,8 +264,8 @@ pub struct InitiativeQuery {
 }
 
 /// Which initiatives a list shows; `portfolio_id` means its whole subtree. Applied in SQL by
-/// `initiative_passes` (migrations/0017_status_rules.sql), all but the subtree, which each query
-/// reaches its own way.
+/// `initiative_passes` (migrations/0017_status_rules.sql) and, for `quarter`, `initiative_in_quarter`
+/// (migrations/0020_capacity.sql); all but the subtree, which each query reaches its own way.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct InitiativeFilter {
     pub portfolio_id: Option<Uuid>,
@@ -274,6 +278,9 @@ pub struct InitiativeFilter {
     /// Only open work past its target date in the organization's time zone (SPEC §3 late).
     pub late: bool,
     pub scope: Option<WorkScope>,
+    /// Only initiatives whose dates (both set) touch this fiscal quarter: the work behind a
+    /// quarter's demand (SPEC §8).
+    pub quarter: Option<Period>,
 }
 
 /// The query string value `theme_id` takes for "no theme".
@@ -306,6 +313,9 @@ impl InitiativeFilter {
         }
         if self.late {
             pairs.push(("late", "true".to_owned()));
+        }
+        if let Some(quarter) = self.quarter {
+            pairs.push(("quarter", quarter.to_string()));
         }
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
@@ -341,6 +351,14 @@ impl InitiativeQuery {
         Ok(ListRequest { filter, sort, page })
     }
 
+    /// `quarter`: a fiscal quarter such as 2027-Q1 (a year is refused: demand is per quarter).
+    fn quarter(&self, errors: &mut FieldErrors) -> Option<Period> {
+        let text = self.quarter.as_deref().map(str::trim).filter(|q| !q.is_empty())?;
+        super::capacity::quarter("quarter", text)
+            .map_err(|refused| errors.merge(refused))
+            .ok()
+    }
+
     /// The filter alone, its errors added to `errors`.
     pub fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
         let unthemed = self.theme_id.as_deref().map(str::trim) == Some(NO_THEME);
@@ -365,6 +383,7 @@ impl InitiativeQuery {
             unthemed,
             late,
             scope: parse_param(errors, "scope", &self.scope),
+            quarter: self.quarter(errors),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Cairn's domain: the vocabulary of SPEC §2 and its rules, with no I/O.
 
 pub mod account;
+pub mod capacity;
 pub mod credentials;
 pub mod currency;
 pub mod form;

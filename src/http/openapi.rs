@@ -399,7 +399,7 @@ fn uuid_schema() -> utoipa::openapi::schema::Schema {
         .into()
 }
 
-fn path_id(name: &str, description: &str) -> Parameter {
+pub(crate) fn path_id(name: &str, description: &str) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Path)

@@ -29,6 +29,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::rollup::show).post(pages::portfolio_form::update),
         )
         .route("/portfolios/{id}/edit", get(pages::portfolio_form::edit))
+        .route(
+            "/portfolios/{id}/capacity",
+            get(pages::capacity::show).post(pages::capacity::save),
+        )
         .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
         .route("/portfolios/{id}/changes", get(pages::changes::show))
         .route("/portfolios/{id}/priorities", get(pages::priorities::show))
@@ -171,6 +175,8 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::priorities::get))
         .routes(routes!(api::priorities::apply))
         .routes(routes!(api::priorities::move_rank))
+        .routes(routes!(api::capacity::get))
+        .routes(routes!(api::capacity::set))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(
             api::initiatives::get,

@@ -32,6 +32,14 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from initiatives by triggers, in the same transaction",
     ),
     (
+        "portfolio_quarter_totals",
+        "derived from initiatives and capacity by triggers, in the same transaction",
+    ),
+    (
+        "portfolio_unscheduled",
+        "derived from initiatives by triggers, in the same transaction",
+    ),
+    (
         "portfolio_okr_totals",
         "derived from objectives by triggers, in the same transaction",
     ),

@@ -5,6 +5,8 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod capacity;
+mod capacity_pages;
 mod cli;
 mod compression;
 mod form_merge;

@@ -36,6 +36,8 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/portfolios/{id}/priorities"),
     ("POST", "/portfolios/{id}/priorities/apply"),
     ("PUT", "/initiatives/{id}/rank"),
+    ("GET", "/portfolios/{id}/capacity"),
+    ("PUT", "/portfolios/{id}/capacity/{period}"),
     ("GET", "/initiatives"),
     ("POST", "/initiatives"),
     ("GET", "/initiatives/{id}"),

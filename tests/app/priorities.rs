@@ -473,7 +473,7 @@ async fn the_page_draws_the_cut_line_switches_scores_and_moves_rows() {
         page.text("tr.cut-line")
     );
     assert_eq!(
-        page.select("table.priorities tr.over").len(),
+        page.select("table.priorities tr.over-capacity").len(),
         2,
         "d and e are over"
     );
@@ -523,7 +523,7 @@ async fn the_page_draws_the_cut_line_switches_scores_and_moves_rows() {
     assert_eq!(moved.status, StatusCode::SEE_OTHER);
     let after = app.get_page(&format!("{path}&by=rank")).await;
     let over: Vec<String> = after
-        .select("table.priorities tr.over")
+        .select("table.priorities tr.over-capacity")
         .iter()
         .map(|row| row.value().attr("id").unwrap().to_owned())
         .collect();

@@ -21,6 +21,8 @@ pub struct InitiativeListData {
     pub tree: Vec<TreeNode>,
     pub themes: Vec<Theme>,
     pub names: HashMap<Uuid, String>,
+    /// With a `quarter` filter: each row's demand in that quarter (SPEC §8).
+    pub shares: HashMap<Uuid, rust_decimal::Decimal>,
 }
 
 /// Up to `limit` initiatives `filter` selects, in `sort` order from `offset`, and the menus.
@@ -40,7 +42,15 @@ pub async fn read(
     )?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
+    let shares = match filter.quarter {
+        Some(quarter) => {
+            let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+            db::capacity::quarter_shares(pool, pool.org_id(), &ids, quarter).await?
+        }
+        None => HashMap::new(),
+    };
     Ok(InitiativeListData {
+        shares,
         rows,
         more,
         tree,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::capacity::Capacity;
 use crate::db::initiative_lists::{SubtreePlan, Watchlists};
 use crate::db::portfolios::Portfolio;
 use crate::db::rollup::Rollup;
@@ -16,6 +17,9 @@ use crate::db::{self, TenantPool};
 use crate::domain::period::{Period, start_of_day};
 use crate::error::AppError;
 use crate::read_cache::{PortfolioPageKey, ReadCache};
+
+/// How many quarters the capacity panel shows: this one and the next three.
+pub const CAPACITY_QUARTERS: u32 = 4;
 
 /// What the page reads besides the roll-up. It depends only on the organization's data and date,
 /// the portfolio and how far back "What changed" looks, never on the visitor, so it is kept per
@@ -34,6 +38,8 @@ pub struct PageParts {
 pub struct RollupPageData {
     pub rollup: Rollup,
     pub parts: Arc<PageParts>,
+    /// Capacity against demand over the next quarters (SPEC §8), read every time like the roll-up.
+    pub capacity: Capacity,
 }
 
 /// Reads the roll-up of portfolio `id` for `period` (the current quarter when `None`) with up to
@@ -55,6 +61,9 @@ pub async fn read(
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
     let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
+    let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
+    let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
+    let capacity = db::capacity::capacity_in(&mut tx, org_id, id, &quarters).await?;
     let key = PortfolioPageKey {
         org_id,
         portfolio_id: id,
@@ -69,7 +78,11 @@ pub async fn read(
         }
     };
     tx.commit().await?;
-    Ok(RollupPageData { rollup, parts })
+    Ok(RollupPageData {
+        rollup,
+        parts,
+        capacity,
+    })
 }
 
 /// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.

@@ -7,6 +7,8 @@ pub mod objectives;
 pub mod organization;
 pub mod portfolios;
 pub mod priorities;
+// Capacity per portfolio and quarter (SPEC §8).
+pub mod capacity;
 pub mod themes;
 // Roadmaps.
 pub mod roadmaps;

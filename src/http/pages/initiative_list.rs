@@ -47,6 +47,8 @@ pub struct ListRow {
     pub progress: i16,
     pub target_date: Option<NaiveDate>,
     pub rice: Option<f64>,
+    /// With a quarter filter: the initiative's demand in that quarter, in person-weeks.
+    pub share: Option<String>,
 }
 
 impl From<ListedInitiative> for ListRow {
@@ -63,6 +65,7 @@ impl From<ListedInitiative> for ListRow {
             health: row.health,
             progress: row.progress,
             target_date: row.target_date,
+            share: None,
         }
     }
 }
@@ -89,6 +92,7 @@ impl ListRow {
             health: initiative.values.health,
             progress: initiative.values.progress,
             target_date: initiative.values.target_date,
+            share: None,
         }
     }
 
@@ -136,6 +140,8 @@ pub struct ListPage {
     owners: Vec<Choice>,
     scopes: Vec<Choice>,
     late: bool,
+    /// The fiscal quarter filter (empty: none); rows then show their share of it.
+    quarter: String,
     /// The current order, kept when the filters change.
     sort: InitiativeSort,
     sorts: Vec<SortLink>,
@@ -195,7 +201,20 @@ impl ListPage {
         });
         ListPage {
             layout: Layout::new("Initiatives", Some(caller)).in_section("initiatives"),
-            rows: data.rows.into_iter().map(ListRow::from).collect(),
+            rows: data
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let share = data.shares.get(&row.id).map(|pw| format!("{} pw", pw_label(*pw)));
+                    ListRow {
+                        share: filter
+                            .quarter
+                            .map(|_| share.unwrap_or_else(|| "0.0 pw".to_owned())),
+                        ..ListRow::from(row)
+                    }
+                })
+                .collect(),
+            quarter: filter.quarter.map(|q| q.to_string()).unwrap_or_default(),
             scope_name,
             portfolios: portfolio_choices(&data.tree, filter.portfolio_id),
             statuses: enum_choices(Status::ALL, filter.status),
@@ -370,6 +389,11 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
         row.rice_score().map(|r| r.to_string()).unwrap_or_default(),
         row.updated_at.to_rfc3339(),
     ]
+}
+
+/// Person-weeks as the pages show them: one decimal, half away from zero (4.6875 → 4.7).
+pub fn pw_label(value: rust_decimal::Decimal) -> String {
+    format!("{:.1}", crate::domain::capacity::one_decimal(value))
 }
 
 /// The list of initiatives a filter selects, as a link.

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::Layout;
+use super::capacity::CapacityPanel;
 use super::initiative_list::{ListRow, list_url};
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
@@ -283,6 +284,8 @@ pub struct RollupPage {
     can_hold_portfolios: bool,
     /// The period of the OKR figures, with its neighbours to step through.
     period: Period,
+    /// Capacity against demand over the next four quarters, for it and each child.
+    capacity: CapacityPanel,
 }
 
 /// How far back "What changed" looks unless the visitor says otherwise.
@@ -333,7 +336,11 @@ pub async fn show(
 impl RollupPage {
     fn new(
         caller: &Caller,
-        RollupPageData { rollup, parts }: RollupPageData,
+        RollupPageData {
+            rollup,
+            parts,
+            capacity,
+        }: RollupPageData,
         since: NaiveDate,
         since_error: Option<&'static str>,
     ) -> RollupPage {
@@ -380,6 +387,7 @@ impl RollupPage {
             .collect();
         let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
         RollupPage {
+            capacity: CapacityPanel::new(&capacity),
             layout: Layout::new(rollup.portfolio.name.clone(), Some(caller)).in_section(section),
             owner: owner_of(rollup.portfolio.owner_id),
             children_csv: format!("/portfolios/{id}/children.csv"),

@@ -42,6 +42,7 @@ impl TestApp {
         let timeline = id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'timeline' LIMIT 1").await;
         let columns =
             id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'now_next_later' LIMIT 1").await;
+        let quarter = cairn::domain::period::Period::current_quarter(chrono::Utc::now().date_naive(), 1);
         DemoTour {
             sign_in: "/login".to_owned(),
             pages: vec![
@@ -55,6 +56,11 @@ impl TestApp {
                 ),
                 ("an initiative", format!("/initiatives/{initiative}")),
                 ("the initiative list", "/initiatives".to_owned()),
+                (
+                    "the initiative list of a quarter, with shares",
+                    format!("/initiatives?portfolio_id={root}&scope=active&quarter={quarter}"),
+                ),
+                ("a portfolio's capacity", format!("/portfolios/{root}/capacity")),
                 ("a new initiative's form", "/initiatives/new".to_owned()),
                 (
                     "an initiative's edit form",
