@@ -846,6 +846,7 @@ pub(crate) fn demo_initiative(
             reach: Some(rng.gen_range(1..50) * 500),
             impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
             confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+            ..InitiativeValues::new_in(portfolio_id)
         },
         updated_at: Utc::now() - Duration::days(rng.gen_range(0..30)),
     }

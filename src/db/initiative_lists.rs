@@ -8,7 +8,8 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Timestamp;
-use crate::domain::initiative::{InitiativeFilter, rice_score};
+use crate::domain::initiative::InitiativeFilter;
+use crate::domain::scores::{ScoreInputs, Scores};
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
 use crate::error::AppError;
 
@@ -31,12 +32,29 @@ pub struct ListedInitiative {
     pub reach: Option<i64>,
     pub impact: Option<f64>,
     pub confidence: Option<i16>,
+    pub business_value: Option<i16>,
+    pub time_criticality: Option<i16>,
+    pub risk_reduction: Option<i16>,
+    pub benefit: Option<rust_decimal::Decimal>,
+    pub scorecard_value: Option<rust_decimal::Decimal>,
     pub updated_at: Timestamp,
 }
 
 impl ListedInitiative {
-    pub fn rice_score(&self) -> Option<f64> {
-        rice_score(self.reach, self.impact, self.confidence, self.effort)
+    /// Its four scores (SPEC §8); the formulas name no unit, a list shows only the figures.
+    pub fn scores(&self) -> Scores {
+        Scores::of(&ScoreInputs {
+            reach: self.reach,
+            impact: self.impact,
+            confidence: self.confidence,
+            effort: self.effort,
+            business_value: self.business_value,
+            time_criticality: self.time_criticality,
+            risk_reduction: self.risk_reduction,
+            benefit: self.benefit,
+            benefit_unit: "",
+            scorecard_value: self.scorecard_value,
+        })
     }
 }
 
@@ -53,7 +71,8 @@ macro_rules! search_sorted {
             ListedInitiative,
             r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
                       th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence, i.updated_at
+                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                      i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value, i.updated_at
                "# + $from + r#"
                JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                LEFT JOIN users u ON u.id = i.owner_id
@@ -323,6 +342,12 @@ pub async fn watchlists(
                     reach: r.reach,
                     impact: r.impact,
                     confidence: r.confidence,
+                    // The watchlists show RICE, not the other scores: their inputs are not read.
+                    business_value: None,
+                    time_criticality: None,
+                    risk_reduction: None,
+                    benefit: None,
+                    scorecard_value: None,
                     updated_at: r.updated_at,
                 },
             })

@@ -18,6 +18,7 @@ pub mod permissions;
 pub mod portfolio_views;
 pub mod portfolios;
 pub mod rollup;
+pub mod scorecard;
 pub mod sessions;
 pub mod sign_in;
 pub mod status_updates;

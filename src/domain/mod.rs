@@ -15,6 +15,8 @@ pub mod period;
 pub mod permissions;
 pub mod portfolio;
 pub mod rollup;
+pub mod scorecard;
+pub mod scores;
 pub mod status_update;
 pub mod theme;
 pub mod throttle;

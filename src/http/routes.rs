@@ -151,6 +151,13 @@ fn api_v1() -> OpenApiRouter<AppState> {
             api::themes::update,
             api::themes::delete
         ))
+        .routes(routes!(api::scorecard::list, api::scorecard::create))
+        .routes(routes!(
+            api::scorecard::get,
+            api::scorecard::update,
+            api::scorecard::delete
+        ))
+        .routes(routes!(api::scorecard::values, api::scorecard::put_values))
         .routes(routes!(api::portfolios::list, api::portfolios::create))
         .routes(routes!(
             api::portfolios::get,

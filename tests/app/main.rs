@@ -22,6 +22,7 @@ mod portfolio_pages;
 mod portfolios;
 mod rollup_pages;
 mod rollups;
+mod scores;
 mod seed;
 mod status_rules;
 mod status_updates;

@@ -6,6 +6,7 @@ pub mod members;
 pub mod objectives;
 pub mod organization;
 pub mod portfolios;
+pub mod scorecard;
 pub mod themes;
 // Roadmaps.
 pub mod roadmaps;

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use futures_util::StreamExt;
+use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use super::Layout;
@@ -52,7 +53,7 @@ pub struct ListRow {
 impl From<ListedInitiative> for ListRow {
     fn from(row: ListedInitiative) -> ListRow {
         ListRow {
-            rice: row.rice_score(),
+            rice: row.scores().rice.value.and_then(|r| r.to_f64()),
             id: row.id,
             key: row.key,
             title: row.title,
@@ -75,7 +76,7 @@ impl ListRow {
         names: &HashMap<Uuid, String>,
     ) -> ListRow {
         ListRow {
-            rice: initiative.rice_score(),
+            rice: initiative.scores().rice.value.and_then(|r| r.to_f64()),
             owner: initiative
                 .owner_id
                 .and_then(|owner| names.get(&owner).cloned())
@@ -308,6 +309,9 @@ const LIST_HEADER: &[&str] = &[
     "currency",
     "target_date",
     "rice_score",
+    "wsjf_score",
+    "moar_score",
+    "scorecard_score",
     "updated_at",
 ];
 
@@ -351,7 +355,7 @@ pub async fn export(
 /// One initiative as a CSV record, in `LIST_HEADER`'s order.
 fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
     let text = |value: &str| csv_export::text_cell(value).into_owned();
-    vec![
+    [
         row.key.clone(),
         text(&row.title),
         text(&row.portfolio_name),
@@ -364,9 +368,15 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
         row.budget.map(|b| major_units(b, currency)).unwrap_or_default(),
         currency.to_owned(),
         row.target_date.map(|d| d.to_string()).unwrap_or_default(),
-        row.rice_score().map(|r| r.to_string()).unwrap_or_default(),
-        row.updated_at.to_rfc3339(),
     ]
+    .into_iter()
+    .chain(
+        row.scores()
+            .named()
+            .map(|(_, score)| score.value.map(|s| s.to_string()).unwrap_or_default()),
+    )
+    .chain([row.updated_at.to_rfc3339()])
+    .collect()
 }
 
 /// The list of initiatives a filter selects, as a link.

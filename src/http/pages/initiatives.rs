@@ -17,8 +17,7 @@ use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::pages::initiative::InitiativePageData;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
-use crate::domain::currency::{format_quantity, group_thousands};
-use crate::domain::initiative::{RiceBreakdown, is_late};
+use crate::domain::initiative::is_late;
 use crate::domain::page::{PageQuery, PageRequest};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -48,37 +47,42 @@ pub struct InitiativePage {
     linkable: Vec<Choice>,
     /// Days past its target date, when it is late (open work, target before today).
     late_days: Option<i64>,
-    rice: RiceView,
+    scores: Vec<ScoreView>,
 }
 
-/// The RICE score as its formula: reach × impact × confidence ÷ effort = score.
-pub struct RiceView {
-    pub reach: String,
-    pub impact: String,
-    pub confidence: String,
-    pub effort: String,
-    /// `None` while an input is missing; `missing` names them.
-    pub score: Option<String>,
+/// One score as the page explains it: its formula with the inputs filled in, and what is missing.
+pub struct ScoreView {
+    /// `rice`, `wsjf`, `moar` or `scorecard`: the row's class.
+    pub name: &'static str,
+    pub formula: String,
+    /// Whether there is a score (else `missing` says why not).
+    pub scored: bool,
     pub missing: String,
 }
 
-impl RiceView {
-    fn new(initiative: &Initiative) -> RiceView {
-        let rice = RiceBreakdown::new(
-            initiative.reach,
-            initiative.impact,
-            initiative.confidence,
-            initiative.effort,
-        );
-        let or_dash = |value: Option<String>| value.unwrap_or_else(|| "?".to_owned());
-        RiceView {
-            reach: or_dash(rice.reach.map(|r| group_thousands(r.max(0) as u64))),
-            impact: or_dash(rice.impact.map(format_quantity)),
-            confidence: or_dash(rice.confidence.map(|c| format!("{c}%"))),
-            effort: format_quantity(rice.effort),
-            score: rice.score.map(|s| format!("{s:.2}")),
-            missing: rice.missing().join(", "),
-        }
+impl ScoreView {
+    pub fn all(initiative: &Initiative) -> Vec<ScoreView> {
+        initiative
+            .scores()
+            .named()
+            .into_iter()
+            .map(|(name, score)| ScoreView {
+                name,
+                formula: score.formula.clone(),
+                scored: score.value.is_some(),
+                missing: missing_message(&score.missing),
+            })
+            .collect()
+    }
+}
+
+/// "no score until impact and confidence are given".
+fn missing_message(missing: &[&str]) -> String {
+    match missing {
+        [] => String::new(),
+        ["scorecard drivers"] => "no score until the organization sets up its scorecard's drivers".to_owned(),
+        [one] => format!("no score until {one} is given"),
+        [init @ .., last] => format!("no score until {} and {last} are given", init.join(", ")),
     }
 }
 
@@ -145,7 +149,7 @@ impl InitiativePage {
                 .map(|(id, label)| Choice::new(id.to_string(), label))
                 .collect(),
             late_days,
-            rice: RiceView::new(initiative),
+            scores: ScoreView::all(initiative),
         }
     }
 }
