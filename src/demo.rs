@@ -4,6 +4,7 @@
 //! every level. Loaded once; a restart reuses it.
 
 pub(crate) mod okrs;
+pub(crate) mod scores;
 
 use chrono::{Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -658,6 +659,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
         okrs,
     };
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
+    scores::plant(&mut tx, org.id).await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

@@ -296,6 +296,7 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
         okrs,
     };
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &credentials.hash, &load).await?;
+    crate::demo::scores::plant(&mut tx, org.id).await?;
     tx.commit().await?;
     vacuum(pool).await?;
     tracing::info!(

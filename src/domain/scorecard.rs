@@ -18,7 +18,7 @@ pub const WEIGHT_MAX: f64 = 1_000_000.0;
 /// A driver's fields as a client sent them (create or PATCH); nothing is checked yet.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DriverChanges {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
     /// How much this driver counts against the others; > 0.
     #[schema(exclusive_minimum = 0, exclusive_maximum = 1000000, multiple_of = 0.01)]
@@ -27,6 +27,28 @@ pub struct DriverChanges {
     #[serde(default, deserialize_with = "whole")]
     #[schema(minimum = 1, maximum = 100)]
     pub max: Option<i64>,
+}
+
+/// A new driver as a client sends it: its name is required.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewDriver {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub name: String,
+    #[schema(exclusive_minimum = 0, exclusive_maximum = 1000000, multiple_of = 0.01)]
+    pub weight: Option<f64>,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub max: Option<i64>,
+}
+
+impl From<NewDriver> for DriverChanges {
+    fn from(new: NewDriver) -> DriverChanges {
+        DriverChanges {
+            name: Some(new.name),
+            weight: new.weight,
+            max: new.max,
+        }
+    }
 }
 
 /// A driver's values, checked.

@@ -50,6 +50,23 @@ pub fn routes() -> Router<AppState> {
             "/settings/members",
             get(pages::members::index).post(pages::members::add),
         )
+        .route(
+            "/settings/scorecard",
+            get(pages::scorecard_settings::show).post(pages::scorecard_settings::create),
+        )
+        .route(
+            "/settings/scorecard/{id}",
+            post(pages::scorecard_settings::update),
+        )
+        .route(
+            "/settings/scorecard/{id}/delete",
+            post(pages::scorecard_settings::delete),
+        )
+        .route(
+            "/settings/themes",
+            get(pages::theme_settings::show).post(pages::theme_settings::create),
+        )
+        .route("/settings/themes/{id}", post(pages::theme_settings::update))
         .route("/settings/members/{id}/role", post(pages::members::change_role))
         .route(
             "/settings/members/{id}/remove",

@@ -405,3 +405,186 @@ async fn the_initiative_page_shows_every_score_with_its_formula_and_what_is_miss
     );
     assert!(page.text(".score-scorecard .score-missing").contains("scorecard"));
 }
+
+#[tokio::test]
+async fn admins_set_up_themes_on_their_page_and_targets_sum_to_at_most_one_hundred() {
+    let app = spawn_app().await;
+    let admin = app.signup("Themed").await;
+    app.sign_in_page(&admin.email, &admin.password, "").await;
+    let page = app.get_page("/settings/themes").await;
+    assert_eq!(page.text(".left-to-assign"), "100.0 % left to assign");
+    let added = app
+        .post_form(
+            "/settings/themes",
+            &[("name", "Growth"), ("colour", "#1F77B4"), ("target_share", "65")],
+        )
+        .await;
+    assert!(
+        added.status.is_redirection() || added.status.is_success(),
+        "{}",
+        added.status
+    );
+    let growth = id_of(&app.get_json(&admin.token, "/themes").await["items"][0]);
+    let page = app.get_page("/settings/themes").await;
+    assert_eq!(page.text(".left-to-assign"), "35.0 % left to assign");
+
+    // Renamed, recoloured and retargeted in one save.
+    let saved = app
+        .post_form(
+            &format!("/settings/themes/{growth}"),
+            &[
+                ("name", "Expansion"),
+                ("colour", "#2ca02c"),
+                ("target_share", "60.5"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert!(
+        saved.status.is_redirection() || saved.status.is_success(),
+        "{}",
+        saved.status
+    );
+    let theme = app.get_json(&admin.token, &format!("/themes/{growth}")).await;
+    assert_eq!(
+        (
+            theme["name"].clone(),
+            theme["colour"].clone(),
+            theme["target_share"].clone()
+        ),
+        (json!("Expansion"), json!("#2ca02c"), json!(60.5))
+    );
+    assert_eq!(
+        app.get_page("/settings/themes").await.text(".left-to-assign"),
+        "39.5 % left to assign"
+    );
+
+    // More than what is left is refused beside the field, and what was typed stays.
+    let over = app
+        .post_form(
+            "/settings/themes",
+            &[
+                ("name", "Retention"),
+                ("colour", "#d62728"),
+                ("target_share", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        over.text(".add-theme .field-error").contains("100"),
+        "{}",
+        over.text(".add-theme .field-error")
+    );
+    assert_eq!(
+        over.value(".add-theme input[name='name']").as_deref(),
+        Some("Retention")
+    );
+    let raised = app
+        .post_form(
+            &format!("/settings/themes/{growth}"),
+            &[
+                ("name", "Expansion"),
+                ("colour", "#2ca02c"),
+                ("target_share", "100.5"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !raised
+            .text(&format!("[data-theme-id='{growth}'] .field-error"))
+            .is_empty()
+    );
+    assert_eq!(
+        app.get_json(&admin.token, "/themes").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Members read the themes without forms.
+    let (_, member_app) = app.signed_in_member(&admin, Role::Member).await;
+    let read = member_app.get_page("/settings/themes").await;
+    assert_eq!(read.text(".theme .target"), "60.5 %");
+    assert!(read.select("form.theme-form, form.add-theme").is_empty());
+}
+
+#[tokio::test]
+async fn admins_manage_the_scorecard_on_its_page_and_the_initiative_page_explains_the_score() {
+    let app = spawn_app().await;
+    let (admin, _, id) = org_with_initiative(&app, json!({"effort": 4})).await;
+    app.sign_in_page(&admin.email, &admin.password, "").await;
+    assert!(
+        !app.get_page("/settings/scorecard")
+            .await
+            .select(".no-drivers")
+            .is_empty()
+    );
+    let refused = app
+        .post_form(
+            "/settings/scorecard",
+            &[("name", "Fit"), ("weight", "0"), ("max", "5")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("weight").is_some());
+    assert_eq!(
+        refused.value(".add-driver input[name='name']").as_deref(),
+        Some("Fit")
+    );
+    app.post_form(
+        "/settings/scorecard",
+        &[("name", "Fit"), ("weight", "3"), ("max", "5")],
+    )
+    .await;
+    let fit = id_of(&app.get_json(&admin.token, "/scorecard/drivers").await[0]);
+    app.post_form(
+        &format!("/settings/scorecard/{fit}"),
+        &[
+            ("name", "Strategic fit"),
+            ("weight", "2"),
+            ("max", "10"),
+            ("version", "1"),
+        ],
+    )
+    .await;
+    let driver = app
+        .get_json(&admin.token, &format!("/scorecard/drivers/{fit}"))
+        .await;
+    assert_eq!(
+        (
+            driver["name"].clone(),
+            driver["weight"].clone(),
+            driver["max"].clone()
+        ),
+        (json!("Strategic fit"), json!(2.0), json!(10))
+    );
+    expect_status(
+        put_scores(&app, &admin.token, &id, json!({&fit: 5})).await,
+        StatusCode::OK,
+    )
+    .await;
+    // 100 × 5/10 = 50; ÷ 4 pw = 12.5
+    let page = app.get_page(&format!("/initiatives/{id}")).await;
+    assert_eq!(
+        page.text(".score-scorecard .score-formula"),
+        "Scorecard 12.50 = 50.0 ÷ 4 pw"
+    );
+
+    let (_, viewer_app) = app.signed_in_member(&admin, Role::Viewer).await;
+    let read = viewer_app.get_page("/settings/scorecard").await;
+    assert_eq!(read.text(".driver .driver-name"), "Strategic fit");
+    assert!(
+        read.select("form")
+            .iter()
+            .all(|f| f.value().attr("action") == Some("/logout"))
+    );
+
+    app.post_form(&format!("/settings/scorecard/{fit}/delete"), &[("version", "2")])
+        .await;
+    assert_eq!(app.get_json(&admin.token, "/scorecard/drivers").await, json!([]));
+    assert_eq!(scorecard_of(&app, &admin.token, &id).await, Value::Null);
+}

@@ -14,7 +14,7 @@ use super::{create_once, versioned};
 use crate::db;
 use crate::db::initiatives::InitiativeJson;
 use crate::db::scorecard::Driver;
-use crate::domain::scorecard::{DriverChanges, DriverValuesInput};
+use crate::domain::scorecard::{DriverChanges, DriverValuesInput, NewDriver};
 use crate::error::ApiResult;
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, CreateJson, IfMatch, ResourceId};
@@ -55,18 +55,18 @@ pub async fn get(
 #[utoipa::path(
 post, path = "/scorecard/drivers", tag = "scorecard", operation_id = "create_scorecard_driver",
     params(IdempotencyKeyHeader),
-    request_body = DriverChanges,
+    request_body = NewDriver,
     responses((status = CREATED, body = Driver, headers(("ETag" = String))), ConflictResponse)
 )]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    CreateJson { input, key }: CreateJson<DriverChanges>,
+    CreateJson { input, key }: CreateJson<NewDriver>,
 ) -> ApiResult<Response> {
     create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
-            let driver = db::scorecard::create(tx, caller, input).await?;
+            let driver = db::scorecard::create(tx, caller, input.into()).await?;
             Ok((driver.version, driver))
         })
     })
