@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::initiatives::show).post(pages::initiative_form::update),
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
+        .route("/initiatives/{id}/scores", post(pages::initiatives::save_scores))
         .route(
             "/settings/organization",
             get(pages::organization::show).post(pages::organization::update),

@@ -562,13 +562,24 @@ async fn admins_manage_the_scorecard_on_its_page_and_the_initiative_page_explain
         ),
         (json!("Strategic fit"), json!(2.0), json!(10))
     );
-    expect_status(
-        put_scores(&app, &admin.token, &id, json!({&fit: 5})).await,
-        StatusCode::OK,
-    )
-    .await;
+    // The initiative page has a field per driver; a value above its max is refused beside it.
+    let scores = format!("/initiatives/{id}/scores");
+    let too_high = app
+        .post_form(&scores, &[(fit.as_str(), "11"), ("version", "1")])
+        .await;
+    assert_eq!(too_high.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_high.field_error(&fit).unwrap().contains("from 0 to 10"));
+    assert_eq!(
+        too_high.value(&format!("input[name='{fit}']")).as_deref(),
+        Some("11")
+    );
+    let saved = app
+        .post_form(&scores, &[(fit.as_str(), "5"), ("version", "1")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
     // 100 × 5/10 = 50; ÷ 4 pw = 12.5
     let page = app.get_page(&format!("/initiatives/{id}")).await;
+    assert_eq!(page.value(&format!("input[name='{fit}']")).as_deref(), Some("5"));
     assert_eq!(
         page.text(".score-scorecard .score-formula"),
         "Scorecard 12.50 = 50.0 ÷ 4 pw"
