@@ -10,8 +10,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::{FormState, all_errors, rendered_version};
-use super::settings_rows::{Refused, RowForm, rows};
+use super::form::{FormState, rendered_version};
+use super::settings_rows::{Refused, RowForm, answer, readable, rows};
 use crate::db;
 use crate::db::scorecard::Driver;
 use crate::db::users::Caller;
@@ -53,13 +53,7 @@ impl DriverForm {
             weight: optional(&mut unreadable, "weight", &self.weight, NUMBER).flatten(),
             max: optional(&mut unreadable, "max", &self.max, WHOLE_NUMBER).flatten(),
         };
-        if unreadable.is_empty() {
-            Ok(changes)
-        } else {
-            Err(AppError::Validation(all_errors(changes, unreadable, |c| {
-                c.apply(None)
-            })))
-        }
+        readable(changes, unreadable, |c| c.apply(None))
     }
 }
 
@@ -103,22 +97,6 @@ impl ScorecardPage {
     }
 }
 
-/// Redirects back to the page after a write, or shows the page with the refused form.
-async fn answer(
-    state: &AppState,
-    caller: &Caller,
-    id: Option<Uuid>,
-    typed: DriverForm,
-    written: Result<(), AppError>,
-) -> PageResult<Response> {
-    let Err(error) = written else {
-        return Ok(Redirect::to(PATH).into_response());
-    };
-    let (status, refused) = Refused::from_error(id, typed, error)?;
-    let page = ScorecardPage::load(state, caller, Some(refused)).await?;
-    Ok((status, page).into_response())
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
@@ -139,7 +117,10 @@ pub async fn create(
             .map(drop),
         Err(error) => Err(error),
     };
-    answer(&state, &caller, None, typed, written).await
+    answer(PATH, None, typed, written, |refused| {
+        ScorecardPage::load(&state, &caller, refused)
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(driver_id = %id))]
@@ -156,7 +137,10 @@ pub async fn update(
             .map(drop),
         Err(error) => Err(error),
     };
-    answer(&state, &caller, Some(id), typed, written).await
+    answer(PATH, Some(id), typed, written, |refused| {
+        ScorecardPage::load(&state, &caller, refused)
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(driver_id = %id))]

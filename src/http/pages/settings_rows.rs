@@ -2,10 +2,14 @@
 //! `/settings/themes`): each row's form with ids of its own, and the row just refused showing what
 //! was typed with the errors beside its fields.
 
+use std::future::Future;
+
+use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::form::{FormState, refusal};
-use crate::error::AppError;
+use super::form::{FormState, all_errors, refusal};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, PageResult};
 
 /// One record's edit form on a list page.
 pub struct RowForm<R, F> {
@@ -61,4 +65,38 @@ pub fn rows<R, F>(
         })
         .collect();
     (rows, refused)
+}
+
+/// A form's changes if every field could be read, else every problem at once (the unreadable
+/// fields and what the rule finds wrong with the rest).
+pub fn readable<C: Clone, V>(
+    changes: C,
+    unreadable: FieldErrors,
+    apply: impl FnOnce(C) -> Result<V, FieldErrors>,
+) -> Result<C, AppError> {
+    if unreadable.is_empty() {
+        Ok(changes)
+    } else {
+        Err(AppError::Validation(all_errors(changes, unreadable, apply)))
+    }
+}
+
+/// After a write from one of the page's forms (`id`: a row's, `None`: the add form): back to the
+/// page at `path`, or the page again (`load`) with the refused form as typed.
+pub async fn answer<F, P, L>(
+    path: &str,
+    id: Option<Uuid>,
+    typed: F,
+    written: Result<(), AppError>,
+    load: impl FnOnce(Option<Refused<F>>) -> L,
+) -> PageResult<Response>
+where
+    L: Future<Output = PageResult<P>>,
+    P: IntoResponse,
+{
+    let Err(error) = written else {
+        return Ok(Redirect::to(path).into_response());
+    };
+    let (status, refused) = Refused::from_error(id, typed, error)?;
+    Ok((status, load(Some(refused)).await?).into_response())
 }

@@ -6,13 +6,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::{FormState, all_errors, rendered_version};
-use super::settings_rows::{Refused, RowForm, rows};
+use super::form::{FormState, rendered_version};
+use super::settings_rows::{Refused, RowForm, answer, readable, rows};
 use crate::db;
 use crate::db::themes::Theme;
 use crate::db::users::Caller;
@@ -53,13 +53,7 @@ impl ThemeForm {
             colour: Some(self.colour.clone()),
             target_share: optional(&mut unreadable, "target_share", &self.target_share, NUMBER).flatten(),
         };
-        if unreadable.is_empty() {
-            Ok(changes)
-        } else {
-            Err(AppError::Validation(all_errors(changes, unreadable, |c| {
-                c.apply(None)
-            })))
-        }
+        readable(changes, unreadable, |c| c.apply(None))
     }
 }
 
@@ -108,22 +102,6 @@ impl ThemesPage {
     }
 }
 
-/// Redirects back to the page after a write, or shows the page with the refused form.
-async fn answer(
-    state: &AppState,
-    caller: &Caller,
-    id: Option<Uuid>,
-    typed: ThemeForm,
-    written: Result<(), AppError>,
-) -> PageResult<Response> {
-    let Err(error) = written else {
-        return Ok(Redirect::to(PATH).into_response());
-    };
-    let (status, refused) = Refused::from_error(id, typed, error)?;
-    let page = ThemesPage::load(state, caller, Some(refused)).await?;
-    Ok((status, page).into_response())
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn show(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<ThemesPage> {
     ThemesPage::load(&state, &caller, None).await
@@ -141,7 +119,10 @@ pub async fn create(
             .map(drop),
         Err(error) => Err(error),
     };
-    answer(&state, &caller, None, typed, written).await
+    answer(PATH, None, typed, written, |refused| {
+        ThemesPage::load(&state, &caller, refused)
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(theme_id = %id))]
@@ -158,5 +139,8 @@ pub async fn update(
             .map(drop),
         Err(error) => Err(error),
     };
-    answer(&state, &caller, Some(id), typed, written).await
+    answer(PATH, Some(id), typed, written, |refused| {
+        ThemesPage::load(&state, &caller, refused)
+    })
+    .await
 }

@@ -11,6 +11,7 @@ mod auth;
 mod forms;
 mod okrs;
 mod rollup;
+mod scores;
 mod status_updates;
 // Trust under load, faults and hostile input
 mod security;
