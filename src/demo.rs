@@ -5,6 +5,7 @@
 
 pub(crate) mod capacity;
 pub(crate) mod okrs;
+pub(crate) mod scores;
 
 use chrono::{Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -660,6 +661,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     };
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
     capacity::plan(&mut tx, org.id, today).await?;
+    scores::plant(&mut tx, org.id).await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,
@@ -848,6 +850,7 @@ pub(crate) fn demo_initiative(
             reach: Some(rng.gen_range(1..50) * 500),
             impact: Some(*[0.25, 0.5, 1.0, 2.0, 3.0].choose(rng).expect("not empty")),
             confidence: Some(*[50, 80, 100].choose(rng).expect("not empty")),
+            ..InitiativeValues::new_in(portfolio_id)
         },
         updated_at: Utc::now() - Duration::days(rng.gen_range(0..30)),
     }

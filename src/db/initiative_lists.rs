@@ -9,7 +9,8 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Timestamp;
-use crate::domain::initiative::{InitiativeFilter, rice_score};
+use crate::domain::initiative::InitiativeFilter;
+use crate::domain::scores::{ScoreInputs, Scores};
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
 use crate::error::AppError;
 
@@ -43,8 +44,21 @@ pub struct ListedInitiative {
 }
 
 impl ListedInitiative {
-    pub fn rice_score(&self) -> Option<f64> {
-        rice_score(self.reach, self.impact, self.confidence, self.effort)
+    /// Its four scores (SPEC §8), MoAR's formula counting benefit in `benefit_unit` (a list that
+    /// shows only the figures passes "").
+    pub fn scores(&self, benefit_unit: &str) -> Scores {
+        Scores::of(&ScoreInputs {
+            reach: self.reach,
+            impact: self.impact,
+            confidence: self.confidence,
+            effort: self.effort,
+            business_value: self.business_value,
+            time_criticality: self.time_criticality,
+            risk_reduction: self.risk_reduction,
+            benefit: self.benefit,
+            benefit_unit,
+            scorecard_value: self.scorecard_value,
+        })
     }
 }
 

@@ -10,11 +10,13 @@ use uuid::Uuid;
 use super::status_updates::StatusUpdate;
 use super::users::Caller;
 use super::{Tx, check_version, permissions, status_updates};
-use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues, rice_score};
+use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::scores::Scores;
 use crate::domain::status_update::StatusUpdateInput;
 use crate::domain::{FieldErrors, Health, Status, WorkScope};
 use crate::error::{AppError, map_constraint};
+use rust_decimal::Decimal;
 
 /// A stored initiative: its key, its values and its version.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -23,6 +25,14 @@ pub struct Initiative {
     pub key: String,
     #[serde(flatten)]
     pub values: InitiativeValues,
+    /// The scorecard's value 0–100 (SPEC §8), kept by migrations/0019_scorecard.sql; null while
+    /// the organization has no drivers.
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub scorecard_value: Option<Decimal>,
+    /// The organization's unit of `benefit`, which MoAR's formula names.
+    #[serde(skip)]
+    pub benefit_unit: String,
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -51,7 +61,13 @@ macro_rules! initiative_from_row {
                 reach: r.reach,
                 impact: r.impact,
                 confidence: r.confidence,
+                business_value: r.business_value,
+                time_criticality: r.time_criticality,
+                risk_reduction: r.risk_reduction,
+                benefit: r.benefit,
             },
+            scorecard_value: r.scorecard_value,
+            benefit_unit: r.benefit_unit,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -74,8 +90,9 @@ impl Initiative {
         self.values.clone()
     }
 
-    pub fn rice_score(&self) -> Option<f64> {
-        rice_score(self.reach, self.impact, self.confidence, self.effort)
+    /// Its four scores with their formulas (SPEC §8).
+    pub fn scores(&self) -> Scores {
+        self.values.scores(&self.benefit_unit, self.scorecard_value)
     }
 }
 
@@ -84,15 +101,59 @@ impl Initiative {
 pub struct InitiativeJson {
     #[serde(flatten)]
     pub initiative: Initiative,
-    pub rice_score: Option<f64>,
+    /// RICE as `scores.rice` (kept from before the other scores).
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub rice_score: Option<Decimal>,
+    pub scores: ScoreValues,
+    /// Each score's formula with its inputs filled in, null with the score.
+    pub score_formulas: ScoreFormulas,
+}
+
+/// The four scores (SPEC §8), two decimals, each null while an input is missing.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ScoreValues {
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub rice: Option<Decimal>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub wsjf: Option<Decimal>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub moar: Option<Decimal>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub scorecard: Option<Decimal>,
+}
+
+/// The formulas of the four scores: "WSJF 6.00 = (20 + 20 + 20) ÷ 10 pw".
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ScoreFormulas {
+    pub rice: Option<String>,
+    pub wsjf: Option<String>,
+    pub moar: Option<String>,
+    pub scorecard: Option<String>,
 }
 
 impl From<Initiative> for InitiativeJson {
     fn from(initiative: Initiative) -> Self {
-        let rice_score = initiative.rice_score();
+        let scores = initiative.scores();
         InitiativeJson {
+            rice_score: scores.rice.value,
+            scores: ScoreValues {
+                rice: scores.rice.value,
+                wsjf: scores.wsjf.value,
+                moar: scores.moar.value,
+                scorecard: scores.scorecard.value,
+            },
+            score_formulas: ScoreFormulas {
+                rice: scores.rice.explained(),
+                wsjf: scores.wsjf.explained(),
+                moar: scores.moar.explained(),
+                scorecard: scores.scorecard.explained(),
+            },
             initiative,
-            rice_score,
         }
     }
 }
@@ -108,7 +169,9 @@ pub async fn list(
     let rows = sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
-                  confidence, version, created_at, updated_at
+                  confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                  (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                  version, created_at, updated_at
            FROM initiatives i
            WHERE org_id = $1
              AND ($2::uuid IS NULL OR portfolio_id IN (
@@ -144,7 +207,9 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
     Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
-                  confidence, version, created_at, updated_at
+                  confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                  (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                  version, created_at, updated_at
            FROM initiatives WHERE org_id = $1 AND id = $2"#,
         org_id,
         id
@@ -161,7 +226,9 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
     Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
-                  confidence, version, created_at, updated_at
+                  confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                  (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                  version, created_at, updated_at
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
            -- Open work first, the longest since its last update (domain::status_update::last_updated).
@@ -177,6 +244,40 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
     .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
     .await?)
+}
+
+/// A statement over an initiative's values: `$1` the organization, `$2` the id, `$3`–`$21` the
+/// values in `InitiativeValues`' order, then `$extra`s. The one place the values are bound, for
+/// the INSERT and the UPDATE.
+macro_rules! with_values {
+    ($sql:literal, $org_id:expr, $id:expr, $values:expr $(, $extra:expr)*) => {{
+        let v = &$values;
+        sqlx::query!(
+            $sql,
+            $org_id,
+            $id,
+            v.title,
+            v.description,
+            v.portfolio_id,
+            v.owner_id,
+            v.theme_id,
+            v.status.as_str(),
+            v.health.as_str(),
+            v.progress,
+            v.effort,
+            v.budget,
+            v.start_date,
+            v.target_date,
+            v.reach,
+            v.impact,
+            v.confidence,
+            v.business_value,
+            v.time_criticality,
+            v.risk_reduction,
+            v.benefit
+            $(, $extra)*
+        )
+    }};
 }
 
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
@@ -197,30 +298,18 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     let id = Uuid::now_v7();
-    sqlx::query!(
-        r#"INSERT INTO initiatives (org_id, id, number, key, title, description, portfolio_id, owner_id,
-                                    theme_id, status, health, progress, effort, budget, start_date,
-                                    target_date, reach, impact, confidence)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"#,
+    with_values!(
+        r#"INSERT INTO initiatives (org_id, id, title, description, portfolio_id, owner_id, theme_id, status,
+                                    health, progress, effort, budget, start_date, target_date, reach,
+                                    impact, confidence, business_value, time_criticality, risk_reduction,
+                                    benefit, number, key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                   $20, $21, $22, $23)"#,
         caller.org_id,
         id,
+        values,
         counter.number,
-        format!("{}-{}", counter.key_prefix, counter.number),
-        values.title,
-        values.description,
-        values.portfolio_id,
-        values.owner_id,
-        values.theme_id,
-        values.status.as_str(),
-        values.health.as_str(),
-        values.progress,
-        values.effort,
-        values.budget,
-        values.start_date,
-        values.target_date,
-        values.reach,
-        values.impact,
-        values.confidence
+        format!("{}-{}", counter.key_prefix, counter.number)
     )
     .execute(&mut *tx)
     .await
@@ -273,39 +362,23 @@ async fn write(
     edit: impl FnOnce(&InitiativeValues) -> Result<(InitiativeValues, Option<String>), FieldErrors>,
 ) -> Result<(Initiative, Option<StatusUpdate>), AppError> {
     let mut tx = db.begin().await?;
-    // Looked up before any permission check: an unknown id is 404 whoever asks.
-    let current = fetch(&mut tx, caller.org_id, id, true).await?;
-    permissions::require_owned(&mut *tx, caller, current.owner_id, current.portfolio_id).await?;
-    check_version(expected_version, current.version)?;
+    let current = lock_for_edit(&mut tx, caller, id, expected_version).await?;
     let before = current.values();
     let (values, note) = edit(&before)?;
     if values.portfolio_id != before.portfolio_id {
         // Moving work into a portfolio needs the right to create work there.
         permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     }
-    sqlx::query!(
+    with_values!(
         r#"UPDATE initiatives SET title = $3, description = $4, portfolio_id = $5, owner_id = $6, theme_id = $7,
                   status = $8, health = $9, progress = $10, effort = $11, budget = $12, start_date = $13,
-                  target_date = $14, reach = $15, impact = $16, confidence = $17, updated_by = $18,
+                  target_date = $14, reach = $15, impact = $16, confidence = $17, business_value = $18,
+                  time_criticality = $19, risk_reduction = $20, benefit = $21, updated_by = $22,
                   version = version + 1, updated_at = now()
            WHERE org_id = $1 AND id = $2"#,
         caller.org_id,
         id,
-        values.title,
-        values.description,
-        values.portfolio_id,
-        values.owner_id,
-        values.theme_id,
-        values.status.as_str(),
-        values.health.as_str(),
-        values.progress,
-        values.effort,
-        values.budget,
-        values.start_date,
-        values.target_date,
-        values.reach,
-        values.impact,
-        values.confidence,
+        values,
         caller.user_id
     )
     .execute(&mut *tx)
@@ -343,13 +416,34 @@ pub async fn delete(
     Ok(())
 }
 
+/// The initiative `id`, locked, if the caller may edit it and saw `expected_version`. Looked up
+/// before any permission check: an unknown id is 404 whoever asks.
+pub(crate) async fn lock_for_edit(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Initiative, AppError> {
+    let current = fetch(tx, caller.org_id, id, true).await?;
+    permissions::require_owned(&mut **tx, caller, current.owner_id, current.portfolio_id).await?;
+    check_version(expected_version, current.version)?;
+    Ok(current)
+}
+
 /// One initiative in a transaction; `for_update` locks it until the transaction ends.
-async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Result<Initiative, AppError> {
+pub(crate) async fn fetch(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    id: Uuid,
+    for_update: bool,
+) -> Result<Initiative, AppError> {
     let query = if for_update {
         sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
-                      impact, confidence, version, created_at, updated_at
+                      impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                      (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                      version, created_at, updated_at
                FROM initiatives WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
             org_id,
             id
@@ -361,7 +455,9 @@ async fn fetch(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid, for_update: bool) -> Res
         sqlx::query!(
             r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
-                      impact, confidence, version, created_at, updated_at
+                      impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                      (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                      version, created_at, updated_at
                FROM initiatives WHERE org_id = $1 AND id = $2"#,
             org_id,
             id

@@ -20,6 +20,7 @@ pub mod portfolio_views;
 pub mod portfolios;
 pub mod priorities;
 pub mod rollup;
+pub mod scorecard;
 pub mod sessions;
 pub mod sign_in;
 pub mod status_updates;

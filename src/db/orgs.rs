@@ -22,6 +22,8 @@ pub struct Organization {
     pub time_zone: String,
     pub fiscal_year_start_month: i16,
     pub currency: String,
+    /// What MoAR's `benefit` is counted in (SPEC §8).
+    pub benefit_unit: String,
 }
 
 /// Creates an organization, making its slug unique by numbering when the name's slug is taken.
@@ -45,7 +47,7 @@ pub async fn create(tx: &mut Tx<'_>, org: &NewOrganization) -> Result<Organizati
     let created = sqlx::query_as!(
         Organization,
         r#"INSERT INTO organizations (id, name, slug, key_prefix) VALUES ($1, $2, $3, $4)
-           RETURNING id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency"#,
+           RETURNING id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency, benefit_unit"#,
         Uuid::now_v7(),
         org.name,
         slug,
@@ -60,7 +62,7 @@ pub async fn get(pool: &super::TenantPool) -> Result<Organization, AppError> {
     let org_id = pool.org_id();
     Ok(sqlx::query_as!(
         Organization,
-        "SELECT id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency
+        "SELECT id, name, slug, key_prefix, time_zone, fiscal_year_start_month, currency, benefit_unit
          FROM organizations WHERE id = $1",
         org_id
     )
@@ -136,7 +138,7 @@ pub async fn settings(
     org_id: Uuid,
 ) -> Result<VersionedSettings, AppError> {
     let row = sqlx::query!(
-        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, version,
+        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, benefit_unit, version,
                   off_track_threshold * 100 AS "off_track_threshold!", at_risk_threshold * 100 AS "at_risk_threshold!"
            FROM organizations WHERE id = $1 FOR UPDATE"#,
         org_id
@@ -154,6 +156,7 @@ pub async fn settings(
             // Stored as fractions; 25 % is exactly 0.25, rounding only undoes float noise.
             off_track_threshold: (row.off_track_threshold * 1e6).round() / 1e6,
             at_risk_threshold: (row.at_risk_threshold * 1e6).round() / 1e6,
+            benefit_unit: row.benefit_unit,
         },
         version: row.version,
     })
@@ -175,7 +178,7 @@ pub async fn update_settings(
     sqlx::query!(
         "UPDATE organizations SET name = $2, time_zone = $3, fiscal_year_start_month = $4, currency = $5,
                 off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, updated_by = $8,
-                version = version + 1
+                benefit_unit = $9, version = version + 1
          WHERE id = $1",
         caller.org_id,
         new.name,
@@ -184,7 +187,8 @@ pub async fn update_settings(
         new.currency,
         new.off_track_threshold,
         new.at_risk_threshold,
-        caller.user_id
+        caller.user_id,
+        new.benefit_unit
     )
     .execute(&mut *tx)
     .await?;

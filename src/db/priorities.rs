@@ -94,6 +94,14 @@ pub async fn apply(
 ) -> Result<u64, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin().await?;
+    sqlx::query_scalar!(
+        r#"SELECT 1 AS "found!" FROM portfolios WHERE org_id = $1 AND id = $2"#,
+        org_id,
+        portfolio_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
     permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
     lock_org(&mut tx, org_id, "rank").await?;
     let open_work = InitiativeFilter {
@@ -311,13 +319,15 @@ async fn renumber(tx: &mut Tx<'_>, org_id: Uuid, moved: Uuid) -> Result<(), AppE
     Ok(())
 }
 
-/// The score a row is ranked by, with its formula (SPEC §8).
-pub fn score(by: RankBy, row: &ListedInitiative, _benefit_unit: &str) -> (Option<Decimal>, String) {
-    match by {
-        RankBy::Rank => (None, "Manual order".to_owned()),
-        _ => (
-            row.rice_score().and_then(|s| Decimal::try_from(s).ok()),
-            "RICE".to_owned(),
-        ),
-    }
+/// The score a row is ranked by, with its formula (SPEC §8); the manual order has no score.
+pub fn score(by: RankBy, row: &ListedInitiative, benefit_unit: &str) -> (Option<Decimal>, String) {
+    let scores = row.scores(benefit_unit);
+    let score = match by {
+        RankBy::Rice => scores.rice,
+        RankBy::Wsjf => scores.wsjf,
+        RankBy::Moar => scores.moar,
+        RankBy::Scorecard => scores.scorecard,
+        RankBy::Rank => return (None, "Manual order".to_owned()),
+    };
+    (score.value, score.formula)
 }

@@ -314,7 +314,9 @@ async fn attached_to(
     Ok(sqlx::query!(
         r#"SELECT id, key, title, description, portfolio_id, owner_id, theme_id, status AS "status: Status",
                   health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
-                  confidence, version, created_at, updated_at
+                  confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
+                  (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
+                  version, created_at, updated_at
            FROM initiatives
            WHERE org_id = $1 AND portfolio_id = $2
            ORDER BY target_date NULLS LAST, number

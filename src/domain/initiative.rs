@@ -1,4 +1,4 @@
-//! Initiatives: the unit of work a PM drives, its checked values and its RICE score.
+//! Initiatives: the unit of work a PM drives and its checked values (its scores: `super::scores`).
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::page::PageRequest;
 use super::patch::{nullable, nullable_whole, whole};
 use super::period::Period;
+use super::scores::{ScoreInputs, Scores, WSJF_SCALE, decimal};
 use super::validation::text;
 use super::{FieldErrors, Health, InitiativeSort, Status, WorkScope};
 
@@ -25,6 +26,8 @@ pub const EFFORT_MAX: f64 = 100_000.0;
 pub const BUDGET_MAX: i64 = 1_000_000_000_000_000;
 /// People or events per period.
 pub const REACH_MAX: i64 = 1_000_000_000_000;
+/// MoAR's benefit, in the organization's unit: below 10^15, at most four decimals.
+pub const BENEFIT_MAX: f64 = 1e15;
 
 /// An initiative's fields as a client sent them (create or PATCH); nothing is checked yet.
 /// Numbers are read wide so that an out-of-range value is named as such, not as a type error.
@@ -62,22 +65,41 @@ pub struct InitiativeChanges {
     #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(minimum = 0, maximum = 100)]
     pub confidence: Option<Option<i64>>,
+    /// WSJF's cost of delay (SPEC §8), each on the scale 1, 2, 3, 5, 8, 13, 20.
+    #[serde(default, deserialize_with = "nullable_whole")]
+    #[schema(schema_with = wsjf_schema)]
+    pub business_value: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_whole")]
+    #[schema(schema_with = wsjf_schema)]
+    pub time_criticality: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_whole")]
+    #[schema(schema_with = wsjf_schema)]
+    pub risk_reduction: Option<Option<i64>>,
+    /// MoAR's benefit in the organization's `benefit_unit`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 0, exclusive_maximum = 1e15, multiple_of = 0.0001)]
+    pub benefit: Option<Option<f64>>,
 }
 
-/// RICE's impact in the API: one of the steps of `IMPACTS`, or null.
-fn impact_schema() -> utoipa::openapi::schema::Object {
+/// A nullable number that is one of `values`.
+fn one_of_schema(values: impl Iterator<Item = serde_json::Value>) -> utoipa::openapi::schema::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
             utoipa::openapi::schema::Type::Number,
             utoipa::openapi::schema::Type::Null,
         ]))
-        .enum_values(Some(
-            IMPACTS
-                .iter()
-                .map(|&i| serde_json::json!(i))
-                .chain([serde_json::Value::Null]),
-        ))
+        .enum_values(Some(values.chain([serde_json::Value::Null])))
         .build()
+}
+
+/// WSJF's fields in the API: a step of `WSJF_SCALE`, or null.
+fn wsjf_schema() -> utoipa::openapi::schema::Object {
+    one_of_schema(WSJF_SCALE.iter().map(|&v| serde_json::json!(v)))
+}
+
+/// RICE's impact in the API: one of the steps of `IMPACTS`, or null.
+fn impact_schema() -> utoipa::openapi::schema::Object {
+    one_of_schema(IMPACTS.iter().map(|&i| serde_json::json!(i)))
 }
 
 /// An initiative's values, checked.
@@ -100,6 +122,12 @@ pub struct InitiativeValues {
     pub reach: Option<i64>,
     pub impact: Option<f64>,
     pub confidence: Option<i16>,
+    pub business_value: Option<i16>,
+    pub time_criticality: Option<i16>,
+    pub risk_reduction: Option<i16>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub benefit: Option<rust_decimal::Decimal>,
 }
 
 impl InitiativeChanges {
@@ -178,6 +206,34 @@ impl InitiativeChanges {
             "confidence",
             "must be a whole number from 0 to 100",
         );
+        let mut on_scale = |field: &str, change: Option<Option<i64>>, current: Option<i16>| {
+            let value = keep(change, current.map(i64::from));
+            errors.check(
+                value.is_none_or(|v| WSJF_SCALE.iter().any(|&s| i64::from(s) == v)),
+                field,
+                "must be one of 1, 2, 3, 5, 8, 13, 20",
+            );
+            value.map(|v| v as i16)
+        };
+        let business_value = on_scale(
+            "business_value",
+            self.business_value,
+            current.and_then(|c| c.business_value),
+        );
+        let time_criticality = on_scale(
+            "time_criticality",
+            self.time_criticality,
+            current.and_then(|c| c.time_criticality),
+        );
+        let risk_reduction = on_scale(
+            "risk_reduction",
+            self.risk_reduction,
+            current.and_then(|c| c.risk_reduction),
+        );
+        let benefit = match self.benefit {
+            Some(benefit) => benefit.and_then(|b| parse_benefit(&mut errors, b)),
+            None => current.and_then(|c| c.benefit),
+        };
         errors.into_result()?;
         Ok(InitiativeValues {
             title,
@@ -195,8 +251,30 @@ impl InitiativeChanges {
             reach,
             impact,
             confidence: confidence.map(|c| c as i16),
+            business_value,
+            time_criticality,
+            risk_reduction,
+            benefit,
         })
     }
+}
+
+/// A benefit as the exact decimal typed: 0 ≤ benefit < 10^15, at most four decimals.
+fn parse_benefit(errors: &mut FieldErrors, benefit: f64) -> Option<rust_decimal::Decimal> {
+    let exact = (0.0..BENEFIT_MAX).contains(&benefit).then(|| decimal(benefit));
+    let valid = exact.filter(|d| d.normalize().scale() <= 4 && decimal_is(d, benefit));
+    errors.check(
+        valid.is_some(),
+        "benefit",
+        "must be from 0 to below 10^15 with at most four decimals",
+    );
+    valid
+}
+
+/// Whether `exact` is the decimal `float` was typed as (a float too small to print exactly is not).
+fn decimal_is(exact: &rust_decimal::Decimal, float: f64) -> bool {
+    use rust_decimal::prelude::ToPrimitive;
+    exact.to_f64() == Some(float)
 }
 
 impl InitiativeValues {
@@ -219,7 +297,35 @@ impl InitiativeValues {
             reach: None,
             impact: None,
             confidence: None,
+            business_value: None,
+            time_criticality: None,
+            risk_reduction: None,
+            benefit: None,
         }
+    }
+
+    /// What this initiative's scores are made of, with the organization's unit and scorecard value.
+    pub fn score_inputs<'a>(
+        &self,
+        benefit_unit: &'a str,
+        scorecard_value: Option<rust_decimal::Decimal>,
+    ) -> ScoreInputs<'a> {
+        ScoreInputs {
+            reach: self.reach,
+            impact: self.impact,
+            confidence: self.confidence,
+            effort: self.effort,
+            business_value: self.business_value,
+            time_criticality: self.time_criticality,
+            risk_reduction: self.risk_reduction,
+            benefit: self.benefit,
+            benefit_unit,
+            scorecard_value,
+        }
+    }
+
+    pub fn scores(&self, benefit_unit: &str, scorecard_value: Option<rust_decimal::Decimal>) -> Scores {
+        Scores::of(&self.score_inputs(benefit_unit, scorecard_value))
     }
 }
 
@@ -434,53 +540,6 @@ pub fn is_late(status: Status, target_date: Option<NaiveDate>, today: NaiveDate)
     !status.is_closed() && target_date.is_some_and(|target| target < today)
 }
 
-/// The RICE score with the inputs it is made of, as the initiative page shows it: each input, or
-/// which are missing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RiceBreakdown {
-    pub reach: Option<i64>,
-    pub impact: Option<f64>,
-    pub confidence: Option<i16>,
-    pub effort: f64,
-    pub score: Option<f64>,
-}
-
-impl RiceBreakdown {
-    pub fn new(reach: Option<i64>, impact: Option<f64>, confidence: Option<i16>, effort: f64) -> Self {
-        RiceBreakdown {
-            reach,
-            impact,
-            confidence,
-            effort,
-            score: rice_score(reach, impact, confidence, effort),
-        }
-    }
-
-    /// The inputs still to be given before there is a score.
-    pub fn missing(&self) -> Vec<&'static str> {
-        [
-            ("reach", self.reach.is_none()),
-            ("impact", self.impact.is_none()),
-            ("confidence", self.confidence.is_none()),
-        ]
-        .into_iter()
-        .filter_map(|(name, missing)| missing.then_some(name))
-        .collect()
-    }
-}
-
-/// RICE = reach × impact × confidence / effort (SPEC §3), to two decimals; `None` while an
-/// input is missing.
-pub fn rice_score(
-    reach: Option<i64>,
-    impact: Option<f64>,
-    confidence: Option<i16>,
-    effort: f64,
-) -> Option<f64> {
-    let score = reach? as f64 * impact? * (f64::from(confidence?) / 100.0) / effort;
-    Some((score * 100.0).round() / 100.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,7 +580,8 @@ mod tests {
     fn every_bad_field_is_named() {
         let errors = changes(json!({
             "title": "", "progress": 101, "effort": 0, "budget": -1, "reach": -5, "impact": 1.5,
-            "confidence": 120, "start_date": "2026-05-01", "target_date": "2026-04-30"
+            "confidence": 120, "start_date": "2026-05-01", "target_date": "2026-04-30",
+            "business_value": 4, "time_criticality": 0, "risk_reduction": 21, "benefit": -1
         }))
         .apply(None)
         .unwrap_err();
@@ -535,6 +595,10 @@ mod tests {
             "impact",
             "confidence",
             "target_date",
+            "business_value",
+            "time_criticality",
+            "risk_reduction",
+            "benefit",
         ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
@@ -641,11 +705,19 @@ mod tests {
     }
 
     #[test]
-    fn rice_needs_every_input() {
-        assert_eq!(rice_score(Some(1000), Some(2.0), Some(80), 4.0), Some(400.0));
-        assert_eq!(rice_score(Some(1000), Some(2.0), Some(80), 3.0), Some(533.33));
-        assert_eq!(rice_score(None, Some(2.0), Some(80), 4.0), None);
-        assert_eq!(rice_score(Some(10), None, Some(80), 4.0), None);
-        assert_eq!(rice_score(Some(10), Some(1.0), None, 4.0), None);
+    fn benefits_are_exact_decimals_of_at_most_four_places() {
+        let portfolio_id = Uuid::now_v7();
+        let with = |benefit: serde_json::Value| {
+            changes(json!({"title": "T", "portfolio_id": portfolio_id, "benefit": benefit})).apply(None)
+        };
+        assert_eq!(with(json!(1.1)).unwrap().benefit, Some("1.1".parse().unwrap()));
+        assert_eq!(
+            with(json!(0.0001)).unwrap().benefit,
+            Some("0.0001".parse().unwrap())
+        );
+        assert_eq!(with(json!(null)).unwrap().benefit, None);
+        for bad in [json!(0.00001), json!(1e15), json!(-0.5), json!(1e-300)] {
+            assert!(with(bad.clone()).unwrap_err().get("benefit").is_some(), "{bad}");
+        }
     }
 }

@@ -17,6 +17,8 @@ pub mod permissions;
 pub mod portfolio;
 pub mod priorities;
 pub mod rollup;
+pub mod scorecard;
+pub mod scores;
 pub mod status_update;
 pub mod theme;
 pub mod throttle;

@@ -85,6 +85,8 @@ pub struct OrgSettings {
     pub off_track_threshold: f64,
     /// …else at risk when at least this share is off track or at risk.
     pub at_risk_threshold: f64,
+    /// What MoAR's `benefit` is counted in (SPEC §8): "points", "k€ ARR"…
+    pub benefit_unit: String,
 }
 
 /// A change to the settings: absent fields stay as they are.
@@ -104,6 +106,8 @@ pub struct OrgSettingsChanges {
     pub off_track_threshold: Option<f64>,
     #[schema(minimum = 0.1, maximum = 100, multiple_of = 0.1)]
     pub at_risk_threshold: Option<f64>,
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
+    pub benefit_unit: Option<String>,
 }
 
 /// A time zone of the IANA database by its name, as `chrono_tz` reads it; null leaves it as it is.
@@ -177,6 +181,13 @@ impl OrgSettingsChanges {
             "at_risk_threshold",
             self.at_risk_threshold.unwrap_or(current.at_risk_threshold),
         );
+        let benefit_unit = text(
+            &mut errors,
+            "benefit_unit",
+            self.benefit_unit.as_deref().unwrap_or(&current.benefit_unit),
+            1,
+            40,
+        );
         errors.into_result()?;
         Ok(OrgSettings {
             name,
@@ -185,6 +196,7 @@ impl OrgSettingsChanges {
             currency,
             off_track_threshold,
             at_risk_threshold,
+            benefit_unit,
         })
     }
 }
@@ -201,6 +213,7 @@ mod settings_tests {
             currency: "USD".into(),
             off_track_threshold: 25.0,
             at_risk_threshold: 25.0,
+            benefit_unit: "points".into(),
         }
     }
 
@@ -225,6 +238,7 @@ mod settings_tests {
             currency: Some("EURO".into()),
             off_track_threshold: Some(0.0),
             at_risk_threshold: Some(100.5),
+            benefit_unit: Some("  ".into()),
         };
         let errors = bad.apply(&current()).unwrap_err();
         for field in [
@@ -234,6 +248,7 @@ mod settings_tests {
             "currency",
             "off_track_threshold",
             "at_risk_threshold",
+            "benefit_unit",
         ] {
             assert!(errors.get(field).is_some(), "{field}");
         }

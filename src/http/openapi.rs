@@ -42,6 +42,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "organization", description = "The caller's organization and its settings"),
         (name = "members", description = "Members of the organization and their roles"),
         (name = "themes", description = "Investment themes and their target shares"),
+        (name = "scorecard", description = "The organization's scorecard: its drivers and each initiative's values on them"),
         (name = "portfolios", description = "The portfolio tree and its roll-ups"),
         (name = "initiatives", description = "Initiatives and their status updates"),
         (name = "okrs", description = "Objectives, key results, check-ins and their links to initiatives"),

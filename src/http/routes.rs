@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::initiatives::show).post(pages::initiative_form::update),
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
+        .route("/initiatives/{id}/scores", post(pages::initiatives::save_scores))
         .route(
             "/settings/organization",
             get(pages::organization::show).post(pages::organization::update),
@@ -64,6 +65,23 @@ pub fn routes() -> Router<AppState> {
             "/settings/members",
             get(pages::members::index).post(pages::members::add),
         )
+        .route(
+            "/settings/scorecard",
+            get(pages::scorecard_settings::show).post(pages::scorecard_settings::create),
+        )
+        .route(
+            "/settings/scorecard/{id}",
+            post(pages::scorecard_settings::update),
+        )
+        .route(
+            "/settings/scorecard/{id}/delete",
+            post(pages::scorecard_settings::delete),
+        )
+        .route(
+            "/settings/themes",
+            get(pages::theme_settings::show).post(pages::theme_settings::create),
+        )
+        .route("/settings/themes/{id}", post(pages::theme_settings::update))
         .route("/settings/members/{id}/role", post(pages::members::change_role))
         .route(
             "/settings/members/{id}/remove",
@@ -165,6 +183,13 @@ fn api_v1() -> OpenApiRouter<AppState> {
             api::themes::update,
             api::themes::delete
         ))
+        .routes(routes!(api::scorecard::list, api::scorecard::create))
+        .routes(routes!(
+            api::scorecard::get,
+            api::scorecard::update,
+            api::scorecard::delete
+        ))
+        .routes(routes!(api::scorecard::values, api::scorecard::put_values))
         .routes(routes!(api::portfolios::list, api::portfolios::create))
         .routes(routes!(
             api::portfolios::get,

@@ -27,7 +27,9 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// state, since they are about other records or the clock: a body's reference (a parent, a
 /// portfolio, an owner, a theme, a key result's objective) to nothing of the organization's, which
 /// is the body's 404 and is answered on its field; an `Idempotency-Key` drawn twice for different
-/// bodies (422, as the IETF draft says); the themes' targets summing past 100 %; a share link's
+/// bodies (422, as the IETF draft says); the themes' targets summing past 100 %; an initiative's scorecard values naming
+/// no driver of the organization, or above the driver's max; a driver's name with
+/// control characters (`validation::text`), which the schema's pattern does not rule out; a share link's
 /// expiry in the past; a rank move naming neither or both of its neighbours; a member's email already in the organization or refused by the mail rules
 /// `account::parse_email` holds beyond the schema's pattern. Every other answer is held as for the
 /// rest: a 400 or a 5xx to a request the document allows still fails the test.
@@ -57,6 +59,9 @@ include-name = [
   "POST /api/v1/roadmaps",
   "POST /api/v1/roadmaps/{id}/shares",
   "POST /api/v1/themes",
+  "PUT /api/v1/initiatives/{id}/scores",
+  "POST /api/v1/scorecard/drivers",
+  "PATCH /api/v1/scorecard/drivers/{id}",
   "PATCH /api/v1/initiatives/{id}",
   "PATCH /api/v1/objectives/{id}",
   "PATCH /api/v1/portfolios/{id}",

@@ -146,6 +146,7 @@ async fn admins_edit_settings_on_the_page_with_errors_beside_fields_and_conflict
             ("currency".to_owned(), "EUR".to_owned()),
             ("off_track_threshold".to_owned(), threshold.to_owned()),
             ("at_risk_threshold".to_owned(), "20".to_owned()),
+            ("benefit_unit".to_owned(), "k€ ARR".to_owned()),
             ("version".to_owned(), version.to_owned()),
         ]
     };
@@ -175,6 +176,10 @@ async fn admins_edit_settings_on_the_page_with_errors_beside_fields_and_conflict
     assert_eq!(
         app.get_json(&admin.token, "/organization").await["time_zone"],
         "Asia/Tokyo"
+    );
+    assert_eq!(
+        app.get_json(&admin.token, "/organization").await["benefit_unit"],
+        "k€ ARR"
     );
 
     // The form rendered before that save is stale: it shows the saved values, keeps the input.

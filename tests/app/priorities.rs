@@ -482,7 +482,8 @@ async fn the_page_draws_the_cut_line_switches_scores_and_moves_rows() {
         "{}",
         page.text(".fit-summary")
     );
-    assert!(page.text("td.score").contains("RICE 400.00 = "));
+    let top_score: String = page.select("td.score")[0].text().collect();
+    assert!(top_score.contains("RICE 400.00 = "), "{top_score}");
     let wsjf = page
         .select(".scores a")
         .iter()

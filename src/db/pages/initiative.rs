@@ -3,7 +3,7 @@
 //! history. The parts are independent, so they are read side by side; the permission is decided
 //! from the chain of portfolios the page shows anyway.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use crate::db::initiatives::Initiative;
 use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::orgs::Calendar;
 use crate::db::portfolios::Portfolio;
+use crate::db::scorecard::Driver;
 use crate::db::status_updates::StatusUpdate;
 use crate::db::users::Caller;
 use crate::db::{self, TenantPool};
@@ -31,6 +32,9 @@ pub struct InitiativePageData {
     /// whoever may edit it.
     pub linkable: Vec<(Uuid, String)>,
     pub history: Page<StatusUpdate>,
+    /// The organization's scorecard drivers and the initiative's value on each it has one for.
+    pub drivers: Vec<Driver>,
+    pub driver_values: BTreeMap<Uuid, i16>,
 }
 
 pub async fn read(
@@ -46,13 +50,15 @@ pub async fn read(
         }
     };
     let owner = Vec::from_iter(initiative.owner_id);
-    let (portfolios, names, theme, calendar, key_results, history) = tokio::try_join!(
+    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values) = tokio::try_join!(
         db::portfolios::ancestors(pool, pool.org_id(), initiative.portfolio_id),
         db::portfolio_views::names_of(pool, pool.org_id(), &owner),
         theme,
         db::orgs::calendar(pool),
         db::key_result_links::of_initiative(pool, initiative.id),
         db::status_updates::list(pool, initiative.id, history_page),
+        db::scorecard::drivers(pool, pool.org_id()),
+        db::scorecard::values_of(pool, pool.org_id(), initiative.id),
     )?;
     let can_edit = may_edit_owned(caller, initiative.owner_id, portfolios.iter().map(|p| p.owner_id));
     let linkable = if can_edit {
@@ -76,5 +82,7 @@ pub async fn read(
         key_results,
         linkable,
         history,
+        drivers,
+        driver_values,
     })
 }

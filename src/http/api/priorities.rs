@@ -24,6 +24,7 @@ use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId};
 pub struct PrioritiesAnswer {
     pub period: Period,
     /// The subtree's capacity in the period, person-weeks.
+    #[serde(with = "rust_decimal::serde::float")]
     pub capacity: Decimal,
     pub items: Vec<PriorityItem>,
     /// Pass as `cursor` for the next page; null on the last.
@@ -34,12 +35,15 @@ pub struct PrioritiesAnswer {
 pub struct PriorityItem {
     pub initiative: RankedInitiative,
     /// The score ranked by, two decimals; null while an input is missing (and for `by=rank`).
+    #[serde(with = "rust_decimal::serde::float_option")]
     pub score: Option<Decimal>,
     /// The score's formula with the inputs filled in.
     pub formula: String,
     /// effort × (100 − progress) ÷ 100, person-weeks.
+    #[serde(with = "rust_decimal::serde::float")]
     pub remaining_effort: Decimal,
     /// The remaining effort of this item and every item ranked above it.
+    #[serde(with = "rust_decimal::serde::float")]
     pub cumulative_effort: Decimal,
     /// Whether `cumulative_effort` is within `capacity`: above the cut line.
     pub fits: bool,
@@ -58,6 +62,7 @@ pub struct RankedInitiative {
     pub effort: f64,
     pub target_date: Option<NaiveDate>,
     /// The manual order's position value, lowest first; null: never ranked.
+    #[serde(with = "rust_decimal::serde::float_option")]
     pub rank: Option<Decimal>,
 }
 
@@ -176,6 +181,7 @@ impl RankMove {
 pub struct Ranked {
     pub id: Uuid,
     /// Its new position value in the manual order.
+    #[serde(with = "rust_decimal::serde::float")]
     pub rank: Decimal,
 }
 

@@ -19,10 +19,12 @@ use super::versioned_form::{self, Outcome, Record, VersionedForm, versioned_form
 use crate::db;
 use crate::db::TenantPool;
 use crate::db::initiatives::Initiative;
+use crate::db::orgs::Organization;
 use crate::db::permissions;
 use crate::db::users::Caller;
 use crate::domain::form::{CHOICE, DATE, NUMBER, WHOLE_NUMBER, optional, optional_money, required};
 use crate::domain::initiative::{IMPACT_NAMES, IMPACTS, InitiativeChanges, InitiativeValues};
+use crate::domain::scores::WSJF_SCALE;
 use crate::domain::{FieldErrors, Health, Status, money};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -48,6 +50,10 @@ pub struct InitiativeForm {
     reach: String,
     impact: String,
     confidence: String,
+    business_value: String,
+    time_criticality: String,
+    risk_reduction: String,
+    benefit: String,
     version: String,
     /// The values the form was rendered with (edits only).
     base: String,
@@ -72,6 +78,10 @@ versioned_form!(
         reach,
         impact,
         confidence,
+        business_value,
+        time_criticality,
+        risk_reduction,
+        benefit,
     ]
 );
 
@@ -97,6 +107,10 @@ impl InitiativeForm {
             reach: text_of(values.reach),
             impact: text_of(values.impact),
             confidence: text_of(values.confidence),
+            business_value: text_of(values.business_value),
+            time_criticality: text_of(values.time_criticality),
+            risk_reduction: text_of(values.risk_reduction),
+            benefit: text_of(values.benefit),
             version: text_of(version),
             base: String::new(),
         }
@@ -126,6 +140,10 @@ impl InitiativeForm {
             reach: optional(e, "reach", &self.reach, WHOLE_NUMBER),
             impact: optional(e, "impact", &self.impact, CHOICE),
             confidence: optional(e, "confidence", &self.confidence, WHOLE_NUMBER),
+            business_value: optional(e, "business_value", &self.business_value, CHOICE),
+            time_criticality: optional(e, "time_criticality", &self.time_criticality, CHOICE),
+            risk_reduction: optional(e, "risk_reduction", &self.risk_reduction, CHOICE),
+            benefit: optional(e, "benefit", &self.benefit, NUMBER),
         };
         (changes, errors)
     }
@@ -151,6 +169,9 @@ pub struct InitiativeFormPage {
     statuses: Vec<Choice>,
     healths: Vec<Choice>,
     impacts: Vec<Choice>,
+    /// WSJF's scale, for its three fields.
+    wsjf_scale: Vec<Choice>,
+    benefit_label: String,
 }
 
 impl InitiativeFormPage {
@@ -163,6 +184,7 @@ impl InitiativeFormPage {
             "status" => &self.statuses,
             "health" => &self.healths,
             "impact" => &self.impacts,
+            "business_value" | "time_criticality" | "risk_reduction" => &self.wsjf_scale,
             _ if value.trim().is_empty() => return "(empty)".to_owned(),
             _ => return value.to_owned(),
         };
@@ -174,11 +196,11 @@ impl InitiativeFormPage {
     }
 }
 
-/// The organization's currency and how many minor-unit digits it has.
-async fn currency(state: &AppState, caller: &Caller) -> PageResult<(String, u32)> {
-    let currency = db::orgs::get(&state.tenant(caller)).await?.currency;
-    let digits = money::minor_digits(&currency);
-    Ok((currency, digits))
+/// The organization (its currency, its benefit unit) and how many minor-unit digits its currency has.
+async fn organization(state: &AppState, caller: &Caller) -> PageResult<(Organization, u32)> {
+    let org = db::orgs::get(&state.tenant(caller)).await?;
+    let digits = money::minor_digits(&org.currency);
+    Ok((org, digits))
 }
 
 /// The form page for a new initiative (`editing` none) or an existing one, with `values` typed in.
@@ -187,8 +209,9 @@ async fn page(
     caller: &Caller,
     editing: Option<&Initiative>,
     values: InitiativeForm,
-    currency: &str,
+    org: &Organization,
 ) -> PageResult<InitiativeFormPage> {
+    let currency = &org.currency;
     let pool = &state.tenant(caller);
     let (tree, editable, names, themes) = tokio::try_join!(
         db::portfolios::list_tree(pool),
@@ -217,6 +240,8 @@ async fn page(
         statuses: form::word_choices(None, Status::ALL, Status::as_str, Status::label),
         healths: form::word_choices(None, Health::ALL, Health::as_str, Health::label),
         impacts: impact_choices(),
+        wsjf_scale: wsjf_choices(),
+        benefit_label: format!("Benefit ({})", org.benefit_unit),
     })
 }
 
@@ -265,6 +290,16 @@ fn theme_choices(themes: Vec<db::themes::Theme>) -> Vec<Choice> {
         .collect()
 }
 
+fn wsjf_choices() -> Vec<Choice> {
+    std::iter::once(Choice::new("", "Not set"))
+        .chain(
+            WSJF_SCALE
+                .iter()
+                .map(|v| Choice::new(v.to_string(), v.to_string())),
+        )
+        .collect()
+}
+
 fn impact_choices() -> Vec<Choice> {
     std::iter::once(Choice::new("", "Not set"))
         .chain(
@@ -300,8 +335,8 @@ pub async fn new(
     let mut values = InitiativeForm::from_values(&blank, None, 0);
     // Without a portfolio given, the person picks one rather than getting a placeholder id.
     values.portfolio_id = text_of(portfolio_id);
-    let (currency, _) = currency(&state, &caller).await?;
-    Ok(page(&state, &caller, None, values, &currency)
+    let (org, _) = organization(&state, &caller).await?;
+    Ok(page(&state, &caller, None, values, &org)
         .await?
         .respond(StatusCode::OK))
 }
@@ -312,7 +347,7 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
-    let (currency, digits) = currency(&state, &caller).await?;
+    let (org, digits) = organization(&state, &caller).await?;
     let (changes, unreadable) = typed.parse(digits);
     let (status, shown) = if unreadable.is_empty() {
         match db::initiatives::create(&state.tenant(&caller), &caller, changes).await {
@@ -325,7 +360,7 @@ pub async fn create(
         let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };
-    let mut page = page(&state, &caller, None, typed, &currency).await?;
+    let mut page = page(&state, &caller, None, typed, &org).await?;
     page.form = shown;
     Ok(page.respond(status))
 }
@@ -350,9 +385,9 @@ pub async fn edit(
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
     let initiative = editable(&state, &caller, id).await?;
-    let (currency, digits) = currency(&state, &caller).await?;
+    let (org, digits) = organization(&state, &caller).await?;
     let values = InitiativeForm::from_initiative(&initiative, digits);
-    Ok(page(&state, &caller, Some(&initiative), values, &currency)
+    Ok(page(&state, &caller, Some(&initiative), values, &org)
         .await?
         .respond(StatusCode::OK))
 }
@@ -364,7 +399,7 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
-    let (currency, digits) = currency(&state, &caller).await?;
+    let (org, digits) = organization(&state, &caller).await?;
     let pool = &state.tenant(&caller);
     let record = Record::new(pool, &caller, id);
     let outcome = versioned_form::submit(
@@ -386,7 +421,7 @@ pub async fn update(
         Outcome::Shown(status, typed, shown) => {
             // Shown without writing: the permission is checked here.
             let current = editable(&state, &caller, id).await?;
-            let mut page = page(&state, &caller, Some(&current), typed, &currency).await?;
+            let mut page = page(&state, &caller, Some(&current), typed, &org).await?;
             page.form = shown.labelled(|field, value| page.show(field, value));
             Ok(page.respond(status))
         }

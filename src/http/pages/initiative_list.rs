@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use futures_util::StreamExt;
+use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use super::Layout;
@@ -54,7 +55,7 @@ pub struct ListRow {
 impl From<ListedInitiative> for ListRow {
     fn from(row: ListedInitiative) -> ListRow {
         ListRow {
-            rice: row.rice_score(),
+            rice: row.scores("").rice.value.and_then(|r| r.to_f64()),
             id: row.id,
             key: row.key,
             title: row.title,
@@ -78,7 +79,7 @@ impl ListRow {
         names: &HashMap<Uuid, String>,
     ) -> ListRow {
         ListRow {
-            rice: initiative.rice_score(),
+            rice: initiative.scores().rice.value.and_then(|r| r.to_f64()),
             owner: initiative
                 .owner_id
                 .and_then(|owner| names.get(&owner).cloned())
@@ -330,6 +331,9 @@ const LIST_HEADER: &[&str] = &[
     "currency",
     "target_date",
     "rice_score",
+    "wsjf_score",
+    "moar_score",
+    "scorecard_score",
     "updated_at",
 ];
 
@@ -373,7 +377,7 @@ pub async fn export(
 /// One initiative as a CSV record, in `LIST_HEADER`'s order.
 fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
     let text = |value: &str| csv_export::text_cell(value).into_owned();
-    vec![
+    [
         row.key.clone(),
         text(&row.title),
         text(&row.portfolio_name),
@@ -386,9 +390,15 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
         row.budget.map(|b| major_units(b, currency)).unwrap_or_default(),
         currency.to_owned(),
         row.target_date.map(|d| d.to_string()).unwrap_or_default(),
-        row.rice_score().map(|r| r.to_string()).unwrap_or_default(),
-        row.updated_at.to_rfc3339(),
     ]
+    .into_iter()
+    .chain(
+        row.scores("")
+            .named()
+            .map(|(_, score)| score.value.map(|s| s.to_string()).unwrap_or_default()),
+    )
+    .chain([row.updated_at.to_rfc3339()])
+    .collect()
 }
 
 /// Person-weeks as the pages show them: one decimal, half away from zero (4.6875 → 4.7).

@@ -5,11 +5,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
 use super::Layout;
-use super::form::Choice;
+use super::form::{Choice, FormState, refusal, rendered_version};
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::initiatives::Initiative;
@@ -17,8 +17,7 @@ use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::pages::initiative::InitiativePageData;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
-use crate::domain::currency::{format_quantity, group_thousands};
-use crate::domain::initiative::{RiceBreakdown, is_late};
+use crate::domain::initiative::is_late;
 use crate::domain::page::{PageQuery, PageRequest};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -48,37 +47,54 @@ pub struct InitiativePage {
     linkable: Vec<Choice>,
     /// Days past its target date, when it is late (open work, target before today).
     late_days: Option<i64>,
-    rice: RiceView,
+    scores: Vec<ScoreView>,
+    /// The scorecard's drivers, each a field 0…max with the initiative's value (or what was typed).
+    drivers: Vec<DriverField>,
+    /// The driver values' form: errors beside the fields of a refused submit.
+    scores_form: FormState,
 }
 
-/// The RICE score as its formula: reach × impact × confidence ÷ effort = score.
-pub struct RiceView {
-    pub reach: String,
-    pub impact: String,
-    pub confidence: String,
-    pub effort: String,
-    /// `None` while an input is missing; `missing` names them.
-    pub score: Option<String>,
+/// One scorecard driver as a field of the initiative page's scorecard form.
+pub struct DriverField {
+    /// The field's name: the driver's id, as the API's `PUT …/scores` names it.
+    pub name: String,
+    pub label: String,
+    pub value: String,
+}
+
+/// One score as the page explains it: its formula with the inputs filled in, and what is missing.
+pub struct ScoreView {
+    /// `rice`, `wsjf`, `moar` or `scorecard`: the row's class.
+    pub name: &'static str,
+    pub formula: String,
+    /// Whether there is a score (else `missing` says why not).
+    pub scored: bool,
     pub missing: String,
 }
 
-impl RiceView {
-    fn new(initiative: &Initiative) -> RiceView {
-        let rice = RiceBreakdown::new(
-            initiative.reach,
-            initiative.impact,
-            initiative.confidence,
-            initiative.effort,
-        );
-        let or_dash = |value: Option<String>| value.unwrap_or_else(|| "?".to_owned());
-        RiceView {
-            reach: or_dash(rice.reach.map(|r| group_thousands(r.max(0) as u64))),
-            impact: or_dash(rice.impact.map(format_quantity)),
-            confidence: or_dash(rice.confidence.map(|c| format!("{c}%"))),
-            effort: format_quantity(rice.effort),
-            score: rice.score.map(|s| format!("{s:.2}")),
-            missing: rice.missing().join(", "),
-        }
+impl ScoreView {
+    pub fn all(initiative: &Initiative) -> Vec<ScoreView> {
+        initiative
+            .scores()
+            .named()
+            .into_iter()
+            .map(|(name, score)| ScoreView {
+                name,
+                formula: score.formula.clone(),
+                scored: score.value.is_some(),
+                missing: missing_message(&score.missing),
+            })
+            .collect()
+    }
+}
+
+/// "no score until impact and confidence are given".
+fn missing_message(missing: &[&str]) -> String {
+    match missing {
+        [] => String::new(),
+        ["scorecard drivers"] => "no score until the organization sets up its scorecard's drivers".to_owned(),
+        [one] => format!("no score until {one} is given"),
+        [init @ .., last] => format!("no score until {} and {last} are given", init.join(", ")),
     }
 }
 
@@ -145,7 +161,21 @@ impl InitiativePage {
                 .map(|(id, label)| Choice::new(id.to_string(), label))
                 .collect(),
             late_days,
-            rice: RiceView::new(initiative),
+            scores: ScoreView::all(initiative),
+            drivers: data
+                .drivers
+                .iter()
+                .map(|driver| DriverField {
+                    name: driver.id.to_string(),
+                    label: format!("{} (0–{})", driver.name, driver.max),
+                    value: data
+                        .driver_values
+                        .get(&driver.id)
+                        .map(i16::to_string)
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            scores_form: FormState::default(),
         }
     }
 }
@@ -209,4 +239,43 @@ pub async fn unlink_key_result(
 ) -> PageResult<Redirect> {
     db::key_result_links::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
+}
+
+/// `POST /initiatives/{id}/scores`: the scorecard form — one field per driver (named by its id,
+/// empty for no value) and the version the page was rendered with.
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn save_scores(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(typed): Form<std::collections::BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    let version = rendered_version(typed.get("version").map_or("", String::as_str))?;
+    let values = typed
+        .iter()
+        .filter(|(name, _)| name.as_str() != "version")
+        .map(|(name, text)| {
+            let text = text.trim();
+            // Text that is no number goes on as text: the rule names it beside its field.
+            let value = (!text.is_empty()).then(|| {
+                text.parse::<i64>()
+                    .map_or_else(|_| text.into(), serde_json::Value::from)
+            });
+            (name.clone(), value)
+        })
+        .collect();
+    let input = crate::domain::scorecard::DriverValuesInput(values);
+    let pool = state.tenant(&caller);
+    let error = match db::scorecard::put_values(&pool, &caller, id, Some(version), &input).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/initiatives/{id}#scores")).into_response()),
+        Err(error) => error,
+    };
+    let (status, form) = refusal(error)?;
+    let initiative = db::initiatives::get(&pool, id).await?;
+    let mut page = page(&state, &caller, &initiative, None, None).await?;
+    for field in &mut page.drivers {
+        field.value = typed.get(&field.name).cloned().unwrap_or_default();
+    }
+    page.scores_form = form;
+    Ok((status, page).into_response())
 }

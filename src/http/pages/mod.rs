@@ -19,7 +19,10 @@ pub mod portfolios;
 pub mod priorities;
 mod quick_update;
 pub mod rollup;
+pub mod scorecard_settings;
+pub mod settings_rows;
 pub mod status_updates;
+pub mod theme_settings;
 mod versioned_form;
 // Roadmaps and their share links.
 pub mod roadmap_view;

@@ -1,5 +1,5 @@
 //! `/settings/organization`: the organization's name, time zone, fiscal year, currency, and the
-//! thresholds that make a roll-up at risk or off track. Admins edit; everyone else reads.
+//! thresholds that make a roll-up at risk or off track, and the unit of MoAR's benefit. Admins edit; everyone else reads.
 
 use crate::domain::permissions::may_administer;
 use crate::error::forbidden_unless;
@@ -49,6 +49,8 @@ pub struct SettingsForm {
     off_track_threshold: String,
     #[serde(default)]
     at_risk_threshold: String,
+    #[serde(default)]
+    benefit_unit: String,
     /// The version the form was rendered with.
     #[serde(default)]
     version: String,
@@ -67,6 +69,7 @@ versioned_form!(
         currency,
         off_track_threshold,
         at_risk_threshold,
+        benefit_unit,
     ]
 );
 
@@ -80,6 +83,7 @@ impl SettingsForm {
             currency: s.currency.clone(),
             off_track_threshold: s.off_track_threshold.to_string(),
             at_risk_threshold: s.at_risk_threshold.to_string(),
+            benefit_unit: s.benefit_unit.clone(),
             version: org.version.to_string(),
             base: String::new(),
         }
@@ -111,6 +115,7 @@ impl SettingsForm {
                 &self.at_risk_threshold,
                 NUMBER,
             ),
+            benefit_unit: Some(self.benefit_unit.clone()),
         };
         (changes, unreadable)
     }

@@ -74,6 +74,8 @@ impl TestApp {
                 ("a now/next/later roadmap", format!("/roadmaps/{columns}")),
                 ("members", "/settings/members".to_owned()),
                 ("organization settings", "/settings/organization".to_owned()),
+                ("themes", "/settings/themes".to_owned()),
+                ("the scorecard", "/settings/scorecard".to_owned()),
             ],
             shared: format!("/s/{token}"),
         }
