@@ -6,18 +6,30 @@
 //! Ranks are the organization's one order, so a subtree's view is that order restricted to it; an
 //! initiative moved before another lands right before it in every view holding both.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::initiative_lists::{self, ListedInitiative};
 use super::portfolios::Portfolio;
 use super::users::Caller;
-use super::{TenantPool, Tx, lock_org, permissions};
+use super::{DataStamp, TenantPool, Tx, lock_org, permissions};
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::period::Period;
 use crate::domain::priorities::{PrioritiesRequest, RunningTotal, Standing, remaining_effort};
 use crate::domain::{RankBy, WorkScope};
 use crate::error::AppError;
+use crate::read_cache::ReadCache;
+
+/// Which page of priorities: the organization, the subtree and the request's canonical text (its
+/// query string, offset and limit). The organization is part of the key, as of every cache's.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PrioritiesKey {
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    request: String,
+}
 
 /// One page of priorities, read on one snapshot so that the running total adds up.
 pub struct Priorities {
@@ -34,23 +46,52 @@ pub struct Priorities {
     pub more: bool,
 }
 
-/// The page of `request`'s priorities in portfolio `portfolio_id`'s subtree.
+impl Priorities {
+    /// About how much memory the page holds, for the cache's bound.
+    fn bytes(&self) -> usize {
+        1024 + self.rows.len() * 512
+    }
+}
+
+/// The page of `request`'s priorities in portfolio `portfolio_id`'s subtree: from `cache` while the
+/// organization's data and date are those it was read at (`crate::read_cache`), else read afresh
+/// and kept. A page read again costs one statement instead of about eight, each planned anew.
 pub async fn read(
     pool: &TenantPool,
+    cache: &ReadCache<PrioritiesKey, Priorities>,
     portfolio_id: Uuid,
     request: &PrioritiesRequest,
-) -> Result<Priorities, AppError> {
+) -> Result<Arc<Priorities>, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_consistent().await?;
-    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, portfolio_id).await?;
-    let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
     let setting = sqlx::query!(
-        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, benefit_unit
+        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, benefit_unit,
+                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!"
            FROM organizations WHERE id = $1"#,
         org_id
     )
     .fetch_one(&mut *tx)
     .await?;
+    let stamp = DataStamp {
+        version: setting.data_version,
+        today: setting.today,
+    };
+    let key = PrioritiesKey {
+        org_id,
+        portfolio_id,
+        request: format!(
+            "{}|{}|{}",
+            request.query_string(request.by, 1),
+            request.offset,
+            request.limit
+        ),
+    };
+    if let Some(kept) = cache.get(&key, stamp) {
+        tx.commit().await?;
+        return Ok(kept);
+    }
+    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, portfolio_id).await?;
+    let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
     let period = request
         .period
         .unwrap_or_else(|| Period::current_quarter(setting.today, setting.fiscal_year_start_month as u32));
@@ -72,7 +113,7 @@ pub async fn read(
     rows.truncate(request.limit as usize);
     let mut total = RunningTotal::new(above, capacity);
     let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
-    Ok(Priorities {
+    let priorities = Arc::new(Priorities {
         ancestors,
         portfolio,
         period,
@@ -80,7 +121,10 @@ pub async fn read(
         benefit_unit: setting.benefit_unit,
         rows: rows.into_iter().zip(lines).collect(),
         more,
-    })
+    });
+    let bytes = priorities.bytes();
+    cache.put(key, stamp, priorities.clone(), bytes);
+    Ok(priorities)
 }
 
 /// Writes the order of `by` over the subtree's open work into its ranks, 1, 2, 3…: the manual

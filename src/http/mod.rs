@@ -57,6 +57,8 @@ pub struct Caches {
     pub portfolio_pages: ReadCache<crate::read_cache::PortfolioPageKey, crate::db::pages::rollup::PageParts>,
     /// Shared roadmaps as rendered, by organization and roadmap: 10 to 150 KB each.
     pub shared_roadmaps: ReadCache<(uuid::Uuid, uuid::Uuid), share::SharedPage>,
+    /// Pages of priorities (`db::priorities::Priorities`), about 50 KB each.
+    pub priorities: ReadCache<crate::db::priorities::PrioritiesKey, crate::db::priorities::Priorities>,
 }
 
 impl Default for Caches {
@@ -65,6 +67,7 @@ impl Default for Caches {
         Caches {
             portfolio_pages: ReadCache::new(16 * MB, 8 * 1024),
             shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
+            priorities: ReadCache::new(16 * MB, 50 * 1024),
         }
     }
 }

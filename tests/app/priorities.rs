@@ -235,6 +235,21 @@ async fn open_work_is_ranked_by_rice_with_the_running_total_against_capacity() {
     assert_eq!(backlog.letters(&second), "cd");
     assert_eq!(column(&second, "cumulative_effort"), [json!(5.0), json!(6.0)]);
 
+    // The next request after a write reads afresh: more capacity moves the cut line down.
+    let more = app
+        .send_json(
+            Method::PUT,
+            &backlog.admin.token,
+            &format!("/portfolios/{}/capacity/{QUARTER}", backlog.line),
+            json!({"person_weeks": 5}),
+            None,
+        )
+        .await;
+    expect_status(more, StatusCode::OK).await;
+    let again = priorities(&app, &backlog, &backlog.line, "").await;
+    assert_eq!(again["capacity"], 6.0);
+    assert_eq!(column(&again, "fits")[3], json!(true), "d now fits: 6 of 6 pw");
+
     // A quarter without capacity: nothing fits.
     let later = app
         .get_json(

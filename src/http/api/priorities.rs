@@ -67,16 +67,15 @@ pub struct RankedInitiative {
 }
 
 impl PrioritiesAnswer {
-    fn new(by: RankBy, offset: i64, data: Priorities) -> PrioritiesAnswer {
+    fn new(by: RankBy, offset: i64, data: &Priorities) -> PrioritiesAnswer {
         let next_cursor = data.more.then(|| (offset + data.rows.len() as i64).to_string());
-        let unit = data.benefit_unit;
         PrioritiesAnswer {
             period: data.period,
             capacity: data.capacity,
             items: data
                 .rows
-                .into_iter()
-                .map(|(row, standing)| PriorityItem::new(by, row, standing, &unit))
+                .iter()
+                .map(|(row, standing)| PriorityItem::new(by, row, *standing, &data.benefit_unit))
                 .collect(),
             next_cursor,
         }
@@ -84,8 +83,8 @@ impl PrioritiesAnswer {
 }
 
 impl PriorityItem {
-    fn new(by: RankBy, row: ListedInitiative, standing: Standing, unit: &str) -> PriorityItem {
-        let (score, formula) = db::priorities::score(by, &row, unit);
+    fn new(by: RankBy, row: &ListedInitiative, standing: Standing, unit: &str) -> PriorityItem {
+        let (score, formula) = db::priorities::score(by, row, unit);
         PriorityItem {
             score,
             formula,
@@ -94,8 +93,8 @@ impl PriorityItem {
             fits: standing.fits,
             initiative: RankedInitiative {
                 id: row.id,
-                key: row.key,
-                title: row.title,
+                key: row.key.clone(),
+                title: row.title.clone(),
                 portfolio_id: row.portfolio_id,
                 status: row.status,
                 health: row.health,
@@ -124,8 +123,9 @@ pub async fn get(
     ApiQuery(query): ApiQuery<PrioritiesQuery>,
 ) -> ApiResult<Json<PrioritiesAnswer>> {
     let request = query.parse(id, DEFAULT_LIMIT).map_err(AppError::Validation)?;
-    let data = db::priorities::read(&state.tenant(&caller), id, &request).await?;
-    Ok(Json(PrioritiesAnswer::new(request.by, request.offset, data)))
+    let cache = &state.caches.priorities;
+    let data = db::priorities::read(&state.tenant(&caller), cache, id, &request).await?;
+    Ok(Json(PrioritiesAnswer::new(request.by, request.offset, &data)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -119,7 +119,8 @@ pub async fn show(
     Query(query): Query<PrioritiesQuery>,
 ) -> PageResult<PrioritiesPage> {
     let request = query.parse(id, DEFAULT_LIMIT)?;
-    let data = db::pages::priorities::read(&state.tenant(&caller), &caller, id, &request).await?;
+    let cache = &state.caches.priorities;
+    let data = db::pages::priorities::read(&state.tenant(&caller), cache, &caller, id, &request).await?;
     Ok(PrioritiesPage::new(&caller, &request, data))
 }
 
@@ -136,9 +137,9 @@ impl PrioritiesPage {
         let unit = priorities.benefit_unit.clone();
         let mut rows: Vec<PriorityRow> = priorities
             .rows
-            .into_iter()
+            .iter()
             .zip(request.offset + 1..)
-            .map(|((row, standing), position)| PriorityRow::new(request.by, row, standing, position, &unit))
+            .map(|((row, standing), position)| PriorityRow::new(request.by, row, *standing, position, &unit))
             .collect();
         // The cut line falls below the last row that fits when the next one does not.
         let cut = rows.windows(2).position(|pair| pair[0].fits && !pair[1].fits);
@@ -202,16 +203,16 @@ impl PrioritiesPage {
                 request.query_string(request.by, 1)
             ),
             first_row: request.offset + 1,
-            ancestors: priorities.ancestors,
-            portfolio: priorities.portfolio,
+            ancestors: priorities.ancestors.clone(),
+            portfolio: priorities.portfolio.clone(),
             rows,
         }
     }
 }
 
 impl PriorityRow {
-    fn new(by: RankBy, row: ListedInitiative, standing: Standing, position: i64, unit: &str) -> PriorityRow {
-        let (score, formula) = db::priorities::score(by, &row, unit);
+    fn new(by: RankBy, row: &ListedInitiative, standing: Standing, position: i64, unit: &str) -> PriorityRow {
+        let (score, formula) = db::priorities::score(by, row, unit);
         PriorityRow {
             score: score.map(format_decimal).unwrap_or_default(),
             formula,
@@ -222,9 +223,9 @@ impl PriorityRow {
             last_to_fit: false,
             position,
             id: row.id,
-            key: row.key,
-            title: row.title,
-            owner: row.owner_name.unwrap_or_else(|| "No owner".to_owned()),
+            key: row.key.clone(),
+            title: row.title.clone(),
+            owner: row.owner_name.clone().unwrap_or_else(|| "No owner".to_owned()),
             status: row.status,
         }
     }
@@ -358,6 +359,7 @@ pub async fn export(
     // capacity and unit the rows are held against.
     let head = db::priorities::read(
         &pool,
+        &state.caches.priorities,
         id,
         &PrioritiesRequest {
             limit: 1,
