@@ -381,30 +381,7 @@ async fn kept_demand_and_capacity_always_equal_a_from_scratch_computation() {
                 let portfolio = portfolios.choose(&mut rng).unwrap();
                 set_capacity(&app, t, portfolio, quarters.choose(&mut rng).unwrap(), pw).await;
             }
-            _ => {
-                let (moving, parent) = if rng.gen_bool(0.5) {
-                    (
-                        &org.checkout,
-                        [&org.commerce, &org.platform]
-                            .choose(&mut rng)
-                            .unwrap()
-                            .to_string(),
-                    )
-                } else {
-                    (&org.payments, org.checkout.clone())
-                };
-                let response = app
-                    .api(Method::PATCH, t, &format!("/portfolios/{moving}"))
-                    .json(&json!({"parent_id": parent}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(
-                    response.status().is_success(),
-                    "step {step}: move answered {}",
-                    response.status()
-                );
-            }
+            _ => crate::rollups::move_at_random(&app, t, &org, &mut rng, step).await,
         }
         if step % 10 == 9 {
             assert_maintained_demand_matches(&app, org.account.org_id).await;

@@ -430,36 +430,34 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
                 let response = app.api(Method::DELETE, t, &path_of(&id)).send().await.unwrap();
                 assert_eq!(response.status(), StatusCode::NO_CONTENT);
             }
-            _ => {
-                // Move a product or area between lines and products; refusals (levels, cycles) are fine.
-                let (moving, parent) = if rng.gen_bool(0.5) {
-                    (
-                        &org.checkout,
-                        [&org.commerce, &org.platform]
-                            .choose(&mut rng)
-                            .unwrap()
-                            .to_string(),
-                    )
-                } else {
-                    (&org.payments, org.checkout.clone())
-                };
-                let response = app
-                    .api(Method::PATCH, t, &format!("/portfolios/{moving}"))
-                    .json(&json!({"parent_id": parent}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(
-                    response.status().is_success(),
-                    "step {step}: move answered {}",
-                    response.status()
-                );
-            }
+            _ => move_at_random(&app, t, &org, &mut rng, step).await,
         }
         if step % 10 == 9 {
             assert_maintained_totals_match(&app, org.account.org_id).await;
         }
     }
+}
+
+/// Moves Checkout to another product line, or Payments back under Checkout, at random: the moves
+/// the property tests make, each answered with success.
+pub(crate) async fn move_at_random(app: &TestApp, token: &str, org: &Org, rng: &mut StdRng, step: usize) {
+    let (moving, parent) = if rng.gen_bool(0.5) {
+        let lines = [&org.commerce, &org.platform];
+        (&org.checkout, lines.choose(rng).unwrap().to_string())
+    } else {
+        (&org.payments, org.checkout.clone())
+    };
+    let response = app
+        .api(Method::PATCH, token, &format!("/portfolios/{moving}"))
+        .json(&json!({"parent_id": parent}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "step {step}: move answered {}",
+        response.status()
+    );
 }
 
 /// Compares every maintained roll-up table with the same parts computed from the initiatives and
