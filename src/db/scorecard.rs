@@ -101,9 +101,7 @@ pub async fn update(
     changes: DriverChanges,
 ) -> Result<Driver, AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller.org_id, id).await?;
-    forbidden_unless(may_administer(caller))?;
-    check_version(expected_version, current.version)?;
+    let current = lock(&mut tx, caller, id, expected_version).await?;
     let values = changes.apply(Some(&current.values()))?;
     sqlx::query!(
         "UPDATE initiative_driver_values SET value = $3 WHERE org_id = $1 AND driver_id = $2 AND value > $3",
@@ -141,9 +139,7 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller.org_id, id).await?;
-    forbidden_unless(may_administer(caller))?;
-    check_version(expected_version, current.version)?;
+    lock(&mut tx, caller, id, expected_version).await?;
     sqlx::query!(
         "DELETE FROM scorecard_drivers WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -239,10 +235,17 @@ pub async fn refresh(tx: &mut Tx<'_>, org_id: Uuid, initiative_ids: Option<&[Uui
     Ok(())
 }
 
-/// The driver `id`, locked under the organization's scorecard lock (taken first, as everywhere).
-async fn lock(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Driver, AppError> {
+/// The driver `id`, locked under the organization's scorecard lock (taken first, as everywhere)
+/// for an admin's write at `expected_version`: unknown is 404, a non-admin 403, a stale version 412.
+async fn lock(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Driver, AppError> {
+    let org_id = caller.org_id;
     lock_org(tx, org_id, "scorecard").await?;
-    Ok(sqlx::query_as!(
+    let current = sqlx::query_as!(
         Driver,
         "SELECT id, name, weight, max, version, created_at, updated_at
          FROM scorecard_drivers WHERE org_id = $1 AND id = $2 FOR UPDATE",
@@ -250,7 +253,10 @@ async fn lock(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Driver, AppErro
         id
     )
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    forbidden_unless(may_administer(caller))?;
+    check_version(expected_version, current.version)?;
+    Ok(current)
 }
 
 fn duplicate_name(error: sqlx::Error) -> AppError {

@@ -112,9 +112,7 @@ pub async fn update(
     // The targets lock comes first, as in `create`, so that two writers never wait on each other.
     lock_org(&mut tx, caller.org_id, "theme_targets").await?;
     // Looked up before the permission check: an unknown id is 404 whoever asks.
-    let current = lock(&mut tx, caller.org_id, id).await?;
-    forbidden_unless(may_administer(caller))?;
-    check_version(expected_version, current.version)?;
+    let current = lock(&mut tx, caller, id, expected_version).await?;
     let values = changes.apply(Some(&current.values()))?;
     check_targets(&mut tx, caller.org_id, Some(id), values.target_share).await?;
     let theme = sqlx::query_as!(
@@ -145,9 +143,7 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, caller.org_id, id).await?;
-    forbidden_unless(may_administer(caller))?;
-    check_version(expected_version, current.version)?;
+    lock(&mut tx, caller, id, expected_version).await?;
     sqlx::query!(
         "DELETE FROM themes WHERE org_id = $1 AND id = $2",
         caller.org_id,
@@ -159,8 +155,16 @@ pub async fn delete(
     Ok(())
 }
 
-async fn lock(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Theme, AppError> {
-    Ok(sqlx::query_as!(
+/// The theme `id`, locked for an admin's write at `expected_version`: unknown is 404, a non-admin
+/// 403, a stale version 412.
+async fn lock(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Theme, AppError> {
+    let org_id = caller.org_id;
+    let current = sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
            FROM themes WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
@@ -168,7 +172,10 @@ async fn lock(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Theme, AppError
         id
     )
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    forbidden_unless(may_administer(caller))?;
+    check_version(expected_version, current.version)?;
+    Ok(current)
 }
 
 /// The targets of all themes, with `share` in place of theme `id`'s, may sum to at most 100.
