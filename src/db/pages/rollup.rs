@@ -32,14 +32,15 @@ pub struct PageParts {
     pub watchlists: Watchlists,
     pub changes: Vec<SubtreeChange>,
     pub changes_total: i64,
+    /// Capacity against demand over the next quarters (SPEC §8): the organization's data and the
+    /// quarters its date falls in, so kept with the rest.
+    pub capacity: Capacity,
 }
 
 /// The roll-up page's data.
 pub struct RollupPageData {
     pub rollup: Rollup,
     pub parts: Arc<PageParts>,
-    /// Capacity against demand over the next quarters (SPEC §8), read every time like the roll-up.
-    pub capacity: Capacity,
 }
 
 /// Reads the roll-up of portfolio `id` for `period` (the current quarter when `None`) with up to
@@ -61,9 +62,6 @@ pub async fn read(
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
     let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
-    let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
-    let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
-    let capacity = db::capacity::capacity_in(&mut tx, org_id, id, &quarters).await?;
     let key = PortfolioPageKey {
         org_id,
         portfolio_id: id,
@@ -78,11 +76,7 @@ pub async fn read(
         }
     };
     tx.commit().await?;
-    Ok(RollupPageData {
-        rollup,
-        parts,
-        capacity,
-    })
+    Ok(RollupPageData { rollup, parts })
 }
 
 /// The owners a roll-up names: the portfolio's, its children's and its attached initiatives'.
@@ -114,7 +108,10 @@ impl PageParts {
         } else {
             db::status_updates::count_changes_in_subtree(&mut *tx, org_id, id, since).await?
         };
+        let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
+        let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
         Ok(PageParts {
+            capacity: db::capacity::capacity_in(&mut *tx, org_id, id, &quarters).await?,
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
             names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
             watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
@@ -130,7 +127,8 @@ impl PageParts {
             + self.names.len()
             + self.watchlists.at_risk.len()
             + self.watchlists.late.len()
-            + self.changes.len();
+            + self.changes.len()
+            + self.capacity.children.len() * CAPACITY_QUARTERS as usize;
         size_of::<PageParts>() + rows * ROW
     }
 }

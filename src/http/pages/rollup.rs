@@ -336,11 +336,7 @@ pub async fn show(
 impl RollupPage {
     fn new(
         caller: &Caller,
-        RollupPageData {
-            rollup,
-            parts,
-            capacity,
-        }: RollupPageData,
+        RollupPageData { rollup, parts }: RollupPageData,
         since: NaiveDate,
         since_error: Option<&'static str>,
     ) -> RollupPage {
@@ -352,6 +348,7 @@ impl RollupPage {
             watchlists,
             changes,
             changes_total,
+            capacity,
         } = &*parts;
         let can_edit = may_edit_portfolio(caller, ancestors.iter().map(|p| p.owner_id));
         let section = if super::home::leads_home(caller, ancestors) {
@@ -387,7 +384,7 @@ impl RollupPage {
             .collect();
         let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
         RollupPage {
-            capacity: CapacityPanel::new(&capacity),
+            capacity: CapacityPanel::new(capacity),
             layout: Layout::new(rollup.portfolio.name.clone(), Some(caller)).in_section(section),
             owner: owner_of(rollup.portfolio.owner_id),
             children_csv: format!("/portfolios/{id}/children.csv"),
