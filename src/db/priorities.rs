@@ -180,6 +180,15 @@ pub enum Placement {
 }
 
 impl Placement {
+    /// The placement a request names: exactly one of the two neighbours.
+    pub fn named(before_id: Option<Uuid>, after_id: Option<Uuid>) -> Result<Placement, AppError> {
+        match (before_id, after_id) {
+            (Some(before), None) => Ok(Placement::Before(before)),
+            (None, Some(after)) => Ok(Placement::After(after)),
+            _ => Err(AppError::field("before_id", "give either before_id or after_id")),
+        }
+    }
+
     fn target(self) -> Uuid {
         match self {
             Placement::Before(id) | Placement::After(id) => id,

@@ -200,7 +200,7 @@ pub async fn move_rank(
     ResourceId(id): ResourceId,
     ApiJson(placement): ApiJson<RankMove>,
 ) -> ApiResult<(StatusCode, Json<Ranked>)> {
-    let placement = placement.placement()?;
+    let placement = Placement::named(placement.before_id, placement.after_id)?;
     let rank = db::priorities::move_to(&state.tenant(&caller), &caller, id, placement).await?;
     Ok((StatusCode::OK, Json(Ranked { id, rank })))
 }

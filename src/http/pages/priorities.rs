@@ -307,11 +307,7 @@ pub async fn move_rank(
     Path(id): Path<Uuid>,
     Form(form): Form<MoveForm>,
 ) -> PageResult<Redirect> {
-    let placement = match (form.before_id, form.after_id) {
-        (Some(before), None) => Placement::Before(before),
-        (None, Some(after)) => Placement::After(after),
-        _ => return Err(AppError::field("before_id", "give either before_id or after_id")),
-    };
+    let placement = Placement::named(form.before_id, form.after_id)?;
     let back = returned_request(id, &form.query)?;
     let pool = state.tenant(&caller);
     db::priorities::move_to(&pool, &caller, form.initiative_id, placement).await?;
