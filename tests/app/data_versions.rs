@@ -309,7 +309,9 @@ async fn concurrent_writers_each_bump_the_version_once_and_none_deadlocks() {
                     t,
                     &format!("/initiatives/{target}/updates"),
                 )
-                .json(&json!({"progress": n * 5}))
+                // n × 5 + 1 is never a target's progress already (a 50, e 20, f 0): an update
+                // that changed nothing would be refused whichever order they ran in.
+                .json(&json!({"progress": n * 5 + 1}))
                 .send()
                 .await
                 .unwrap()
