@@ -5,6 +5,7 @@
 
 pub(crate) mod capacity;
 pub(crate) mod okrs;
+pub(crate) mod scenarios;
 pub(crate) mod scores;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -662,6 +663,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &hash, &load).await?;
     capacity::plan(&mut tx, org.id, today).await?;
     scores::plant(&mut tx, org.id).await?;
+    scenarios::plant(&mut tx, org.id, cpo.id, today).await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

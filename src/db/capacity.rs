@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::TenantPool;
 use super::orgs::Calendar;
 use super::portfolios::Portfolio;
+use super::rollup::Plan;
 use crate::domain::capacity::{QuarterFigures, QuarterParts, quarters};
 use crate::domain::period::Period;
 use crate::domain::permissions::Caller;
@@ -66,17 +67,30 @@ pub async fn set(
     period: Period,
     person_weeks: Decimal,
 ) -> Result<CapacitySet, AppError> {
-    let org_id = pool.org_id();
     let mut tx = pool.begin().await?;
+    let set = set_in(&mut tx, caller, portfolio_id, period, person_weeks).await?;
+    tx.commit().await?;
+    Ok(set)
+}
+
+/// `set` inside a transaction the caller holds (a scenario's apply).
+pub async fn set_in(
+    tx: &mut super::Tx<'_>,
+    caller: &Caller,
+    portfolio_id: Uuid,
+    period: Period,
+    person_weeks: Decimal,
+) -> Result<CapacitySet, AppError> {
+    let org_id = caller.org_id;
     // An unknown id is 404 whoever asks, before any permission check.
     sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND id = $2",
         org_id,
         portfolio_id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    super::permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
+    super::permissions::require_portfolio_editor(&mut **tx, caller, portfolio_id).await?;
     sqlx::query!(
         r#"INSERT INTO portfolio_capacity (org_id, portfolio_id, quarter, person_weeks)
            VALUES ($1, $2, $3, $4)
@@ -88,9 +102,8 @@ pub async fn set(
         period.to_string(),
         person_weeks
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(CapacitySet {
         portfolio_id,
         period,
@@ -154,6 +167,7 @@ pub async fn subtree_capacity_in(
 /// (default: the current fiscal quarter), on one snapshot.
 pub async fn capacity(
     pool: &TenantPool,
+    plan: Plan,
     portfolio_id: Uuid,
     from: Option<Period>,
     count: u32,
@@ -161,7 +175,7 @@ pub async fn capacity(
     let mut tx = pool.begin_snapshot().await?;
     let calendar = super::orgs::calendar_in(&mut *tx, pool.org_id()).await?;
     let from = from.unwrap_or_else(|| calendar.current_quarter());
-    let answer = capacity_in(&mut tx, pool.org_id(), portfolio_id, &quarters(from, count)).await?;
+    let answer = capacity_in(&mut tx, pool.org_id(), plan, portfolio_id, &quarters(from, count)).await?;
     tx.commit().await?;
     Ok(answer)
 }
@@ -196,6 +210,15 @@ pub async fn quarter_shares(
     Ok(rows.into_iter().map(|row| (row.id, row.share)).collect())
 }
 
+/// A scenario's effect on one subtree's quarter (`quarter` null: on its work without dates).
+struct MovedRow {
+    portfolio_id: Uuid,
+    quarter: Option<String>,
+    capacity: Decimal,
+    demand: Decimal,
+    proposed: Decimal,
+}
+
 struct QuarterRow {
     portfolio_id: Uuid,
     quarter: String,
@@ -209,6 +232,7 @@ struct QuarterRow {
 pub async fn capacity_in(
     tx: &mut PgConnection,
     org_id: Uuid,
+    plan: Plan,
     portfolio_id: Uuid,
     periods: &[Period],
 ) -> Result<Capacity, AppError> {
@@ -246,6 +270,27 @@ pub async fn capacity_in(
     )
     .fetch_all(&mut *tx)
     .await?;
+    // A scenario's effect (migrations/0022_scenarios.sql): rows of the same shape, a null quarter
+    // for work without dates, added to the live sums.
+    let moved = match plan {
+        Plan::Live => Vec::new(),
+        Plan::Scenario(scenario) => {
+            sqlx::query_as!(
+                MovedRow,
+                r#"SELECT c.ancestor_id AS "portfolio_id!", c.quarter, sum(c.capacity) AS "capacity!",
+                          sum(c.demand) AS "demand!", sum(c.proposed) AS "proposed!"
+                   FROM unnest(scenario_capacity_changes($1, $2)) c
+                   WHERE c.ancestor_id = ANY($3) AND (c.quarter IS NULL OR c.quarter = ANY($4))
+                   GROUP BY c.ancestor_id, c.quarter"#,
+                org_id,
+                scenario,
+                &ids,
+                &names
+            )
+            .fetch_all(&mut *tx)
+            .await?
+        }
+    };
     let mut parts: HashMap<(Uuid, &str), QuarterParts> = HashMap::new();
     for row in &rows {
         let part = QuarterParts {
@@ -255,10 +300,25 @@ pub async fn capacity_in(
         };
         parts.insert((row.portfolio_id, row.quarter.as_str()), part);
     }
-    let undated: HashMap<Uuid, (Decimal, Decimal)> = unscheduled
+    let mut undated: HashMap<Uuid, (Decimal, Decimal)> = unscheduled
         .into_iter()
         .map(|r| (r.portfolio_id, (r.demand, r.proposed)))
         .collect();
+    for row in &moved {
+        match row.quarter.as_deref() {
+            Some(quarter) => {
+                let part = parts.entry((row.portfolio_id, quarter)).or_default();
+                part.capacity += row.capacity;
+                part.demand += row.demand;
+                part.proposed += row.proposed;
+            }
+            None => {
+                let (demand, proposed) = undated.entry(row.portfolio_id).or_default();
+                *demand += row.demand;
+                *proposed += row.proposed;
+            }
+        }
+    }
     let subtree = |id: Uuid| {
         let quarters = periods
             .iter()

@@ -279,6 +279,7 @@ macro_rules! with_values {
         )
     }};
 }
+pub(crate) use with_values;
 
 /// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
 pub async fn create(
@@ -330,6 +331,26 @@ pub async fn update(
 ) -> Result<Initiative, AppError> {
     let (updated, _) = write(pool, caller, id, expected_version, |before| {
         Ok((changes.apply(Some(before))?, None))
+    })
+    .await?;
+    Ok(updated)
+}
+
+/// Makes a scenario's change real (SPEC §9) inside the apply's transaction: the same write as a
+/// PATCH at `kept_version`; a change of status, health or progress is recorded in the history
+/// with `note` ("Applied from scenario …").
+pub async fn apply_from_scenario(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    kept_version: i64,
+    changes: InitiativeChanges,
+    note: &str,
+) -> Result<Initiative, AppError> {
+    let (updated, _) = write(&mut *tx, caller, id, Some(kept_version), |before| {
+        let values = changes.apply(Some(before))?;
+        let note = (values.tracked() != before.tracked()).then(|| note.to_owned());
+        Ok((values, note))
     })
     .await?;
     Ok(updated)

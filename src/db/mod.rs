@@ -20,6 +20,8 @@ pub mod portfolio_views;
 pub mod portfolios;
 pub mod priorities;
 pub mod rollup;
+pub mod scenario_figures;
+pub mod scenarios;
 pub mod scorecard;
 pub mod sessions;
 pub mod sign_in;

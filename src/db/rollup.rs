@@ -4,6 +4,8 @@
 //! totals row per portfolio shown, one deadline range scan each, one row per theme.
 
 use super::TenantPool;
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -106,13 +108,14 @@ impl TotalsRow {
         })
     }
 
-    fn split(self, period: &str) -> (Portfolio, Figures, String) {
+    /// The portfolio and its figures for `period`, with a scenario's effect on them when given.
+    fn split(self, period: &str, scenario: Option<&Delta>) -> (Portfolio, Figures, String) {
         let okr_progress = self
             .okr_periods
             .as_deref()
             .and_then(|periods| periods.iter().position(|p| p == period))
             .and_then(|k| self.okr_means.as_deref()?.get(k).copied());
-        let parts = Parts {
+        let mut parts = Parts {
             by_status: [
                 self.n_proposed,
                 self.n_planned,
@@ -132,7 +135,12 @@ impl TotalsRow {
             off_track: self.off_track_threshold,
             at_risk: self.at_risk_threshold,
         };
-        let figures = Figures::new(&parts, self.late, thresholds, okr_progress);
+        let mut late = self.late;
+        if let Some(delta) = scenario {
+            parts += &delta.parts;
+            late += delta.late;
+        }
+        let figures = Figures::new(&parts, late, thresholds, okr_progress);
         let portfolio = Portfolio {
             id: self.id,
             name: self.name,
@@ -159,11 +167,38 @@ pub async fn rollup(
     period: Option<Period>,
     attached: i64,
 ) -> Result<Rollup, AppError> {
+    read(pool, Plan::Live, portfolio_id, period, attached).await
+}
+
+/// Whose figures: the live plan's, or the live plan's with a scenario's changes (SPEC §9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    Live,
+    Scenario(Uuid),
+}
+
+impl Plan {
+    fn scenario(self) -> Option<Uuid> {
+        match self {
+            Plan::Live => None,
+            Plan::Scenario(id) => Some(id),
+        }
+    }
+}
+
+/// `rollup` of the live plan or of a scenario.
+pub async fn read(
+    pool: &TenantPool,
+    plan: Plan,
+    portfolio_id: Uuid,
+    period: Option<Period>,
+    attached: i64,
+) -> Result<Rollup, AppError> {
     let org_id = pool.org_id();
     // Its statements share one transaction: one organization setting, one commit (row-level
     // security), and one snapshot, so the totals, the mix and the list agree with each other.
     let mut tx = pool.begin_snapshot().await?;
-    let rollup = rollup_in(&mut tx, org_id, portfolio_id, period, attached).await?;
+    let rollup = rollup_in(&mut tx, org_id, plan, portfolio_id, period, attached).await?;
     tx.commit().await?;
     Ok(rollup)
 }
@@ -174,6 +209,7 @@ pub async fn rollup(
 pub async fn rollup_in(
     tx: &mut PgConnection,
     org_id: Uuid,
+    plan: Plan,
     portfolio_id: Uuid,
     period: Option<Period>,
     attached: i64,
@@ -236,12 +272,22 @@ pub async fn rollup_in(
         today: first.today,
     };
     let shown = period.to_string();
-    let mut rows = rows.into_iter().map(|row| row.split(&shown));
+    let deltas = match plan.scenario() {
+        None => HashMap::new(),
+        Some(scenario) => {
+            let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+            scenario_deltas(tx, org_id, scenario, &ids, stamp.today).await?
+        }
+    };
+    let mut rows = rows.into_iter().map(|row| {
+        let delta = deltas.get(&row.id);
+        row.split(&shown, delta)
+    });
     let (portfolio, totals, currency) = rows.next().expect("checked above");
     let children = rows
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
-    let themes = investment_mix(tx, org_id, portfolio_id).await?;
+    let themes = investment_mix(tx, org_id, plan, portfolio_id).await?;
     let initiatives = match attached {
         0 => Vec::new(),
         limit => attached_to(tx, org_id, portfolio_id, limit)
@@ -263,10 +309,70 @@ pub async fn rollup_in(
     })
 }
 
-/// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned".
+/// What a scenario's changes add to the figures of one portfolio shown.
+struct Delta {
+    parts: Parts,
+    late: i64,
+}
+
+/// The effect of a scenario's changes on the figures of `portfolio_ids`: the contributions of
+/// migrations/0022_scenarios.sql, aggregated by the functions the live upkeep applies.
+async fn scenario_deltas(
+    tx: &mut PgConnection,
+    org_id: Uuid,
+    scenario: Uuid,
+    portfolio_ids: &[Uuid],
+    today: NaiveDate,
+) -> Result<HashMap<Uuid, Delta>, AppError> {
+    let rows = sqlx::query!(
+        r#"WITH changes AS (SELECT scenario_rollup_changes($1, $2) AS list)
+           SELECT d.ancestor_id AS "ancestor_id!", d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
+                  d.n_in_progress AS "n_in_progress!", d.n_done AS "n_done!", d.n_cancelled AS "n_cancelled!",
+                  d.n_on_track AS "n_on_track!", d.n_at_risk AS "n_at_risk!", d.n_off_track AS "n_off_track!",
+                  d.active_effort AS "active_effort!", d.active_effort_at_risk AS "active_effort_at_risk!",
+                  d.active_effort_off_track AS "active_effort_off_track!", d.effort AS "effort!",
+                  d.effort_progress AS "effort_progress!", d.budget AS "budget!",
+                  (SELECT coalesce(sum(l.open), 0) FROM changes c, rollup_deadline_deltas(c.list) l
+                   WHERE l.ancestor_id = d.ancestor_id AND l.target_date < $4)::bigint AS "late!"
+           FROM changes c, rollup_deltas(c.list) d
+           WHERE d.ancestor_id = ANY($3)"#,
+        org_id,
+        scenario,
+        portfolio_ids,
+        today
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let parts = Parts {
+                by_status: [
+                    r.n_proposed,
+                    r.n_planned,
+                    r.n_in_progress,
+                    r.n_done,
+                    r.n_cancelled,
+                ],
+                by_health: [r.n_on_track, r.n_at_risk, r.n_off_track],
+                active_effort: r.active_effort,
+                active_effort_at_risk: r.active_effort_at_risk,
+                active_effort_off_track: r.active_effort_off_track,
+                effort: r.effort,
+                effort_progress: r.effort_progress,
+                budget: r.budget,
+            };
+            (r.ancestor_id, Delta { parts, late: r.late })
+        })
+        .collect())
+}
+
+/// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned"
+/// (when there is any). A scenario's changes move effort between themes, and in or out.
 async fn investment_mix(
     tx: &mut PgConnection,
     org_id: Uuid,
+    plan: Plan,
     portfolio_id: Uuid,
 ) -> Result<Vec<ThemeShare>, AppError> {
     let rows = sqlx::query!(
@@ -278,9 +384,9 @@ async fn investment_mix(
                       ON tt.org_id = th.org_id AND tt.portfolio_id = $2 AND tt.theme_id = th.id
                WHERE th.org_id = $1
                UNION ALL
-               SELECT NULL, 'Unassigned', NULL, NULL, tt.effort
-               FROM portfolio_theme_totals tt
-               WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.theme_id IS NULL AND tt.effort <> 0
+               SELECT NULL, 'Unassigned', NULL, NULL,
+                      coalesce((SELECT tt.effort FROM portfolio_theme_totals tt
+                                WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.theme_id IS NULL), 0)
            )
            SELECT theme_id AS "theme_id?", name AS "name!", colour AS "colour?", target_share AS "target_share?",
                   effort AS "effort!",
@@ -292,14 +398,36 @@ async fn investment_mix(
     )
     .fetch_all(&mut *tx)
     .await?;
+    let moved: HashMap<Option<Uuid>, Decimal> = match plan.scenario() {
+        None => HashMap::new(),
+        Some(scenario) => sqlx::query!(
+            r#"SELECT d.theme_id, d.effort AS "effort!"
+               FROM rollup_theme_deltas(scenario_rollup_changes($1, $2)) d
+               WHERE d.ancestor_id = $3"#,
+            org_id,
+            scenario,
+            portfolio_id
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|row| (row.theme_id, row.effort))
+        .collect(),
+    };
+    let total = rows.first().map(|row| row.total).unwrap_or_default() + moved.values().sum::<Decimal>();
     Ok(rows
         .into_iter()
-        .map(|row| ThemeShare {
+        .map(|row| {
+            let effort = row.effort + moved.get(&row.theme_id).copied().unwrap_or_default();
+            (row, effort)
+        })
+        .filter(|(row, effort)| row.theme_id.is_some() || !effort.is_zero())
+        .map(|(row, effort)| ThemeShare {
             theme_id: row.theme_id,
             name: row.name,
             colour: row.colour,
             target_share: row.target_share,
-            share: theme_share(row.effort, row.total),
+            share: theme_share(effort, total),
         })
         .collect())
 }

@@ -130,6 +130,37 @@ pub struct InitiativeValues {
     pub benefit: Option<rust_decimal::Decimal>,
 }
 
+/// Every value set: creating an initiative from these changes gives `values` (a scenario's
+/// hypothetical initiative, made real).
+impl From<InitiativeValues> for InitiativeChanges {
+    fn from(v: InitiativeValues) -> InitiativeChanges {
+        InitiativeChanges {
+            title: Some(v.title),
+            description: Some(Some(v.description)),
+            portfolio_id: Some(v.portfolio_id),
+            owner_id: Some(v.owner_id),
+            theme_id: Some(v.theme_id),
+            status: Some(v.status),
+            health: Some(v.health),
+            progress: Some(v.progress.into()),
+            effort: Some(v.effort),
+            budget: Some(v.budget),
+            start_date: Some(v.start_date),
+            target_date: Some(v.target_date),
+            reach: Some(v.reach),
+            impact: Some(v.impact),
+            confidence: Some(v.confidence.map(i64::from)),
+            business_value: Some(v.business_value.map(i64::from)),
+            time_criticality: Some(v.time_criticality.map(i64::from)),
+            risk_reduction: Some(v.risk_reduction.map(i64::from)),
+            benefit: Some(
+                v.benefit
+                    .map(|b| rust_decimal::prelude::ToPrimitive::to_f64(&b).unwrap_or_default()),
+            ),
+        }
+    }
+}
+
 impl InitiativeChanges {
     /// The initiative these changes make of `current` (`None`: a new one), every bad field named.
     pub fn apply(self, current: Option<&InitiativeValues>) -> Result<InitiativeValues, FieldErrors> {

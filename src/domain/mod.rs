@@ -17,6 +17,7 @@ pub mod permissions;
 pub mod portfolio;
 pub mod priorities;
 pub mod rollup;
+pub mod scenario;
 pub mod scorecard;
 pub mod scores;
 pub mod status_update;

@@ -25,6 +25,25 @@ pub struct Parts {
     pub budget: Decimal,
 }
 
+/// Parts add up: a scenario's figures are the live parts plus the effect of its changes (a delta,
+/// whose counts may be negative).
+impl std::ops::AddAssign<&Parts> for Parts {
+    fn add_assign(&mut self, delta: &Parts) {
+        for (count, change) in self.by_status.iter_mut().zip(delta.by_status) {
+            *count += change;
+        }
+        for (count, change) in self.by_health.iter_mut().zip(delta.by_health) {
+            *count += change;
+        }
+        self.active_effort += delta.active_effort;
+        self.active_effort_at_risk += delta.active_effort_at_risk;
+        self.active_effort_off_track += delta.active_effort_off_track;
+        self.effort += delta.effort;
+        self.effort_progress += delta.effort_progress;
+        self.budget += delta.budget;
+    }
+}
+
 /// Rolled-health thresholds, as fractions of active effort (per-organization settings).
 #[derive(Clone, Copy, Debug)]
 pub struct Thresholds {

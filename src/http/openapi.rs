@@ -48,6 +48,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "okrs", description = "Objectives, key results, check-ins and their links to initiatives"),
         (name = "roadmaps", description = "Saved roadmaps and their share links"),
         (name = "priorities", description = "The ranked backlog against capacity, and the manual order"),
+        (name = "scenarios", description = "What-if scenarios over a portfolio subtree: their changes, figures, compare and apply"),
         (name = "meta", description = "This document"),
     ),
     // Schemas that only query parameters name, which utoipa does not collect by itself.

@@ -202,6 +202,21 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::priorities::move_rank))
         .routes(routes!(api::capacity::get))
         .routes(routes!(api::capacity::set))
+        .routes(routes!(api::scenarios::list, api::scenarios::create))
+        .routes(routes!(api::scenarios::compare))
+        .routes(routes!(
+            api::scenarios::get,
+            api::scenarios::update,
+            api::scenarios::delete
+        ))
+        .routes(routes!(api::scenarios::copy))
+        .routes(routes!(api::scenarios::put_change, api::scenarios::delete_change))
+        .routes(routes!(api::scenarios::add_initiative))
+        .routes(routes!(api::scenarios::delete_initiative))
+        .routes(routes!(api::scenarios::put_capacity))
+        .routes(routes!(api::scenarios::rollup))
+        .routes(routes!(api::scenarios::capacity))
+        .routes(routes!(api::scenarios::apply))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(
             api::initiatives::get,

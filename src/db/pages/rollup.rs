@@ -61,7 +61,7 @@ pub async fn read(
 ) -> Result<RollupPageData, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
-    let rollup = db::rollup::rollup_in(&mut tx, org_id, id, period, attached).await?;
+    let rollup = db::rollup::rollup_in(&mut tx, org_id, db::rollup::Plan::Live, id, period, attached).await?;
     let key = PortfolioPageKey {
         org_id,
         portfolio_id: id,
@@ -111,7 +111,8 @@ impl PageParts {
         let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
         let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
         Ok(PageParts {
-            capacity: db::capacity::capacity_in(&mut *tx, org_id, id, &quarters).await?,
+            capacity: db::capacity::capacity_in(&mut *tx, org_id, db::rollup::Plan::Live, id, &quarters)
+                .await?,
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
             names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
             watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,

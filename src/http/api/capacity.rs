@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::capacity::{Capacity, CapacitySet};
 use crate::domain::capacity::{self, QUARTERS_MAX};
+use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId};
@@ -94,6 +95,19 @@ pub struct CapacityQuery {
     quarters: Option<String>,
 }
 
+/// The `from` and `quarters` query parameters: the first quarter (default: the current one) and
+/// how many.
+pub fn quarter_range(from: Option<&str>, quarters: Option<&str>) -> Result<(Option<Period>, u32), AppError> {
+    let from = from
+        .map(|text| capacity::quarter("from", text))
+        .transpose()
+        .map_err(AppError::Validation)?;
+    // Text that is not a count is out of range like any other.
+    let asked = quarters.map(|text| text.parse().unwrap_or(QUARTERS_MAX + 1));
+    let count = capacity::quarter_count(asked).map_err(AppError::Validation)?;
+    Ok((from, count))
+}
+
 /// Capacity against demand per quarter for the portfolio's subtree and each child's.
 #[utoipa::path(
 get, path = "/portfolios/{id}/capacity", tag = "portfolios", operation_id = "portfolio_capacity",
@@ -107,19 +121,8 @@ pub async fn get(
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<CapacityQuery>,
 ) -> ApiResult<Json<Capacity>> {
-    let from = query
-        .from
-        .as_deref()
-        .map(|text| capacity::quarter("from", text))
-        .transpose()
-        .map_err(AppError::Validation)?;
-    // Text that is not a count is out of range like any other.
-    let asked = query
-        .quarters
-        .as_deref()
-        .map(|text| text.parse().unwrap_or(QUARTERS_MAX + 1));
-    let count = capacity::quarter_count(asked).map_err(AppError::Validation)?;
+    let (from, count) = quarter_range(query.from.as_deref(), query.quarters.as_deref())?;
     Ok(Json(
-        db::capacity::capacity(&state.tenant(&caller), id, from, count).await?,
+        db::capacity::capacity(&state.tenant(&caller), db::rollup::Plan::Live, id, from, count).await?,
     ))
 }

@@ -9,6 +9,7 @@ pub mod portfolios;
 pub mod priorities;
 // Capacity per portfolio and quarter (SPEC §8).
 pub mod capacity;
+pub mod scenarios;
 pub mod scorecard;
 pub mod themes;
 // Roadmaps.

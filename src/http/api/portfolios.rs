@@ -107,6 +107,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A `period` query parameter: left out (or empty) is the organization's current quarter.
+pub fn period_param(text: Option<&str>) -> Result<Option<Period>, AppError> {
+    text.filter(|text| !text.is_empty())
+        .map(str::parse::<Period>)
+        .transpose()
+        .map_err(|message| AppError::field("period", message))
+}
+
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RollupQuery {
@@ -128,13 +136,7 @@ pub async fn rollup(
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<RollupQuery>,
 ) -> ApiResult<Json<Rollup>> {
-    let period = query
-        .period
-        .as_deref()
-        .filter(|text| !text.is_empty())
-        .map(str::parse::<Period>)
-        .transpose()
-        .map_err(|message| AppError::field("period", message))?;
+    let period = period_param(query.period.as_deref())?;
     let limit = db::rollup::ATTACHED_LIMIT;
     Ok(Json(
         db::rollup::rollup(&state.tenant(&caller), id, period, limit).await?,

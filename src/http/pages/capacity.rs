@@ -224,7 +224,8 @@ impl CapacityPage {
         refused: Option<(CapacityForm, FieldErrors)>,
     ) -> Result<CapacityPage, AppError> {
         let pool = state.tenant(caller);
-        let subtree = db::capacity::capacity(&pool, id, None, CAPACITY_QUARTERS).await?;
+        let subtree =
+            db::capacity::capacity(&pool, db::rollup::Plan::Live, id, None, CAPACITY_QUARTERS).await?;
         let periods: Vec<Period> = subtree.figures.quarters.iter().map(|q| q.period).collect();
         let own = db::capacity::own(&pool, id, &periods).await?;
         let can_edit = db::permissions::can_edit_portfolio(&pool, caller, id).await?;
