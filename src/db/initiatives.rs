@@ -38,6 +38,34 @@ pub struct Initiative {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The `InitiativeValues` of a row that selects every value by its column's name.
+macro_rules! values_from_row {
+    ($r:ident) => {{
+        $crate::domain::initiative::InitiativeValues {
+            title: $r.title,
+            description: $r.description,
+            portfolio_id: $r.portfolio_id,
+            owner_id: $r.owner_id,
+            theme_id: $r.theme_id,
+            status: $r.status,
+            health: $r.health,
+            progress: $r.progress,
+            effort: $r.effort,
+            budget: $r.budget,
+            start_date: $r.start_date,
+            target_date: $r.target_date,
+            reach: $r.reach,
+            impact: $r.impact,
+            confidence: $r.confidence,
+            business_value: $r.business_value,
+            time_criticality: $r.time_criticality,
+            risk_reduction: $r.risk_reduction,
+            benefit: $r.benefit,
+        }
+    }};
+}
+pub(crate) use values_from_row;
+
 /// An `Initiative` from a row that selects `id`, `key`, every value, `version` and the timestamps.
 macro_rules! initiative_from_row {
     ($row:expr) => {{
@@ -45,27 +73,7 @@ macro_rules! initiative_from_row {
         Initiative {
             id: r.id,
             key: r.key,
-            values: $crate::domain::initiative::InitiativeValues {
-                title: r.title,
-                description: r.description,
-                portfolio_id: r.portfolio_id,
-                owner_id: r.owner_id,
-                theme_id: r.theme_id,
-                status: r.status,
-                health: r.health,
-                progress: r.progress,
-                effort: r.effort,
-                budget: r.budget,
-                start_date: r.start_date,
-                target_date: r.target_date,
-                reach: r.reach,
-                impact: r.impact,
-                confidence: r.confidence,
-                business_value: r.business_value,
-                time_criticality: r.time_criticality,
-                risk_reduction: r.risk_reduction,
-                benefit: r.benefit,
-            },
+            values: $crate::db::initiatives::values_from_row!(r),
             scorecard_value: r.scorecard_value,
             benefit_unit: r.benefit_unit,
             version: r.version,

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::initiatives::with_values;
+use super::initiatives::{values_from_row, with_values};
 use super::status_updates::Author;
 use super::tenant::Begin;
 use super::users::Caller;
@@ -380,25 +380,47 @@ pub async fn put_change(
     Ok(row)
 }
 
-/// Takes back the scenario's change of one initiative (404 when it has none).
-pub async fn delete_change(
+/// What `remove` takes out of a scenario.
+#[derive(Clone, Copy, Debug)]
+pub enum Item {
+    /// The change of this live initiative.
+    Change(Uuid),
+    /// This hypothetical initiative.
+    Initiative(Uuid),
+}
+
+/// Takes a change or a hypothetical initiative out of the scenario (404 when it holds none).
+pub async fn remove(
     pool: &TenantPool,
     caller: &Caller,
     scenario_id: Uuid,
-    initiative_id: Uuid,
+    item: Item,
     expected_version: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     lock(&mut tx, caller, scenario_id, expected_version).await?;
-    let deleted = sqlx::query!(
-        "DELETE FROM scenario_changes WHERE org_id = $1 AND scenario_id = $2 AND initiative_id = $3",
-        caller.org_id,
-        scenario_id,
-        initiative_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if deleted.rows_affected() == 0 {
+    let org_id = caller.org_id;
+    let deleted = match item {
+        Item::Change(id) => sqlx::query!(
+            "DELETE FROM scenario_changes WHERE org_id = $1 AND scenario_id = $2 AND initiative_id = $3",
+            org_id,
+            scenario_id,
+            id
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        Item::Initiative(id) => sqlx::query!(
+            "DELETE FROM scenario_initiatives WHERE org_id = $1 AND scenario_id = $2 AND id = $3",
+            org_id,
+            scenario_id,
+            id
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+    };
+    if deleted == 0 {
         return Err(AppError::NotFound);
     }
     touch(&mut tx, caller, scenario_id).await?;
@@ -448,32 +470,6 @@ pub async fn add_initiative(
         .expect("written above");
     tx.commit().await?;
     Ok(added)
-}
-
-/// Removes a hypothetical initiative from the scenario.
-pub async fn delete_initiative(
-    pool: &TenantPool,
-    caller: &Caller,
-    scenario_id: Uuid,
-    id: Uuid,
-    expected_version: Option<i64>,
-) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    lock(&mut tx, caller, scenario_id, expected_version).await?;
-    let deleted = sqlx::query!(
-        "DELETE FROM scenario_initiatives WHERE org_id = $1 AND scenario_id = $2 AND id = $3",
-        caller.org_id,
-        scenario_id,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    touch(&mut tx, caller, scenario_id).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Sets a portfolio's own capacity in `period` as the scenario has it.
@@ -666,27 +662,7 @@ pub(crate) async fn hypotheticals_of(
         .into_iter()
         .map(|r| Hypothetical {
             id: r.id,
-            values: InitiativeValues {
-                title: r.title,
-                description: r.description,
-                portfolio_id: r.portfolio_id,
-                owner_id: r.owner_id,
-                theme_id: r.theme_id,
-                status: r.status,
-                health: r.health,
-                progress: r.progress,
-                effort: r.effort,
-                budget: r.budget,
-                start_date: r.start_date,
-                target_date: r.target_date,
-                reach: r.reach,
-                impact: r.impact,
-                confidence: r.confidence,
-                business_value: r.business_value,
-                time_criticality: r.time_criticality,
-                risk_reduction: r.risk_reduction,
-                benefit: r.benefit,
-            },
+            values: values_from_row!(r),
             made_by: author(r.made_by, r.made_by_name),
             made_at: r.made_at,
         })

@@ -241,7 +241,8 @@ pub async fn delete_change(
     ScenarioItem(id, initiative_id): ScenarioItem,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::scenarios::delete_change(&state.tenant(&caller), &caller, id, initiative_id, expected).await?;
+    let item = db::scenarios::Item::Change(initiative_id);
+    db::scenarios::remove(&state.tenant(&caller), &caller, id, item, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -285,7 +286,8 @@ pub async fn delete_initiative(
     ScenarioItem(id, initiative_id): ScenarioItem,
     IfMatch(expected): IfMatch,
 ) -> ApiResult<StatusCode> {
-    db::scenarios::delete_initiative(&state.tenant(&caller), &caller, id, initiative_id, expected).await?;
+    let item = db::scenarios::Item::Initiative(initiative_id);
+    db::scenarios::remove(&state.tenant(&caller), &caller, id, item, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
