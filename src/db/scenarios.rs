@@ -20,7 +20,7 @@ use super::{TenantPool, Tx, check_version, permissions};
 use crate::domain::initiative::{InitiativeChanges, InitiativeValues};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::period::Period;
-use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput};
+use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput, ScenarioRename};
 use crate::domain::{Health, Status};
 use crate::error::{AppError, map_constraint};
 
@@ -121,31 +121,11 @@ pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Scenario
     Ok(Page::from_rows(rows, page, |scenario| scenario.id))
 }
 
-pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Scenario, AppError> {
-    Ok(sqlx::query_as!(
-        Scenario,
-        "SELECT id, name, portfolio_id, created_by, version, created_at, updated_at
-         FROM scenarios WHERE org_id = $1 AND id = $2",
-        pool.org_id(),
-        id
-    )
-    .fetch_one(pool)
-    .await?)
-}
-
 /// The scenario with its changes, hypothetical initiatives and capacities, on one snapshot.
 pub async fn detail(pool: &TenantPool, id: Uuid) -> Result<ScenarioDetail, AppError> {
     let mut tx = pool.begin_consistent().await?;
     let org_id = pool.org_id();
-    let scenario = sqlx::query_as!(
-        Scenario,
-        "SELECT id, name, portfolio_id, created_by, version, created_at, updated_at
-         FROM scenarios WHERE org_id = $1 AND id = $2",
-        org_id,
-        id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let scenario = get_in(&mut tx, org_id, id).await?;
     let changes = changes_of(&mut tx, org_id, id).await?;
     let initiatives = hypotheticals_of(&mut tx, org_id, id).await?;
     let capacity = capacity_of(&mut tx, org_id, id).await?;
@@ -186,11 +166,11 @@ pub async fn update(
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
-    input: ScenarioInput,
+    input: ScenarioRename,
 ) -> Result<Scenario, AppError> {
     let mut tx = pool.begin().await?;
     let current = lock(&mut tx, caller, id, expected_version).await?;
-    let (name, _) = input.apply(Some((&current.name, current.portfolio_id)))?;
+    let (name, _) = ScenarioInput::from(input).apply(Some((&current.name, current.portfolio_id)))?;
     let scenario = sqlx::query_as!(
         Scenario,
         "UPDATE scenarios SET name = $3, updated_by = $4, version = version + 1, updated_at = now()
@@ -731,13 +711,13 @@ fn reference_error(error: sqlx::Error) -> AppError {
 pub struct ApplyResult {
     /// The baseline taken just before (SPEC §10), named after the scenario.
     pub baseline_id: Option<Uuid>,
-    pub applied: Vec<Applied>,
-    pub conflicts: Vec<Conflict>,
+    pub applied: Vec<AppliedChange>,
+    pub conflicts: Vec<ApplyConflict>,
 }
 
 /// One change made real: a live initiative changed, a hypothetical one created, or a capacity set.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Applied {
+pub struct AppliedChange {
     /// `change`, `initiative` or `capacity`.
     pub kind: &'static str,
     pub initiative_id: Option<Uuid>,
@@ -750,7 +730,7 @@ pub struct Applied {
 /// A change held back: its initiative changed since the change was made. Redo it (`PUT` the change
 /// again) to apply it over what is live now.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Conflict {
+pub struct ApplyConflict {
     pub initiative_id: Uuid,
     pub key: String,
     pub title: String,
@@ -844,7 +824,7 @@ pub async fn apply(
     let mut conflicts = Vec::new();
     for change in &changes {
         if change.kept_version != change.current_version {
-            conflicts.push(Conflict {
+            conflicts.push(ApplyConflict {
                 initiative_id: change.initiative_id,
                 key: change.key.clone(),
                 title: change.title.clone(),
@@ -863,7 +843,7 @@ pub async fn apply(
             &note,
         )
         .await?;
-        applied.push(Applied {
+        applied.push(AppliedChange {
             kind: "change",
             initiative_id: Some(updated.id),
             key: Some(updated.key.clone()),
@@ -878,7 +858,7 @@ pub async fn apply(
             InitiativeChanges::from(hypothetical.values.clone()),
         )
         .await?;
-        applied.push(Applied {
+        applied.push(AppliedChange {
             kind: "initiative",
             initiative_id: Some(created.id),
             key: Some(created.key.clone()),
@@ -895,7 +875,7 @@ pub async fn apply(
             capacity.person_weeks,
         )
         .await?;
-        applied.push(Applied {
+        applied.push(AppliedChange {
             kind: "capacity",
             initiative_id: None,
             key: None,

@@ -25,6 +25,23 @@ pub struct ScenarioInput {
     pub portfolio_id: Option<Uuid>,
 }
 
+/// `PATCH /scenarios/{id}`: a scenario keeps its portfolio (copy it to play with another).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRename {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+}
+
+impl From<ScenarioRename> for ScenarioInput {
+    fn from(rename: ScenarioRename) -> ScenarioInput {
+        ScenarioInput {
+            name: rename.name,
+            portfolio_id: None,
+        }
+    }
+}
+
 impl ScenarioInput {
     /// The scenario's name and portfolio: `current` (its name and portfolio) when it exists.
     pub fn apply(self, current: Option<(&str, Uuid)>) -> Result<(String, Uuid), FieldErrors> {

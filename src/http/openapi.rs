@@ -384,6 +384,11 @@ problem_response!(
     ConflictResponse, "409", "Conflict"
 );
 problem_response!(
+    /// 404 from an operation whose query names a resource (a scenario to compare): no such
+    /// resource in the caller's organization. Ids in a path get theirs from `add_problems`.
+    NotFoundResponse, "404", "NotFound"
+);
+problem_response!(
     /// 429: too many failed sign-ins.
     TooManyRequestsResponse, "429", "TooManyRequests"
 );

@@ -31,7 +31,9 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// no driver of the organization, or above the driver's max; a driver's name with
 /// control characters (`validation::text`), which the schema's pattern does not rule out; a share link's
 /// expiry in the past; a rank move naming neither or both of its neighbours; a member's email already in the organization or refused by the mail rules
-/// `account::parse_email` holds beyond the schema's pattern. Every other answer is held as for the
+/// `account::parse_email` holds beyond the schema's pattern; a scenario's change, hypothetical work, capacity or figures
+/// naming an initiative or a portfolio outside the scenario's subtree, and a compare of two live sides that names no
+/// portfolio (SPEC §9). Every other answer is held as for the
 /// rest: a 400 or a 5xx to a request the document allows still fails the test.
 const SETTINGS: &str = r#"
 [checks]
@@ -68,6 +70,14 @@ include-name = [
   "PATCH /api/v1/roadmaps/{id}",
   "PATCH /api/v1/themes/{id}",
   "PUT /api/v1/initiatives/{id}/rank",
+  "POST /api/v1/scenarios",
+  "POST /api/v1/scenarios/{id}/copy",
+  "POST /api/v1/scenarios/{id}/initiatives",
+  "PUT /api/v1/scenarios/{id}/changes/{initiative_id}",
+  "PUT /api/v1/scenarios/{id}/capacity/{portfolio_id}/{period}",
+  "GET /api/v1/scenarios/{id}/rollup",
+  "GET /api/v1/scenarios/{id}/capacity",
+  "GET /api/v1/scenarios/compare",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

@@ -23,11 +23,11 @@ use crate::db::scenarios::{ApplyResult, CapacityChange, ChangeRow, Hypothetical,
 use crate::domain::capacity;
 use crate::domain::initiative::InitiativeChanges;
 use crate::domain::page::{Page, PageQuery};
-use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput};
+use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput, ScenarioRename};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, ResourceIds};
-use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader, path_id};
+use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader, NotFoundResponse, path_id};
 
 /// `/scenarios/{id}/changes/{initiative_id}` and `/scenarios/{id}/initiatives/{initiative_id}`.
 pub struct ScenarioItem(pub Uuid, pub Uuid);
@@ -143,7 +143,7 @@ pub async fn get(
 #[utoipa::path(
 patch, path = "/scenarios/{id}", tag = "scenarios", operation_id = "update_scenario",
     params(ResourceId, IfMatch),
-    request_body = ScenarioInput,
+    request_body = ScenarioRename,
     responses((status = OK, body = Scenario, headers(("ETag" = String))), ConflictResponse)
 )]
 #[tracing::instrument(skip_all, fields(scenario_id = %id))]
@@ -152,7 +152,7 @@ pub async fn update(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
     IfMatch(expected): IfMatch,
-    ApiJson(input): ApiJson<ScenarioInput>,
+    ApiJson(input): ApiJson<ScenarioRename>,
 ) -> ApiResult<Response> {
     let scenario = db::scenarios::update(&state.tenant(&caller), &caller, id, expected, input).await?;
     Ok(versioned(StatusCode::OK, scenario.version, scenario))
@@ -321,7 +321,7 @@ pub struct ScenarioRollupQuery {
     /// The portfolio (the scenario's or one below it); the scenario's when left out.
     portfolio_id: Option<Uuid>,
     /// The period of `okr_progress`; the organization's current quarter when left out.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::domain::period::Period>)]
     period: Option<String>,
 }
 
@@ -383,8 +383,14 @@ pub async fn capacity(
 #[into_params(parameter_in = Query)]
 pub struct CompareQuery {
     /// `live` or a scenario's id.
+    #[param(
+        pattern = r"^(live|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     a: String,
     /// `live` or a scenario's id.
+    #[param(
+        pattern = r"^(live|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     b: String,
     /// The portfolio compared (in each scenario's subtree); the first scenario's when left out.
     portfolio_id: Option<Uuid>,
@@ -407,7 +413,7 @@ pub fn plan_param(side: &str, text: &str) -> Result<Plan, AppError> {
 #[utoipa::path(
 get, path = "/scenarios/compare", tag = "scenarios", operation_id = "compare_scenarios",
     params(CompareQuery),
-    responses((status = OK, body = Comparison))
+    responses((status = OK, body = Comparison), NotFoundResponse)
 )]
 #[tracing::instrument(skip_all)]
 pub async fn compare(
@@ -426,23 +432,29 @@ pub async fn compare(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyInput {
-    /// `"all"`, or the ids of the initiatives (live or hypothetical) whose changes to apply.
-    /// Capacities are applied with `"all"`.
-    #[schema(value_type = Object)]
-    pub changes: serde_json::Value,
+    pub changes: ChosenInput,
 }
 
-impl ApplyInput {
-    pub fn chosen(&self) -> Result<Chosen, AppError> {
-        let refused = || AppError::field("changes", "must be \"all\" or a list of initiative ids");
-        match &self.changes {
-            serde_json::Value::String(all) if all == "all" => Ok(Chosen::All),
-            serde_json::Value::Array(ids) => ids
-                .iter()
-                .map(|id| id.as_str().and_then(|id| id.parse().ok()).ok_or_else(refused))
-                .collect::<Result<_, _>>()
-                .map(Chosen::Initiatives),
-            _ => Err(refused()),
+/// `"all"`, or the ids of the initiatives (live or hypothetical) whose changes to apply.
+/// Capacities are applied with `"all"`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ChosenInput {
+    All(AllWord),
+    Initiatives(Vec<Uuid>),
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AllWord {
+    All,
+}
+
+impl From<ChosenInput> for Chosen {
+    fn from(input: ChosenInput) -> Chosen {
+        match input {
+            ChosenInput::All(AllWord::All) => Chosen::All,
+            ChosenInput::Initiatives(ids) => Chosen::Initiatives(ids),
         }
     }
 }
@@ -462,7 +474,7 @@ pub async fn apply(
     ResourceId(id): ResourceId,
     ApiJson(input): ApiJson<ApplyInput>,
 ) -> ApiResult<Json<ApplyResult>> {
-    let chosen = input.chosen()?;
+    let chosen = Chosen::from(input.changes);
     let pool = state.tenant(&caller);
     Ok(Json(db::scenarios::apply(&pool, &caller, id, &chosen).await?))
 }
