@@ -227,6 +227,17 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
     .await?)
 }
 
+/// The id of the initiative whose key is `key` ("NW-12"; keys are upper case), if one is.
+pub async fn id_of_key(pool: &TenantPool, key: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM initiatives WHERE org_id = $1 AND key = upper($2)",
+        pool.org_id(),
+        key.trim()
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
 pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<Vec<Initiative>, AppError> {

@@ -114,6 +114,9 @@ pub struct Side {
 pub struct Comparison {
     pub portfolio: Portfolio,
     pub period: Period,
+    /// The organization's currency, for showing budgets; not part of the API's shape.
+    #[serde(skip)]
+    pub currency: String,
     pub a: Side,
     pub b: Side,
     pub differences: Differences,
@@ -207,8 +210,7 @@ pub async fn compare(
                 Some(scenario) => (scenario.id.to_string(), scenario.name.clone()),
             };
             (
-                rollup.portfolio,
-                rollup.period,
+                (rollup.portfolio, rollup.period, rollup.currency),
                 Side {
                     plan,
                     name,
@@ -222,12 +224,13 @@ pub async fn compare(
                 },
             )
         });
-    let (portfolio, period, a) = sides.next().expect("two sides");
-    let (_, _, b) = sides.next().expect("two sides");
+    let ((portfolio, period, currency), a) = sides.next().expect("two sides");
+    let (_, b) = sides.next().expect("two sides");
     let differences = Differences::between(&a, &b);
     Ok(Comparison {
         portfolio,
         period,
+        currency,
         a,
         b,
         differences,

@@ -491,6 +491,16 @@ pub async fn put_capacity(
     Ok(row)
 }
 
+/// Refuses who may not edit the scenario (404 when there is none), for a form refused before it
+/// reaches a write: a viewer learns nothing from a form's errors.
+pub async fn require_editor(pool: &TenantPool, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let scenario = get_in(&mut tx, caller.org_id, id).await?;
+    permissions::require_portfolio_editor(&mut *tx, caller, scenario.portfolio_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The scenario `id` in a transaction, unlocked.
 pub(crate) async fn get_in(tx: &mut Tx<'_>, org_id: Uuid, id: Uuid) -> Result<Scenario, AppError> {
     Ok(sqlx::query_as!(

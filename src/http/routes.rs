@@ -156,6 +156,38 @@ pub fn routes() -> Router<AppState> {
             "/roadmaps/{id}/shares/{share_id}/revoke",
             post(pages::roadmaps::revoke_share),
         )
+        .route(
+            "/scenarios",
+            get(pages::scenarios::index).post(pages::scenarios::create),
+        )
+        .route("/scenarios/compare", get(pages::scenarios::compare))
+        .route(
+            "/scenarios/{id}",
+            get(pages::scenarios::show).post(pages::scenarios::rename),
+        )
+        .route("/scenarios/{id}/copy", post(pages::scenarios::copy))
+        .route("/scenarios/{id}/delete", post(pages::scenarios::delete))
+        .route("/scenarios/{id}/apply", post(pages::scenarios::apply))
+        .route(
+            "/scenarios/{id}/changes",
+            post(pages::scenario_forms::save_change),
+        )
+        .route(
+            "/scenarios/{id}/changes/{initiative_id}/remove",
+            post(pages::scenario_forms::remove_change),
+        )
+        .route(
+            "/scenarios/{id}/initiatives",
+            post(pages::scenario_forms::add_initiative),
+        )
+        .route(
+            "/scenarios/{id}/initiatives/{hypothetical_id}/remove",
+            post(pages::scenario_forms::remove_initiative),
+        )
+        .route(
+            "/scenarios/{id}/capacity",
+            post(pages::scenario_forms::save_capacity),
+        )
         .route("/docs/api", get(pages::api_reference::show))
         // API v1 (its routes come with their OpenAPI document)
         .merge(api().split_for_parts().0)

@@ -25,6 +25,7 @@ mod portfolios;
 mod priorities;
 mod rollup_pages;
 mod rollups;
+mod scenario_pages;
 mod scenarios;
 mod scores;
 mod seed;

@@ -13,19 +13,19 @@ use cairn::domain::Role;
 
 /// Root → Alpha and Beta, two themes, four initiatives and capacity in 2030-Q1 (far enough ahead
 /// that nothing but the one late initiative is ever late).
-struct Org {
-    account: Account,
-    root: String,
-    alpha: String,
-    beta: String,
-    core: String,
+pub struct Org {
+    pub account: Account,
+    pub root: String,
+    pub alpha: String,
+    pub beta: String,
+    pub core: String,
     /// In progress in Alpha: 10 pw at 50 %, Growth, all of 2030-Q1.
-    x: Value,
+    pub x: Value,
     /// Planned in Alpha: 6 pw, Core, February 2030.
-    y: Value,
+    pub y: Value,
 }
 
-async fn build(app: &TestApp) -> Org {
+pub async fn build(app: &TestApp) -> Org {
     let account = app.signup("Scenario Co").await;
     let t = &account.token;
     let root = id_of(&app.create_portfolio(t, "Scenario Co", "portfolio", None).await);
@@ -92,7 +92,7 @@ async fn build(app: &TestApp) -> Org {
     }
 }
 
-async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+pub async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     expect_status(
         app.send_json(Method::PUT, token, path, body, None).await,
         StatusCode::OK,
@@ -115,7 +115,7 @@ async fn apply(app: &TestApp, token: &str, scenario: &str, changes: Value) -> Va
 
 /// "Cut legacy": Y cancelled, X delayed to the end of May, a hypothetical 3 pw in Beta in
 /// February, and Beta's 2030-Q1 capacity raised from 5 to 8.
-async fn cut_legacy(app: &TestApp, org: &Org) -> String {
+pub async fn cut_legacy(app: &TestApp, org: &Org) -> String {
     let t = &org.account.token;
     let scenario = id_of(
         &app.post_json(

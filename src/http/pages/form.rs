@@ -120,6 +120,18 @@ impl FormState {
         }
     }
 
+    /// A warning above the form that is not about one field: what it typed is kept to save again.
+    pub fn warning(title: &str, message: &str) -> FormState {
+        FormState {
+            alert: Some(Alert {
+                class: "warning",
+                title: title.to_owned(),
+                message: message.to_owned(),
+            }),
+            ..FormState::default()
+        }
+    }
+
     /// A refusal that is about the whole form (a cycle, a non-empty portfolio), not one field.
     fn refused(message: String) -> FormState {
         FormState {

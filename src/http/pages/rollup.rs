@@ -167,7 +167,7 @@ impl FiguresView {
     }
 }
 
-fn count_label(count: i64) -> String {
+pub(super) fn count_label(count: i64) -> String {
     group_thousands(count.unsigned_abs())
 }
 

@@ -12,6 +12,7 @@ mod forms;
 mod okrs;
 mod priorities;
 mod rollup;
+mod scenarios;
 mod scores;
 mod status_updates;
 // Trust under load, faults and hostile input

@@ -42,6 +42,9 @@ impl TestApp {
         let timeline = id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'timeline' LIMIT 1").await;
         let columns =
             id("SELECT id FROM roadmaps WHERE org_id = $1 AND layout = 'now_next_later' LIMIT 1").await;
+        let scenario =
+            id("SELECT id FROM scenarios WHERE org_id = $1 AND name = 'Fund payments first'").await;
+        let other = id("SELECT id FROM scenarios WHERE org_id = $1 AND name = 'Cut legacy'").await;
         let quarter = cairn::domain::period::Period::current_quarter(chrono::Utc::now().date_naive(), 1);
         DemoTour {
             sign_in: "/login".to_owned(),
@@ -76,6 +79,15 @@ impl TestApp {
                 ("organization settings", "/settings/organization".to_owned()),
                 ("themes", "/settings/themes".to_owned()),
                 ("the scorecard", "/settings/scorecard".to_owned()),
+                ("the scenarios", "/scenarios".to_owned()),
+                (
+                    "a scenario beside the live plan, with its forms",
+                    format!("/scenarios/{scenario}"),
+                ),
+                (
+                    "two scenarios compared",
+                    format!("/scenarios/compare?a={scenario}&b={other}"),
+                ),
             ],
             shared: format!("/s/{token}"),
         }
