@@ -664,6 +664,14 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     capacity::plan(&mut tx, org.id, today).await?;
     scores::plant(&mut tx, org.id).await?;
     scenarios::plant(&mut tx, org.id, cpo.id, today).await?;
+    // The plan as the demo starts, to look back on once a scenario is applied.
+    let root = sqlx::query_scalar!(
+        "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL",
+        org.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::db::baselines::take_in(&mut tx, org.id, cpo.id, root, "The plan as the demo began").await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

@@ -1,6 +1,7 @@
 //! Connecting to PostgreSQL (a given `DATABASE_URL` or the embedded cluster), migrations, and one
 //! module of queries per aggregate.
 
+pub mod baselines;
 pub mod bulk;
 pub mod capacity;
 pub mod check_ins;

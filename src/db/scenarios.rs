@@ -720,7 +720,7 @@ fn reference_error(error: sqlx::Error) -> AppError {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ApplyResult {
     /// The baseline taken just before (SPEC §10), named after the scenario.
-    pub baseline_id: Option<Uuid>,
+    pub baseline_id: Uuid,
     pub applied: Vec<AppliedChange>,
     pub conflicts: Vec<ApplyConflict>,
 }
@@ -828,7 +828,15 @@ pub async fn apply(
             "the scenario holds none of the chosen changes: nothing to apply".to_owned(),
         ));
     }
-    let baseline_id = None;
+    // The moment before, to look back on what the apply changed (SPEC §10).
+    let baseline_id = super::baselines::take_in(
+        &mut tx,
+        org_id,
+        caller.user_id,
+        scenario.portfolio_id,
+        &format!("Before applying {}", scenario.name),
+    )
+    .await?;
     let note = format!("Applied from scenario {}", scenario.name);
     let mut applied = Vec::new();
     let mut conflicts = Vec::new();

@@ -51,6 +51,10 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "no cached page shows them; a link is looked up on every request",
     ),
     ("data_versions", "the version itself"),
+    (
+        "baseline_initiatives",
+        "written once with their baseline, whose row bumps it, and never changed",
+    ),
 ];
 
 async fn version(pool: &PgPool, org_id: Uuid) -> i64 {

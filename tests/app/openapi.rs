@@ -61,6 +61,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/scenarios/{id}/capacity"),
     ("GET", "/scenarios/compare"),
     ("POST", "/scenarios/{id}/apply"),
+    ("GET", "/baselines/{id}"),
     ("GET", "/initiatives"),
     ("POST", "/initiatives"),
     ("GET", "/initiatives/{id}"),

@@ -374,7 +374,35 @@ async fn apply_holds_back_what_changed_since_and_writes_history() {
     app.patch_json(t, &format!("/initiatives/{x}"), json!({"title": "X, renamed"}))
         .await;
 
+    let before = app.get_json(t, &format!("/portfolios/{}/rollup", org.root)).await;
     let answer = apply(&app, t, &scenario, json!("all")).await;
+    // The baseline taken first holds the plan as it was before anything was applied.
+    let baseline = app
+        .get_json(
+            t,
+            &format!("/baselines/{}", answer["baseline_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(baseline["name"], "Before applying Cut legacy");
+    assert_eq!(baseline["portfolio_id"], org.root.as_str());
+    assert_eq!(baseline["initiatives"], 4);
+    assert_eq!(baseline["figures"]["totals"], before["totals"]);
+    assert_eq!(baseline["figures"]["children"], before["children"]);
+    let frozen_y: String = sqlx::query_scalar(
+        "SELECT status FROM baseline_initiatives WHERE baseline_id = $1 AND initiative_id = $2::uuid",
+    )
+    .bind(
+        answer["baseline_id"]
+            .as_str()
+            .unwrap()
+            .parse::<uuid::Uuid>()
+            .unwrap(),
+    )
+    .bind(&y)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(frozen_y, "planned");
     let applied: Vec<(String, String)> = answer["applied"]
         .as_array()
         .unwrap()
@@ -515,6 +543,12 @@ async fn a_failure_in_the_middle_of_apply_leaves_nothing_applied() {
         .get_json(t, &format!("/initiatives/{}/updates", id_of(&org.y)))
         .await;
     assert_eq!(history["items"], json!([]));
+    let baselines: i64 = sqlx::query_scalar("SELECT count(*) FROM baselines WHERE org_id = $1")
+        .bind(org.account.org_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(baselines, 0, "the baseline went with the rest");
     let held = app.get_json(t, &format!("/scenarios/{scenario}")).await;
     assert_eq!(held["changes"].as_array().unwrap().len(), 2);
     assert_eq!(held["initiatives"].as_array().unwrap().len(), 1);

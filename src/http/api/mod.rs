@@ -1,6 +1,7 @@
 //! The JSON API, v1 (SPEC §6): one module per resource.
 
 pub mod accounts;
+pub mod baselines;
 pub mod initiatives;
 pub mod members;
 pub mod objectives;
