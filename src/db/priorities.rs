@@ -6,6 +6,7 @@
 //! Ranks are the organization's one order, so a subtree's view is that order restricted to it; an
 //! initiative moved before another lands right before it in every view holding both.
 
+use std::cmp::Reverse;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -125,6 +126,139 @@ pub async fn read(
     let bytes = priorities.bytes();
     cache.put(key, stamp, priorities.clone(), bytes);
     Ok(priorities)
+}
+
+/// The page of `request`'s priorities in scenario `scenario_id` (over its own portfolio): the live
+/// order with the scenario's changes worked in (SPEC §9). A change can move an initiative anywhere
+/// in the order or out of it, so the live rows are read down to the page's end plus one per change
+/// (each change takes at most one live row out of the window), the changed initiatives and the
+/// hypothetical work are read as the scenario has them and kept where they pass the filter, and the
+/// two are merged in the order's own terms (`order_key`). The cost grows with the page's depth and
+/// the number of changes, as the live page's does with its depth.
+pub async fn read_scenario(
+    pool: &TenantPool,
+    scenario_id: Uuid,
+    request: &PrioritiesRequest,
+) -> Result<Priorities, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin_snapshot().await?;
+    let scenario = super::scenarios::get_in(&mut tx, org_id, scenario_id).await?;
+    let mut filter = request.filter;
+    filter.portfolio_id = Some(scenario.portfolio_id);
+    let setting = sqlx::query!(
+        "SELECT (now() AT TIME ZONE time_zone)::date AS \"today!\", fiscal_year_start_month, benefit_unit
+         FROM organizations WHERE id = $1",
+        org_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, scenario.portfolio_id).await?;
+    let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
+    let period = request
+        .period
+        .unwrap_or_else(|| Period::current_quarter(setting.today, setting.fiscal_year_start_month as u32));
+    let plan = super::rollup::Plan::Scenario(scenario_id);
+    let capacity = super::capacity::capacity_in(&mut tx, org_id, plan, scenario.portfolio_id, &[period])
+        .await?
+        .figures
+        .quarters
+        .first()
+        .map_or(Decimal::ZERO, |quarter| quarter.capacity);
+    let (changed, candidates) = super::scenarios::listed_in(&mut tx, org_id, scenario_id, &filter).await?;
+    let depth = request.offset + request.limit + 1 + changed.len() as i64;
+    let live = initiative_lists::search_in(&mut tx, org_id, &filter, request.by.sort(), 0, depth).await?;
+    tx.commit().await?;
+    let mut merged: Vec<ListedInitiative> = live
+        .into_iter()
+        .filter(|row| !changed.contains(&row.id))
+        .chain(candidates)
+        .collect();
+    merged.sort_by_key(|row| order_key(request.by, row));
+    let offset = request.offset as usize;
+    let above = merged
+        .iter()
+        .take(offset)
+        .map(|row| remaining_effort(row.effort, row.progress))
+        .sum();
+    let mut rows: Vec<ListedInitiative> = merged.into_iter().skip(offset).collect();
+    let more = rows.len() as i64 > request.limit;
+    rows.truncate(request.limit as usize);
+    let mut total = RunningTotal::new(above, capacity);
+    let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
+    Ok(Priorities {
+        ancestors,
+        portfolio,
+        period,
+        capacity,
+        benefit_unit: setting.benefit_unit,
+        rows: rows.into_iter().zip(lines).collect(),
+        more,
+    })
+}
+
+/// Where a row stands in `by`'s order, as the list's ORDER BY puts it (migrations/0021): the
+/// score's expression highest first, none last, ties by key number; the manual rank lowest first.
+/// Work that exists only in a scenario has no key number and follows its ties.
+fn order_key(by: RankBy, row: &ListedInitiative) -> (Reverse<Option<OrderedScore>>, u64) {
+    let effort = row.effort;
+    let score = match by {
+        RankBy::Rice => row
+            .reach
+            .zip(row.impact)
+            .zip(row.confidence)
+            .map(|((reach, impact), confidence)| {
+                OrderedScore::Float(reach as f64 * impact * f64::from(confidence) / effort)
+            }),
+        RankBy::Wsjf => row
+            .business_value
+            .zip(row.time_criticality)
+            .zip(row.risk_reduction)
+            .map(|((value, time), risk)| OrderedScore::Float(f64::from(value + time + risk) / effort)),
+        RankBy::Moar => per_effort(row.benefit, effort),
+        RankBy::Scorecard => per_effort(row.scorecard_value, effort),
+        // Lowest first: negated, so that "highest first" puts it first.
+        RankBy::Rank => row.rank.map(|rank| OrderedScore::Decimal(-rank)),
+    };
+    let number = row
+        .key
+        .rsplit_once('-')
+        .and_then(|(_, number)| number.parse().ok())
+        .unwrap_or(u64::MAX);
+    (Reverse(score), number)
+}
+
+fn per_effort(value: Option<Decimal>, effort: f64) -> Option<OrderedScore> {
+    let effort = Decimal::try_from(effort).ok().filter(|e| !e.is_zero())?;
+    value
+        .and_then(|v| v.checked_div(effort))
+        .map(OrderedScore::Decimal)
+}
+
+/// A score as the database orders it: double precision or numeric (one order holds one kind),
+/// never NaN (effort > 0).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum OrderedScore {
+    Float(f64),
+    Decimal(Decimal),
+}
+
+impl Eq for OrderedScore {}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (OrderedScore::Float(a), OrderedScore::Float(b)) => a.total_cmp(b),
+            (OrderedScore::Decimal(a), OrderedScore::Decimal(b)) => a.cmp(b),
+            (OrderedScore::Float(_), OrderedScore::Decimal(_)) => std::cmp::Ordering::Less,
+            (OrderedScore::Decimal(_), OrderedScore::Float(_)) => std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Writes the order of `by` over the subtree's open work into its ranks, 1, 2, 3…: the manual

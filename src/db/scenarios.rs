@@ -12,12 +12,13 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::initiative_lists::ListedInitiative;
 use super::initiatives::{values_from_row, with_values};
 use super::status_updates::Author;
 use super::tenant::Begin;
 use super::users::Caller;
 use super::{TenantPool, Tx, check_version, permissions};
-use crate::domain::initiative::{InitiativeChanges, InitiativeValues};
+use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::period::Period;
 use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput, ScenarioRename};
@@ -693,6 +694,80 @@ pub(crate) async fn capacity_of(
             })
         })
         .collect()
+}
+
+/// The initiatives a scenario changes, and those of them and of its hypothetical work that pass
+/// `filter` (subtree included) as the scenario has them, in the shape lists read: what the
+/// scenario's priorities merge into the live order. Hypothetical work has an empty key.
+pub(crate) async fn listed_in(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    id: Uuid,
+    filter: &InitiativeFilter,
+) -> Result<(Vec<Uuid>, Vec<ListedInitiative>), AppError> {
+    let changed = sqlx::query_scalar!(
+        "SELECT initiative_id FROM scenario_changes WHERE org_id = $1 AND scenario_id = $2",
+        org_id,
+        id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    // A field the change sets is the change's, every other the live row's.
+    let listed = sqlx::query_as!(
+        ListedInitiative,
+        r#"WITH shown AS (
+               SELECT i.id, i.key, i.title, i.owner_id, i.health, i.budget, i.reach, i.impact, i.confidence,
+                      i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
+                      i.rank, i.updated_at, i.number,
+                      CASE WHEN 'portfolio_id' = ANY(c.sets) THEN c.portfolio_id ELSE i.portfolio_id END AS portfolio_id,
+                      CASE WHEN 'theme_id' = ANY(c.sets) THEN c.theme_id ELSE i.theme_id END AS theme_id,
+                      CASE WHEN 'status' = ANY(c.sets) THEN c.status ELSE i.status END AS status,
+                      CASE WHEN 'progress' = ANY(c.sets) THEN c.progress ELSE i.progress END AS progress,
+                      CASE WHEN 'effort' = ANY(c.sets) THEN c.effort ELSE i.effort END AS effort,
+                      CASE WHEN 'start_date' = ANY(c.sets) THEN c.start_date ELSE i.start_date END AS start_date,
+                      CASE WHEN 'target_date' = ANY(c.sets) THEN c.target_date ELSE i.target_date END AS target_date
+               FROM scenario_changes c
+               JOIN initiatives i ON i.org_id = c.org_id AND i.id = c.initiative_id
+               WHERE c.org_id = $1 AND c.scenario_id = $2
+               UNION ALL
+               SELECT h.id, '', h.title, h.owner_id, h.health, h.budget, h.reach, h.impact, h.confidence,
+                      h.business_value, h.time_criticality, h.risk_reduction, h.benefit, NULL::numeric, NULL::numeric,
+                      h.made_at, NULL::bigint, h.portfolio_id, h.theme_id, h.status, h.progress, h.effort, h.start_date, h.target_date
+               FROM scenario_initiatives h
+               WHERE h.org_id = $1 AND h.scenario_id = $2
+           )
+           SELECT i.id AS "id!", i.key AS "key!", i.title AS "title!", i.portfolio_id AS "portfolio_id!",
+                  p.name AS portfolio_name, u.name AS "owner_name?", th.name AS "theme_name?",
+                  i.status AS "status!: Status", i.health AS "health!: Health", i.progress AS "progress!",
+                  i.effort AS "effort!", i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                  i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
+                  i.rank, i.updated_at AS "updated_at!"
+           FROM shown i
+           JOIN portfolios p ON p.org_id = $1 AND p.id = i.portfolio_id
+           LEFT JOIN users u ON u.id = i.owner_id
+           LEFT JOIN themes th ON th.org_id = $1 AND th.id = i.theme_id
+           WHERE i.portfolio_id IN (SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $3)
+             AND initiative_passes(i.status, i.health, i.owner_id, i.theme_id, i.target_date,
+                   $4, $5, $6, $7, $8, $9, $10,
+                   (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
+             AND initiative_in_quarter(i.start_date, i.target_date, $11,
+                   (SELECT o.fiscal_year_start_month FROM organizations o WHERE o.id = $1))
+           ORDER BY i.number NULLS LAST, i.updated_at, i.id"#,
+        org_id,
+        id,
+        filter.portfolio_id,
+        filter.status.map(Status::as_str),
+        filter.health.map(Health::as_str),
+        filter.owner_id,
+        filter.theme_id,
+        filter.unthemed,
+        filter.late,
+        filter.scope.map(crate::domain::WorkScope::as_str),
+        filter.quarter.map(|q| q.to_string())
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok((changed, listed))
 }
 
 /// A reference that vanished or never belonged to the organization, named by field.

@@ -248,6 +248,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::scenarios::put_capacity))
         .routes(routes!(api::scenarios::rollup))
         .routes(routes!(api::scenarios::capacity))
+        .routes(routes!(api::scenarios::priorities))
         .routes(routes!(api::scenarios::apply))
         .routes(routes!(api::baselines::get))
         .routes(routes!(api::initiatives::list, api::initiatives::create))

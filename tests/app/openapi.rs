@@ -59,6 +59,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("PUT", "/scenarios/{id}/capacity/{portfolio_id}/{period}"),
     ("GET", "/scenarios/{id}/rollup"),
     ("GET", "/scenarios/{id}/capacity"),
+    ("GET", "/scenarios/{id}/priorities"),
     ("GET", "/scenarios/compare"),
     ("POST", "/scenarios/{id}/apply"),
     ("GET", "/baselines/{id}"),

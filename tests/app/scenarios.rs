@@ -920,3 +920,147 @@ fn random_change(rng: &mut StdRng, themes: &[String], portfolios: &[String]) -> 
     }
     Value::Object(change)
 }
+
+/// Every item of a priorities list, page by page (`limit` a page), as the comparison reads them:
+/// title, score, remaining and cumulative effort, and whether it fits; with the capacity.
+async fn ranked(app: &TestApp, token: &str, path: &str, by: &str) -> (Value, Vec<Value>) {
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(token, &format!("{path}?by={by}&period=2030-Q1&limit=2{cursor}"))
+            .await;
+        for item in page["items"].as_array().unwrap() {
+            items.push(json!([
+                item["initiative"]["title"],
+                item["score"],
+                item["remaining_effort"],
+                item["cumulative_effort"],
+                item["fits"]
+            ]));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return (page["capacity"].clone(), items),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_scenarios_priorities_are_the_live_ones_after_applying_it() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    let beta = app
+        .get_json(t, &format!("/initiatives?portfolio_id={}", org.beta))
+        .await;
+    let z = beta["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "Z")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // RICE 800 (X), 2,666.67 (Y), 625 (Z); Late has none and comes last.
+    for (id, reach, impact) in [
+        (id_of(&org.x), 100, 1),
+        (id_of(&org.y), 100, 2),
+        (z.clone(), 50, 1),
+    ] {
+        app.patch_json(
+            t,
+            &format!("/initiatives/{id}"),
+            json!({"reach": reach, "impact": impact, "confidence": if id == z { 50 } else { 80 }}),
+        )
+        .await;
+    }
+    let ranked_by_rice = app
+        .send_json(
+            Method::POST,
+            t,
+            &format!("/portfolios/{}/priorities/apply", org.root),
+            json!({"by": "rice"}),
+            None,
+        )
+        .await;
+    expect_status(ranked_by_rice, StatusCode::OK).await;
+    let scenario = id_of(
+        &app.post_json(
+            t,
+            "/scenarios",
+            json!({"name": "Reorder", "portfolio_id": org.root}),
+        )
+        .await,
+    );
+    let s = &scenario;
+    // Y leaves the open work, Z jumps to the top, new work ties with Z (and follows it: it has no
+    // key number yet, and gets the next one when applied), X moves to Beta and shrinks.
+    put(
+        &app,
+        t,
+        &format!("/scenarios/{s}/changes/{}", id_of(&org.y)),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    put(
+        &app,
+        t,
+        &format!("/scenarios/{s}/changes/{z}"),
+        json!({"effort": 0.5}),
+    )
+    .await;
+    put(
+        &app,
+        t,
+        &format!("/scenarios/{s}/changes/{}", id_of(&org.x)),
+        json!({"portfolio_id": org.beta, "effort": 8, "progress": 25}),
+    )
+    .await;
+    app.post_json(
+        t,
+        &format!("/scenarios/{s}/initiatives"),
+        json!({"title": "H", "portfolio_id": org.beta, "status": "planned", "effort": 2,
+               "reach": 100, "impact": 1, "confidence": 100}),
+    )
+    .await;
+    put(
+        &app,
+        t,
+        &format!("/scenarios/{s}/capacity/{}/2030-Q1", org.beta),
+        json!({"person_weeks": 9}),
+    )
+    .await;
+
+    let orders = ["rice", "wsjf", "rank"];
+    let mut in_scenario = Vec::new();
+    for by in orders {
+        in_scenario.push(ranked(&app, t, &format!("/scenarios/{s}/priorities"), by).await);
+    }
+    let (capacity, rice) = &in_scenario[0];
+    assert_eq!(*capacity, json!(21.0));
+    let titles: Vec<&Value> = rice.iter().map(|item| &item[0]).collect();
+    assert_eq!(titles, [&json!("Z"), &json!("H"), &json!("X"), &json!("Late")]);
+    // Nothing live moved.
+    let live = ranked(&app, t, &format!("/portfolios/{}/priorities", org.root), "rice").await;
+    assert_eq!(live.1.len(), 4);
+    assert_eq!(live.1[0][0], "Y");
+
+    apply(&app, t, s, json!("all")).await;
+    for (by, expected) in orders.iter().zip(&in_scenario) {
+        let after = ranked(&app, t, &format!("/portfolios/{}/priorities", org.root), by).await;
+        assert_eq!(&after, expected, "by {by}");
+    }
+    // Inside the scenario's subtree only: a portfolio of its own is the scenario's whole view.
+    let gone = app
+        .api(
+            Method::GET,
+            t,
+            "/scenarios/01900000-0000-7000-8000-000000000000/priorities",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}

@@ -67,7 +67,7 @@ pub struct RankedInitiative {
 }
 
 impl PrioritiesAnswer {
-    fn new(by: RankBy, offset: i64, data: &Priorities) -> PrioritiesAnswer {
+    pub(crate) fn new(by: RankBy, offset: i64, data: &Priorities) -> PrioritiesAnswer {
         let next_cursor = data.more.then(|| (offset + data.rows.len() as i64).to_string());
         PrioritiesAnswer {
             period: data.period,

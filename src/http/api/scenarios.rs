@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::capacity::{CapacityInput, quarter_range};
 use super::portfolios::period_param;
+use super::priorities::PrioritiesAnswer;
 use super::{create_once, versioned};
 use crate::db;
 use crate::db::capacity::Capacity;
@@ -23,6 +24,7 @@ use crate::db::scenarios::{ApplyResult, CapacityChange, ChangeRow, Hypothetical,
 use crate::domain::capacity;
 use crate::domain::initiative::InitiativeChanges;
 use crate::domain::page::{Page, PageQuery};
+use crate::domain::priorities::{DEFAULT_LIMIT, PrioritiesQuery};
 use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput, ScenarioRename};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
@@ -357,6 +359,27 @@ pub struct ScenarioCapacityQuery {
     /// How many quarters, 1 to 20 (default 4).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     quarters: Option<String>,
+}
+
+/// SPEC §8 priorities of the scenario's portfolio with its changes applied: its open work ranked,
+/// hypothetical work included (with an empty key), against the period's capacity as the scenario
+/// has it.
+#[utoipa::path(
+get, path = "/scenarios/{id}/priorities", tag = "scenarios", operation_id = "scenario_priorities",
+    params(ResourceId, PrioritiesQuery),
+    responses((status = OK, body = PrioritiesAnswer))
+)]
+#[tracing::instrument(skip_all, fields(scenario_id = %id))]
+pub async fn priorities(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ResourceId(id): ResourceId,
+    ApiQuery(query): ApiQuery<PrioritiesQuery>,
+) -> ApiResult<Json<PrioritiesAnswer>> {
+    // The subtree is the scenario's own; read_scenario puts it into the filter.
+    let request = query.parse(id, DEFAULT_LIMIT).map_err(AppError::Validation)?;
+    let data = db::priorities::read_scenario(&state.tenant(&caller), id, &request).await?;
+    Ok(Json(PrioritiesAnswer::new(request.by, request.offset, &data)))
 }
 
 /// SPEC §8 capacity against demand with the scenario's changes applied.
