@@ -63,6 +63,27 @@ pub struct DataStamp {
     pub today: chrono::NaiveDate,
 }
 
+impl DataStamp {
+    /// The organization's data version and date as `executor`'s snapshot has them.
+    pub async fn read(
+        executor: impl sqlx::PgExecutor<'_>,
+        org_id: uuid::Uuid,
+    ) -> Result<DataStamp, AppError> {
+        let row = sqlx::query!(
+            r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!",
+                      coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "version!"
+               FROM organizations WHERE id = $1"#,
+            org_id
+        )
+        .fetch_one(executor)
+        .await?;
+        Ok(DataStamp {
+            version: row.version,
+            today: row.today,
+        })
+    }
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// The database the service runs on, and the embedded cluster behind it when there is one.

@@ -171,7 +171,7 @@ pub async fn rollup(
 }
 
 /// Whose figures: the live plan's, or the live plan's with a scenario's changes (SPEC §9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Plan {
     Live,
     Scenario(Uuid),
@@ -325,16 +325,22 @@ async fn scenario_deltas(
     today: NaiveDate,
 ) -> Result<HashMap<Uuid, Delta>, AppError> {
     let rows = sqlx::query!(
-        r#"WITH changes AS (SELECT scenario_rollup_changes($1, $2) AS list)
+        r#"WITH changes AS MATERIALIZED (SELECT scenario_rollup_changes($1, $2) AS list),
+                late AS (
+                    SELECT l.ancestor_id, sum(l.open) AS open
+                    FROM changes c, rollup_deadline_deltas(c.list) l
+                    WHERE l.ancestor_id = ANY($3) AND l.target_date < $4
+                    GROUP BY l.ancestor_id)
            SELECT d.ancestor_id AS "ancestor_id!", d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
                   d.n_in_progress AS "n_in_progress!", d.n_done AS "n_done!", d.n_cancelled AS "n_cancelled!",
                   d.n_on_track AS "n_on_track!", d.n_at_risk AS "n_at_risk!", d.n_off_track AS "n_off_track!",
                   d.active_effort AS "active_effort!", d.active_effort_at_risk AS "active_effort_at_risk!",
                   d.active_effort_off_track AS "active_effort_off_track!", d.effort AS "effort!",
                   d.effort_progress AS "effort_progress!", d.budget AS "budget!",
-                  (SELECT coalesce(sum(l.open), 0) FROM changes c, rollup_deadline_deltas(c.list) l
-                   WHERE l.ancestor_id = d.ancestor_id AND l.target_date < $4)::bigint AS "late!"
-           FROM changes c, rollup_deltas(c.list) d
+                  coalesce(late.open, 0)::bigint AS "late!"
+           FROM changes c
+           CROSS JOIN LATERAL rollup_deltas(c.list) d
+           LEFT JOIN late ON late.ancestor_id = d.ancestor_id
            WHERE d.ancestor_id = ANY($3)"#,
         org_id,
         scenario,

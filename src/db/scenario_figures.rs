@@ -2,6 +2,8 @@
 //! `db::rollup` and `db::capacity` read the live sums and add a scenario's effect themselves, so
 //! a scenario's figures and the live ones are one implementation of the math.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -9,12 +11,13 @@ use super::capacity::{Capacity, capacity_in, upcoming};
 use super::portfolios::Portfolio;
 use super::rollup::{ChildFigures, Plan, Rollup, rollup_in};
 use super::scenarios::{ChangeRow, Hypothetical, Scenario, changes_of, get_in, hypotheticals_of, in_subtree};
-use super::{TenantPool, Tx};
+use super::{DataStamp, TenantPool, Tx};
 use crate::domain::capacity::QuarterFigures;
 use crate::domain::period::Period;
 use crate::domain::rollup::{Figures, ThemeShare};
 use crate::domain::scenario::{FiguresDiff, difference};
 use crate::error::AppError;
+use crate::read_cache::ReadCache;
 
 /// The roll-up of `portfolio_id` (default: the scenario's portfolio) with the scenario's changes.
 pub async fn rollup(
@@ -167,16 +170,48 @@ pub struct QuarterDiff {
     pub free: rust_decimal::Decimal,
 }
 
-/// Compares plan `a` with plan `b` for `portfolio_id` (default: the first scenario's portfolio),
-/// every figure of both sides on one snapshot.
-pub async fn compare(
-    pool: &TenantPool,
+/// Which compare: the organization (as in every key of `http::Caches`), both plans and the
+/// portfolio asked for.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ComparisonKey {
+    org_id: Uuid,
     a: Plan,
     b: Plan,
     portfolio_id: Option<Uuid>,
-) -> Result<Comparison, AppError> {
+}
+
+impl Comparison {
+    /// About how much memory it holds, for the cache's bound.
+    fn bytes(&self) -> usize {
+        let rows = |side: &Side| side.children.len() * 2 + side.changes.len() + side.initiatives.len();
+        4096 + (rows(&self.a) + rows(&self.b)) * 512
+    }
+}
+
+/// Compares plan `a` with plan `b` for `portfolio_id` (default: the first scenario's portfolio),
+/// every figure of both sides on one snapshot; from `cache` while the organization's data and
+/// date are those it was read at (`crate::read_cache`: every write to a scenario bumps the data
+/// version, as a live write does).
+pub async fn compare(
+    pool: &TenantPool,
+    cache: &ReadCache<ComparisonKey, Comparison>,
+    a: Plan,
+    b: Plan,
+    portfolio_id: Option<Uuid>,
+) -> Result<Arc<Comparison>, AppError> {
     let mut tx = pool.begin_snapshot().await?;
     let org_id = pool.org_id();
+    let stamp = DataStamp::read(&mut *tx, org_id).await?;
+    let key = ComparisonKey {
+        org_id,
+        a,
+        b,
+        portfolio_id,
+    };
+    if let Some(kept) = cache.get(&key, stamp) {
+        tx.commit().await?;
+        return Ok(kept);
+    }
     let mut scenarios = Vec::new();
     for plan in [a, b] {
         scenarios.push(match plan {
@@ -227,14 +262,16 @@ pub async fn compare(
     let ((portfolio, period, currency), a) = sides.next().expect("two sides");
     let (_, b) = sides.next().expect("two sides");
     let differences = Differences::between(&a, &b);
-    Ok(Comparison {
+    let comparison = Arc::new(Comparison {
         portfolio,
         period,
         currency,
         a,
         b,
         differences,
-    })
+    });
+    cache.put(key, stamp, comparison.clone(), comparison.bytes());
+    Ok(comparison)
 }
 
 impl Differences {

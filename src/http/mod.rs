@@ -59,6 +59,10 @@ pub struct Caches {
     pub shared_roadmaps: ReadCache<(uuid::Uuid, uuid::Uuid), share::SharedPage>,
     /// Pages of priorities (`db::priorities::Priorities`), about 50 KB each.
     pub priorities: ReadCache<crate::db::priorities::PrioritiesKey, crate::db::priorities::Priorities>,
+    /// Two plans compared (`db::scenario_figures::Comparison`), for the compare and scenario pages
+    /// and the API: 10 to 50 KB each.
+    pub comparisons:
+        ReadCache<crate::db::scenario_figures::ComparisonKey, crate::db::scenario_figures::Comparison>,
 }
 
 impl Default for Caches {
@@ -68,6 +72,7 @@ impl Default for Caches {
             portfolio_pages: ReadCache::new(16 * MB, 8 * 1024),
             shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
             priorities: ReadCache::new(16 * MB, 50 * 1024),
+            comparisons: ReadCache::new(16 * MB, 32 * 1024),
         }
     }
 }

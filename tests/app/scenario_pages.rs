@@ -358,6 +358,19 @@ async fn the_compare_page_sets_any_two_plans_side_by_side() {
     assert_eq!(total(&page, "Initiatives"), ["4", "5", "+1"].map(String::from));
     assert_eq!(page.selected("b"), scenario);
     assert_eq!(page.select(".side-changes tr.change").len(), 2);
+    // Kept for the next request only while nothing changed: a change shows at once.
+    app.send_json(
+        reqwest::Method::PUT,
+        &org.account.token,
+        &format!("/scenarios/{scenario}/changes/{}", id_of(&org.x)),
+        json!({"status": "cancelled"}),
+        None,
+    )
+    .await;
+    let again = app
+        .get_page(&format!("/scenarios/compare?a=live&b={scenario}"))
+        .await;
+    assert_eq!(total(&again, "Effort (pw)"), ["22", "9", "\u{2212}13"].map(String::from));
     // Two copies of one scenario, for Alpha: the same figures.
     let copy = id_of(
         &app.post_json(

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Parameter, ParameterIn};
@@ -443,13 +443,13 @@ pub async fn compare(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<CompareQuery>,
-) -> ApiResult<Json<Comparison>> {
+) -> ApiResult<Response> {
     let a = plan_param("a", &query.a)?;
     let b = plan_param("b", &query.b)?;
     let pool = state.tenant(&caller);
-    Ok(Json(
-        db::scenario_figures::compare(&pool, a, b, query.portfolio_id).await?,
-    ))
+    let cache = &state.caches.comparisons;
+    let comparison = db::scenario_figures::compare(&pool, cache, a, b, query.portfolio_id).await?;
+    Ok(Json(&*comparison).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

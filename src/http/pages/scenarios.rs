@@ -225,7 +225,9 @@ impl ScenarioPage {
         let pool = state.tenant(caller);
         let detail = db::scenarios::detail(&pool, id).await?;
         let scenario = detail.scenario;
-        let comparison = db::scenario_figures::compare(&pool, Plan::Live, Plan::Scenario(id), None).await?;
+        let cache = &state.caches.comparisons;
+        let comparison =
+            db::scenario_figures::compare(&pool, cache, Plan::Live, Plan::Scenario(id), None).await?;
         let can_edit = db::permissions::can_edit_portfolio(&pool, caller, scenario.portfolio_id).await?;
         let tree = db::portfolios::list_tree(&pool).await?;
         let themes = db::themes::all(&pool).await?;
@@ -505,7 +507,15 @@ pub async fn compare(
                     None,
                 ),
                 Ok(portfolio_id) => {
-                    match db::scenario_figures::compare(&pool, plan_a, plan_b, portfolio_id).await {
+                    match db::scenario_figures::compare(
+                        &pool,
+                        &state.caches.comparisons,
+                        plan_a,
+                        plan_b,
+                        portfolio_id,
+                    )
+                    .await
+                    {
                         Ok(comparison) => {
                             let tree = db::portfolios::list_tree(&pool).await?;
                             let themes = db::themes::all(&pool).await?;
