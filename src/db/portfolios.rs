@@ -114,6 +114,23 @@ pub fn into_tree(all: Vec<Portfolio>) -> Vec<TreeNode> {
     tree
 }
 
+/// The names of the portfolios `ids` (those of the organization), by id.
+pub async fn names_of(
+    pool: &TenantPool,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+    Ok(sqlx::query!(
+        "SELECT id, name FROM portfolios WHERE org_id = $1 AND id = ANY($2)",
+        pool.org_id(),
+        ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| (row.id, row.name))
+    .collect())
+}
+
 pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Portfolio, AppError> {
     let org_id = pool.org_id();
     Ok(sqlx::query_as!(

@@ -370,7 +370,10 @@ async fn the_compare_page_sets_any_two_plans_side_by_side() {
     let again = app
         .get_page(&format!("/scenarios/compare?a=live&b={scenario}"))
         .await;
-    assert_eq!(total(&again, "Effort (pw)"), ["22", "9", "\u{2212}13"].map(String::from));
+    assert_eq!(
+        total(&again, "Effort (pw)"),
+        ["22", "9", "\u{2212}13"].map(String::from)
+    );
     // Two copies of one scenario, for Alpha: the same figures.
     let copy = id_of(
         &app.post_json(

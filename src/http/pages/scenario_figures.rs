@@ -11,6 +11,8 @@ use uuid::Uuid;
 
 use super::initiative_list::pw_label;
 use super::rollup::count_label;
+use crate::db;
+use crate::db::TenantPool;
 use crate::db::portfolios::TreeNode;
 use crate::db::scenario_figures::{Comparison, Side};
 use crate::db::scenarios::{ChangeRow, Hypothetical};
@@ -19,6 +21,7 @@ use crate::domain::currency::{format_money, format_quantity};
 use crate::domain::rollup::Figures;
 use crate::domain::scenario::FiguresDiff;
 use crate::domain::{Health, Status};
+use crate::error::AppError;
 
 /// A figure in both plans: the two texts and the difference, "" when they are the same.
 pub struct Cell {
@@ -121,6 +124,32 @@ impl Names {
             themes: themes.iter().map(|t| (t.id, t.name.clone())).collect(),
             ..Names::of_tree(tree)
         }
+    }
+
+    /// The names `comparison`'s changes need, without reading the whole tree: the portfolios its
+    /// changes and hypothetical work name, and every theme.
+    pub async fn of_comparison(pool: &TenantPool, comparison: &Comparison) -> Result<Names, AppError> {
+        let mut ids: Vec<Uuid> = Vec::new();
+        for side in [&comparison.a, &comparison.b] {
+            for change in &side.changes {
+                for field in change.fields.iter().filter(|f| f.field == "portfolio_id") {
+                    for value in [&field.live, &field.scenario] {
+                        ids.extend(value.as_str().and_then(|text| text.parse::<Uuid>().ok()));
+                    }
+                }
+            }
+            ids.extend(side.initiatives.iter().map(|h| h.values.portfolio_id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Names {
+            portfolios: db::portfolios::names_of(pool, &ids).await?,
+            themes: db::themes::all(pool)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect(),
+        })
     }
 
     pub fn portfolio(&self, id: Uuid) -> String {

@@ -429,6 +429,7 @@ pub async fn apply(
         match ids {
             Some(ids) if !ids.is_empty() => Chosen::Initiatives(ids),
             Some(_) => {
+                db::scenarios::require_editor(&state.tenant(&caller), &caller, id).await?;
                 let none = AppError::Conflict("Tick the changes to apply, or apply all.".to_owned());
                 return notice(&state, &caller, id, none).await;
             }
@@ -517,9 +518,7 @@ pub async fn compare(
                     .await
                     {
                         Ok(comparison) => {
-                            let tree = db::portfolios::list_tree(&pool).await?;
-                            let themes = db::themes::all(&pool).await?;
-                            let names = Names::of(&tree, &themes);
+                            let names = Names::of_comparison(&pool, &comparison).await?;
                             let view = ComparisonView::new(&comparison, &comparison.currency, &names);
                             (StatusCode::OK, None, Some(view))
                         }
