@@ -272,8 +272,8 @@ pub async fn rollup_in(
         today: first.today,
     };
     let shown = period.to_string();
-    let deltas = match plan.scenario() {
-        None => HashMap::new(),
+    let (deltas, moved) = match plan.scenario() {
+        None => (HashMap::new(), HashMap::new()),
         Some(scenario) => {
             let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
             scenario_deltas(tx, org_id, scenario, &ids, stamp.today).await?
@@ -287,7 +287,7 @@ pub async fn rollup_in(
     let children = rows
         .map(|(portfolio, figures, _)| ChildFigures { portfolio, figures })
         .collect();
-    let themes = investment_mix(tx, org_id, plan, portfolio_id).await?;
+    let themes = investment_mix(tx, org_id, portfolio_id, &moved).await?;
     let initiatives = match attached {
         0 => Vec::new(),
         limit => attached_to(tx, org_id, portfolio_id, limit)
@@ -315,23 +315,33 @@ struct Delta {
     late: i64,
 }
 
-/// The effect of a scenario's changes on the figures of `portfolio_ids`: the contributions of
-/// migrations/0022_scenarios.sql, aggregated by the functions the live upkeep applies.
+/// Effort a scenario moves between the themes of the portfolio shown (`None`: unthemed).
+type ThemeMoves = HashMap<Option<Uuid>, Decimal>;
+
+/// The effect of a scenario's changes on the figures of `portfolio_ids` (the first is the portfolio
+/// shown, whose investment mix it moves too): the contributions of migrations/0022_scenarios.sql,
+/// built once and aggregated by the functions the live upkeep applies.
 async fn scenario_deltas(
     tx: &mut PgConnection,
     org_id: Uuid,
     scenario: Uuid,
     portfolio_ids: &[Uuid],
     today: NaiveDate,
-) -> Result<HashMap<Uuid, Delta>, AppError> {
+) -> Result<(HashMap<Uuid, Delta>, ThemeMoves), AppError> {
     let rows = sqlx::query!(
         r#"WITH changes AS MATERIALIZED (SELECT scenario_rollup_changes($1, $2) AS list),
                 late AS (
                     SELECT l.ancestor_id, sum(l.open) AS open
                     FROM changes c, rollup_deadline_deltas(c.list) l
                     WHERE l.ancestor_id = ANY($3) AND l.target_date < $4
-                    GROUP BY l.ancestor_id)
-           SELECT d.ancestor_id AS "ancestor_id!", d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
+                    GROUP BY l.ancestor_id),
+                themes AS (
+                    SELECT array_agg(t.theme_id) AS ids, array_agg(t.effort) AS efforts
+                    FROM changes c, rollup_theme_deltas(c.list) t
+                    WHERE t.ancestor_id = ($3::uuid[])[1])
+           SELECT (SELECT ids FROM themes) AS "theme_ids: Vec<Option<Uuid>>",
+                  (SELECT efforts FROM themes) AS "theme_efforts: Vec<Decimal>",
+                  d.ancestor_id AS "ancestor_id!", d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
                   d.n_in_progress AS "n_in_progress!", d.n_done AS "n_done!", d.n_cancelled AS "n_cancelled!",
                   d.n_on_track AS "n_on_track!", d.n_at_risk AS "n_at_risk!", d.n_off_track AS "n_off_track!",
                   d.active_effort AS "active_effort!", d.active_effort_at_risk AS "active_effort_at_risk!",
@@ -349,7 +359,16 @@ async fn scenario_deltas(
     )
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows
+    let moved = rows
+        .first()
+        .map(|r| {
+            let ids = r.theme_ids.clone().unwrap_or_default();
+            ids.into_iter()
+                .zip(r.theme_efforts.clone().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    let deltas = rows
         .into_iter()
         .map(|r| {
             let parts = Parts {
@@ -370,16 +389,17 @@ async fn scenario_deltas(
             };
             (r.ancestor_id, Delta { parts, late: r.late })
         })
-        .collect())
+        .collect();
+    Ok((deltas, moved))
 }
 
 /// Every theme's share of the subtree's effort next to its target; unthemed work as "Unassigned"
-/// (when there is any). A scenario's changes move effort between themes, and in or out.
+/// (when there is any). A scenario's changes move effort between themes, and in or out (`moved`).
 async fn investment_mix(
     tx: &mut PgConnection,
     org_id: Uuid,
-    plan: Plan,
     portfolio_id: Uuid,
+    moved: &ThemeMoves,
 ) -> Result<Vec<ThemeShare>, AppError> {
     let rows = sqlx::query!(
         r#"WITH mix AS (
@@ -404,22 +424,6 @@ async fn investment_mix(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let moved: HashMap<Option<Uuid>, Decimal> = match plan.scenario() {
-        None => HashMap::new(),
-        Some(scenario) => sqlx::query!(
-            r#"SELECT d.theme_id, d.effort AS "effort!"
-               FROM rollup_theme_deltas(scenario_rollup_changes($1, $2)) d
-               WHERE d.ancestor_id = $3"#,
-            org_id,
-            scenario,
-            portfolio_id
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|row| (row.theme_id, row.effort))
-        .collect(),
-    };
     let total = rows.first().map(|row| row.total).unwrap_or_default() + moved.values().sum::<Decimal>();
     Ok(rows
         .into_iter()
