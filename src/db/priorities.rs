@@ -47,7 +47,34 @@ pub struct Priorities {
     pub more: bool,
 }
 
+/// What a page of priorities shows above its rows.
+struct Head {
+    ancestors: Vec<Portfolio>,
+    portfolio: Portfolio,
+    period: Period,
+    capacity: Decimal,
+    benefit_unit: String,
+}
+
 impl Priorities {
+    /// A page of `limit` of `rows` (which hold one more when another page follows), each standing
+    /// against the capacity after the `above` person-weeks of the rows before the page.
+    fn page(head: Head, mut rows: Vec<ListedInitiative>, above: Decimal, limit: i64) -> Priorities {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut total = RunningTotal::new(above, head.capacity);
+        let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
+        Priorities {
+            ancestors: head.ancestors,
+            portfolio: head.portfolio,
+            period: head.period,
+            capacity: head.capacity,
+            benefit_unit: head.benefit_unit,
+            rows: rows.into_iter().zip(lines).collect(),
+            more,
+        }
+    }
+
     /// About how much memory the page holds, for the cache's bound.
     fn bytes(&self) -> usize {
         1024 + self.rows.len() * 512
@@ -107,22 +134,17 @@ pub async fn read(
             .sum(),
     };
     let limit = request.limit + 1; // One row more tells whether another page follows.
-    let mut rows =
+    let rows =
         initiative_lists::search_in(&mut tx, org_id, &request.filter, sort, request.offset, limit).await?;
     tx.commit().await?;
-    let more = rows.len() as i64 > request.limit;
-    rows.truncate(request.limit as usize);
-    let mut total = RunningTotal::new(above, capacity);
-    let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
-    let priorities = Arc::new(Priorities {
+    let head = Head {
         ancestors,
         portfolio,
         period,
         capacity,
         benefit_unit: setting.benefit_unit,
-        rows: rows.into_iter().zip(lines).collect(),
-        more,
-    });
+    };
+    let priorities = Arc::new(Priorities::page(head, rows, above, request.limit));
     let bytes = priorities.bytes();
     cache.put(key, stamp, priorities.clone(), bytes);
     Ok(priorities)
@@ -180,20 +202,15 @@ pub async fn read_scenario(
         .take(offset)
         .map(|row| remaining_effort(row.effort, row.progress))
         .sum();
-    let mut rows: Vec<ListedInitiative> = merged.into_iter().skip(offset).collect();
-    let more = rows.len() as i64 > request.limit;
-    rows.truncate(request.limit as usize);
-    let mut total = RunningTotal::new(above, capacity);
-    let lines: Vec<Standing> = rows.iter().map(|r| total.add(r.effort, r.progress)).collect();
-    Ok(Priorities {
+    let rows = merged.into_iter().skip(offset).collect();
+    let head = Head {
         ancestors,
         portfolio,
         period,
         capacity,
         benefit_unit: setting.benefit_unit,
-        rows: rows.into_iter().zip(lines).collect(),
-        more,
-    })
+    };
+    Ok(Priorities::page(head, rows, above, request.limit))
 }
 
 /// Where a row stands in `by`'s order, as the list's ORDER BY puts it (migrations/0021): the
