@@ -150,7 +150,8 @@ pub async fn read(
     Ok(priorities)
 }
 
-/// The page of `request`'s priorities in scenario `scenario_id` (over its own portfolio): the live
+/// The page of `request`'s priorities in scenario `scenario_id`, of `portfolio_id` (its own
+/// portfolio or one below it; its own when `None`, and 422 outside it): the live
 /// order with the scenario's changes worked in (SPEC §9). A change can move an initiative anywhere
 /// in the order or out of it, so the live rows are read down to the page's end plus one per change
 /// (each change takes at most one live row out of the window), the changed initiatives and the
@@ -160,13 +161,15 @@ pub async fn read(
 pub async fn read_scenario(
     pool: &TenantPool,
     scenario_id: Uuid,
+    portfolio_id: Option<Uuid>,
     request: &PrioritiesRequest,
 ) -> Result<Priorities, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
     let scenario = super::scenarios::get_in(&mut tx, org_id, scenario_id).await?;
+    let portfolio_id = super::scenario_figures::shown(&mut tx, org_id, &[&scenario], portfolio_id).await?;
     let mut filter = request.filter;
-    filter.portfolio_id = Some(scenario.portfolio_id);
+    filter.portfolio_id = Some(portfolio_id);
     let setting = sqlx::query!(
         "SELECT (now() AT TIME ZONE time_zone)::date AS \"today!\", fiscal_year_start_month, benefit_unit
          FROM organizations WHERE id = $1",
@@ -174,13 +177,13 @@ pub async fn read_scenario(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, scenario.portfolio_id).await?;
+    let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, portfolio_id).await?;
     let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
     let period = request
         .period
         .unwrap_or_else(|| Period::current_quarter(setting.today, setting.fiscal_year_start_month as u32));
     let plan = super::rollup::Plan::Scenario(scenario_id);
-    let capacity = super::capacity::capacity_in(&mut tx, org_id, plan, scenario.portfolio_id, &[period])
+    let capacity = super::capacity::capacity_in(&mut tx, org_id, plan, portfolio_id, &[period])
         .await?
         .figures
         .quarters

@@ -73,7 +73,7 @@ pub async fn capacity(
 
 /// The portfolio a scenario's figures are read for: the one asked for, which must lie in every
 /// scenario's subtree (422 on `portfolio_id` otherwise), or the first scenario's own.
-async fn shown(
+pub(crate) async fn shown(
     tx: &mut Tx<'_>,
     org_id: Uuid,
     scenarios: &[&Scenario],

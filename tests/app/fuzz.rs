@@ -77,6 +77,7 @@ include-name = [
   "PUT /api/v1/scenarios/{id}/capacity/{portfolio_id}/{period}",
   "GET /api/v1/scenarios/{id}/rollup",
   "GET /api/v1/scenarios/{id}/capacity",
+  "GET /api/v1/scenarios/{id}/priorities",
   "GET /api/v1/scenarios/compare",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]

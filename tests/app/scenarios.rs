@@ -921,14 +921,15 @@ fn random_change(rng: &mut StdRng, themes: &[String], portfolios: &[String]) -> 
     Value::Object(change)
 }
 
-/// Every item of a priorities list, page by page (`limit` a page), as the comparison reads them:
-/// title, score, remaining and cumulative effort, and whether it fits; with the capacity.
+/// Every item of a priorities list at `path` (ending in `?` or `&`), page by page (two a page), as
+/// the comparison reads them (title, score, remaining and cumulative effort, whether it fits), and
+/// the capacity.
 async fn ranked(app: &TestApp, token: &str, path: &str, by: &str) -> (Value, Vec<Value>) {
     let mut items = Vec::new();
     let mut cursor = String::new();
     loop {
         let page = app
-            .get_json(token, &format!("{path}?by={by}&period=2030-Q1&limit=2{cursor}"))
+            .get_json(token, &format!("{path}by={by}&period=2030-Q1&limit=2{cursor}"))
             .await;
         for item in page["items"].as_array().unwrap() {
             items.push(json!([
@@ -1036,22 +1037,52 @@ async fn a_scenarios_priorities_are_the_live_ones_after_applying_it() {
     let orders = ["rice", "wsjf", "rank"];
     let mut in_scenario = Vec::new();
     for by in orders {
-        in_scenario.push(ranked(&app, t, &format!("/scenarios/{s}/priorities"), by).await);
+        in_scenario.push(ranked(&app, t, &format!("/scenarios/{s}/priorities?"), by).await);
     }
+    // A portfolio inside the scenario's: Beta, which gains X and H.
+    let beta_path = format!("/scenarios/{s}/priorities?portfolio_id={}&", org.beta);
+    let beta_in_scenario = ranked(&app, t, &beta_path, "rice").await;
+    let beta_titles: Vec<&Value> = beta_in_scenario.1.iter().map(|item| &item[0]).collect();
+    assert_eq!(
+        beta_titles,
+        [&json!("Z"), &json!("H"), &json!("X"), &json!("Late")]
+    );
     let (capacity, rice) = &in_scenario[0];
     assert_eq!(*capacity, json!(21.0));
     let titles: Vec<&Value> = rice.iter().map(|item| &item[0]).collect();
     assert_eq!(titles, [&json!("Z"), &json!("H"), &json!("X"), &json!("Late")]);
     // Nothing live moved.
-    let live = ranked(&app, t, &format!("/portfolios/{}/priorities", org.root), "rice").await;
+    let live = ranked(&app, t, &format!("/portfolios/{}/priorities?", org.root), "rice").await;
     assert_eq!(live.1.len(), 4);
     assert_eq!(live.1[0][0], "Y");
 
+    // Outside the scenario's subtree: refused on the field.
+    let alpha_only = id_of(
+        &app.post_json(
+            t,
+            "/scenarios",
+            json!({"name": "Alpha only", "portfolio_id": org.alpha}),
+        )
+        .await,
+    );
+    let outside = app
+        .api(
+            Method::GET,
+            t,
+            &format!("/scenarios/{alpha_only}/priorities?portfolio_id={}", org.beta),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_problem(outside, StatusCode::UNPROCESSABLE_ENTITY, Some("portfolio_id")).await;
+
     apply(&app, t, s, json!("all")).await;
     for (by, expected) in orders.iter().zip(&in_scenario) {
-        let after = ranked(&app, t, &format!("/portfolios/{}/priorities", org.root), by).await;
+        let after = ranked(&app, t, &format!("/portfolios/{}/priorities?", org.root), by).await;
         assert_eq!(&after, expected, "by {by}");
     }
+    let beta_after = ranked(&app, t, &format!("/portfolios/{}/priorities?", org.beta), "rice").await;
+    assert_eq!(beta_after, beta_in_scenario);
     // Inside the scenario's subtree only: a portfolio of its own is the scenario's whole view.
     let gone = app
         .api(

@@ -361,12 +361,20 @@ pub struct ScenarioCapacityQuery {
     quarters: Option<String>,
 }
 
-/// SPEC §8 priorities of the scenario's portfolio with its changes applied: its open work ranked,
-/// hypothetical work included (with an empty key), against the period's capacity as the scenario
-/// has it.
+/// Which portfolio of a scenario's subtree its priorities rank.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScenarioPrioritiesQuery {
+    /// The portfolio (the scenario's or one below it); the scenario's when left out.
+    portfolio_id: Option<Uuid>,
+}
+
+/// SPEC §8 priorities of the scenario's portfolio (or one below it) with its changes applied: its
+/// open work ranked, hypothetical work included (with an empty key), against the period's
+/// capacity as the scenario has it.
 #[utoipa::path(
 get, path = "/scenarios/{id}/priorities", tag = "scenarios", operation_id = "scenario_priorities",
-    params(ResourceId, PrioritiesQuery),
+    params(ResourceId, ScenarioPrioritiesQuery, PrioritiesQuery),
     responses((status = OK, body = PrioritiesAnswer))
 )]
 #[tracing::instrument(skip_all, fields(scenario_id = %id))]
@@ -374,11 +382,13 @@ pub async fn priorities(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
+    ApiQuery(at): ApiQuery<ScenarioPrioritiesQuery>,
     ApiQuery(query): ApiQuery<PrioritiesQuery>,
 ) -> ApiResult<Json<PrioritiesAnswer>> {
-    // The subtree is the scenario's own; read_scenario puts it into the filter.
+    // The subtree is settled by read_scenario, which puts it into the filter.
     let request = query.parse(id, DEFAULT_LIMIT).map_err(AppError::Validation)?;
-    let data = db::priorities::read_scenario(&state.tenant(&caller), id, &request).await?;
+    let pool = state.tenant(&caller);
+    let data = db::priorities::read_scenario(&pool, id, at.portfolio_id, &request).await?;
     Ok(Json(PrioritiesAnswer::new(request.by, request.offset, &data)))
 }
 
