@@ -177,6 +177,21 @@ pub enum Plan {
     Scenario(Uuid),
 }
 
+impl std::str::FromStr for Plan {
+    type Err = &'static str;
+
+    /// `live`, or a scenario's id.
+    fn from_str(text: &str) -> Result<Plan, &'static str> {
+        match text {
+            "live" => Ok(Plan::Live),
+            id => id
+                .parse()
+                .map(Plan::Scenario)
+                .map_err(|_| "must be \"live\" or a scenario's id"),
+        }
+    }
+}
+
 impl Plan {
     fn scenario(self) -> Option<Uuid> {
         match self {

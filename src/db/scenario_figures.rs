@@ -10,7 +10,10 @@ use uuid::Uuid;
 use super::capacity::{Capacity, capacity_in, upcoming};
 use super::portfolios::Portfolio;
 use super::rollup::{ChildFigures, Plan, Rollup, rollup_in};
-use super::scenarios::{ChangeRow, Hypothetical, Scenario, changes_of, get_in, hypotheticals_of, in_subtree};
+use super::scenarios::{
+    CapacityChange, ChangeRow, Hypothetical, Scenario, capacity_of, changes_of, get_in, hypotheticals_of,
+    in_subtree,
+};
 use super::{DataStamp, TenantPool, Tx};
 use crate::domain::capacity::QuarterFigures;
 use crate::domain::period::Period;
@@ -110,6 +113,8 @@ pub struct Side {
     /// The scenario's changes with who made them (none for the live plan).
     pub changes: Vec<ChangeRow>,
     pub initiatives: Vec<Hypothetical>,
+    /// The capacities the scenario sets, beside the live ones.
+    pub capacity_changes: Vec<CapacityChange>,
 }
 
 /// `GET /scenarios/compare`: two plans side by side for one portfolio, and b − a.
@@ -183,7 +188,12 @@ pub struct ComparisonKey {
 impl Comparison {
     /// About how much memory it holds, for the cache's bound.
     fn bytes(&self) -> usize {
-        let rows = |side: &Side| side.children.len() * 2 + side.changes.len() + side.initiatives.len();
+        let rows = |side: &Side| {
+            side.children.len() * 2
+                + side.changes.len()
+                + side.initiatives.len()
+                + side.capacity_changes.len()
+        };
         4096 + (rows(&self.a) + rows(&self.b)) * 512
     }
 }
@@ -227,19 +237,24 @@ pub async fn compare(
     for (plan, scenario) in [a, b].into_iter().zip(scenarios) {
         let rollup = rollup_in(&mut tx, org_id, plan, portfolio_id, None, 0).await?;
         let capacity = capacity_in(&mut tx, org_id, plan, portfolio_id, &periods).await?;
-        let (changes, initiatives) = match &scenario {
-            None => (Vec::new(), Vec::new()),
+        let (changes, initiatives, capacity_changes) = match &scenario {
+            None => (Vec::new(), Vec::new(), Vec::new()),
             Some(scenario) => (
                 changes_of(&mut tx, org_id, scenario.id).await?,
                 hypotheticals_of(&mut tx, org_id, scenario.id).await?,
+                capacity_of(&mut tx, org_id, scenario.id).await?,
             ),
         };
-        sides.push((rollup, capacity, scenario, changes, initiatives));
+        sides.push((
+            rollup,
+            capacity,
+            scenario,
+            (changes, initiatives, capacity_changes),
+        ));
     }
     tx.commit().await?;
-    let mut sides = sides
-        .into_iter()
-        .map(|(rollup, capacity, scenario, changes, initiatives)| {
+    let mut sides = sides.into_iter().map(
+        |(rollup, capacity, scenario, (changes, initiatives, capacity_changes))| {
             let (plan, name) = match &scenario {
                 None => ("live".to_owned(), "Live plan".to_owned()),
                 Some(scenario) => (scenario.id.to_string(), scenario.name.clone()),
@@ -256,9 +271,11 @@ pub async fn compare(
                     capacity,
                     changes,
                     initiatives,
+                    capacity_changes,
                 },
             )
-        });
+        },
+    );
     let ((portfolio, period, currency), a) = sides.next().expect("two sides");
     let (_, b) = sides.next().expect("two sides");
     let differences = Differences::between(&a, &b);

@@ -358,6 +358,10 @@ async fn the_compare_page_sets_any_two_plans_side_by_side() {
     assert_eq!(total(&page, "Initiatives"), ["4", "5", "+1"].map(String::from));
     assert_eq!(page.selected("b"), scenario);
     assert_eq!(page.select(".side-changes tr.change").len(), 2);
+    assert!(
+        page.text(".side-changes tr.capacity-change")
+            .starts_with("Beta 2030-Q1 5.0 8.0")
+    );
     // Kept for the next request only while nothing changed: a change shows at once.
     app.send_json(
         reqwest::Method::PUT,

@@ -326,6 +326,15 @@ async fn compare_shows_both_plans_and_their_differences() {
         json!([{"field": "status", "live": "planned", "scenario": "cancelled"}])
     );
     assert_eq!(compare["b"]["initiatives"][0]["title"], "H");
+    assert_eq!(
+        (
+            compare["b"]["capacity_changes"][0]["period"].clone(),
+            compare["b"]["capacity_changes"][0]["live_person_weeks"].clone(),
+            compare["b"]["capacity_changes"][0]["person_weeks"].clone()
+        ),
+        (json!("2030-Q1"), json!(5.0), json!(8.0))
+    );
+    assert_eq!(compare["a"]["capacity_changes"], json!([]));
     assert_eq!(compare["a"]["changes"], json!([]));
 
     // Two scenarios side by side, for a portfolio inside both.

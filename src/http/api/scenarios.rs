@@ -431,13 +431,7 @@ pub struct CompareQuery {
 
 /// A side of the compare: `live` or a scenario's id (422 naming the side otherwise).
 pub fn plan_param(side: &str, text: &str) -> Result<Plan, AppError> {
-    match text {
-        "live" => Ok(Plan::Live),
-        id => id
-            .parse()
-            .map(Plan::Scenario)
-            .map_err(|_| AppError::field(side, "must be \"live\" or a scenario's id")),
-    }
+    text.parse().map_err(|message| AppError::field(side, message))
 }
 
 /// Two plans side by side for a portfolio: both sets of figures for it and each child, their

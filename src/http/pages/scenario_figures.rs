@@ -16,6 +16,7 @@ use crate::db::TenantPool;
 use crate::db::portfolios::TreeNode;
 use crate::db::scenario_figures::{Comparison, Side};
 use crate::db::scenarios::{ChangeRow, Hypothetical};
+use crate::db::status_updates::Author;
 use crate::db::themes::Theme;
 use crate::domain::currency::{format_money, format_quantity};
 use crate::domain::rollup::Figures;
@@ -177,6 +178,16 @@ pub struct SideChanges {
     pub url: String,
     pub changes: Vec<ChangeLine>,
     pub initiatives: Vec<HypotheticalLine>,
+    pub capacity: Vec<CapacityLine>,
+}
+
+/// A capacity a scenario sets, beside the live one.
+pub struct CapacityLine {
+    pub portfolio: String,
+    pub period: String,
+    pub live: String,
+    pub scenario: String,
+    pub made_by: String,
 }
 
 impl ComparisonView {
@@ -268,12 +279,31 @@ impl SideChanges {
                 .iter()
                 .map(|h| HypotheticalLine::new(h, names))
                 .collect(),
+            capacity: side
+                .capacity_changes
+                .iter()
+                .map(|c| CapacityLine {
+                    portfolio: c.portfolio_name.clone(),
+                    period: c.period.to_string(),
+                    live: pw_label(c.live_person_weeks),
+                    scenario: pw_label(c.person_weeks),
+                    made_by: author_name(&c.made_by),
+                })
+                .collect(),
         }
     }
 }
 
+/// Who made a change, as the lists show it.
+fn author_name(author: &Option<Author>) -> String {
+    author
+        .as_ref()
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| "someone since removed".to_owned())
+}
+
 impl ChangeLine {
-    pub fn new(row: &ChangeRow, names: &Names) -> ChangeLine {
+    fn new(row: &ChangeRow, names: &Names) -> ChangeLine {
         let fields = row
             .fields
             .iter()
@@ -291,11 +321,7 @@ impl ChangeLine {
             key: row.key.clone(),
             title: row.title.clone(),
             fields,
-            made_by: row
-                .made_by
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| "someone since removed".to_owned()),
+            made_by: author_name(&row.made_by),
             made_at: when(row.made_at),
             stale: row.stale(),
             kept_version: row.kept_version,
@@ -305,7 +331,7 @@ impl ChangeLine {
 }
 
 impl HypotheticalLine {
-    pub fn new(hypothetical: &Hypothetical, names: &Names) -> HypotheticalLine {
+    fn new(hypothetical: &Hypothetical, names: &Names) -> HypotheticalLine {
         let v = &hypothetical.values;
         let dates = match (v.start_date, v.target_date) {
             (Some(start), Some(target)) => format!(", {start} – {target}"),
@@ -322,11 +348,7 @@ impl HypotheticalLine {
                 names.portfolio(v.portfolio_id),
                 format_quantity(v.effort)
             ),
-            made_by: hypothetical
-                .made_by
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| "someone since removed".to_owned()),
+            made_by: author_name(&hypothetical.made_by),
         }
     }
 }

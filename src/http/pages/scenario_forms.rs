@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form::{Choice, FormState, word_choices};
-use super::scenarios::{notice, shown_again, version_of};
+use super::form::{Choice, FormState, rendered_version, word_choices};
+use super::scenarios::{notice, shown_again};
 use crate::db;
 use crate::db::portfolios::TreeNode;
 use crate::db::scenarios::Item;
@@ -265,7 +265,7 @@ pub async fn save_change(
     Path(id): Path<Uuid>,
     Form(typed): Form<ChangeForm>,
 ) -> PageResult<Response> {
-    let version = version_of(&typed.version)?;
+    let version = rendered_version(&typed.version)?;
     let pool = state.tenant(&caller);
     let (input, mut errors) = typed.parse();
     let initiative_id = match typed.key.trim() {
@@ -328,7 +328,7 @@ pub async fn add_initiative(
     Path(id): Path<Uuid>,
     Form(typed): Form<HypotheticalForm>,
 ) -> PageResult<Response> {
-    let version = version_of(&typed.version)?;
+    let version = rendered_version(&typed.version)?;
     let (changes, errors) = typed.parse();
     let written = if errors.is_empty() {
         db::scenarios::add_initiative(&state.tenant(&caller), &caller, id, Some(version), changes).await
@@ -357,7 +357,7 @@ pub async fn save_capacity(
     Path(id): Path<Uuid>,
     Form(typed): Form<CapacityForm>,
 ) -> PageResult<Response> {
-    let version = version_of(&typed.version)?;
+    let version = rendered_version(&typed.version)?;
     let pool = state.tenant(&caller);
     let written = match typed.parse() {
         Ok((portfolio_id, period, person_weeks)) => db::scenarios::put_capacity(
@@ -428,7 +428,7 @@ async fn remove(
     version: &str,
     anchor: &str,
 ) -> PageResult<Response> {
-    let version = version_of(version)?;
+    let version = rendered_version(version)?;
     match db::scenarios::remove(&state.tenant(&caller), &caller, id, item, Some(version)).await {
         Ok(()) => Ok(Redirect::to(&format!("/scenarios/{id}{anchor}")).into_response()),
         Err(error) => notice(&state, &caller, id, error).await,

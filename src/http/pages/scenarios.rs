@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::form::{self, Alert, Choice, FormState};
-use super::scenario_figures::{ChangeLine, ComparisonView, HypotheticalLine, Names, when};
+use super::scenario_figures::{ComparisonView, Names, SideChanges, when};
 use super::scenario_forms::{CapacityForm, ChangeForm, HypotheticalForm, ScenarioChoices};
 use crate::db;
 use crate::db::rollup::Plan;
@@ -188,15 +188,6 @@ impl AppliedView {
     }
 }
 
-/// A capacity the scenario sets, beside the live one.
-pub struct CapacityLine {
-    portfolio: String,
-    period: String,
-    live: String,
-    scenario: String,
-    made_by: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "scenarios/show.html")]
 pub struct ScenarioPage {
@@ -205,9 +196,8 @@ pub struct ScenarioPage {
     portfolio: String,
     can_edit: bool,
     view: ComparisonView,
-    changes: Vec<ChangeLine>,
-    initiatives: Vec<HypotheticalLine>,
-    capacity: Vec<CapacityLine>,
+    /// What the scenario changes: its changes, hypothetical work and capacities.
+    own: SideChanges,
     compare_url: String,
     /// A message about the whole page: an apply refused, a remove that ran into a newer version.
     pub notice: Option<Alert>,
@@ -223,16 +213,17 @@ impl ScenarioPage {
     /// The page with blank forms; a handler that refused one puts it back with its state.
     pub async fn load(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<ScenarioPage> {
         let pool = state.tenant(caller);
-        let detail = db::scenarios::detail(&pool, id).await?;
-        let scenario = detail.scenario;
         let cache = &state.caches.comparisons;
         let comparison =
             db::scenario_figures::compare(&pool, cache, Plan::Live, Plan::Scenario(id), None).await?;
+        let scenario = comparison.b.scenario.clone().expect("side b is the scenario");
         let can_edit = db::permissions::can_edit_portfolio(&pool, caller, scenario.portfolio_id).await?;
         let tree = db::portfolios::list_tree(&pool).await?;
         let themes = db::themes::all(&pool).await?;
         let names = Names::of(&tree, &themes);
-        let view = ComparisonView::new(&comparison, &comparison.currency, &names);
+        let mut view = ComparisonView::new(&comparison, &comparison.currency, &names);
+        // Its own lists, with forms beside them, in place of the compare page's.
+        let own = view.sides.pop().expect("side b is the scenario");
         let periods = comparison
             .a
             .capacity
@@ -247,31 +238,7 @@ impl ScenarioPage {
             layout: Layout::new(scenario.name.clone(), Some(caller)).in_section("scenarios"),
             portfolio: names.portfolio(scenario.portfolio_id),
             can_edit,
-            changes: detail
-                .changes
-                .iter()
-                .map(|c| ChangeLine::new(c, &names))
-                .collect(),
-            initiatives: detail
-                .initiatives
-                .iter()
-                .map(|h| HypotheticalLine::new(h, &names))
-                .collect(),
-            capacity: detail
-                .capacity
-                .iter()
-                .map(|c| CapacityLine {
-                    portfolio: c.portfolio_name.clone(),
-                    period: c.period.to_string(),
-                    live: super::initiative_list::pw_label(c.live_person_weeks),
-                    scenario: super::initiative_list::pw_label(c.person_weeks),
-                    made_by: c
-                        .made_by
-                        .as_ref()
-                        .map(|a| a.name.clone())
-                        .unwrap_or_else(|| "someone since removed".to_owned()),
-                })
-                .collect(),
+            own,
             compare_url: format!("/scenarios/compare?a=live&b={id}"),
             notice: None,
             applied: None,
@@ -328,11 +295,6 @@ pub fn refused(error: AppError) -> Result<(StatusCode, FormState), AppError> {
     }
 }
 
-/// The version a scenario form was rendered with.
-pub fn version_of(text: &str) -> Result<i64, AppError> {
-    form::rendered_version(text)
-}
-
 #[tracing::instrument(skip_all, fields(scenario_id = %id))]
 pub async fn rename(
     State(state): State<AppState>,
@@ -340,7 +302,7 @@ pub async fn rename(
     Path(id): Path<Uuid>,
     Form(typed): Form<NameForm>,
 ) -> PageResult<Response> {
-    let version = version_of(&typed.version)?;
+    let version = form::rendered_version(&typed.version)?;
     let input = ScenarioRename {
         name: Some(typed.name.clone()),
     };
@@ -374,7 +336,7 @@ pub async fn delete(
     Path(id): Path<Uuid>,
     Form(typed): Form<NameForm>,
 ) -> PageResult<Response> {
-    let version = version_of(&typed.version)?;
+    let version = form::rendered_version(&typed.version)?;
     match db::scenarios::delete(&state.tenant(&caller), &caller, id, Some(version)).await {
         Ok(()) => Ok(Redirect::to("/scenarios").into_response()),
         Err(error) => notice(&state, &caller, id, error).await,
@@ -495,6 +457,7 @@ pub async fn compare(
     .collect();
     let a = query.a.unwrap_or_else(|| "live".to_owned());
     let b = query.b.unwrap_or_default();
+    let plan_of = |text: &str| text.trim().parse::<Plan>().ok();
     let (status, problem, view) = match (plan_of(&a), plan_of(&b)) {
         (Some(plan_a), Some(plan_b)) => {
             let portfolio_id = match query.portfolio_id.as_deref().map(str::trim) {
@@ -555,11 +518,4 @@ pub async fn compare(
         view,
     };
     Ok((status, page).into_response())
-}
-
-fn plan_of(text: &str) -> Option<Plan> {
-    match text.trim() {
-        "live" => Some(Plan::Live),
-        other => other.parse().ok().map(Plan::Scenario),
-    }
 }
