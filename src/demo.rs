@@ -7,6 +7,7 @@ pub(crate) mod capacity;
 pub(crate) mod okrs;
 pub(crate) mod scenarios;
 pub(crate) mod scores;
+mod truth;
 
 use chrono::{Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -664,6 +665,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     capacity::plan(&mut tx, org.id, today).await?;
     scores::plant(&mut tx, org.id).await?;
     scenarios::plant(&mut tx, org.id, cpo.id, today).await?;
+    truth::plant(&mut tx, org.id, cpo.id, today).await?;
     // The plan as the demo starts, to look back on once a scenario is applied.
     let root = sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL",
@@ -821,9 +823,13 @@ pub(crate) fn demo_initiative(
     };
     let start = today + Duration::days(start_offset);
     let target = start + Duration::days(rng.gen_range(30..160));
+    // Running work is about as far along as its time is gone, give or take: declared on track, it
+    // is then never optimistic (SPEC §10) unless the demo makes it so.
+    let expected =
+        (today - start).num_days().clamp(0, (target - start).num_days()) * 100 / (target - start).num_days();
     let progress = match status {
         Status::Done => 100,
-        Status::InProgress => rng.gen_range(10..90),
+        Status::InProgress => (expected + rng.gen_range(-20..12)).clamp(5, 95) as i16,
         Status::Planned => rng.gen_range(0..10),
         _ => 0,
     };

@@ -41,6 +41,10 @@ pub struct ListedInitiative {
     /// The organization's manual order (SPEC §8), lowest first; null: never ranked.
     pub rank: Option<Decimal>,
     pub updated_at: Timestamp,
+    /// At least one of its blockers is in conflict with it (SPEC §10).
+    pub dependency_conflict: bool,
+    /// Declared on track though behind its time by the organization's threshold (SPEC §10).
+    pub optimistic: bool,
 }
 
 impl ListedInitiative {
@@ -77,7 +81,9 @@ macro_rules! search_sorted {
                       th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
                       i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
-                      i.rank, i.updated_at
+                      i.rank, i.updated_at, i.dependency_conflict,
+                      coalesce(i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
+                                                     FROM organizations o WHERE o.id = $1), false) AS "optimistic!"
                "# + $from + r#"
                JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                LEFT JOIN users u ON u.id = i.owner_id
@@ -88,6 +94,9 @@ macro_rules! search_sorted {
                        (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1))
                  AND initiative_in_quarter(i.start_date, i.target_date, $12,
                        (SELECT o.fiscal_year_start_month FROM organizations o WHERE o.id = $1))
+                 AND (NOT $13 OR i.dependency_conflict)
+                 AND (NOT $14 OR i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
+                                                      FROM organizations o WHERE o.id = $1))
                "# + $order + r#"
                OFFSET $10 LIMIT $11"#,
             $org_id,
@@ -101,7 +110,9 @@ macro_rules! search_sorted {
             $filter.scope.map(WorkScope::as_str),
             $offset,
             $limit,
-            $filter.quarter.map(|q| q.to_string())
+            $filter.quarter.map(|q| q.to_string()),
+            $filter.dependency_conflict,
+            $filter.optimistic
         )
     };
 }
@@ -295,14 +306,28 @@ async fn is_small_subtree(
     Ok(size.is_some_and(|size| size <= SMALL_SUBTREE))
 }
 
-/// The roll-up page's two watchlists: at most ten initiatives each, soonest target first (no date
-/// last, then by key number).
+/// The roll-up page's watchlists: at most ten initiatives each (the optimistic ones those longest
+/// optimistic), shown soonest target first (no date last, then by key number).
 #[derive(Clone, Debug, Default)]
 pub struct Watchlists {
     /// Active work whose health is at risk or off track.
     pub at_risk: Vec<ListedInitiative>,
     /// Open work past its target date in the organization's time zone.
     pub late: Vec<ListedInitiative>,
+    /// Work with a blocker in conflict (SPEC §10).
+    pub in_conflict: Vec<ListedInitiative>,
+    /// Work declared on track though behind its time (SPEC §10).
+    pub optimistic: Vec<ListedInitiative>,
+}
+
+impl Watchlists {
+    pub fn len(&self) -> usize {
+        self.at_risk.len() + self.late.len() + self.in_conflict.len() + self.optimistic.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Below this many initiatives in a subtree, reading them all through the closure and sorting
@@ -332,18 +357,19 @@ impl SubtreePlan {
     }
 }
 
-/// A watchlist row, and which of the two lists it belongs to.
+/// A watchlist row, and which list it belongs to: `at_risk`, `late`, `conflict` or `optimistic`.
 struct WatchlistRow {
-    at_risk: bool,
+    list: String,
     row: ListedInitiative,
 }
 
-/// Both watchlists in the subtree of `portfolio_id`, in one statement of two branches, each with
-/// its own fixed predicate (and so an index-friendly plan of its own). `plan` picks the statement:
-/// * through the closure: the subtree's initiatives by portfolio (closure join), filtered and sorted;
+/// The roll-up page's watchlists of `portfolio_id`'s subtree, found as `plan` says:
+///
+/// * through the closure: the subtree's initiatives, then the ten first of each list;
 /// * walking the organization: its open work in target order (`initiatives_open_target_idx`),
-///   keeping rows whose portfolio is in the subtree, until ten are found. Both lists are subsets
-///   of open work, and late work sorts first, so the walk stops early. The subtree test is a
+///   keeping rows whose portfolio is in the subtree, until ten are found. The lists are subsets
+///   of open work, and late work sorts first, so the walk stops early; the work in conflict and the
+///   optimistic work walk their own partial indexes (migrations/0024). The subtree test is a
 ///   scalar subquery on purpose: an `EXISTS` would be turned into a join, and the generic plan
 ///   (which cannot know the subtree is large) would then start from the closure and read every
 ///   initiative of the organization.
@@ -356,7 +382,8 @@ pub async fn watchlists(
     macro_rules! watchlist_rows {
         ($from:literal, $in_subtree:literal) => {
             sqlx::query!(
-                r#"SELECT w.at_risk AS "at_risk!", w.id AS "id!", w.key AS "key!", w.title AS "title!",
+                r#"WITH calendar AS (SELECT (now() AT TIME ZONE o.time_zone)::date AS today FROM organizations o WHERE o.id = $1)
+                   SELECT w.list AS "list!", w.id AS "id!", w.key AS "key!", w.title AS "title!",
                           w.portfolio_id AS "portfolio_id!", w.portfolio_name AS "portfolio_name!",
                           w.owner_name AS "owner_name?", w.status AS "status!: Status", w.health AS "health!: Health",
                           w.progress AS "progress!", w.effort AS "effort!", w.budget AS "budget?",
@@ -364,12 +391,13 @@ pub async fn watchlists(
                           w.confidence AS "confidence?", w.business_value AS "business_value?",
                           w.time_criticality AS "time_criticality?", w.risk_reduction AS "risk_reduction?",
                           w.benefit AS "benefit?", w.scorecard_value AS "scorecard_value?", w.rank AS "rank?",
-                          w.updated_at AS "updated_at!"
-                   FROM ((SELECT true AS at_risk, i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
+                          w.updated_at AS "updated_at!", w.dependency_conflict AS "dependency_conflict!",
+                          coalesce(w.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!"
+                   FROM ((SELECT 'at_risk' AS list, i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
                                  u.name AS owner_name, i.status, i.health, i.progress, i.effort, i.budget,
                                  i.target_date, i.reach, i.impact, i.confidence, i.business_value,
                                  i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value, i.rank,
-                                 i.updated_at, i.number
+                                 i.updated_at, i.number, i.dependency_conflict, i.optimistic_from
                           "# + $from + r#"
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
@@ -378,25 +406,49 @@ pub async fn watchlists(
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)
                          UNION ALL
-                         (SELECT false, i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
+                         (SELECT 'late', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
                                  i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
                                  i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
-                                 i.scorecard_value, i.rank, i.updated_at, i.number
+                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
+                                 i.optimistic_from
                           "# + $from + r#"
                           JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                           LEFT JOIN users u ON u.id = i.owner_id
                           WHERE "# + $in_subtree + r#"
-                            AND initiative_is_late(i.status, i.target_date,
-                                                   (SELECT (now() AT TIME ZONE o.time_zone)::date
-                                                    FROM organizations o WHERE o.id = $1))
+                            AND initiative_is_late(i.status, i.target_date, (SELECT today FROM calendar))
                           ORDER BY i.target_date NULLS LAST, i.number
+                          LIMIT 10)
+                         UNION ALL
+                         (SELECT 'conflict', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
+                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
+                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
+                                 i.optimistic_from
+                          "# + $from + r#"
+                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                          LEFT JOIN users u ON u.id = i.owner_id
+                          WHERE "# + $in_subtree + r#" AND i.dependency_conflict
+                          ORDER BY i.target_date NULLS LAST, i.number
+                          LIMIT 10)
+                         UNION ALL
+                         (SELECT 'optimistic', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
+                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
+                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
+                                 i.optimistic_from
+                          "# + $from + r#"
+                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                          LEFT JOIN users u ON u.id = i.owner_id
+                          WHERE "# + $in_subtree + r#"
+                            AND i.optimistic_from IS NOT NULL AND i.optimistic_from <= (SELECT today FROM calendar)
+                          ORDER BY i.optimistic_from, i.number
                           LIMIT 10)) w
-                   ORDER BY w.at_risk DESC, w.target_date NULLS LAST, w.number"#,
+                   ORDER BY w.list, w.target_date NULLS LAST, w.number"#,
                 org_id,
                 portfolio_id
             )
             .map(|r| WatchlistRow {
-                at_risk: r.at_risk,
+                list: r.list,
                 row: ListedInitiative {
                     id: r.id,
                     key: r.key,
@@ -421,6 +473,8 @@ pub async fn watchlists(
                     scorecard_value: r.scorecard_value,
                     rank: r.rank,
                     updated_at: r.updated_at,
+                    dependency_conflict: r.dependency_conflict,
+                    optimistic: r.optimistic,
                 },
             })
             .fetch_all(executor)
@@ -442,11 +496,12 @@ pub async fn watchlists(
         )
     };
     let mut lists = Watchlists::default();
-    for WatchlistRow { at_risk, row } in rows {
-        if at_risk {
-            lists.at_risk.push(row);
-        } else {
-            lists.late.push(row);
+    for WatchlistRow { list, row } in rows {
+        match list.as_str() {
+            "at_risk" => lists.at_risk.push(row),
+            "late" => lists.late.push(row),
+            "conflict" => lists.in_conflict.push(row),
+            _ => lists.optimistic.push(row),
         }
     }
     Ok(lists)

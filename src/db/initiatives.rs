@@ -36,6 +36,12 @@ pub struct Initiative {
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// At least one of its blockers is in conflict with it (SPEC §10); kept by migrations/0024.
+    pub dependency_conflict: bool,
+    /// The day from which it is optimistic at the organization's threshold (SPEC §10), if it is
+    /// in progress and declared on track: see `optimistic_on`.
+    #[serde(skip)]
+    pub optimistic_from: Option<chrono::NaiveDate>,
 }
 
 /// The `InitiativeValues` of a row that selects every value by its column's name.
@@ -79,6 +85,8 @@ macro_rules! initiative_from_row {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            dependency_conflict: r.dependency_conflict,
+            optimistic_from: r.optimistic_from,
         }
     }};
 }
@@ -96,6 +104,11 @@ impl std::ops::Deref for Initiative {
 impl Initiative {
     pub fn values(&self) -> InitiativeValues {
         self.values.clone()
+    }
+
+    /// Whether it is optimistic on `today` (SPEC §10): the kept day has come.
+    pub fn optimistic_on(&self, today: chrono::NaiveDate) -> bool {
+        self.optimistic_from.is_some_and(|day| day <= today)
     }
 
     /// Its four scores with their formulas (SPEC §8).
@@ -179,7 +192,7 @@ pub async fn list(
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at
+                  version, created_at, updated_at, dependency_conflict, optimistic_from
            FROM initiatives i
            WHERE org_id = $1
              AND ($2::uuid IS NULL OR portfolio_id IN (
@@ -190,6 +203,9 @@ pub async fn list(
              AND ($10::uuid IS NULL OR id < $10)
              AND initiative_in_quarter(start_date, target_date, $12,
                    (SELECT o.fiscal_year_start_month FROM organizations o WHERE o.id = $1))
+             AND (NOT $13 OR dependency_conflict)
+             AND (NOT $14 OR optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
+                                                FROM organizations o WHERE o.id = $1))
            ORDER BY id DESC LIMIT $11"#,
         org_id,
         filter.portfolio_id,
@@ -202,7 +218,9 @@ pub async fn list(
         filter.scope.map(WorkScope::as_str),
         page.after,
         page.fetch_limit(),
-        filter.quarter.map(|q| q.to_string())
+        filter.quarter.map(|q| q.to_string()),
+        filter.dependency_conflict,
+        filter.optimistic
     )
     .map(|r| initiative_from_row!(r))
     .fetch_all(pool)
@@ -217,7 +235,7 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at
+                  version, created_at, updated_at, dependency_conflict, optimistic_from
            FROM initiatives WHERE org_id = $1 AND id = $2"#,
         org_id,
         id
@@ -238,6 +256,17 @@ pub async fn id_of_key(pool: &TenantPool, key: &str) -> Result<Option<Uuid>, App
     .await?)
 }
 
+/// Which of `ids` are initiatives of the organization now.
+pub async fn existing(pool: &TenantPool, ids: &[Uuid]) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM initiatives WHERE org_id = $1 AND id = ANY ($2)",
+        pool.org_id(),
+        ids
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The initiatives `owner_id` owns, for their `/my` page: open work first, least recently
 /// updated first (what most needs a check-in), finished work after it; at most `limit`.
 pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<Vec<Initiative>, AppError> {
@@ -247,7 +276,7 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at
+                  version, created_at, updated_at, dependency_conflict, optimistic_from
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
            -- Open work first, the longest since its last update (domain::status_update::last_updated).
@@ -483,7 +512,7 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at
+                      version, created_at, updated_at, dependency_conflict, optimistic_from
                FROM initiatives WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
             org_id,
             id
@@ -497,7 +526,7 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at
+                      version, created_at, updated_at, dependency_conflict, optimistic_from
                FROM initiatives WHERE org_id = $1 AND id = $2"#,
             org_id,
             id

@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod bulk;
 pub mod capacity;
 pub mod check_ins;
+pub mod dependencies;
 pub mod embedded;
 pub mod idempotency;
 pub mod initiative_lists;

@@ -75,6 +75,9 @@ pub async fn get(pool: &super::TenantPool) -> Result<Organization, AppError> {
 pub struct Calendar {
     pub today: chrono::NaiveDate,
     pub fiscal_year_start_month: u32,
+    /// Points behind its time from which on-track work is optimistic (SPEC §10): what pace is
+    /// judged by, beside today.
+    pub optimism_threshold: i16,
 }
 
 impl Calendar {
@@ -91,7 +94,7 @@ pub async fn calendar(pool: &super::TenantPool) -> Result<Calendar, AppError> {
 /// `calendar` on a connection or transaction the caller holds.
 pub async fn calendar_in(executor: impl sqlx::PgExecutor<'_>, org_id: Uuid) -> Result<Calendar, AppError> {
     let row = sqlx::query!(
-        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
+        r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, optimism_threshold
            FROM organizations WHERE id = $1"#,
         org_id
     )
@@ -100,6 +103,7 @@ pub async fn calendar_in(executor: impl sqlx::PgExecutor<'_>, org_id: Uuid) -> R
     Ok(Calendar {
         today: row.today,
         fiscal_year_start_month: row.fiscal_year_start_month as u32,
+        optimism_threshold: row.optimism_threshold,
     })
 }
 
@@ -138,7 +142,7 @@ pub async fn settings(
     org_id: Uuid,
 ) -> Result<VersionedSettings, AppError> {
     let row = sqlx::query!(
-        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, benefit_unit, version,
+        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, benefit_unit, version, optimism_threshold,
                   off_track_threshold * 100 AS "off_track_threshold!", at_risk_threshold * 100 AS "at_risk_threshold!"
            FROM organizations WHERE id = $1 FOR UPDATE"#,
         org_id
@@ -156,6 +160,7 @@ pub async fn settings(
             // Stored as fractions; 25 % is exactly 0.25, rounding only undoes float noise.
             off_track_threshold: (row.off_track_threshold * 1e6).round() / 1e6,
             at_risk_threshold: (row.at_risk_threshold * 1e6).round() / 1e6,
+            optimism_threshold: row.optimism_threshold,
             benefit_unit: row.benefit_unit,
         },
         version: row.version,
@@ -178,7 +183,7 @@ pub async fn update_settings(
     sqlx::query!(
         "UPDATE organizations SET name = $2, time_zone = $3, fiscal_year_start_month = $4, currency = $5,
                 off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, updated_by = $8,
-                benefit_unit = $9, version = version + 1
+                benefit_unit = $9, optimism_threshold = $10, version = version + 1
          WHERE id = $1",
         caller.org_id,
         new.name,
@@ -188,7 +193,8 @@ pub async fn update_settings(
         new.off_track_threshold,
         new.at_risk_threshold,
         caller.user_id,
-        new.benefit_unit
+        new.benefit_unit,
+        new.optimism_threshold
     )
     .execute(&mut *tx)
     .await?;

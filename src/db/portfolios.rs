@@ -131,6 +131,17 @@ pub async fn names_of(
     .collect())
 }
 
+/// The portfolio `id` and every portfolio below it.
+pub async fn subtree_ids(pool: &TenantPool, id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT descendant_id FROM portfolio_closure WHERE org_id = $1 AND ancestor_id = $2",
+        pool.org_id(),
+        id
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Portfolio, AppError> {
     let org_id = pool.org_id();
     Ok(sqlx::query_as!(

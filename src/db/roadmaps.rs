@@ -211,7 +211,8 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
                WHERE c.org_id = $1 AND c.ancestor_id = $2
            ), shown AS MATERIALIZED (
                SELECT i.id, i.key, i.title, i.portfolio_id, s.name AS portfolio, i.owner_id, i.theme_id, i.status,
-                      i.health, i.progress, i.start_date, i.target_date, i.budget, i.updated_at, i.number
+                      i.health, i.progress, i.start_date, i.target_date, i.budget, i.updated_at, i.number,
+                      i.dependency_conflict
                FROM scope s
                JOIN initiatives i ON i.org_id = $1 AND i.portfolio_id = s.id
                WHERE COALESCE(i.start_date, i.target_date) <= $4
@@ -227,7 +228,8 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
            SELECT x.id AS "id!", x.key AS "key!", x.title AS "title!", x.portfolio_id AS "portfolio_id!",
                   x.portfolio AS "portfolio!", x.owner_id, u.name AS "owner?", x.theme_id, t.name AS "theme?",
                   x.status AS "status!: Status", x.health AS "health!: Health", x.progress AS "progress!",
-                  x.start_date, x.target_date, x.budget, x.updated_at AS "updated_at!"
+                  x.start_date, x.target_date, x.budget, x.updated_at AS "updated_at!",
+                  x.dependency_conflict AS "dependency_conflict!"
            FROM shown x
            LEFT JOIN owners u ON u.id = x.owner_id
            LEFT JOIN themes t ON t.org_id = $1 AND t.id = x.theme_id
@@ -260,6 +262,7 @@ pub async fn lanes(conn: &mut PgConnection, org_id: Uuid, roadmap: &Roadmap) -> 
             target_date: r.target_date,
             budget: r.budget,
             updated_at: r.updated_at,
+            dependency_conflict: r.dependency_conflict,
         })
         .collect();
     let mut objectives = ObjectivesOf::new();

@@ -13,10 +13,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::initiatives::{Initiative, InitiativeJson};
-use super::orgs::Calendar;
 use super::portfolios::Portfolio;
 use crate::domain::period::Period;
-use crate::domain::rollup::{Figures, Parts, ThemeShare, Thresholds, theme_share};
+use crate::domain::rollup::{DayCounts, Figures, Parts, ThemeShare, Thresholds, theme_share};
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
@@ -81,7 +80,9 @@ struct TotalsRow {
     effort: Decimal,
     effort_progress: Decimal,
     budget: Decimal,
+    n_dependency_conflicts: i64,
     late: i64,
+    optimistic: i64,
     /// OKR progress of the subtree in every period that has measured objectives, side by side
     /// (`okr_periods[k]`'s mean is `okr_means[k]`): the period shown is picked from them.
     okr_periods: Option<Vec<String>>,
@@ -99,13 +100,7 @@ struct TotalsRow {
 impl TotalsRow {
     /// The period the figures are for: the one asked for, or the organization's current quarter.
     fn period(&self, asked: Option<Period>) -> Period {
-        asked.unwrap_or_else(|| {
-            Calendar {
-                today: self.today,
-                fiscal_year_start_month: self.fiscal_year_start_month as u32,
-            }
-            .current_quarter()
-        })
+        asked.unwrap_or_else(|| Period::current_quarter(self.today, self.fiscal_year_start_month as u32))
     }
 
     /// The portfolio and its figures for `period`, with a scenario's effect on them when given.
@@ -130,17 +125,21 @@ impl TotalsRow {
             effort: self.effort,
             effort_progress: self.effort_progress,
             budget: self.budget,
+            dependency_conflicts: self.n_dependency_conflicts,
         };
         let thresholds = Thresholds {
             off_track: self.off_track_threshold,
             at_risk: self.at_risk_threshold,
         };
-        let mut late = self.late;
+        let mut days = DayCounts {
+            late: self.late,
+            optimistic: self.optimistic,
+        };
         if let Some(delta) = scenario {
             parts += &delta.parts;
-            late += delta.late;
+            days += delta.days;
         }
-        let figures = Figures::new(&parts, late, thresholds, okr_progress);
+        let figures = Figures::new(&parts, days, thresholds, okr_progress);
         let portfolio = Portfolio {
             id: self.id,
             name: self.name,
@@ -246,7 +245,7 @@ pub async fn rollup_in(
                   t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
                   t.n_on_track, t.n_at_risk, t.n_off_track,
                   t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
-                  t.effort, t.effort_progress, t.budget,
+                  t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
                   -- Late: open work due before today in the organization's time zone. Today is
                   -- a sub-select so that it reaches the index as a bound: the time zone function
                   -- is not leakproof, so row-level security keeps a plain expression of it out of
@@ -254,6 +253,11 @@ pub async fn rollup_in(
                   (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
                    WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
                      AND d.target_date < (SELECT today FROM calendar))::bigint AS "late!",
+                  -- Optimistic: on-track work whose day of being behind has come (migrations/0024),
+                  -- read as late is.
+                  (SELECT coalesce(sum(x.initiatives), 0) FROM portfolio_optimism x
+                   WHERE x.org_id = p.org_id AND x.portfolio_id = p.id
+                     AND x.optimistic_from <= (SELECT today FROM calendar))::bigint AS "optimistic!",
                   -- OKR progress: the mean over the subtree's measured objectives of each period,
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
                   okr.periods AS okr_periods, okr.means AS okr_means,
@@ -327,7 +331,7 @@ pub async fn rollup_in(
 /// What a scenario's changes add to the figures of one portfolio shown.
 struct Delta {
     parts: Parts,
-    late: i64,
+    days: DayCounts,
 }
 
 /// Effort a scenario moves between the themes of the portfolio shown (`None`: unthemed).
@@ -350,6 +354,11 @@ async fn scenario_deltas(
                     FROM changes c, rollup_deadline_deltas(c.list) l
                     WHERE l.ancestor_id = ANY($3) AND l.target_date < $4
                     GROUP BY l.ancestor_id),
+                optimistic AS (
+                    SELECT x.ancestor_id, sum(x.initiatives) AS initiatives
+                    FROM changes c, rollup_optimism_deltas(c.list) x
+                    WHERE x.ancestor_id = ANY($3) AND x.optimistic_from <= $4
+                    GROUP BY x.ancestor_id),
                 themes AS (
                     SELECT array_agg(t.theme_id) AS ids, array_agg(t.effort) AS efforts
                     FROM changes c, rollup_theme_deltas(c.list) t
@@ -362,10 +371,13 @@ async fn scenario_deltas(
                   d.active_effort AS "active_effort!", d.active_effort_at_risk AS "active_effort_at_risk!",
                   d.active_effort_off_track AS "active_effort_off_track!", d.effort AS "effort!",
                   d.effort_progress AS "effort_progress!", d.budget AS "budget!",
-                  coalesce(late.open, 0)::bigint AS "late!"
+                  d.n_dependency_conflicts AS "n_dependency_conflicts!",
+                  coalesce(late.open, 0)::bigint AS "late!",
+                  coalesce(optimistic.initiatives, 0)::bigint AS "optimistic!"
            FROM changes c
            CROSS JOIN LATERAL rollup_deltas(c.list) d
            LEFT JOIN late ON late.ancestor_id = d.ancestor_id
+           LEFT JOIN optimistic ON optimistic.ancestor_id = d.ancestor_id
            WHERE d.ancestor_id = ANY($3)"#,
         org_id,
         scenario,
@@ -401,8 +413,13 @@ async fn scenario_deltas(
                 effort: r.effort,
                 effort_progress: r.effort_progress,
                 budget: r.budget,
+                dependency_conflicts: r.n_dependency_conflicts,
             };
-            (r.ancestor_id, Delta { parts, late: r.late })
+            let days = DayCounts {
+                late: r.late,
+                optimistic: r.optimistic,
+            };
+            (r.ancestor_id, Delta { parts, days })
         })
         .collect();
     Ok((deltas, moved))
@@ -469,7 +486,7 @@ async fn attached_to(
                   health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at
+                  version, created_at, updated_at, dependency_conflict, optimistic_from
            FROM initiatives
            WHERE org_id = $1 AND portfolio_id = $2
            ORDER BY target_date NULLS LAST, number

@@ -718,7 +718,7 @@ pub(crate) async fn listed_in(
         r#"WITH shown AS (
                SELECT i.id, i.key, i.title, i.owner_id, i.health, i.budget, i.reach, i.impact, i.confidence,
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
-                      i.rank, i.updated_at, i.number,
+                      i.rank, i.updated_at, i.number, i.dependency_conflict,
                       CASE WHEN 'portfolio_id' = ANY(c.sets) THEN c.portfolio_id ELSE i.portfolio_id END AS portfolio_id,
                       CASE WHEN 'theme_id' = ANY(c.sets) THEN c.theme_id ELSE i.theme_id END AS theme_id,
                       CASE WHEN 'status' = ANY(c.sets) THEN c.status ELSE i.status END AS status,
@@ -732,7 +732,7 @@ pub(crate) async fn listed_in(
                UNION ALL
                SELECT h.id, '', h.title, h.owner_id, h.health, h.budget, h.reach, h.impact, h.confidence,
                       h.business_value, h.time_criticality, h.risk_reduction, h.benefit, NULL::numeric, NULL::numeric,
-                      h.made_at, NULL::bigint, h.portfolio_id, h.theme_id, h.status, h.progress, h.effort, h.start_date, h.target_date
+                      h.made_at, NULL::bigint, false, h.portfolio_id, h.theme_id, h.status, h.progress, h.effort, h.start_date, h.target_date
                FROM scenario_initiatives h
                WHERE h.org_id = $1 AND h.scenario_id = $2
            )
@@ -741,7 +741,13 @@ pub(crate) async fn listed_in(
                   i.status AS "status!: Status", i.health AS "health!: Health", i.progress AS "progress!",
                   i.effort AS "effort!", i.budget, i.target_date, i.reach, i.impact, i.confidence,
                   i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
-                  i.rank, i.updated_at AS "updated_at!"
+                  i.rank, i.updated_at AS "updated_at!",
+                  -- As the scenario's roll-up counts them (migrations/0024).
+                  (i.dependency_conflict AND i.status <> 'cancelled') AS "dependency_conflict!",
+                  coalesce(initiative_optimistic_from(i.status, i.health, i.progress, i.start_date, i.target_date,
+                                                      (SELECT o.optimism_threshold FROM organizations o WHERE o.id = $1))
+                           <= (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1),
+                           false) AS "optimistic!"
            FROM shown i
            JOIN portfolios p ON p.org_id = $1 AND p.id = i.portfolio_id
            LEFT JOIN users u ON u.id = i.owner_id

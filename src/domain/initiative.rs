@@ -382,6 +382,13 @@ pub struct InitiativeQuery {
     /// Only open work past its target date.
     #[param(value_type = Option<bool>)]
     pub late: Option<String>,
+    /// Only initiatives with at least one blocker in conflict (SPEC §10).
+    #[param(value_type = Option<bool>)]
+    pub dependency_conflict: Option<String>,
+    /// Only in-progress work declared on track yet behind its time by the organization's
+    /// optimism threshold or more (SPEC §10).
+    #[param(value_type = Option<bool>)]
+    pub optimistic: Option<String>,
     #[param(value_type = Option<WorkScope>)]
     pub scope: Option<String>,
     /// Only work whose start and target dates touch this fiscal quarter (such as `2027-Q1`).
@@ -414,6 +421,10 @@ pub struct InitiativeFilter {
     pub unthemed: bool,
     /// Only open work past its target date in the organization's time zone (SPEC §3 late).
     pub late: bool,
+    /// Only initiatives with at least one blocker in conflict (SPEC §10).
+    pub dependency_conflict: bool,
+    /// Only optimistic work (SPEC §10): declared on track, behind its time by the threshold.
+    pub optimistic: bool,
     pub scope: Option<WorkScope>,
     /// Only initiatives whose dates (both set) touch this fiscal quarter: the work behind a
     /// quarter's demand (SPEC §8).
@@ -450,6 +461,12 @@ impl InitiativeFilter {
         }
         if self.late {
             pairs.push(("late", "true".to_owned()));
+        }
+        if self.dependency_conflict {
+            pairs.push(("dependency_conflict", "true".to_owned()));
+        }
+        if self.optimistic {
+            pairs.push(("optimistic", "true".to_owned()));
         }
         if let Some(quarter) = self.quarter {
             pairs.push(("quarter", quarter.to_string()));
@@ -499,14 +516,9 @@ impl InitiativeQuery {
     /// The filter alone, its errors added to `errors`.
     pub fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
         let unthemed = self.theme_id.as_deref().map(str::trim) == Some(NO_THEME);
-        let late = match self.late.as_deref().map(str::trim) {
-            None | Some("") | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                errors.add("late", "must be true or false");
-                false
-            }
-        };
+        let late = flag(errors, "late", &self.late);
+        let dependency_conflict = flag(errors, "dependency_conflict", &self.dependency_conflict);
+        let optimistic = flag(errors, "optimistic", &self.optimistic);
         InitiativeFilter {
             portfolio_id: parse_param(errors, "portfolio_id", &self.portfolio_id),
             status: parse_param(errors, "status", &self.status),
@@ -519,8 +531,22 @@ impl InitiativeQuery {
             },
             unthemed,
             late,
+            dependency_conflict,
+            optimistic,
             scope: parse_param(errors, "scope", &self.scope),
             quarter: self.quarter(errors),
+        }
+    }
+}
+
+/// A yes-or-no query parameter: `true`, or `false` (the same as absent or empty).
+fn flag(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> bool {
+    match value.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.add(field, "must be true or false");
+            false
         }
     }
 }

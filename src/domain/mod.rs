@@ -1,15 +1,18 @@
 //! Cairn's domain: the vocabulary of SPEC §2 and its rules, with no I/O.
 
 pub mod account;
+pub mod baseline;
 pub mod capacity;
 pub mod credentials;
 pub mod currency;
+pub mod dependency;
 pub mod form;
 pub mod initiative;
 pub mod member;
 pub mod money;
 pub mod okr;
 pub mod org;
+pub mod pace;
 pub mod page;
 pub mod patch;
 pub mod period;
@@ -97,6 +100,14 @@ text_enum!(
     InitiativeSort {
         Target = "target", Rice = "rice", Updated = "updated",
         Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank",
+    }
+);
+
+text_enum!(
+    /// How an initiative changed since a baseline (SPEC §10), in the order a review reads them.
+    ChangeKind {
+        Slipped = "slipped", PulledIn = "pulled_in", Added = "added", Removed = "removed",
+        Rescoped = "rescoped", Status = "status", Health = "health", Moved = "moved",
     }
 );
 

@@ -85,6 +85,9 @@ pub struct OrgSettings {
     pub off_track_threshold: f64,
     /// …else at risk when at least this share is off track or at risk.
     pub at_risk_threshold: f64,
+    /// In-progress work declared on track is optimistic when it is this many points or more
+    /// behind its time (SPEC §10).
+    pub optimism_threshold: i16,
     /// What MoAR's `benefit` is counted in (SPEC §8): "points", "k€ ARR"…
     pub benefit_unit: String,
 }
@@ -106,6 +109,9 @@ pub struct OrgSettingsChanges {
     pub off_track_threshold: Option<f64>,
     #[schema(minimum = 0.1, maximum = 100, multiple_of = 0.1)]
     pub at_risk_threshold: Option<f64>,
+    #[serde(default, deserialize_with = "super::patch::whole")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub optimism_threshold: Option<i16>,
     #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub benefit_unit: Option<String>,
 }
@@ -181,6 +187,12 @@ impl OrgSettingsChanges {
             "at_risk_threshold",
             self.at_risk_threshold.unwrap_or(current.at_risk_threshold),
         );
+        let optimism_threshold = self.optimism_threshold.unwrap_or(current.optimism_threshold);
+        errors.check(
+            (1..=100).contains(&optimism_threshold),
+            "optimism_threshold",
+            "must be a whole number of points from 1 to 100",
+        );
         let benefit_unit = text(
             &mut errors,
             "benefit_unit",
@@ -196,6 +208,7 @@ impl OrgSettingsChanges {
             currency,
             off_track_threshold,
             at_risk_threshold,
+            optimism_threshold,
             benefit_unit,
         })
     }
@@ -213,6 +226,7 @@ mod settings_tests {
             currency: "USD".into(),
             off_track_threshold: 25.0,
             at_risk_threshold: 25.0,
+            optimism_threshold: 25,
             benefit_unit: "points".into(),
         }
     }
@@ -238,6 +252,7 @@ mod settings_tests {
             currency: Some("EURO".into()),
             off_track_threshold: Some(0.0),
             at_risk_threshold: Some(100.5),
+            optimism_threshold: Some(0),
             benefit_unit: Some("  ".into()),
         };
         let errors = bad.apply(&current()).unwrap_err();
@@ -248,6 +263,7 @@ mod settings_tests {
             "currency",
             "off_track_threshold",
             "at_risk_threshold",
+            "optimism_threshold",
             "benefit_unit",
         ] {
             assert!(errors.get(field).is_some(), "{field}");

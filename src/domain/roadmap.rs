@@ -132,6 +132,8 @@ pub struct RoadmapItem {
     /// Minor units of the organization's currency.
     pub budget: Option<i64>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// A blocker of it is due on or after it starts (SPEC §10): the roadmap marks it.
+    pub dependency_conflict: bool,
 }
 
 impl RoadmapItem {
@@ -395,6 +397,7 @@ mod tests {
             target_date: target.map(date),
             budget: None,
             updated_at: chrono::Utc::now(),
+            dependency_conflict: false,
         }
     }
 

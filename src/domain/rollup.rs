@@ -5,7 +5,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Health, Status};
 
@@ -23,6 +23,8 @@ pub struct Parts {
     pub effort: Decimal,
     pub effort_progress: Decimal,
     pub budget: Decimal,
+    /// Initiatives with at least one conflicting blocker (SPEC §10), over S.
+    pub dependency_conflicts: i64,
 }
 
 /// Parts add up: a scenario's figures are the live parts plus the effect of its changes (a delta,
@@ -41,6 +43,22 @@ impl std::ops::AddAssign<&Parts> for Parts {
         self.effort += delta.effort;
         self.effort_progress += delta.effort_progress;
         self.budget += delta.budget;
+        self.dependency_conflicts += delta.dependency_conflicts;
+    }
+}
+
+/// The counts that depend on today and so are read per day, not kept: late work (SPEC §3) and
+/// optimistic work (SPEC §10).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DayCounts {
+    pub late: i64,
+    pub optimistic: i64,
+}
+
+impl std::ops::AddAssign for DayCounts {
+    fn add_assign(&mut self, delta: DayCounts) {
+        self.late += delta.late;
+        self.optimistic += delta.optimistic;
     }
 }
 
@@ -60,8 +78,9 @@ impl Default for Thresholds {
     }
 }
 
-/// A set of figures, in the JSON shape of SPEC §3.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+/// A set of figures, in the JSON shape of SPEC §3. A baseline keeps them as JSON and reads them
+/// back; one taken before a figure existed reads it as 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Figures {
     pub counts: Counts,
     /// Percent, one decimal; null when nothing but cancelled work.
@@ -73,9 +92,16 @@ pub struct Figures {
     pub effort: f64,
     pub budget: i64,
     pub okr_progress: Option<f64>,
+    /// Initiatives with at least one conflicting blocker (SPEC §10).
+    #[serde(default)]
+    pub dependency_conflicts: i64,
+    /// In-progress work declared on track but behind its time by the organization's threshold or
+    /// more (SPEC §10).
+    #[serde(default)]
+    pub optimistic: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counts {
     pub total: i64,
     pub by_status: std::collections::BTreeMap<Status, i64>,
@@ -83,14 +109,19 @@ pub struct Counts {
 }
 
 /// Shares of active effort, percent with one decimal; null when nothing is active.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HealthShare {
     pub off_track: Option<f64>,
     pub at_risk: Option<f64>,
 }
 
 impl Figures {
-    pub fn new(parts: &Parts, late: i64, thresholds: Thresholds, okr_progress: Option<Decimal>) -> Figures {
+    pub fn new(
+        parts: &Parts,
+        days: DayCounts,
+        thresholds: Thresholds,
+        okr_progress: Option<Decimal>,
+    ) -> Figures {
         let by_status = Status::ALL.iter().copied().zip(parts.by_status).collect();
         let by_health = Health::ALL.iter().copied().zip(parts.by_health).collect();
         let progress = ratio(parts.effort_progress, parts.effort).map(|p| percent(p / Decimal::ONE_HUNDRED));
@@ -111,10 +142,12 @@ impl Figures {
                 off_track: off.map(percent),
                 at_risk: risk.map(percent),
             },
-            late,
+            late: days.late,
             effort: parts.effort.normalize().to_f64().unwrap_or(0.0),
             budget: parts.budget.to_i64().unwrap_or(i64::MAX),
             okr_progress: okr_progress.map(percent),
+            dependency_conflicts: parts.dependency_conflicts,
+            optimistic: days.optimistic,
         }
     }
 }
@@ -196,7 +229,12 @@ mod tests {
 
     #[test]
     fn empty_parts_give_null_progress_and_health_and_zero_counts() {
-        let figures = Figures::new(&Parts::default(), 0, Thresholds::default(), None);
+        let figures = Figures::new(
+            &Parts::default(),
+            DayCounts::default(),
+            Thresholds::default(),
+            None,
+        );
         assert_eq!(figures.progress, None);
         assert_eq!(figures.health, None);
         assert_eq!(
@@ -227,8 +265,13 @@ mod tests {
             // done: 4·100; active: 2·50 + 1·10 + 1·0
             effort_progress: d("510"),
             budget: d("1200"),
+            dependency_conflicts: 2,
         };
-        let figures = Figures::new(&parts, 3, Thresholds::default(), None);
+        let days = DayCounts {
+            late: 3,
+            optimistic: 1,
+        };
+        let figures = Figures::new(&parts, days, Thresholds::default(), None);
         assert_eq!(figures.progress, Some(63.8)); // 510 / 8 = 63.75
         assert_eq!(
             figures.health_share,
@@ -242,5 +285,7 @@ mod tests {
         assert_eq!(figures.effort, 8.0);
         assert_eq!(figures.budget, 1200);
         assert_eq!(figures.late, 3);
+        assert_eq!(figures.optimistic, 1);
+        assert_eq!(figures.dependency_conflicts, 2);
     }
 }

@@ -49,7 +49,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "roadmaps", description = "Saved roadmaps and their share links"),
         (name = "priorities", description = "The ranked backlog against capacity, and the manual order"),
         (name = "scenarios", description = "What-if scenarios over a portfolio subtree: their changes, figures, compare and apply"),
-        (name = "baselines", description = "A portfolio's subtree frozen at a moment, as applying a scenario takes first"),
+        (name = "baselines", description = "A portfolio's subtree frozen at a moment, and what changed since: slips, additions, drops and why"),
+        (name = "dependencies", description = "Which initiatives wait for which, and the conflicts between their dates"),
         (name = "meta", description = "This document"),
     ),
     // Schemas that only query parameters name, which utoipa does not collect by itself.

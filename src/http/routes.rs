@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::capacity::show).post(pages::capacity::save),
         )
         .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
+        .route("/portfolios/{id}/baselines", post(pages::baselines::take))
+        .route("/baselines/{id}", get(pages::baselines::show))
+        .route("/baselines/{id}/changes.csv", get(pages::baselines::export))
+        .route("/baselines/{id}/delete", post(pages::baselines::delete))
         .route("/portfolios/{id}/changes", get(pages::changes::show))
         .route("/portfolios/{id}/priorities", get(pages::priorities::show))
         .route("/portfolios/{id}/priorities.csv", get(pages::priorities::export))
@@ -57,6 +61,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
         .route("/initiatives/{id}/scores", post(pages::initiatives::save_scores))
+        .route(
+            "/initiatives/{id}/dependencies",
+            post(pages::initiatives::add_blocker),
+        )
+        .route(
+            "/initiatives/{id}/dependencies/{blocker_id}/remove",
+            post(pages::initiatives::remove_blocker),
+        )
         .route(
             "/settings/organization",
             get(pages::organization::show).post(pages::organization::update),
@@ -249,8 +261,12 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::scenarios::rollup))
         .routes(routes!(api::scenarios::capacity))
         .routes(routes!(api::scenarios::priorities))
+        .routes(routes!(api::dependencies::list))
+        .routes(routes!(api::dependencies::put, api::dependencies::delete))
         .routes(routes!(api::scenarios::apply))
-        .routes(routes!(api::baselines::get))
+        .routes(routes!(api::baselines::create, api::baselines::list))
+        .routes(routes!(api::baselines::get, api::baselines::delete))
+        .routes(routes!(api::baselines::diff))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(
             api::initiatives::get,

@@ -32,6 +32,10 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from initiatives by triggers, in the same transaction",
     ),
     (
+        "portfolio_optimism",
+        "derived from initiatives by triggers, in the same transaction",
+    ),
+    (
         "portfolio_quarter_totals",
         "derived from initiatives and capacity by triggers, in the same transaction",
     ),

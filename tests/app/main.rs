@@ -4,11 +4,13 @@
 mod helpers;
 
 mod accounts;
+mod baselines;
 mod browser;
 mod capacity;
 mod capacity_pages;
 mod cli;
 mod compression;
+mod dependencies;
 mod form_merge;
 mod forms;
 mod initiatives;
@@ -18,6 +20,7 @@ mod okr_pages;
 mod okrs;
 mod operations;
 mod organization;
+mod pace;
 mod pages;
 mod permissions;
 mod portfolio_pages;

@@ -395,15 +395,18 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
     println!("property test seed: {seed}");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut initiatives: Vec<String> = vec![org.a.clone(), org.e.clone(), org.f.clone()];
-    for step in 0..120 {
+    let today = Utc::now().date_naive();
+    for step in 0..160 {
         let path_of = |id: &String| format!("/initiatives/{id}");
-        match rng.gen_range(0..10) {
+        match rng.gen_range(0..13) {
             0..=2 => {
-                let target = Utc::now().date_naive() + Duration::days(rng.gen_range(-60..60));
+                let target = today + Duration::days(rng.gen_range(-60..60));
+                let start = target - Duration::days(rng.gen_range(0..90));
                 let fields = json!({
                     "status": statuses.choose(&mut rng), "health": healths.choose(&mut rng),
                     "progress": rng.gen_range(0..=100), "effort": f64::from(rng.gen_range(1..40)) / 4.0,
                     "budget": rng.gen_range(0..5) * 250, "target_date": target.to_string(),
+                    "start_date": rng.gen_bool(0.8).then(|| start.to_string()),
                     "theme_id": themes.choose(&mut rng).unwrap(),
                 });
                 let portfolio = portfolios.choose(&mut rng).unwrap();
@@ -420,10 +423,40 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
                         json!({"portfolio_id": portfolios.choose(&mut rng), "theme_id": themes.choose(&mut rng).unwrap()})
                     }
                     _ => {
-                        json!({"target_date": (Utc::now().date_naive() + Duration::days(rng.gen_range(-30..30))).to_string()})
+                        // Both dates, so the start never passes the target.
+                        let target = today + Duration::days(rng.gen_range(-30..30));
+                        let start = target - Duration::days(rng.gen_range(0..60));
+                        json!({"target_date": target.to_string(), "start_date": start.to_string()})
                     }
                 };
                 app.patch_json(t, &path_of(id), change).await;
+            }
+            10 | 11 if initiatives.len() >= 2 => {
+                // A dependency added or removed at random; one closing a cycle is refused.
+                let dependent = initiatives.choose(&mut rng).unwrap();
+                let blocker = initiatives.choose(&mut rng).unwrap();
+                let path = format!("/initiatives/{dependent}/dependencies/{blocker}");
+                let method = if rng.gen_bool(0.7) {
+                    Method::PUT
+                } else {
+                    Method::DELETE
+                };
+                let status = app.api(method, t, &path).send().await.unwrap().status();
+                assert!(
+                    [
+                        StatusCode::OK,
+                        StatusCode::NO_CONTENT,
+                        StatusCode::NOT_FOUND,
+                        StatusCode::CONFLICT
+                    ]
+                    .contains(&status),
+                    "step {step}: {path} answered {status}"
+                );
+            }
+            12 => {
+                let threshold = rng.gen_range(1..=60);
+                app.patch_json(t, "/organization", json!({"optimism_threshold": threshold}))
+                    .await;
             }
             7 if !initiatives.is_empty() => {
                 let id = initiatives.swap_remove(rng.gen_range(0..initiatives.len()));
@@ -518,6 +551,41 @@ pub async fn assert_maintained_totals_match(app: &TestApp, org_id: uuid::Uuid) {
         FULL JOIN (SELECT portfolio_id, target_date, open FROM portfolio_deadlines WHERE org_id = $1 AND open <> 0) y
           ON x.portfolio_id = y.portfolio_id AND x.target_date = y.target_date
         WHERE x.open IS DISTINCT FROM y.open
+        UNION ALL
+        -- Dependency conflicts, by the rule written out (SPEC §10): per initiative, and counted
+        -- per subtree.
+        SELECT i.id::text, 'conflict flag' FROM initiatives i
+        WHERE i.org_id = $1 AND i.dependency_conflict IS DISTINCT FROM EXISTS (
+            SELECT 1 FROM initiative_dependencies l JOIN initiatives b ON b.org_id = l.org_id AND b.id = l.blocker_id
+            WHERE l.org_id = $1 AND l.dependent_id = i.id
+              AND b.status NOT IN ('done', 'cancelled') AND i.status <> 'cancelled'
+              AND b.target_date >= i.start_date)
+        UNION ALL
+        SELECT p.id::text, 'conflicts' FROM portfolios p
+        JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
+        WHERE p.org_id = $1 AND t.n_dependency_conflicts <> (
+            SELECT count(*) FROM work w WHERE w.ancestor_id = p.id AND EXISTS (
+                SELECT 1 FROM initiative_dependencies l JOIN initiatives b ON b.org_id = l.org_id AND b.id = l.blocker_id
+                WHERE l.org_id = $1 AND l.dependent_id = w.id
+                  AND b.status NOT IN ('done', 'cancelled') AND w.status <> 'cancelled'
+                  AND b.target_date >= w.start_date))
+        UNION ALL
+        -- Optimistic work on every day of a year around today, by the pace formula written out:
+        -- expected = clamp((day − start) ÷ (target − start), 0, 1) × 100, behind = expected − progress.
+        SELECT p.id::text, 'optimistic on ' || d.day::date::text
+        FROM portfolios p
+        CROSS JOIN generate_series(current_date - 200, current_date + 200, interval '1 day') d (day)
+        WHERE p.org_id = $1
+          AND (SELECT coalesce(sum(x.initiatives), 0) FROM portfolio_optimism x
+               WHERE x.org_id = $1 AND x.portfolio_id = p.id AND x.optimistic_from <= d.day::date)
+              <> (SELECT count(*) FROM work w
+                  WHERE w.ancestor_id = p.id AND w.status = 'in_progress' AND w.health = 'on_track'
+                    AND w.start_date IS NOT NULL AND w.target_date IS NOT NULL
+                    AND CASE WHEN w.target_date = w.start_date
+                             THEN CASE WHEN d.day::date >= w.start_date THEN 100 ELSE 0 END
+                             ELSE least(greatest((d.day::date - w.start_date)::numeric / (w.target_date - w.start_date), 0), 1) * 100
+                        END - w.progress
+                        >= (SELECT o.optimism_threshold FROM organizations o WHERE o.id = $1))
         "#,
     )
     .bind(org_id)

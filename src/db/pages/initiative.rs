@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
+use crate::db::dependencies::Dependencies;
 use crate::db::initiatives::Initiative;
 use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::orgs::Calendar;
@@ -35,6 +36,8 @@ pub struct InitiativePageData {
     /// The organization's scorecard drivers and the initiative's value on each it has one for.
     pub drivers: Vec<Driver>,
     pub driver_values: BTreeMap<Uuid, i16>,
+    /// What it waits for and what waits for it (SPEC §10).
+    pub dependencies: Dependencies,
 }
 
 pub async fn read(
@@ -50,7 +53,7 @@ pub async fn read(
         }
     };
     let owner = Vec::from_iter(initiative.owner_id);
-    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values) = tokio::try_join!(
+    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values, dependencies) = tokio::try_join!(
         db::portfolios::ancestors(pool, pool.org_id(), initiative.portfolio_id),
         db::portfolio_views::names_of(pool, pool.org_id(), &owner),
         theme,
@@ -59,6 +62,7 @@ pub async fn read(
         db::status_updates::list(pool, initiative.id, history_page),
         db::scorecard::drivers(pool, pool.org_id()),
         db::scorecard::values_of(pool, pool.org_id(), initiative.id),
+        db::dependencies::of(pool, pool.org_id(), initiative.id),
     )?;
     let can_edit = may_edit_owned(caller, initiative.owner_id, portfolios.iter().map(|p| p.owner_id));
     let linkable = if can_edit {
@@ -84,5 +88,6 @@ pub async fn read(
         history,
         drivers,
         driver_values,
+        dependencies,
     })
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::db::initiatives::Initiative;
+use crate::db::orgs::Calendar;
 use crate::db::status_updates::Newest;
 use crate::db::users::Caller;
 use crate::db::{self, TenantPool};
@@ -17,6 +18,8 @@ pub struct MyPageData {
     pub more: bool,
     /// The newest history record of each.
     pub newest: HashMap<Uuid, Newest>,
+    /// Today and the optimism threshold, for each one's pace.
+    pub calendar: Calendar,
 }
 
 pub async fn read(pool: &TenantPool, caller: &Caller, shown: i64) -> Result<MyPageData, AppError> {
@@ -24,6 +27,14 @@ pub async fn read(pool: &TenantPool, caller: &Caller, shown: i64) -> Result<MyPa
     let more = owned.len() as i64 > shown;
     owned.truncate(shown as usize);
     let ids: Vec<Uuid> = owned.iter().map(|i| i.id).collect();
-    let newest = db::status_updates::newest_of(pool, &ids).await?;
-    Ok(MyPageData { owned, more, newest })
+    let (newest, calendar) = tokio::try_join!(
+        db::status_updates::newest_of(pool, &ids),
+        db::orgs::calendar(pool)
+    )?;
+    Ok(MyPageData {
+        owned,
+        more,
+        newest,
+        calendar,
+    })
 }

@@ -21,6 +21,9 @@ use crate::read_cache::{PortfolioPageKey, ReadCache};
 /// How many quarters the capacity panel shows: this one and the next three.
 pub const CAPACITY_QUARTERS: u32 = 4;
 
+/// How many of a portfolio's baselines the page lists, newest first.
+pub const BASELINES_SHOWN: i64 = 5;
+
 /// What the page reads besides the roll-up. It depends only on the organization's data and date,
 /// the portfolio and how far back "What changed" looks, never on the visitor, so it is kept per
 /// data stamp.
@@ -35,6 +38,8 @@ pub struct PageParts {
     /// Capacity against demand over the next quarters (SPEC §8): the organization's data and the
     /// quarters its date falls in, so kept with the rest.
     pub capacity: Capacity,
+    /// The baselines taken of the portfolio, newest first (SPEC §10).
+    pub baselines: Vec<db::baselines::BaselineSummary>,
 }
 
 /// The roll-up page's data.
@@ -116,6 +121,7 @@ impl PageParts {
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
             names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
             watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,
+            baselines: db::baselines::of_portfolio(&mut *tx, org_id, id, BASELINES_SHOWN).await?,
             changes,
             changes_total,
         })
@@ -126,8 +132,8 @@ impl PageParts {
         const ROW: usize = 400;
         let rows = self.ancestors.len()
             + self.names.len()
-            + self.watchlists.at_risk.len()
-            + self.watchlists.late.len()
+            + self.watchlists.len()
+            + self.baselines.len()
             + self.changes.len()
             + self.capacity.children.len() * CAPACITY_QUARTERS as usize;
         size_of::<PageParts>() + rows * ROW

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod baselines;
+pub mod dependencies;
 pub mod initiatives;
 pub mod members;
 pub mod objectives;

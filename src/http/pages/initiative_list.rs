@@ -50,6 +50,9 @@ pub struct ListRow {
     pub rice: Option<f64>,
     /// With a quarter filter: the initiative's demand in that quarter, in person-weeks.
     pub share: Option<String>,
+    /// Declared on track though behind its time; a blocker in conflict (SPEC §10).
+    pub optimistic: bool,
+    pub dependency_conflict: bool,
 }
 
 impl From<ListedInitiative> for ListRow {
@@ -67,18 +70,24 @@ impl From<ListedInitiative> for ListRow {
             progress: row.progress,
             target_date: row.target_date,
             share: None,
+            optimistic: row.optimistic,
+            dependency_conflict: row.dependency_conflict,
         }
     }
 }
 
 impl ListRow {
-    /// An initiative of a portfolio whose name is known, its owner named from `names`.
+    /// An initiative of a portfolio whose name is known, its owner named from `names`, its pace
+    /// as of `today`.
     pub fn from_initiative(
         initiative: Initiative,
         portfolio: &str,
         names: &HashMap<Uuid, String>,
+        today: NaiveDate,
     ) -> ListRow {
         ListRow {
+            optimistic: initiative.optimistic_on(today),
+            dependency_conflict: initiative.dependency_conflict,
             rice: initiative.scores().rice.value.and_then(|r| r.to_f64()),
             owner: initiative
                 .owner_id

@@ -12,12 +12,14 @@ use super::Layout;
 use super::form::{Choice, FormState, refusal, rendered_version};
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
+use crate::db::dependencies::Dependencies;
 use crate::db::initiatives::Initiative;
 use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::pages::initiative::InitiativePageData;
 use crate::db::portfolios::Portfolio;
 use crate::db::users::Caller;
 use crate::domain::initiative::is_late;
+use crate::domain::pace::{Pace, PaceInputs};
 use crate::domain::page::{PageQuery, PageRequest};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -52,6 +54,21 @@ pub struct InitiativePage {
     drivers: Vec<DriverField>,
     /// The driver values' form: errors beside the fields of a refused submit.
     scores_form: FormState,
+    /// Its pace against its time (SPEC §10), when it is in progress with both dates.
+    pace: Option<PaceView>,
+    /// What it waits for and what waits for it, each link marked when in conflict.
+    dependencies: Dependencies,
+    /// The blocker form: errors beside the key of a refused submit, and what was typed.
+    blocker_form: FormState,
+    blocker_key: String,
+}
+
+/// An initiative's pace as its page explains it.
+pub struct PaceView {
+    pub optimistic: bool,
+    /// "75 % of its time gone, 50 % done: 25 points behind".
+    pub explanation: String,
+    pub threshold: i16,
 }
 
 /// One scorecard driver as a field of the initiative page's scorecard form.
@@ -130,6 +147,12 @@ impl InitiativePage {
         let late_days = is_late(initiative.status, initiative.target_date, today)
             .then(|| initiative.target_date.map(|target| (today - target).num_days()))
             .flatten();
+        let threshold = data.calendar.optimism_threshold;
+        let pace = Pace::of(pace_inputs(initiative), today, threshold).map(|pace| PaceView {
+            optimistic: pace.optimistic,
+            explanation: pace.explanation(initiative.progress),
+            threshold,
+        });
         let updates = data.history.items;
         // The form remembers the newest record; on an older page of history it is not in view.
         let quick = quick.or_else(|| {
@@ -176,8 +199,69 @@ impl InitiativePage {
                 })
                 .collect(),
             scores_form: FormState::default(),
+            pace,
+            dependencies: data.dependencies,
+            blocker_form: FormState::default(),
+            blocker_key: String::new(),
         }
     }
+}
+
+/// What pace reads of an initiative.
+pub fn pace_inputs(initiative: &Initiative) -> PaceInputs {
+    PaceInputs {
+        status: initiative.status,
+        health: initiative.health,
+        progress: initiative.progress,
+        start_date: initiative.start_date,
+        target_date: initiative.target_date,
+    }
+}
+
+/// The blocker form's one field: the key of the initiative this one waits for.
+#[derive(serde::Deserialize)]
+pub struct BlockerForm {
+    #[serde(default)]
+    blocker: String,
+}
+
+/// `POST /initiatives/{id}/dependencies`: makes it wait for the initiative whose key was typed,
+/// then back to its page; an unknown key or a cycle is said beside the field.
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn add_blocker(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<Uuid>,
+    Form(form): Form<BlockerForm>,
+) -> PageResult<Response> {
+    let pool = state.tenant(&caller);
+    let key = form.blocker.trim();
+    let refused = match db::initiatives::id_of_key(&pool, key).await? {
+        None if key.is_empty() => AppError::field("blocker", "type the key of the initiative it waits for"),
+        None => AppError::field("blocker", format!("no initiative has the key {key}")),
+        Some(blocker_id) => match db::dependencies::put(&pool, &caller, id, blocker_id).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/initiatives/{id}#dependencies")).into_response()),
+            Err(AppError::Conflict(message)) => AppError::field("blocker", message),
+            Err(error) => error,
+        },
+    };
+    let (status, form_state) = refusal(refused)?;
+    let initiative = db::initiatives::get(&pool, id).await?;
+    let mut page = page(&state, &caller, &initiative, None, None).await?;
+    page.blocker_form = form_state;
+    page.blocker_key = form.blocker;
+    Ok((status, page).into_response())
+}
+
+/// `POST /initiatives/{id}/dependencies/{blocker_id}/remove`: it no longer waits for the blocker.
+#[tracing::instrument(skip_all, fields(initiative_id = %id))]
+pub async fn remove_blocker(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, blocker_id)): Path<(Uuid, Uuid)>,
+) -> PageResult<Redirect> {
+    db::dependencies::delete(&state.tenant(&caller), &caller, id, blocker_id).await?;
+    Ok(Redirect::to(&format!("/initiatives/{id}#dependencies")))
 }
 
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]

@@ -2,6 +2,7 @@
 
 pub mod api_reference;
 pub mod auth;
+pub mod baselines;
 pub mod capacity;
 pub mod changes;
 mod form;

@@ -8,11 +8,13 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::Layout;
+use super::initiatives::pace_inputs;
 use super::quick_update::{Origin, QuickUpdate, saved_message};
 use crate::db;
 use crate::db::initiatives::Initiative;
 use crate::db::pages::my::MyPageData;
 use crate::db::users::Caller;
+use crate::domain::pace::Pace;
 use crate::domain::status_update::{STALE_AFTER_DAYS, is_stale, last_updated};
 use crate::error::PageResult;
 use crate::http::AppState;
@@ -27,6 +29,8 @@ pub struct MyItem {
     /// When it was last updated, as people say it ("3 days ago").
     pub updated: String,
     pub quick: QuickUpdate,
+    /// Why it is optimistic, when it is: declared on track, behind its time (SPEC §10).
+    pub optimistic: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -47,8 +51,12 @@ pub async fn page(
     caller: &Caller,
     replace: Option<(Uuid, QuickUpdate)>,
 ) -> PageResult<MyPage> {
-    let MyPageData { owned, more, newest } =
-        db::pages::my::read(&state.tenant(caller), caller, SHOWN).await?;
+    let MyPageData {
+        owned,
+        more,
+        newest,
+        calendar,
+    } = db::pages::my::read(&state.tenant(caller), caller, SHOWN).await?;
     let now = Utc::now();
     let mut replace = replace;
     let items = owned
@@ -60,7 +68,15 @@ pub async fn page(
                 None => QuickUpdate::fresh(&initiative, newest.map(|n| n.id), Origin::My),
             };
             let updated_at = last_updated(newest.map(|n| n.created_at), initiative.created_at);
+            let pace = Pace::of(
+                pace_inputs(&initiative),
+                calendar.today,
+                calendar.optimism_threshold,
+            );
             MyItem {
+                optimistic: pace
+                    .filter(|pace| pace.optimistic)
+                    .map(|pace| pace.explanation(initiative.progress)),
                 stale: is_stale(initiative.status, updated_at, now),
                 updated: days_ago((now - updated_at).num_days()),
                 quick,

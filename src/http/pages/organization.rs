@@ -50,6 +50,8 @@ pub struct SettingsForm {
     #[serde(default)]
     at_risk_threshold: String,
     #[serde(default)]
+    optimism_threshold: String,
+    #[serde(default)]
     benefit_unit: String,
     /// The version the form was rendered with.
     #[serde(default)]
@@ -69,6 +71,7 @@ versioned_form!(
         currency,
         off_track_threshold,
         at_risk_threshold,
+        optimism_threshold,
         benefit_unit,
     ]
 );
@@ -83,6 +86,7 @@ impl SettingsForm {
             currency: s.currency.clone(),
             off_track_threshold: s.off_track_threshold.to_string(),
             at_risk_threshold: s.at_risk_threshold.to_string(),
+            optimism_threshold: s.optimism_threshold.to_string(),
             benefit_unit: s.benefit_unit.clone(),
             version: org.version.to_string(),
             base: String::new(),
@@ -114,6 +118,12 @@ impl SettingsForm {
                 "at_risk_threshold",
                 &self.at_risk_threshold,
                 NUMBER,
+            ),
+            optimism_threshold: required(
+                &mut unreadable,
+                "optimism_threshold",
+                &self.optimism_threshold,
+                WHOLE_NUMBER,
             ),
             benefit_unit: Some(self.benefit_unit.clone()),
         };

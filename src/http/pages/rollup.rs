@@ -14,8 +14,10 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::capacity::CapacityPanel;
+use super::form::FormState;
 use super::initiative_list::{ListRow, list_url};
 use crate::db;
+use crate::db::baselines::BaselineSummary;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::pages::rollup::{PageParts, RollupPageData, owners_shown};
 use crate::db::portfolios::Portfolio;
@@ -46,9 +48,16 @@ pub struct FiguresView {
     pub total_url: String,
     pub late: i64,
     pub late_url: String,
+    /// Initiatives with a blocker in conflict, and optimistic work (SPEC §10).
+    pub conflicts: i64,
+    pub conflicts_url: String,
+    pub optimistic: i64,
+    pub optimistic_url: String,
     /// The counts grouped by thousands, as shown.
     pub total_label: String,
     pub late_label: String,
+    pub conflicts_label: String,
+    pub optimistic_label: String,
     pub effort: String,
     pub budget: String,
     /// Counts by status, in order, as segments of one bar.
@@ -138,6 +147,18 @@ impl FiguresView {
             late: figures.late,
             late_url: list_url(&InitiativeFilter {
                 late: true,
+                ..subtree
+            }),
+            conflicts: figures.dependency_conflicts,
+            conflicts_label: count_label(figures.dependency_conflicts),
+            conflicts_url: list_url(&InitiativeFilter {
+                dependency_conflict: true,
+                ..subtree
+            }),
+            optimistic: figures.optimistic,
+            optimistic_label: count_label(figures.optimistic),
+            optimistic_url: list_url(&InitiativeFilter {
+                optimistic: true,
                 ..subtree
             }),
             effort: format_quantity(figures.effort),
@@ -265,6 +286,13 @@ pub struct RollupPage {
     /// Links to every at-risk and off-track initiative, with their counts.
     at_risk_all: Vec<HealthCount>,
     late: Vec<ListRow>,
+    in_conflict: Vec<ListRow>,
+    optimistic: Vec<ListRow>,
+    /// The baselines taken of it, newest first, the "what changed since" each links to.
+    baselines: Vec<BaselineSummary>,
+    /// The take-a-baseline form: errors of a refused submit, and the name typed.
+    baseline_form: FormState,
+    baseline_name: String,
     attached: Vec<ListRow>,
     /// More initiatives are attached than the page shows.
     attached_more: bool,
@@ -317,6 +345,24 @@ impl RollupQuery {
     }
 }
 
+/// The roll-up page of `id` with the take-a-baseline form refused: its errors and what was typed.
+pub(super) async fn page_with_baseline_form(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    form: FormState,
+    typed: String,
+) -> PageResult<RollupPage> {
+    let (since, since_error) = parse_since(None);
+    let attached = ATTACHED_SHOWN as i64 + 1;
+    let cache = &state.caches.portfolio_pages;
+    let data = db::pages::rollup::read(&state.tenant(caller), cache, id, None, attached, since).await?;
+    let mut page = RollupPage::new(caller, data, since, since_error);
+    page.baseline_form = form;
+    page.baseline_name = typed;
+    Ok(page)
+}
+
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
@@ -349,6 +395,7 @@ impl RollupPage {
             changes,
             changes_total,
             capacity,
+            baselines,
         } = &*parts;
         let can_edit = may_edit_portfolio(caller, ancestors.iter().map(|p| p.owner_id));
         let section = if super::home::leads_home(caller, ancestors) {
@@ -374,13 +421,14 @@ impl RollupPage {
         let (themes, scale) = theme_rows(id, &rollup.themes);
         let at_risk_all = totals.at_risk_counts();
         let portfolio_name = rollup.portfolio.name.clone();
+        let today = rollup.stamp.today;
         // A PM's area can hold hundreds of initiatives: the page shows the first few, the list all.
         let attached_more = rollup.initiatives.len() > ATTACHED_SHOWN;
         let attached = rollup
             .initiatives
             .into_iter()
             .take(ATTACHED_SHOWN)
-            .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, names))
+            .map(|i| ListRow::from_initiative(i.initiative, &portfolio_name, names, today))
             .collect();
         let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
         RollupPage {
@@ -405,6 +453,11 @@ impl RollupPage {
             at_risk: listed(&watchlists.at_risk),
             at_risk_all,
             late: listed(&watchlists.late),
+            in_conflict: listed(&watchlists.in_conflict),
+            optimistic: listed(&watchlists.optimistic),
+            baselines: baselines.clone(),
+            baseline_form: FormState::default(),
+            baseline_name: String::new(),
             attached,
             attached_more,
         }
@@ -419,6 +472,8 @@ const CHILDREN_HEADER: &[&str] = &[
     "progress_percent",
     "initiatives",
     "late",
+    "dependency_conflicts",
+    "optimistic",
     "effort_person_weeks",
     "budget",
     "currency",
@@ -449,7 +504,7 @@ pub async fn children_csv(
 }
 
 /// A child's row of the CSV, in `CHILDREN_HEADER`'s order.
-fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 11] {
+fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 13] {
     let figures = &child.figures;
     let owner = child
         .portfolio
@@ -465,6 +520,8 @@ fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &
         figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
         figures.counts.total.to_string(),
         figures.late.to_string(),
+        figures.dependency_conflicts.to_string(),
+        figures.optimistic.to_string(),
         figures.effort.to_string(),
         major_units(figures.budget, currency),
         currency.to_owned(),
