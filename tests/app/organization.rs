@@ -146,6 +146,7 @@ async fn admins_edit_settings_on_the_page_with_errors_beside_fields_and_conflict
             ("currency".to_owned(), "EUR".to_owned()),
             ("off_track_threshold".to_owned(), threshold.to_owned()),
             ("at_risk_threshold".to_owned(), "20".to_owned()),
+            ("optimism_threshold".to_owned(), "30".to_owned()),
             ("benefit_unit".to_owned(), "k€ ARR".to_owned()),
             ("version".to_owned(), version.to_owned()),
         ]
@@ -176,6 +177,10 @@ async fn admins_edit_settings_on_the_page_with_errors_beside_fields_and_conflict
     assert_eq!(
         app.get_json(&admin.token, "/organization").await["time_zone"],
         "Asia/Tokyo"
+    );
+    assert_eq!(
+        app.get_json(&admin.token, "/organization").await["optimism_threshold"],
+        30
     );
     assert_eq!(
         app.get_json(&admin.token, "/organization").await["benefit_unit"],

@@ -472,12 +472,12 @@ const CHILDREN_HEADER: &[&str] = &[
     "progress_percent",
     "initiatives",
     "late",
-    "dependency_conflicts",
-    "optimistic",
     "effort_person_weeks",
     "budget",
     "currency",
     "okr_progress_percent",
+    "dependency_conflicts",
+    "optimistic",
 ];
 
 /// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted.
@@ -520,8 +520,6 @@ fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &
         figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
         figures.counts.total.to_string(),
         figures.late.to_string(),
-        figures.dependency_conflicts.to_string(),
-        figures.optimistic.to_string(),
         figures.effort.to_string(),
         major_units(figures.budget, currency),
         currency.to_owned(),
@@ -529,6 +527,8 @@ fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &
             .okr_progress
             .map(|p| format!("{p:.1}"))
             .unwrap_or_default(),
+        figures.dependency_conflicts.to_string(),
+        figures.optimistic.to_string(),
     ]
 }
 

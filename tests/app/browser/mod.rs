@@ -8,6 +8,7 @@
 
 mod accessibility;
 mod auth;
+mod baselines;
 mod forms;
 mod okrs;
 mod priorities;

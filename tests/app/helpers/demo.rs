@@ -46,6 +46,11 @@ impl TestApp {
             id("SELECT id FROM scenarios WHERE org_id = $1 AND name = 'Fund payments first'").await;
         let other = id("SELECT id FROM scenarios WHERE org_id = $1 AND name = 'Cut legacy'").await;
         let quarter = cairn::domain::period::Period::current_quarter(chrono::Utc::now().date_naive(), 1);
+        let quarter_plan = id("SELECT id FROM baselines WHERE org_id = $1 AND name LIKE '%-Q_ plan'").await;
+        let in_conflict = id(
+            "SELECT id FROM initiatives WHERE org_id = $1 AND dependency_conflict ORDER BY number LIMIT 1",
+        )
+        .await;
         DemoTour {
             sign_in: "/login".to_owned(),
             pages: vec![
@@ -88,6 +93,15 @@ impl TestApp {
                     "two scenarios compared",
                     format!("/scenarios/compare?a={scenario}&b={other}"),
                 ),
+                (
+                    "what changed since the quarter's plan",
+                    format!("/baselines/{quarter_plan}"),
+                ),
+                (
+                    "an initiative in conflict with its blocker",
+                    format!("/initiatives/{in_conflict}"),
+                ),
+                ("the optimistic work", "/initiatives?optimistic=true".to_owned()),
             ],
             shared: format!("/s/{token}"),
         }
