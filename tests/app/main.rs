@@ -36,6 +36,7 @@ mod status_rules;
 mod status_updates;
 mod tenancy;
 mod themes;
+mod truth_pages;
 // Trust under load, faults and hostile input
 mod cancellation;
 mod faults;

@@ -19,8 +19,12 @@ async fn the_cpo_opens_the_baseline_diff_from_the_roll_up_and_follows_a_slip_to_
     let t = &org.account.token;
     let day = |offset: i64| (Utc::now().date_naive() + Duration::days(offset)).to_string();
     let platform_work = format!("/initiatives/{}", org.f);
-    app.patch_json(t, &platform_work, json!({"status": "planned", "target_date": day(10)}))
-        .await;
+    app.patch_json(
+        t,
+        &platform_work,
+        json!({"status": "planned", "target_date": day(10)}),
+    )
+    .await;
     browser
         .sign_in(&app.url(""), &org.account.email, &org.account.password)
         .await;
