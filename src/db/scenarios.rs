@@ -715,10 +715,14 @@ pub(crate) async fn listed_in(
     // A field the change sets is the change's, every other the live row's.
     let listed = sqlx::query_as!(
         ListedInitiative,
-        r#"WITH shown AS (
+        r#"WITH flags AS MATERIALIZED (
+               SELECT initiative_id, planned FROM scenario_conflicts($1, $2)
+           ), shown AS (
                SELECT i.id, i.key, i.title, i.owner_id, i.health, i.budget, i.reach, i.impact, i.confidence,
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
-                      i.rank, i.updated_at, i.number, i.dependency_conflict,
+                      i.rank, i.updated_at, i.number,
+                      coalesce((SELECT f.planned FROM flags f WHERE f.initiative_id = i.id), i.dependency_conflict)
+                          AS dependency_conflict,
                       CASE WHEN 'portfolio_id' = ANY(c.sets) THEN c.portfolio_id ELSE i.portfolio_id END AS portfolio_id,
                       CASE WHEN 'theme_id' = ANY(c.sets) THEN c.theme_id ELSE i.theme_id END AS theme_id,
                       CASE WHEN 'status' = ANY(c.sets) THEN c.status ELSE i.status END AS status,
@@ -742,8 +746,8 @@ pub(crate) async fn listed_in(
                   i.effort AS "effort!", i.budget, i.target_date, i.reach, i.impact, i.confidence,
                   i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                   i.rank, i.updated_at AS "updated_at!",
-                  -- As the scenario's roll-up counts them (migrations/0024).
-                  (i.dependency_conflict AND i.status <> 'cancelled') AS "dependency_conflict!",
+                  -- As the scenario's roll-up counts them (migrations/0024, 0026).
+                  i.dependency_conflict AS "dependency_conflict!",
                   coalesce(initiative_optimistic_from(i.status, i.health, i.progress, i.start_date, i.target_date,
                                                       (SELECT o.optimism_threshold FROM organizations o WHERE o.id = $1))
                            <= (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1),

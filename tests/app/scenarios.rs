@@ -742,6 +742,8 @@ async fn members_read_scenarios_only_editors_change_them_and_other_orgs_see_noth
 #[tokio::test]
 async fn a_scenarios_figures_equal_the_live_figures_after_applying_it() {
     let app = spawn_app().await;
+    // Whether some scenario made or cleared a dependency conflict: the oracle must cover them.
+    let mut conflicts_moved = false;
     for seed in 0..6u64 {
         let mut rng = StdRng::seed_from_u64(seed);
         let account = app.signup(&format!("Oracle {seed}")).await;
@@ -775,6 +777,25 @@ async fn a_scenarios_figures_equal_the_live_figures_after_applying_it() {
             let mut fields = random_fields(&mut rng, &themes);
             fields["title"] = json!(format!("I{n}"));
             initiatives.push(id_of(&app.create_initiative(t, portfolio, fields).await));
+        }
+        // Live dependencies, so that the scenario's dates and statuses make and clear conflicts.
+        for _ in 0..10 {
+            let dependent = initiatives.choose(&mut rng).unwrap();
+            let blocker = initiatives.choose(&mut rng).unwrap();
+            let status = app
+                .api(
+                    Method::PUT,
+                    t,
+                    &format!("/initiatives/{dependent}/dependencies/{blocker}"),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(
+                status == StatusCode::OK || status == StatusCode::CONFLICT,
+                "{status}"
+            );
         }
         for portfolio in &portfolios {
             if rng.gen_bool(0.5) {
@@ -834,6 +855,8 @@ async fn a_scenarios_figures_equal_the_live_figures_after_applying_it() {
             expected.push((portfolio, figures(&rollup), capacity));
         }
         let live_before = app.get_json(t, &format!("/portfolios/{root}/rollup")).await;
+        conflicts_moved |=
+            live_before["totals"]["dependency_conflicts"] != expected[0].1["totals"]["dependency_conflicts"];
         let answer = apply(&app, t, s, json!("all")).await;
         assert_eq!(answer["conflicts"], json!([]), "seed {seed}");
         assert_ne!(
@@ -857,6 +880,7 @@ async fn a_scenarios_figures_equal_the_live_figures_after_applying_it() {
             assert_eq!(capacity, scenario_capacity, "seed {seed}, portfolio {portfolio}");
         }
     }
+    assert!(conflicts_moved, "no scenario changed a dependency conflict");
 }
 
 /// A roll-up's figures without the attached initiatives (a scenario lists none).
