@@ -382,68 +382,42 @@ pub async fn watchlists(
     macro_rules! watchlist_rows {
         ($from:literal, $in_subtree:literal) => {
             sqlx::query!(
-                r#"WITH calendar AS (SELECT (now() AT TIME ZONE o.time_zone)::date AS today FROM organizations o WHERE o.id = $1)
-                   SELECT w.list AS "list!", w.id AS "id!", w.key AS "key!", w.title AS "title!",
-                          w.portfolio_id AS "portfolio_id!", w.portfolio_name AS "portfolio_name!",
-                          w.owner_name AS "owner_name?", w.status AS "status!: Status", w.health AS "health!: Health",
-                          w.progress AS "progress!", w.effort AS "effort!", w.budget AS "budget?",
-                          w.target_date AS "target_date?", w.reach AS "reach?", w.impact AS "impact?",
-                          w.confidence AS "confidence?", w.business_value AS "business_value?",
-                          w.time_criticality AS "time_criticality?", w.risk_reduction AS "risk_reduction?",
-                          w.benefit AS "benefit?", w.scorecard_value AS "scorecard_value?", w.rank AS "rank?",
-                          w.updated_at AS "updated_at!", w.dependency_conflict AS "dependency_conflict!",
-                          coalesce(w.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!"
-                   FROM ((SELECT 'at_risk' AS list, i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
-                                 u.name AS owner_name, i.status, i.health, i.progress, i.effort, i.budget,
-                                 i.target_date, i.reach, i.impact, i.confidence, i.business_value,
-                                 i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value, i.rank,
-                                 i.updated_at, i.number, i.dependency_conflict, i.optimistic_from
-                          "# + $from + r#"
-                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-                          LEFT JOIN users u ON u.id = i.owner_id
+                r#"WITH calendar AS (SELECT (now() AT TIME ZONE o.time_zone)::date AS today FROM organizations o WHERE o.id = $1),
+                   -- Each list's first ten (id and order only), then their rows read once.
+                   picked AS (
+                         (SELECT 'at_risk' AS list, i.id "# + $from + r#"
                           WHERE "# + $in_subtree + r#"
                             AND initiative_is_active(i.status) AND i.health <> 'on_track'
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)
                          UNION ALL
-                         (SELECT 'late', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
-                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
-                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
-                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
-                                 i.optimistic_from
-                          "# + $from + r#"
-                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-                          LEFT JOIN users u ON u.id = i.owner_id
+                         (SELECT 'late', i.id "# + $from + r#"
                           WHERE "# + $in_subtree + r#"
                             AND initiative_is_late(i.status, i.target_date, (SELECT today FROM calendar))
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)
                          UNION ALL
-                         (SELECT 'conflict', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
-                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
-                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
-                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
-                                 i.optimistic_from
-                          "# + $from + r#"
-                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-                          LEFT JOIN users u ON u.id = i.owner_id
+                         (SELECT 'conflict', i.id "# + $from + r#"
                           WHERE "# + $in_subtree + r#" AND i.dependency_conflict
                           ORDER BY i.target_date NULLS LAST, i.number
                           LIMIT 10)
                          UNION ALL
-                         (SELECT 'optimistic', i.id, i.key, i.title, i.portfolio_id, p.name, u.name, i.status, i.health,
-                                 i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
-                                 i.business_value, i.time_criticality, i.risk_reduction, i.benefit,
-                                 i.scorecard_value, i.rank, i.updated_at, i.number, i.dependency_conflict,
-                                 i.optimistic_from
-                          "# + $from + r#"
-                          JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
-                          LEFT JOIN users u ON u.id = i.owner_id
+                         (SELECT 'optimistic', i.id "# + $from + r#"
                           WHERE "# + $in_subtree + r#"
                             AND i.optimistic_from IS NOT NULL AND i.optimistic_from <= (SELECT today FROM calendar)
                           ORDER BY i.optimistic_from, i.number
-                          LIMIT 10)) w
-                   ORDER BY w.list, w.target_date NULLS LAST, w.number"#,
+                          LIMIT 10))
+                   SELECT w.list AS "list!", i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
+                          u.name AS "owner_name?", i.status AS "status: Status", i.health AS "health: Health",
+                          i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                          i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
+                          i.rank, i.updated_at, i.dependency_conflict,
+                          coalesce(i.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!"
+                   FROM picked w
+                   JOIN initiatives i ON i.org_id = $1 AND i.id = w.id
+                   JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                   LEFT JOIN users u ON u.id = i.owner_id
+                   ORDER BY w.list, i.target_date NULLS LAST, i.number"#,
                 org_id,
                 portfolio_id
             )

@@ -24,14 +24,9 @@ pub(crate) async fn plant(
     author: Uuid,
     today: NaiveDate,
 ) -> anyhow::Result<()> {
-    let start_month: i16 = sqlx::query_scalar!(
-        "SELECT fiscal_year_start_month FROM organizations WHERE id = $1",
-        org_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let next = Period::current_quarter(today, start_month as u32).next();
-    let (first, last) = next.dates(start_month as u32);
+    let calendar = crate::db::orgs::calendar_in(&mut **tx, org_id).await?;
+    let next = Period::current_quarter(today, calendar.fiscal_year_start_month).next();
+    let (first, last) = next.dates(calendar.fiscal_year_start_month);
     let fund = scenario(tx, org_id, author, FUND_PAYMENTS).await?;
     // Payments' proposed and planned work, committed for next quarter.
     sqlx::query!(

@@ -12,7 +12,6 @@ use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
 use crate::db::Tx;
-use crate::domain::period::Period;
 
 /// How far each slipped initiative slipped, and what its PM wrote.
 const SLIPS: [(i32, &str); 5] = [
@@ -42,14 +41,9 @@ pub(crate) async fn plant(
     author: Uuid,
     today: NaiveDate,
 ) -> anyhow::Result<()> {
-    let start_month: i16 = sqlx::query_scalar!(
-        "SELECT fiscal_year_start_month FROM organizations WHERE id = $1",
-        org_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let quarter = Period::current_quarter(today, start_month as u32);
-    let (first_day, _) = quarter.dates(start_month as u32);
+    let calendar = crate::db::orgs::calendar_in(&mut **tx, org_id).await?;
+    let quarter = calendar.current_quarter();
+    let (first_day, _) = quarter.dates(calendar.fiscal_year_start_month);
     let root = sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL",
         org_id

@@ -148,15 +148,7 @@ pub async fn show(
         db::baselines::of_portfolio(&pool, pool.org_id(), portfolio_id, 100),
         subtree_of(&pool, query.child()),
     )?;
-    let mut portfolio_ids: Vec<Uuid> = diff
-        .changes
-        .iter()
-        .flat_map(|c| [c.before.as_ref(), c.after.as_ref()])
-        .flatten()
-        .map(|s| s.portfolio_id)
-        .collect();
-    portfolio_ids.sort_unstable();
-    portfolio_ids.dedup();
+    let portfolio_ids = portfolios_of(&diff);
     let (names, existing) = tokio::try_join!(
         db::portfolios::names_of(&pool, &portfolio_ids),
         existing_of(&pool, &diff),
@@ -216,6 +208,20 @@ pub async fn show(
         portfolio,
         can_edit,
     })
+}
+
+/// Every portfolio a change was or is in, once each: the names the page and the CSV show.
+fn portfolios_of(diff: &Diff) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = diff
+        .changes
+        .iter()
+        .flat_map(|c| [c.before.as_ref(), c.after.as_ref()])
+        .flatten()
+        .map(|s| s.portfolio_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The portfolios of `child`'s subtree now (empty without a child).
@@ -482,16 +488,7 @@ pub async fn export(
     let against = query.against()?;
     let pool = state.tenant(&caller);
     let diff = db::baselines::diff(&pool, id, against).await?;
-    let mut ids: Vec<Uuid> = diff
-        .changes
-        .iter()
-        .flat_map(|c| [c.before.as_ref(), c.after.as_ref()])
-        .flatten()
-        .map(|s| s.portfolio_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names = db::portfolios::names_of(&pool, &ids).await?;
+    let names = db::portfolios::names_of(&pool, &portfolios_of(&diff)).await?;
     let side = |s: Option<&Snapshot>, pick: &dyn Fn(&Snapshot) -> String| s.map(pick).unwrap_or_default();
     let records = diff.changes.iter().map(|c| {
         let (b, a) = (c.before.as_ref(), c.after.as_ref());
