@@ -673,7 +673,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     )
     .fetch_one(&mut *tx)
     .await?;
-    crate::db::baselines::take_in(&mut tx, org.id, cpo.id, root, "The plan as the demo began").await?;
+    crate::db::baselines::take_in(&mut tx, org.id, Some(cpo.id), root, "The plan as the demo began").await?;
     tx.commit().await?;
     Ok(Demo {
         org_id: org.id,

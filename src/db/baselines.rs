@@ -81,18 +81,18 @@ pub async fn take(
     .await?;
     super::permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
     errors.into_result()?;
-    let id = take_in(&mut tx, caller.org_id, caller.user_id, portfolio_id, &name).await?;
+    let id = take_in(&mut tx, caller.org_id, Some(caller.user_id), portfolio_id, &name).await?;
     let baseline = get_in(&mut *tx, caller.org_id, id).await?;
     tx.commit().await?;
     Ok(baseline)
 }
 
-/// Freezes `portfolio_id`'s subtree as it stands in `tx`, taken by `author` and named `name` (cut
-/// to the 200 characters a name may have).
+/// Freezes `portfolio_id`'s subtree as it stands in `tx`, taken by `author` (none: by the server
+/// itself) and named `name` (cut to the 200 characters a name may have).
 pub(crate) async fn take_in(
     tx: &mut Tx<'_>,
     org_id: Uuid,
-    author: Uuid,
+    author: Option<Uuid>,
     portfolio_id: Uuid,
     name: &str,
 ) -> Result<Uuid, AppError> {
@@ -172,6 +172,46 @@ async fn get_in(executor: impl sqlx::PgExecutor<'_>, org_id: Uuid, id: Uuid) -> 
         },
         figures: row.figures,
     })
+}
+
+/// Takes, for every organization that asks for it (`quarter_baselines`), a baseline of each of its
+/// top-level portfolios named "<quarter> plan" — once per fiscal quarter, whichever server looks
+/// first (migrations/0027). Run at start and hourly; answers how many baselines it took.
+pub async fn take_quarter_baselines(pool: &sqlx::PgPool) -> Result<usize, AppError> {
+    let asking = sqlx::query!(
+        r#"SELECT id, (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month
+           FROM organizations WHERE quarter_baselines"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut taken = 0;
+    for org in asking {
+        let quarter = Period::current_quarter(org.today, org.fiscal_year_start_month as u32);
+        let mut tx = super::tenant::begin(pool, org.id).await?;
+        let claimed = sqlx::query!(
+            "INSERT INTO quarter_baselines_taken (org_id, quarter) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            org.id,
+            quarter.to_string()
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        let tops = sqlx::query_scalar!(
+            "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL ORDER BY position, name",
+            org.id
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for top in tops {
+            take_in(&mut tx, org.id, None, top, &format!("{quarter} plan")).await?;
+            taken += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(taken)
 }
 
 /// `GET /portfolios/{id}/baselines`: the portfolio's baselines, newest first, a page at a time.

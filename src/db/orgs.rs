@@ -142,7 +142,7 @@ pub async fn settings(
     org_id: Uuid,
 ) -> Result<VersionedSettings, AppError> {
     let row = sqlx::query!(
-        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, benefit_unit, version, optimism_threshold,
+        r#"SELECT id, slug, name, time_zone, fiscal_year_start_month, currency, benefit_unit, version, optimism_threshold, quarter_baselines,
                   off_track_threshold * 100 AS "off_track_threshold!", at_risk_threshold * 100 AS "at_risk_threshold!"
            FROM organizations WHERE id = $1 FOR UPDATE"#,
         org_id
@@ -161,6 +161,7 @@ pub async fn settings(
             off_track_threshold: (row.off_track_threshold * 1e6).round() / 1e6,
             at_risk_threshold: (row.at_risk_threshold * 1e6).round() / 1e6,
             optimism_threshold: row.optimism_threshold,
+            quarter_baselines: row.quarter_baselines,
             benefit_unit: row.benefit_unit,
         },
         version: row.version,
@@ -183,7 +184,7 @@ pub async fn update_settings(
     sqlx::query!(
         "UPDATE organizations SET name = $2, time_zone = $3, fiscal_year_start_month = $4, currency = $5,
                 off_track_threshold = $6::float8 / 100, at_risk_threshold = $7::float8 / 100, updated_by = $8,
-                benefit_unit = $9, optimism_threshold = $10, version = version + 1
+                benefit_unit = $9, optimism_threshold = $10, quarter_baselines = $11, version = version + 1
          WHERE id = $1",
         caller.org_id,
         new.name,
@@ -194,7 +195,8 @@ pub async fn update_settings(
         new.at_risk_threshold,
         caller.user_id,
         new.benefit_unit,
-        new.optimism_threshold
+        new.optimism_threshold,
+        new.quarter_baselines
     )
     .execute(&mut *tx)
     .await?;

@@ -917,7 +917,7 @@ pub async fn apply(
     let baseline_id = super::baselines::take_in(
         &mut tx,
         org_id,
-        caller.user_id,
+        Some(caller.user_id),
         scenario.portfolio_id,
         &format!("Before applying {}", scenario.name),
     )

@@ -53,13 +53,22 @@ pub(crate) async fn plant(
     // The plan as the quarter began: taken now, dated the quarter's first morning. Every change
     // below is written after it, so the notes fall between the two moments.
     let name = format!("{quarter} plan");
-    let baseline = crate::db::baselines::take_in(tx, org_id, author, root, &name).await?;
+    let baseline = crate::db::baselines::take_in(tx, org_id, Some(author), root, &name).await?;
     sqlx::query!(
         "UPDATE baselines b SET created_at = ($3::date + time '09:00') AT TIME ZONE o.time_zone
          FROM organizations o WHERE o.id = b.org_id AND b.org_id = $1 AND b.id = $2",
         org_id,
         baseline,
         first_day
+    )
+    .execute(&mut **tx)
+    .await?;
+    // Northwind asks for a baseline each quarter; this one is the current quarter's.
+    sqlx::query!(
+        "WITH claimed AS (INSERT INTO quarter_baselines_taken (org_id, quarter) VALUES ($1, $2))
+         UPDATE organizations SET quarter_baselines = true WHERE id = $1",
+        org_id,
+        quarter.to_string()
     )
     .execute(&mut **tx)
     .await?;

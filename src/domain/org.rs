@@ -88,6 +88,8 @@ pub struct OrgSettings {
     /// In-progress work declared on track is optimistic when it is this many points or more
     /// behind its time (SPEC §10).
     pub optimism_threshold: i16,
+    /// Take a baseline of every top-level portfolio when a fiscal quarter starts (SPEC §10).
+    pub quarter_baselines: bool,
     /// What MoAR's `benefit` is counted in (SPEC §8): "points", "k€ ARR"…
     pub benefit_unit: String,
 }
@@ -112,6 +114,7 @@ pub struct OrgSettingsChanges {
     #[serde(default, deserialize_with = "super::patch::whole")]
     #[schema(minimum = 1, maximum = 100)]
     pub optimism_threshold: Option<i16>,
+    pub quarter_baselines: Option<bool>,
     #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub benefit_unit: Option<String>,
 }
@@ -209,6 +212,7 @@ impl OrgSettingsChanges {
             off_track_threshold,
             at_risk_threshold,
             optimism_threshold,
+            quarter_baselines: self.quarter_baselines.unwrap_or(current.quarter_baselines),
             benefit_unit,
         })
     }
@@ -227,6 +231,7 @@ mod settings_tests {
             off_track_threshold: 25.0,
             at_risk_threshold: 25.0,
             optimism_threshold: 25,
+            quarter_baselines: false,
             benefit_unit: "points".into(),
         }
     }
@@ -253,6 +258,7 @@ mod settings_tests {
             off_track_threshold: Some(0.0),
             at_risk_threshold: Some(100.5),
             optimism_threshold: Some(0),
+            quarter_baselines: None,
             benefit_unit: Some("  ".into()),
         };
         let errors = bad.apply(&current()).unwrap_err();

@@ -537,3 +537,47 @@ async fn the_baseline_page_reads_like_a_review_filtered_by_child_and_exported_as
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get_page(&path).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_organization_asking_for_quarter_baselines_gets_one_per_top_portfolio_once_a_quarter() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    let second_top = id_of(&app.create_portfolio(t, "Labs", "portfolio", None).await);
+    // Not asked for: nothing is taken.
+    assert_eq!(
+        cairn::db::baselines::take_quarter_baselines(&app.pool)
+            .await
+            .unwrap(),
+        0
+    );
+    app.patch_json(t, "/organization", json!({"quarter_baselines": true}))
+        .await;
+    // Several servers looking at once take them once.
+    let (a, b, c) = tokio::join!(
+        cairn::db::baselines::take_quarter_baselines(&app.pool),
+        cairn::db::baselines::take_quarter_baselines(&app.pool),
+        cairn::db::baselines::take_quarter_baselines(&app.pool),
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap() + c.unwrap(),
+        2,
+        "one for each top-level portfolio"
+    );
+    assert_eq!(
+        cairn::db::baselines::take_quarter_baselines(&app.pool)
+            .await
+            .unwrap(),
+        0
+    );
+    let quarter = cairn::domain::period::Period::current_quarter(Utc::now().date_naive(), 1).to_string();
+    for top in [&org.root, &second_top] {
+        let (listed, _) = app
+            .all_pages(t, &format!("/portfolios/{top}/baselines"), 10)
+            .await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0]["name"], format!("{quarter} plan"));
+        assert_eq!(listed[0]["created_by"], Value::Null, "taken by the server itself");
+    }
+    assert_eq!(app.get_json(t, "/organization").await["quarter_baselines"], true);
+}

@@ -51,6 +51,9 @@ pub struct SettingsForm {
     at_risk_threshold: String,
     #[serde(default)]
     optimism_threshold: String,
+    /// "true" when ticked; an unticked box sends nothing.
+    #[serde(default)]
+    quarter_baselines: String,
     #[serde(default)]
     benefit_unit: String,
     /// The version the form was rendered with.
@@ -72,6 +75,7 @@ versioned_form!(
         off_track_threshold,
         at_risk_threshold,
         optimism_threshold,
+        quarter_baselines,
         benefit_unit,
     ]
 );
@@ -87,6 +91,12 @@ impl SettingsForm {
             off_track_threshold: s.off_track_threshold.to_string(),
             at_risk_threshold: s.at_risk_threshold.to_string(),
             optimism_threshold: s.optimism_threshold.to_string(),
+            // As the box sends it: "true" ticked, nothing unticked.
+            quarter_baselines: if s.quarter_baselines {
+                "true".into()
+            } else {
+                String::new()
+            },
             benefit_unit: s.benefit_unit.clone(),
             version: org.version.to_string(),
             base: String::new(),
@@ -125,6 +135,7 @@ impl SettingsForm {
                 &self.optimism_threshold,
                 WHOLE_NUMBER,
             ),
+            quarter_baselines: Some(self.quarter_baselines == "true"),
             benefit_unit: Some(self.benefit_unit.clone()),
         };
         (changes, unreadable)
