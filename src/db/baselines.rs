@@ -4,6 +4,7 @@
 //! scenario takes one first (SPEC §9).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ use crate::domain::rollup::Figures;
 use crate::domain::validation::text;
 use crate::domain::{FieldErrors, Health, Status};
 use crate::error::AppError;
+use crate::read_cache::ReadCache;
 
 /// A baseline, its figures as the roll-up showed them when it was taken.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -409,25 +411,60 @@ fn frozen(baseline: &Baseline) -> Result<Frozen, AppError> {
     serde_json::from_value(baseline.figures.clone()).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The diff of baseline `id` against `against`, read on one snapshot. A later baseline must be of
-/// the same portfolio (422 on `against` otherwise).
-pub async fn diff(pool: &TenantPool, id: Uuid, against: Against) -> Result<Diff, AppError> {
+/// Which diff is kept in `crate::read_cache`: an organization's baseline against a side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DiffKey {
+    pub org_id: Uuid,
+    pub baseline_id: Uuid,
+    pub against: Against,
+}
+
+/// The diff of baseline `id` against `against`, read on one snapshot, or kept from an earlier read
+/// at the same data stamp: a diff against now reads the whole subtree (a full join of the frozen
+/// rows with today's), so the first read after a write costs the subtree and every read after it a
+/// lookup. A later baseline must be of the same portfolio (422 on `against` otherwise).
+pub async fn diff(
+    pool: &TenantPool,
+    cache: &ReadCache<DiffKey, Diff>,
+    id: Uuid,
+    against: Against,
+) -> Result<Arc<Diff>, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_consistent().await?;
-    let baseline = get_in(&mut *tx, org_id, id).await?;
+    let stamp = super::DataStamp::read(&mut *tx, org_id).await?;
+    let key = DiffKey {
+        org_id,
+        baseline_id: id,
+        against,
+    };
+    if let Some(kept) = cache.get(&key, stamp) {
+        tx.commit().await?;
+        return Ok(kept);
+    }
+    let diff = Arc::new(diff_in(&mut tx, org_id, id, against).await?);
+    tx.commit().await?;
+    // About 1 KB a change: its two sides and its notes.
+    cache.put(
+        key,
+        stamp,
+        diff.clone(),
+        1024 * (diff.changes.len() + diff.children.len() + 4),
+    );
+    Ok(diff)
+}
+
+async fn diff_in(tx: &mut Tx<'static>, org_id: Uuid, id: Uuid, against: Against) -> Result<Diff, AppError> {
+    // The full join's two sides fit in memory at 100,000 initiatives (about 10 MB) rather than
+    // spilling to disk in batches.
+    sqlx::query!("SET LOCAL work_mem = '32MB'")
+        .execute(&mut **tx)
+        .await?;
+    let baseline = get_in(&mut **tx, org_id, id).await?;
     let before = frozen(&baseline)?;
     let (later, after, end) = match against {
         Against::Now => {
             let period = before.period.as_deref().and_then(|p| p.parse::<Period>().ok());
-            let rollup = rollup_in(
-                &mut tx,
-                org_id,
-                Plan::Live,
-                baseline.summary.portfolio_id,
-                period,
-                0,
-            )
-            .await?;
+            let rollup = rollup_in(tx, org_id, Plan::Live, baseline.summary.portfolio_id, period, 0).await?;
             let children = rollup
                 .children
                 .into_iter()
@@ -447,7 +484,7 @@ pub async fn diff(pool: &TenantPool, id: Uuid, against: Against) -> Result<Diff,
             (None, now, None)
         }
         Against::Baseline(other) => {
-            let later = get_in(&mut *tx, org_id, other)
+            let later = get_in(&mut **tx, org_id, other)
                 .await
                 .map_err(|error| match error {
                     AppError::NotFound => {
@@ -463,15 +500,7 @@ pub async fn diff(pool: &TenantPool, id: Uuid, against: Against) -> Result<Diff,
             (Some(later.summary), after, Some(end))
         }
     };
-    let changes = changes(
-        &mut tx,
-        org_id,
-        &baseline.summary,
-        later.as_ref().map(|b| b.id),
-        end,
-    )
-    .await?;
-    tx.commit().await?;
+    let changes = changes(tx, org_id, &baseline.summary, later.as_ref().map(|b| b.id), end).await?;
     let children = child_diffs(before.children, after.children);
     let slips: Vec<i64> = changes
         .iter()

@@ -63,6 +63,9 @@ pub struct Caches {
     /// and the API: 10 to 50 KB each.
     pub comparisons:
         ReadCache<crate::db::scenario_figures::ComparisonKey, crate::db::scenario_figures::Comparison>,
+    /// What changed since a baseline (`db::baselines::Diff`), for its page, CSV and the API: about
+    /// 1 KB a change.
+    pub baseline_diffs: ReadCache<crate::db::baselines::DiffKey, crate::db::baselines::Diff>,
 }
 
 impl Default for Caches {
@@ -73,6 +76,7 @@ impl Default for Caches {
             shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
             priorities: ReadCache::new(16 * MB, 50 * 1024),
             comparisons: ReadCache::new(16 * MB, 32 * 1024),
+            baseline_diffs: ReadCache::new(16 * MB, 32 * 1024),
         }
     }
 }

@@ -131,7 +131,6 @@ pub async fn diff(
     ApiQuery(query): ApiQuery<DiffQuery>,
 ) -> ApiResult<Json<Diff>> {
     let against = query.against()?;
-    Ok(Json(
-        db::baselines::diff(&state.tenant(&caller), id, against).await?,
-    ))
+    let diff = db::baselines::diff(&state.tenant(&caller), &state.caches.baseline_diffs, id, against).await?;
+    Ok(Json(Diff::clone(&diff)))
 }

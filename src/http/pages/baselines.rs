@@ -141,7 +141,7 @@ pub async fn show(
 ) -> PageResult<BaselinePage> {
     let against = query.against()?;
     let pool = state.tenant(&caller);
-    let diff = db::baselines::diff(&pool, id, against).await?;
+    let diff = db::baselines::diff(&pool, &state.caches.baseline_diffs, id, against).await?;
     let portfolio_id = diff.baseline.portfolio_id;
     let (ancestors, others, in_child) = tokio::try_join!(
         db::portfolios::ancestors(&pool, pool.org_id(), portfolio_id),
@@ -204,7 +204,7 @@ pub async fn show(
         ),
         child,
         against_query,
-        baseline: diff.baseline,
+        baseline: diff.baseline.clone(),
         portfolio,
         can_edit,
     })
@@ -487,7 +487,7 @@ pub async fn export(
 ) -> PageResult<Response> {
     let against = query.against()?;
     let pool = state.tenant(&caller);
-    let diff = db::baselines::diff(&pool, id, against).await?;
+    let diff = db::baselines::diff(&pool, &state.caches.baseline_diffs, id, against).await?;
     let names = db::portfolios::names_of(&pool, &portfolios_of(&diff)).await?;
     let side = |s: Option<&Snapshot>, pick: &dyn Fn(&Snapshot) -> String| s.map(pick).unwrap_or_default();
     let records = diff.changes.iter().map(|c| {
