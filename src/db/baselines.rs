@@ -379,13 +379,6 @@ pub struct Note {
     pub health: Health,
 }
 
-impl Diff {
-    /// How many changes carry `kind`.
-    pub fn count(&self, kind: ChangeKind) -> usize {
-        self.changes.iter().filter(|c| c.kinds.contains(&kind)).count()
-    }
-}
-
 /// The figures a baseline keeps, read back: the totals and each child's.
 #[derive(Deserialize)]
 struct Frozen {

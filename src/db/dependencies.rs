@@ -35,13 +35,6 @@ pub struct Dependencies {
     pub dependents: Vec<Linked>,
 }
 
-impl Dependencies {
-    /// Whether any of its blockers is in conflict with it.
-    pub fn in_conflict(&self) -> bool {
-        self.blockers.iter().any(|b| b.conflict)
-    }
-}
-
 /// The links of initiative `id` (which must exist).
 pub async fn of(
     executor: impl sqlx::PgExecutor<'_>,

@@ -10,9 +10,6 @@ use rust_decimal::Decimal;
 
 use super::{Health, Status};
 
-/// The threshold an organization starts with, in points of progress.
-pub const DEFAULT_OPTIMISM_THRESHOLD: i16 = 25;
-
 /// Where an in-progress initiative with both dates stands against its time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pace {
