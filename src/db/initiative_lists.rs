@@ -9,6 +9,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::Timestamp;
+use crate::domain::feedback::Demand;
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::scores::{ScoreInputs, Scores};
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
@@ -45,9 +46,24 @@ pub struct ListedInitiative {
     pub dependency_conflict: bool,
     /// Declared on track though behind its time by the organization's threshold (SPEC §10).
     pub optimistic: bool,
+    /// Its demand's parts (SPEC §11): see `demand`.
+    pub demand_requests: i32,
+    pub demand_customers: i32,
+    pub demand_customer_value: i64,
+    pub demand_importance: i32,
 }
 
 impl ListedInitiative {
+    /// The customer feedback linked to it, summed (SPEC §11).
+    pub fn demand(&self) -> Demand {
+        Demand {
+            requests: self.demand_requests,
+            customers: self.demand_customers,
+            customer_value: self.demand_customer_value,
+            importance: self.demand_importance,
+        }
+    }
+
     /// Its four scores (SPEC §8), MoAR's formula counting benefit in `benefit_unit` (a list that
     /// shows only the figures passes "").
     pub fn scores(&self, benefit_unit: &str) -> Scores {
@@ -83,7 +99,8 @@ macro_rules! search_sorted {
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                       i.rank, i.updated_at, i.dependency_conflict,
                       coalesce(i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
-                                                     FROM organizations o WHERE o.id = $1), false) AS "optimistic!"
+                                                     FROM organizations o WHERE o.id = $1), false) AS "optimistic!",
+                      i.demand_requests, i.demand_customers, i.demand_customer_value, i.demand_importance
                "# + $from + r#"
                JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                LEFT JOIN users u ON u.id = i.owner_id
@@ -203,6 +220,15 @@ macro_rules! with_search {
             InitiativeSort::Rank => search_from!(
                 $small,
                 "ORDER BY i.rank ASC NULLS LAST, i.number",
+                $org_id,
+                $filter,
+                $offset,
+                $limit,
+                |$rows| $body
+            ),
+            InitiativeSort::Demand => search_from!(
+                $small,
+                "ORDER BY i.demand_importance DESC, i.demand_customer_value DESC, i.number",
                 $org_id,
                 $filter,
                 $offset,
@@ -412,7 +438,8 @@ pub async fn watchlists(
                           i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
                           i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                           i.rank, i.updated_at, i.dependency_conflict,
-                          coalesce(i.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!"
+                          coalesce(i.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!",
+                          i.demand_requests, i.demand_customers, i.demand_customer_value, i.demand_importance
                    FROM picked w
                    JOIN initiatives i ON i.org_id = $1 AND i.id = w.id
                    JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
@@ -449,6 +476,10 @@ pub async fn watchlists(
                     updated_at: r.updated_at,
                     dependency_conflict: r.dependency_conflict,
                     optimistic: r.optimistic,
+                    demand_requests: r.demand_requests,
+                    demand_customers: r.demand_customers,
+                    demand_customer_value: r.demand_customer_value,
+                    demand_importance: r.demand_importance,
                 },
             })
             .fetch_all(executor)

@@ -42,6 +42,8 @@ pub struct Initiative {
     /// in progress and declared on track: see `optimistic_on`.
     #[serde(skip)]
     pub optimistic_from: Option<chrono::NaiveDate>,
+    /// The customer feedback linked to it, summed (SPEC §11); kept by migrations/0028.
+    pub demand: crate::domain::feedback::Demand,
 }
 
 /// The `InitiativeValues` of a row that selects every value by its column's name.
@@ -87,6 +89,12 @@ macro_rules! initiative_from_row {
             updated_at: r.updated_at,
             dependency_conflict: r.dependency_conflict,
             optimistic_from: r.optimistic_from,
+            demand: $crate::domain::feedback::Demand {
+                requests: r.demand_requests,
+                customers: r.demand_customers,
+                customer_value: r.demand_customer_value,
+                importance: r.demand_importance,
+            },
         }
     }};
 }
@@ -192,7 +200,8 @@ pub async fn list(
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from
+                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives i
            WHERE org_id = $1
              AND ($2::uuid IS NULL OR portfolio_id IN (
@@ -235,7 +244,8 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from
+                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives WHERE org_id = $1 AND id = $2"#,
         org_id,
         id
@@ -276,7 +286,8 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from
+                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
            -- Open work first, the longest since its last update (domain::status_update::last_updated).
@@ -512,7 +523,8 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at, dependency_conflict, optimistic_from
+                      version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
                FROM initiatives WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
             org_id,
             id
@@ -526,7 +538,8 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at, dependency_conflict, optimistic_from
+                      version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
                FROM initiatives WHERE org_id = $1 AND id = $2"#,
             org_id,
             id

@@ -283,7 +283,7 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes an empty portfolio; one with sub-portfolios or initiatives answers 409.
+/// Deletes an empty portfolio; one with sub-portfolios, initiatives, objectives or KPIs answers 409.
 pub async fn delete(
     pool: &TenantPool,
     caller: &Caller,
@@ -298,7 +298,8 @@ pub async fn delete(
     let not_empty = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM portfolios WHERE org_id = $1 AND parent_id = $2)
                OR EXISTS (SELECT 1 FROM initiatives WHERE org_id = $1 AND portfolio_id = $2)
-               OR EXISTS (SELECT 1 FROM objectives WHERE org_id = $1 AND portfolio_id = $2) AS "not_empty!""#,
+               OR EXISTS (SELECT 1 FROM objectives WHERE org_id = $1 AND portfolio_id = $2)
+               OR EXISTS (SELECT 1 FROM kpis WHERE org_id = $1 AND portfolio_id = $2) AS "not_empty!""#,
         caller.org_id,
         id
     )
@@ -321,6 +322,7 @@ pub async fn delete(
                 "portfolios_org_id_parent_id_fkey"
                     | "initiatives_org_id_portfolio_id_fkey"
                     | "objectives_org_id_portfolio_id_fkey"
+                    | "kpis_org_id_portfolio_id_fkey"
             )
             .then(not_empty_error)
         })
@@ -346,7 +348,7 @@ pub async fn level_of(
 
 fn not_empty_error() -> AppError {
     AppError::Conflict(
-        "This portfolio still holds portfolios, initiatives or objectives; move or delete them first.".into(),
+        "This portfolio still holds portfolios, initiatives, objectives or KPIs; move or delete them first.".into(),
     )
 }
 

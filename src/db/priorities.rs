@@ -238,6 +238,10 @@ fn order_key(by: RankBy, row: &ListedInitiative) -> (Reverse<Option<OrderedScore
         RankBy::Scorecard => per_effort(row.scorecard_value, effort),
         // Lowest first: negated, so that "highest first" puts it first.
         RankBy::Rank => row.rank.map(|rank| OrderedScore::Decimal(-rank)),
+        // Importance, then value: one number whose order is theirs (value < 2^63, importance < 2^31).
+        RankBy::Demand => Some(OrderedScore::Decimal(
+            Decimal::from(row.demand_importance) * Decimal::from(i64::MAX) + Decimal::from(row.demand_customer_value),
+        )),
     };
     let number = row
         .key
@@ -535,6 +539,10 @@ pub fn score(by: RankBy, row: &ListedInitiative, benefit_unit: &str) -> (Option<
         RankBy::Moar => scores.moar,
         RankBy::Scorecard => scores.scorecard,
         RankBy::Rank => return (None, "Manual order".to_owned()),
+        RankBy::Demand => {
+            let demand = row.demand();
+            return (Some(Decimal::from(demand.importance)), demand.explained());
+        }
     };
     (score.value, score.formula)
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::initiatives::{Initiative, InitiativeJson};
 use super::portfolios::Portfolio;
 use crate::domain::period::Period;
-use crate::domain::rollup::{DayCounts, Figures, Parts, ThemeShare, Thresholds, theme_share};
+use crate::domain::rollup::{DayCounts, Figures, KpiCounts, Parts, ThemeShare, Thresholds, theme_share};
 use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
 use crate::error::AppError;
 
@@ -81,6 +81,9 @@ struct TotalsRow {
     effort_progress: Decimal,
     budget: Decimal,
     n_dependency_conflicts: i64,
+    kpis_on_target: i64,
+    kpis_off_target: i64,
+    kpis_no_data: i64,
     late: i64,
     optimistic: i64,
     /// OKR progress of the subtree in every period that has measured objectives, side by side
@@ -126,6 +129,11 @@ impl TotalsRow {
             effort_progress: self.effort_progress,
             budget: self.budget,
             dependency_conflicts: self.n_dependency_conflicts,
+            kpis: KpiCounts {
+                on_target: self.kpis_on_target,
+                off_target: self.kpis_off_target,
+                no_data: self.kpis_no_data,
+            },
         };
         let thresholds = Thresholds {
             off_track: self.off_track_threshold,
@@ -246,6 +254,8 @@ pub async fn rollup_in(
                   t.n_on_track, t.n_at_risk, t.n_off_track,
                   t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
                   t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
+                  coalesce(k.on_target, 0) AS "kpis_on_target!", coalesce(k.off_target, 0) AS "kpis_off_target!",
+                  coalesce(k.no_data, 0) AS "kpis_no_data!",
                   -- Late: open work due before today in the organization's time zone. Today is
                   -- a sub-select so that it reaches the index as a bound: the time zone function
                   -- is not leakproof, so row-level security keeps a plain expression of it out of
@@ -269,6 +279,7 @@ pub async fn rollup_in(
            FROM portfolios p
            JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
            JOIN organizations o ON o.id = p.org_id
+           LEFT JOIN portfolio_kpi_totals k ON k.org_id = p.org_id AND k.portfolio_id = p.id
            LEFT JOIN LATERAL (
                SELECT array_agg(ot.period) AS periods, array_agg(ot.progress / ot.objectives) AS means
                FROM portfolio_okr_totals ot
@@ -414,6 +425,8 @@ async fn scenario_deltas(
                 effort_progress: r.effort_progress,
                 budget: r.budget,
                 dependency_conflicts: r.n_dependency_conflicts,
+                // A scenario changes no KPI.
+                kpis: KpiCounts::default(),
             };
             let days = DayCounts {
                 late: r.late,
@@ -486,7 +499,8 @@ async fn attached_to(
                   health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from
+                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives
            WHERE org_id = $1 AND portfolio_id = $2
            ORDER BY target_date NULLS LAST, number

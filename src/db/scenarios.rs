@@ -720,7 +720,8 @@ pub(crate) async fn listed_in(
            ), shown AS (
                SELECT i.id, i.key, i.title, i.owner_id, i.health, i.budget, i.reach, i.impact, i.confidence,
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
-                      i.rank, i.updated_at, i.number,
+                      i.rank, i.updated_at, i.number, i.demand_requests, i.demand_customers,
+                      i.demand_customer_value, i.demand_importance,
                       coalesce((SELECT f.planned FROM flags f WHERE f.initiative_id = i.id), i.dependency_conflict)
                           AS dependency_conflict,
                       CASE WHEN 'portfolio_id' = ANY(c.sets) THEN c.portfolio_id ELSE i.portfolio_id END AS portfolio_id,
@@ -736,7 +737,7 @@ pub(crate) async fn listed_in(
                UNION ALL
                SELECT h.id, '', h.title, h.owner_id, h.health, h.budget, h.reach, h.impact, h.confidence,
                       h.business_value, h.time_criticality, h.risk_reduction, h.benefit, NULL::numeric, NULL::numeric,
-                      h.made_at, NULL::bigint, false, h.portfolio_id, h.theme_id, h.status, h.progress, h.effort, h.start_date, h.target_date
+                      h.made_at, NULL::bigint, 0, 0, 0::bigint, 0, false, h.portfolio_id, h.theme_id, h.status, h.progress, h.effort, h.start_date, h.target_date
                FROM scenario_initiatives h
                WHERE h.org_id = $1 AND h.scenario_id = $2
            )
@@ -751,7 +752,9 @@ pub(crate) async fn listed_in(
                   coalesce(initiative_optimistic_from(i.status, i.health, i.progress, i.start_date, i.target_date,
                                                       (SELECT o.optimism_threshold FROM organizations o WHERE o.id = $1))
                            <= (SELECT (now() AT TIME ZONE o.time_zone)::date FROM organizations o WHERE o.id = $1),
-                           false) AS "optimistic!"
+                           false) AS "optimistic!",
+                  i.demand_requests AS "demand_requests!", i.demand_customers AS "demand_customers!",
+                  i.demand_customer_value AS "demand_customer_value!", i.demand_importance AS "demand_importance!"
            FROM shown i
            JOIN portfolios p ON p.org_id = $1 AND p.id = i.portfolio_id
            LEFT JOIN users u ON u.id = i.owner_id

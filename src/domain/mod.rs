@@ -99,7 +99,7 @@ text_enum!(
     /// of priorities (SPEC §8), highest first.
     InitiativeSort {
         Target = "target", Rice = "rice", Updated = "updated",
-        Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank",
+        Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank", Demand = "demand",
     }
 );
 
@@ -112,8 +112,9 @@ text_enum!(
 );
 
 text_enum!(
-    /// What priorities rank by (SPEC §8): a score, or the organization's manual order.
-    RankBy { Rice = "rice", Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank" }
+    /// What priorities rank by (SPEC §8): a score, the organization's manual order, or the
+    /// customer demand behind the work (SPEC §11).
+    RankBy { Rice = "rice", Wsjf = "wsjf", Moar = "moar", Scorecard = "scorecard", Rank = "rank", Demand = "demand" }
 );
 
 impl RankBy {
@@ -125,6 +126,7 @@ impl RankBy {
             RankBy::Moar => InitiativeSort::Moar,
             RankBy::Scorecard => InitiativeSort::Scorecard,
             RankBy::Rank => InitiativeSort::Rank,
+            RankBy::Demand => InitiativeSort::Demand,
         }
     }
 }
@@ -169,6 +171,10 @@ impl Status {
         matches!(self, Status::Done | Status::Cancelled)
     }
 }
+
+// Outcomes (SPEC §11): KPIs and customer feedback.
+pub mod feedback;
+pub mod kpi;
 
 // Roadmaps and their share links.
 pub mod roadmap;

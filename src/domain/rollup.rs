@@ -25,6 +25,22 @@ pub struct Parts {
     pub budget: Decimal,
     /// Initiatives with at least one conflicting blocker (SPEC §10), over S.
     pub dependency_conflicts: i64,
+    /// The subtree's KPIs by status (SPEC §11).
+    pub kpis: KpiCounts,
+}
+
+/// How many of a subtree's KPIs are on target, off target, or have no value yet (SPEC §11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KpiCounts {
+    pub on_target: i64,
+    pub off_target: i64,
+    pub no_data: i64,
+}
+
+impl KpiCounts {
+    pub fn total(&self) -> i64 {
+        self.on_target + self.off_target + self.no_data
+    }
 }
 
 /// Parts add up: a scenario's figures are the live parts plus the effect of its changes (a delta,
@@ -44,6 +60,9 @@ impl std::ops::AddAssign<&Parts> for Parts {
         self.effort_progress += delta.effort_progress;
         self.budget += delta.budget;
         self.dependency_conflicts += delta.dependency_conflicts;
+        self.kpis.on_target += delta.kpis.on_target;
+        self.kpis.off_target += delta.kpis.off_target;
+        self.kpis.no_data += delta.kpis.no_data;
     }
 }
 
@@ -99,6 +118,9 @@ pub struct Figures {
     /// more (SPEC §10).
     #[serde(default)]
     pub optimistic: i64,
+    /// The subtree's KPIs by status (SPEC §11).
+    #[serde(default)]
+    pub kpis: KpiCounts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -148,6 +170,7 @@ impl Figures {
             okr_progress: okr_progress.map(percent),
             dependency_conflicts: parts.dependency_conflicts,
             optimistic: days.optimistic,
+            kpis: parts.kpis,
         }
     }
 }
@@ -266,6 +289,11 @@ mod tests {
             effort_progress: d("510"),
             budget: d("1200"),
             dependency_conflicts: 2,
+            kpis: KpiCounts {
+                on_target: 3,
+                off_target: 1,
+                no_data: 0,
+            },
         };
         let days = DayCounts {
             late: 3,
@@ -287,5 +315,6 @@ mod tests {
         assert_eq!(figures.late, 3);
         assert_eq!(figures.optimistic, 1);
         assert_eq!(figures.dependency_conflicts, 2);
+        assert_eq!((figures.kpis.on_target, figures.kpis.total()), (3, 4));
     }
 }

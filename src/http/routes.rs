@@ -267,6 +267,12 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::baselines::create, api::baselines::list))
         .routes(routes!(api::baselines::get, api::baselines::delete))
         .routes(routes!(api::baselines::diff))
+        .routes(routes!(api::kpis::list, api::kpis::create))
+        .routes(routes!(api::kpis::get, api::kpis::update, api::kpis::delete))
+        .routes(routes!(api::kpis::values, api::kpis::record))
+        .routes(routes!(api::feedback::list, api::feedback::create))
+        .routes(routes!(api::feedback::get))
+        .routes(routes!(api::feedback::link, api::feedback::unlink))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(
             api::initiatives::get,

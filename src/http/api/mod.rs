@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod baselines;
 pub mod dependencies;
+pub mod feedback;
+pub mod kpis;
 pub mod initiatives;
 pub mod members;
 pub mod objectives;
