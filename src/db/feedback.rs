@@ -82,7 +82,17 @@ async fn fetch(executor: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Result<
 
 /// A page of the feedback that passes `filter`: unlinked first, newest first within each.
 pub async fn list(pool: &TenantPool, filter: &FeedbackFilter, page: &PageRequest) -> Result<Page<Feedback>, AppError> {
-    let rows = select(pool, pool.org_id(), filter, None, page).await?;
+    list_in(pool, pool.org_id(), filter, page).await
+}
+
+/// `list` on a connection or transaction the caller holds.
+pub async fn list_in(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    filter: &FeedbackFilter,
+    page: &PageRequest,
+) -> Result<Page<Feedback>, AppError> {
+    let rows = select(executor, org_id, filter, None, page).await?;
     Ok(Page::from_rows(rows, page, |item| item.id))
 }
 

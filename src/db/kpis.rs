@@ -3,6 +3,8 @@
 //! whenever a value is written, and so are the subtree counts of the §3 figure `kpis`; this module
 //! writes definitions and values and reads them.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -298,6 +300,23 @@ pub async fn values(
         next_cursor: more.then(|| items.last().map(|v| v.date)).flatten(),
         items,
     })
+}
+
+/// How many of a KPI's latest values a card's sparkline draws: a year of monthly values.
+pub const SPARKLINE_VALUES: i64 = 12;
+
+/// The latest `SPARKLINE_VALUES` values of each of `kpis`, newest first.
+pub async fn sparklines(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+    kpis: &[Kpi],
+) -> Result<HashMap<Uuid, Vec<KpiValue>>, AppError> {
+    let ids: Vec<Uuid> = kpis.iter().map(|k| k.id).collect();
+    let mut by_kpi: HashMap<Uuid, Vec<KpiValue>> = HashMap::new();
+    for (id, value) in recent_values(executor, org_id, &ids, None, SPARKLINE_VALUES).await? {
+        by_kpi.entry(id).or_default().push(value);
+    }
+    Ok(by_kpi)
 }
 
 /// Up to `limit` values of each KPI of `ids` before `before` (all when `None`), each KPI's newest

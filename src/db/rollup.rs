@@ -236,62 +236,8 @@ pub async fn rollup_in(
     period: Option<Period>,
     attached: i64,
 ) -> Result<Rollup, AppError> {
-    // One statement for the portfolio and its children, the calendar included: the period is
-    // known only once the organization's date is, so every period's OKR mean comes along (a
-    // subtree has a few) and the one shown is picked here.
-    let rows = sqlx::query_as!(
-        TotalsRow,
-        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1),
-                organization AS (
-                    SELECT coalesce(sum(t.n_proposed + t.n_planned + t.n_in_progress + t.n_done + t.n_cancelled), 0)::bigint
-                           AS initiatives
-                    FROM portfolios r
-                    JOIN portfolio_totals t ON t.org_id = r.org_id AND t.portfolio_id = r.id
-                    WHERE r.org_id = $1 AND r.parent_id IS NULL)
-           SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
-                  p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
-                  t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
-                  t.n_on_track, t.n_at_risk, t.n_off_track,
-                  t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
-                  t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
-                  coalesce(k.on_target, 0) AS "kpis_on_target!", coalesce(k.off_target, 0) AS "kpis_off_target!",
-                  coalesce(k.no_data, 0) AS "kpis_no_data!",
-                  -- Late: open work due before today in the organization's time zone. Today is
-                  -- a sub-select so that it reaches the index as a bound: the time zone function
-                  -- is not leakproof, so row-level security keeps a plain expression of it out of
-                  -- the index condition, and the scan would read every date instead.
-                  (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
-                   WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
-                     AND d.target_date < (SELECT today FROM calendar))::bigint AS "late!",
-                  -- Optimistic: on-track work whose day of being behind has come (migrations/0024),
-                  -- read as late is.
-                  (SELECT coalesce(sum(x.initiatives), 0) FROM portfolio_optimism x
-                   WHERE x.org_id = p.org_id AND x.portfolio_id = p.id
-                     AND x.optimistic_from <= (SELECT today FROM calendar))::bigint AS "optimistic!",
-                  -- OKR progress: the mean over the subtree's measured objectives of each period,
-                  -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
-                  okr.periods AS okr_periods, okr.means AS okr_means,
-                  (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
-                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!",
-                  (SELECT initiatives FROM organization) AS "organization_initiatives!",
-                  o.off_track_threshold::numeric AS "off_track_threshold!",
-                  o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
-           FROM portfolios p
-           JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
-           JOIN organizations o ON o.id = p.org_id
-           LEFT JOIN portfolio_kpi_totals k ON k.org_id = p.org_id AND k.portfolio_id = p.id
-           LEFT JOIN LATERAL (
-               SELECT array_agg(ot.period) AS periods, array_agg(ot.progress / ot.objectives) AS means
-               FROM portfolio_okr_totals ot
-               WHERE ot.org_id = p.org_id AND ot.portfolio_id = p.id AND ot.objectives > 0
-           ) okr ON true
-           WHERE p.org_id = $1 AND (p.id = $2 OR p.parent_id = $2)
-           ORDER BY p.id <> $2, p.position, p.name"#,
-        org_id,
-        portfolio_id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let ids = shown_ids(tx, org_id, portfolio_id).await?;
+    let rows = totals_rows(tx, org_id, &ids).await?;
     let first = rows
         .first()
         .filter(|row| row.id == portfolio_id)
@@ -337,6 +283,96 @@ pub async fn rollup_in(
         themes,
         initiatives,
     })
+}
+
+/// The portfolio and its children, in the order the page shows them: itself first, then by
+/// position and name.
+async fn shown_ids(tx: &mut PgConnection, org_id: Uuid, portfolio_id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM portfolios WHERE org_id = $1 AND (id = $2 OR parent_id = $2)
+         ORDER BY id <> $2, position, name",
+        org_id,
+        portfolio_id
+    )
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+/// The live figures of the portfolios `ids`, for the organization's current quarter (OKRs), in
+/// the order of `ids`, each with the organization's currency: one totals row each, whatever the
+/// subtrees hold.
+pub async fn figures_of(
+    tx: &mut PgConnection,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<(Portfolio, Figures, String)>, AppError> {
+    Ok(totals_rows(tx, org_id, ids)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let period = row.period(None).to_string();
+            row.split(&period, None)
+        })
+        .collect())
+}
+
+/// The totals rows of the portfolios `ids`, in their order, the calendar included: the period is
+/// known only once the organization's date is, so every period's OKR mean comes along (a subtree
+/// has a few) and the one shown is picked by the caller.
+async fn totals_rows(tx: &mut PgConnection, org_id: Uuid, ids: &[Uuid]) -> Result<Vec<TotalsRow>, AppError> {
+    Ok(sqlx::query_as!(
+        TotalsRow,
+        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1),
+                organization AS (
+                    SELECT coalesce(sum(t.n_proposed + t.n_planned + t.n_in_progress + t.n_done + t.n_cancelled), 0)::bigint
+                           AS initiatives
+                    FROM portfolios r
+                    JOIN portfolio_totals t ON t.org_id = r.org_id AND t.portfolio_id = r.id
+                    WHERE r.org_id = $1 AND r.parent_id IS NULL)
+           SELECT p.id, p.name, p.description, p.level AS "level: PortfolioLevel", p.parent_id, p.owner_id,
+                  p.lifecycle AS "lifecycle: Lifecycle", p.position, p.version, p.created_at, p.updated_at,
+                  t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
+                  t.n_on_track, t.n_at_risk, t.n_off_track,
+                  t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
+                  t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
+                  coalesce(k.on_target, 0) AS "kpis_on_target!", coalesce(k.off_target, 0) AS "kpis_off_target!",
+                  coalesce(k.no_data, 0) AS "kpis_no_data!",
+                  -- Late: open work due before today in the organization's time zone. Today is
+                  -- a sub-select so that it reaches the index as a bound: the time zone function
+                  -- is not leakproof, so row-level security keeps a plain expression of it out of
+                  -- the index condition, and the scan would read every date instead.
+                  (SELECT coalesce(sum(d.open), 0) FROM portfolio_deadlines d
+                   WHERE d.org_id = p.org_id AND d.portfolio_id = p.id
+                     AND d.target_date < (SELECT today FROM calendar))::bigint AS "late!",
+                  -- Optimistic: on-track work whose day of being behind has come (migrations/0024),
+                  -- read as late is.
+                  (SELECT coalesce(sum(x.initiatives), 0) FROM portfolio_optimism x
+                   WHERE x.org_id = p.org_id AND x.portfolio_id = p.id
+                     AND x.optimistic_from <= (SELECT today FROM calendar))::bigint AS "optimistic!",
+                  -- OKR progress: the mean over the subtree's measured objectives of each period,
+                  -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
+                  okr.periods AS okr_periods, okr.means AS okr_means,
+                  (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
+                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!",
+                  (SELECT initiatives FROM organization) AS "organization_initiatives!",
+                  o.off_track_threshold::numeric AS "off_track_threshold!",
+                  o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency
+           FROM portfolios p
+           JOIN portfolio_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
+           JOIN organizations o ON o.id = p.org_id
+           LEFT JOIN portfolio_kpi_totals k ON k.org_id = p.org_id AND k.portfolio_id = p.id
+           LEFT JOIN LATERAL (
+               SELECT array_agg(ot.period) AS periods, array_agg(ot.progress / ot.objectives) AS means
+               FROM portfolio_okr_totals ot
+               WHERE ot.org_id = p.org_id AND ot.portfolio_id = p.id AND ot.objectives > 0
+           ) okr ON true
+           WHERE p.org_id = $1 AND p.id = ANY($2)
+           ORDER BY array_position($2, p.id)"#,
+        org_id,
+        ids
+    )
+    .fetch_all(&mut *tx)
+    .await?)
 }
 
 /// What a scenario's changes add to the figures of one portfolio shown.

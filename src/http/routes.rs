@@ -34,6 +34,23 @@ pub fn routes() -> Router<AppState> {
             get(pages::capacity::show).post(pages::capacity::save),
         )
         .route("/portfolios/{id}/children.csv", get(pages::rollup::children_csv))
+        .route(
+            "/portfolios/{id}/kpis",
+            get(pages::kpis::show).post(pages::kpis::create),
+        )
+        .route("/portfolios/{id}/kpis/values", post(pages::kpis::record))
+        .route("/kpis/{id}", post(pages::kpis::update))
+        .route("/kpis/{id}/delete", post(pages::kpis::delete))
+        .route("/portfolios/{id}/lifecycle", get(pages::lifecycle::show))
+        .route(
+            "/feedback",
+            get(pages::feedback::inbox).post(pages::feedback::create),
+        )
+        .route("/feedback/{id}/link", post(pages::feedback::link))
+        .route(
+            "/initiatives/{id}/feedback/{feedback_id}/unlink",
+            post(pages::feedback::unlink),
+        )
         .route("/portfolios/{id}/baselines", post(pages::baselines::take))
         .route("/baselines/{id}", get(pages::baselines::show))
         .route("/baselines/{id}/changes.csv", get(pages::baselines::export))

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use crate::db::dependencies::Dependencies;
+use crate::db::feedback::Feedback;
 use crate::db::initiatives::Initiative;
 use crate::db::key_result_links::LinkedKeyResult;
 use crate::db::orgs::Calendar;
@@ -38,6 +39,10 @@ pub struct InitiativePageData {
     pub driver_values: BTreeMap<Uuid, i16>,
     /// What it waits for and what waits for it (SPEC §10).
     pub dependencies: Dependencies,
+    /// The customer feedback linked to it, newest first (SPEC §11), and the organization's
+    /// currency its customers' values are in.
+    pub feedback: Vec<Feedback>,
+    pub currency: String,
 }
 
 pub async fn read(
@@ -53,7 +58,7 @@ pub async fn read(
         }
     };
     let owner = Vec::from_iter(initiative.owner_id);
-    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values, dependencies) = tokio::try_join!(
+    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values, dependencies, feedback, org) = tokio::try_join!(
         db::portfolios::ancestors(pool, pool.org_id(), initiative.portfolio_id),
         db::portfolio_views::names_of(pool, pool.org_id(), &owner),
         theme,
@@ -63,6 +68,8 @@ pub async fn read(
         db::scorecard::drivers(pool, pool.org_id()),
         db::scorecard::values_of(pool, pool.org_id(), initiative.id),
         db::dependencies::of(pool, pool.org_id(), initiative.id),
+        db::feedback::of_initiative(pool, pool.org_id(), initiative.id),
+        db::orgs::get(pool),
     )?;
     let can_edit = may_edit_owned(caller, initiative.owner_id, portfolios.iter().map(|p| p.owner_id));
     let linkable = if can_edit {
@@ -89,5 +96,7 @@ pub async fn read(
         drivers,
         driver_values,
         dependencies,
+        feedback,
+        currency: org.currency,
     })
 }

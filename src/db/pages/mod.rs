@@ -4,7 +4,9 @@
 
 pub mod changes;
 pub mod initiative;
+pub mod feedback;
 pub mod initiative_list;
+pub mod lifecycle;
 pub mod my;
 pub mod objective;
 pub mod objectives;

@@ -40,6 +40,9 @@ pub struct PageParts {
     pub capacity: Capacity,
     /// The baselines taken of the portfolio, newest first (SPEC §10).
     pub baselines: Vec<db::baselines::BaselineSummary>,
+    /// The portfolio's own KPIs and their latest values, newest first (SPEC §11).
+    pub kpis: Vec<db::kpis::Kpi>,
+    pub kpi_values: HashMap<Uuid, Vec<db::kpis::KpiValue>>,
 }
 
 /// The roll-up page's data.
@@ -115,7 +118,11 @@ impl PageParts {
         };
         let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
         let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
+        let kpis = db::kpis::of_portfolio(&mut *tx, org_id, id).await?;
+        let kpi_values = db::kpis::sparklines(&mut *tx, org_id, &kpis).await?;
         Ok(PageParts {
+            kpis,
+            kpi_values,
             capacity: db::capacity::capacity_in(&mut *tx, org_id, db::rollup::Plan::Live, id, &quarters)
                 .await?,
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
@@ -135,6 +142,7 @@ impl PageParts {
             + self.watchlists.len()
             + self.baselines.len()
             + self.changes.len()
+            + self.kpis.len() * (1 + db::kpis::SPARKLINE_VALUES as usize)
             + self.capacity.children.len() * CAPACITY_QUARTERS as usize;
         size_of::<PageParts>() + rows * ROW
     }

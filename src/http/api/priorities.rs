@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::feedback::Demand;
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::priorities::{Placement, Priorities};
@@ -47,6 +48,8 @@ pub struct PriorityItem {
     pub cumulative_effort: Decimal,
     /// Whether `cumulative_effort` is within `capacity`: above the cut line.
     pub fits: bool,
+    /// The customer feedback linked to it, summed (SPEC §11).
+    pub demand: Demand,
 }
 
 /// An initiative as priorities list it.
@@ -91,6 +94,7 @@ impl PriorityItem {
             remaining_effort: standing.remaining_effort,
             cumulative_effort: standing.cumulative_effort,
             fits: standing.fits,
+            demand: row.demand(),
             initiative: RankedInitiative {
                 id: row.id,
                 key: row.key.clone(),

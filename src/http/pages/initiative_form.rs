@@ -172,6 +172,9 @@ pub struct InitiativeFormPage {
     /// WSJF's scale, for its three fields.
     wsjf_scale: Vec<Choice>,
     benefit_label: String,
+    /// Reach's hint: with customer feedback linked and no reach set, the distinct customers who
+    /// asked, as a suggestion (SPEC §11) that is never written by itself.
+    reach_hint: String,
 }
 
 impl InitiativeFormPage {
@@ -224,6 +227,7 @@ async fn page(
     let portfolios = form::portfolio_choices(&tree, &editable, &keep_ids(keep), None, empty);
     let (heading, key, action, submit, cancel_url) = heading(editing, &values.portfolio_id);
     Ok(InitiativeFormPage {
+        reach_hint: reach_hint(editing, &values.reach),
         layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
         heading,
         key,
@@ -275,6 +279,20 @@ fn heading(
 /// The saved and the typed portfolio, which stay choosable.
 fn keep_ids(ids: [Option<Uuid>; 2]) -> Vec<Uuid> {
     ids.into_iter().flatten().collect()
+}
+
+fn reach_hint(editing: Option<&Initiative>, reach: &str) -> String {
+    let customers = editing.map_or(0, |i| i.demand.customers);
+    if reach.trim().is_empty() && customers > 0 {
+        let who = if customers == 1 {
+            "1 customer has".to_owned()
+        } else {
+            format!("{customers} customers have")
+        };
+        format!("People or events per quarter. Suggested: {customers} — {who} asked for this in feedback.")
+    } else {
+        "People or events per quarter.".to_owned()
+    }
 }
 
 fn budget_hint(currency: &str) -> String {

@@ -26,6 +26,7 @@ use crate::db::themes::Theme;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_quantity, major_units};
 use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
+use crate::domain::feedback::Demand;
 use crate::domain::{Health, InitiativeSort, Status, WorkScope};
 use crate::error::PageResult;
 use crate::http::AppState;
@@ -53,11 +54,14 @@ pub struct ListRow {
     /// Declared on track though behind its time; a blocker in conflict (SPEC §10).
     pub optimistic: bool,
     pub dependency_conflict: bool,
+    /// The customer feedback linked to it, summed (SPEC §11).
+    pub demand: Demand,
 }
 
 impl From<ListedInitiative> for ListRow {
     fn from(row: ListedInitiative) -> ListRow {
         ListRow {
+            demand: row.demand(),
             rice: row.scores("").rice.value.and_then(|r| r.to_f64()),
             id: row.id,
             key: row.key,
@@ -103,11 +107,20 @@ impl ListRow {
             progress: initiative.values.progress,
             target_date: initiative.values.target_date,
             share: None,
+            demand: initiative.demand,
         }
     }
 
     pub fn rice_label(&self) -> String {
         self.rice.map(format_quantity).unwrap_or_default()
+    }
+
+    /// Its demand's importance, empty without feedback.
+    pub fn demand_label(&self) -> String {
+        match self.demand.requests {
+            0 => String::new(),
+            _ => self.demand.importance.to_string(),
+        }
     }
 }
 
@@ -250,6 +263,7 @@ fn sort_links(request: &ListRequest) -> Vec<SortLink> {
         ("Target date", InitiativeSort::Target),
         ("RICE score", InitiativeSort::Rice),
         ("Last updated", InitiativeSort::Updated),
+        ("Customer demand", InitiativeSort::Demand),
     ]
     .into_iter()
     .map(|(label, sort)| SortLink {
@@ -344,6 +358,10 @@ const LIST_HEADER: &[&str] = &[
     "moar_score",
     "scorecard_score",
     "updated_at",
+    "demand_requests",
+    "demand_customers",
+    "demand_customer_value",
+    "demand_importance",
 ];
 
 /// `/initiatives.csv`: every initiative the list's filters select, in its order, streamed from
@@ -407,6 +425,12 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
             .map(|(_, score)| score.value.map(|s| s.to_string()).unwrap_or_default()),
     )
     .chain([row.updated_at.to_rfc3339()])
+    .chain([
+        row.demand_requests.to_string(),
+        row.demand_customers.to_string(),
+        major_units(row.demand_customer_value, currency),
+        row.demand_importance.to_string(),
+    ])
     .collect()
 }
 

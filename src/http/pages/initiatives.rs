@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
+use super::feedback::DemandView;
 use super::Layout;
 use super::form::{Choice, FormState, refusal, rendered_version};
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
@@ -61,6 +62,8 @@ pub struct InitiativePage {
     /// The blocker form: errors beside the key of a refused submit, and what was typed.
     blocker_form: FormState,
     blocker_key: String,
+    /// Its demand and the customer feedback behind it (SPEC §11).
+    demand: DemandView,
 }
 
 /// An initiative's pace as its page explains it.
@@ -203,6 +206,7 @@ impl InitiativePage {
             dependencies: data.dependencies,
             blocker_form: FormState::default(),
             blocker_key: String::new(),
+            demand: DemandView::new(initiative.demand, data.feedback, &data.currency),
         }
     }
 }

@@ -47,6 +47,9 @@ pub struct PriorityRow {
     pub fits: bool,
     /// The cut line falls right below this row.
     pub last_to_fit: bool,
+    /// Its customer demand (SPEC §11): the sortable figure, and how it came about.
+    pub demand: String,
+    pub demand_explained: String,
 }
 
 /// A choice of score as a link that keeps the rest of the request.
@@ -95,6 +98,7 @@ const SCORES: &[(&str, RankBy)] = &[
     ("MoAR", RankBy::Moar),
     ("Scorecard", RankBy::Scorecard),
     ("Manual order", RankBy::Rank),
+    ("Customer demand", RankBy::Demand),
 ];
 
 fn label(by: RankBy) -> &'static str {
@@ -227,6 +231,11 @@ impl PriorityRow {
             title: row.title.clone(),
             owner: row.owner_name.clone().unwrap_or_else(|| "No owner".to_owned()),
             status: row.status,
+            demand: match row.demand_requests {
+                0 => String::new(),
+                _ => row.demand_importance.to_string(),
+            },
+            demand_explained: row.demand().explained(),
         }
     }
 }

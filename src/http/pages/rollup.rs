@@ -16,6 +16,7 @@ use super::Layout;
 use super::capacity::CapacityPanel;
 use super::form::FormState;
 use super::initiative_list::{ListRow, list_url};
+use super::kpis::{self, KpiCard};
 use crate::db;
 use crate::db::baselines::BaselineSummary;
 use crate::db::initiative_lists::ListedInitiative;
@@ -28,7 +29,7 @@ use crate::domain::currency::{format_money, format_quantity, group_thousands, ma
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::period::Period;
 use crate::domain::permissions::may_edit_portfolio;
-use crate::domain::rollup::{Figures, ThemeShare};
+use crate::domain::rollup::{Figures, KpiCounts, ThemeShare};
 use crate::domain::{Health, Status, WorkScope};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
@@ -67,6 +68,10 @@ pub struct FiguresView {
     /// OKR progress of the subtree for the page's period, and the OKR view behind it.
     pub okr_progress: Option<f64>,
     pub okr_url: String,
+    /// The subtree's KPIs by status (SPEC §11), "3 of 4 on target", and where they are shown.
+    pub kpis: KpiCounts,
+    pub kpis_label: String,
+    pub kpis_url: String,
 }
 
 pub struct StatusSegment {
@@ -100,7 +105,7 @@ impl FiguresView {
             .collect()
     }
 
-    fn new(portfolio_id: Uuid, figures: &Figures, currency: &str, period: Period) -> FiguresView {
+    pub(super) fn new(portfolio_id: Uuid, figures: &Figures, currency: &str, period: Period) -> FiguresView {
         let subtree = InitiativeFilter {
             portfolio_id: Some(portfolio_id),
             ..InitiativeFilter::default()
@@ -167,6 +172,9 @@ impl FiguresView {
             healths,
             okr_progress: figures.okr_progress,
             okr_url: format!("/objectives?portfolio_id={portfolio_id}&period={period}"),
+            kpis: figures.kpis,
+            kpis_label: kpis::counts_label(&figures.kpis),
+            kpis_url: format!("/portfolios/{portfolio_id}#kpis"),
         }
     }
 
@@ -314,6 +322,8 @@ pub struct RollupPage {
     period: Period,
     /// Capacity against demand over the next four quarters, for it and each child.
     capacity: CapacityPanel,
+    /// The portfolio's own KPIs (SPEC §11).
+    kpi_cards: Vec<KpiCard>,
 }
 
 /// How far back "What changed" looks unless the visitor says otherwise.
@@ -396,6 +406,8 @@ impl RollupPage {
             changes_total,
             capacity,
             baselines,
+            kpis,
+            kpi_values,
         } = &*parts;
         let can_edit = may_edit_portfolio(caller, ancestors.iter().map(|p| p.owner_id));
         let section = if super::home::leads_home(caller, ancestors) {
@@ -433,6 +445,7 @@ impl RollupPage {
         let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
         RollupPage {
             capacity: CapacityPanel::new(capacity),
+            kpi_cards: KpiCard::all(kpis, kpi_values),
             layout: Layout::new(rollup.portfolio.name.clone(), Some(caller)).in_section(section),
             owner: owner_of(rollup.portfolio.owner_id),
             children_csv: format!("/portfolios/{id}/children.csv"),
@@ -478,6 +491,9 @@ const CHILDREN_HEADER: &[&str] = &[
     "okr_progress_percent",
     "dependency_conflicts",
     "optimistic",
+    "kpis_on_target",
+    "kpis_off_target",
+    "kpis_no_data",
 ];
 
 /// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted.
@@ -504,7 +520,7 @@ pub async fn children_csv(
 }
 
 /// A child's row of the CSV, in `CHILDREN_HEADER`'s order.
-fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 13] {
+fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 16] {
     let figures = &child.figures;
     let owner = child
         .portfolio
@@ -529,6 +545,9 @@ fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &
             .unwrap_or_default(),
         figures.dependency_conflicts.to_string(),
         figures.optimistic.to_string(),
+        figures.kpis.on_target.to_string(),
+        figures.kpis.off_target.to_string(),
+        figures.kpis.no_data.to_string(),
     ]
 }
 
