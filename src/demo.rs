@@ -5,6 +5,7 @@
 
 pub(crate) mod capacity;
 pub(crate) mod okrs;
+pub(crate) mod outcomes;
 pub(crate) mod scenarios;
 pub(crate) mod scores;
 mod truth;
@@ -666,6 +667,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     scores::plant(&mut tx, org.id).await?;
     scenarios::plant(&mut tx, org.id, cpo.id, today).await?;
     truth::plant(&mut tx, org.id, cpo.id, today).await?;
+    outcomes::plant(&mut tx, org.id, cpo.id, today, outcomes::feedback_items(0)).await?;
     // The plan as the demo starts, to look back on once a scenario is applied.
     let root = sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL",

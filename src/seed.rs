@@ -298,6 +298,8 @@ pub async fn seed(pool: &PgPool, initiatives: usize) -> anyhow::Result<Seeded> {
     bulk::insert_all(&mut tx, org.id, &org.key_prefix, &credentials.hash, &load).await?;
     crate::demo::capacity::plan(&mut tx, org.id, today).await?;
     crate::demo::scores::plant(&mut tx, org.id).await?;
+    let feedback = crate::demo::outcomes::feedback_items(initiatives);
+    crate::demo::outcomes::plant(&mut tx, org.id, cpo_id, today, feedback).await?;
     tx.commit().await?;
     vacuum(pool).await?;
     tracing::info!(

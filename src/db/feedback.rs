@@ -7,12 +7,12 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use super::TenantPool;
 use super::tenant::Begin;
 use super::users::Caller;
-use super::TenantPool;
 use crate::domain::feedback::{FeedbackInput, Importance};
-use crate::domain::permissions::may_write;
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::permissions::may_write;
 use crate::error::{AppError, forbidden_unless};
 
 /// A feedback item in the API's shape (SPEC §11).
@@ -81,7 +81,11 @@ async fn fetch(executor: impl PgExecutor<'_>, org_id: Uuid, id: Uuid) -> Result<
 }
 
 /// A page of the feedback that passes `filter`: unlinked first, newest first within each.
-pub async fn list(pool: &TenantPool, filter: &FeedbackFilter, page: &PageRequest) -> Result<Page<Feedback>, AppError> {
+pub async fn list(
+    pool: &TenantPool,
+    filter: &FeedbackFilter,
+    page: &PageRequest,
+) -> Result<Page<Feedback>, AppError> {
     list_in(pool, pool.org_id(), filter, page).await
 }
 
@@ -106,7 +110,12 @@ async fn select(
     page: &PageRequest,
 ) -> Result<Vec<Feedback>, AppError> {
     let customer = filter.customer.as_deref().map(|c| c.trim().to_lowercase());
-    let words = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(like_pattern);
+    let words = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(like_pattern);
     Ok(sqlx::query!(
         r#"WITH cursor AS (SELECT f.initiatives > 0 AS linked, f.id FROM feedback f WHERE f.org_id = $1 AND f.id = $6)
            SELECT f.id, f.text, f.customer, f.customer_value, f.importance AS "importance: Importance", f.source,
@@ -176,7 +185,12 @@ pub async fn of_initiative(
 
 /// Links feedback to an initiative, for whoever may edit the initiative; linking twice is
 /// harmless. Answers the item with its links.
-pub async fn link(db: impl Begin<'_>, caller: &Caller, initiative_id: Uuid, feedback_id: Uuid) -> Result<Feedback, AppError> {
+pub async fn link(
+    db: impl Begin<'_>,
+    caller: &Caller,
+    initiative_id: Uuid,
+    feedback_id: Uuid,
+) -> Result<Feedback, AppError> {
     let mut tx = db.begin().await?;
     super::initiatives::lock_for_edit(&mut tx, caller, initiative_id, None).await?;
     fetch(&mut *tx, caller.org_id, feedback_id).await?;
@@ -196,7 +210,12 @@ pub async fn link(db: impl Begin<'_>, caller: &Caller, initiative_id: Uuid, feed
 }
 
 /// Unlinks feedback from an initiative, for whoever may edit the initiative; 404 when not linked.
-pub async fn unlink(db: impl Begin<'_>, caller: &Caller, initiative_id: Uuid, feedback_id: Uuid) -> Result<(), AppError> {
+pub async fn unlink(
+    db: impl Begin<'_>,
+    caller: &Caller,
+    initiative_id: Uuid,
+    feedback_id: Uuid,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     super::initiatives::lock_for_edit(&mut tx, caller, initiative_id, None).await?;
     let removed = sqlx::query!(

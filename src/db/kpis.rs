@@ -98,10 +98,13 @@ impl From<KpiRow> for Kpi {
             unit: row.unit,
             direction: row.direction,
             target: row.target.normalize(),
-            latest: row.latest_date.zip(row.latest_value).map(|(date, value)| KpiValue {
-                date,
-                value: value.normalize(),
-            }),
+            latest: row
+                .latest_date
+                .zip(row.latest_value)
+                .map(|(date, value)| KpiValue {
+                    date,
+                    value: value.normalize(),
+                }),
             trend: trend(row.latest_value, row.previous_value),
             status: row.status,
             version: row.version,
@@ -237,9 +240,13 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     lock(&mut tx, caller, id, expected_version).await?;
-    sqlx::query!("DELETE FROM kpis WHERE org_id = $1 AND id = $2", caller.org_id, id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM kpis WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -359,7 +366,12 @@ pub async fn recent_values(
 
 /// The KPI `id`, locked for a write by whoever may edit its portfolio at `expected_version`:
 /// unknown is 404, anyone else 403, a stale version 412.
-async fn lock(tx: &mut Tx<'_>, caller: &Caller, id: Uuid, expected_version: Option<i64>) -> Result<Kpi, AppError> {
+async fn lock(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Kpi, AppError> {
     sqlx::query_scalar!(
         "SELECT id FROM kpis WHERE org_id = $1 AND id = $2 FOR UPDATE",
         caller.org_id,

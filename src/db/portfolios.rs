@@ -348,7 +348,8 @@ pub async fn level_of(
 
 fn not_empty_error() -> AppError {
     AppError::Conflict(
-        "This portfolio still holds portfolios, initiatives, objectives or KPIs; move or delete them first.".into(),
+        "This portfolio still holds portfolios, initiatives, objectives or KPIs; move or delete them first."
+            .into(),
     )
 }
 

@@ -240,7 +240,8 @@ fn order_key(by: RankBy, row: &ListedInitiative) -> (Reverse<Option<OrderedScore
         RankBy::Rank => row.rank.map(|rank| OrderedScore::Decimal(-rank)),
         // Importance, then value: one number whose order is theirs (value < 2^63, importance < 2^31).
         RankBy::Demand => Some(OrderedScore::Decimal(
-            Decimal::from(row.demand_importance) * Decimal::from(i64::MAX) + Decimal::from(row.demand_customer_value),
+            Decimal::from(row.demand_importance) * Decimal::from(i64::MAX)
+                + Decimal::from(row.demand_customer_value),
         )),
     };
     let number = row

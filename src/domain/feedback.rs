@@ -44,8 +44,20 @@ pub struct FeedbackValues {
 impl FeedbackInput {
     pub fn check(self) -> Result<FeedbackValues, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let feedback_text = text(&mut errors, "text", self.text.as_deref().unwrap_or_default(), 1, 5000);
-        let customer = text(&mut errors, "customer", self.customer.as_deref().unwrap_or_default(), 1, 200);
+        let feedback_text = text(
+            &mut errors,
+            "text",
+            self.text.as_deref().unwrap_or_default(),
+            1,
+            5000,
+        );
+        let customer = text(
+            &mut errors,
+            "customer",
+            self.customer.as_deref().unwrap_or_default(),
+            1,
+            200,
+        );
         let customer_value = self.customer_value.flatten();
         errors.check(
             customer_value.is_none_or(|v| v >= 0),
@@ -92,7 +104,10 @@ impl Demand {
             1 => "1 request".to_owned(),
             n => format!("{n} requests"),
         };
-        format!("Demand {} = highest importance of {customers}, counted 1/2/3 ({requests})", self.importance)
+        format!(
+            "Demand {} = highest importance of {customers}, counted 1/2/3 ({requests})",
+            self.importance
+        )
     }
 }
 

@@ -108,7 +108,10 @@ impl KpiValueInput {
         };
         check_value(&mut errors, "value", self.value);
         errors.into_result()?;
-        Ok((date.unwrap_or_default(), self.value.unwrap_or_default().normalize()))
+        Ok((
+            date.unwrap_or_default(),
+            self.value.unwrap_or_default().normalize(),
+        ))
     }
 }
 
@@ -148,7 +151,10 @@ pub fn parse_values_csv(text: &str) -> Result<Vec<(NaiveDate, Decimal)>, FieldEr
         let [date, value] = fields[..] else {
             errors.add(
                 "body",
-                format!("line {line}: must have two fields, date and value, not {}", fields.len()),
+                format!(
+                    "line {line}: must have two fields, date and value, not {}",
+                    fields.len()
+                ),
             );
             continue;
         };
@@ -166,7 +172,10 @@ pub fn parse_values_csv(text: &str) -> Result<Vec<(NaiveDate, Decimal)>, FieldEr
             });
         if let (Ok(date), Ok(value)) = (date, value) {
             if let Some(first) = lines_of.insert(date, line) {
-                errors.add("body", format!("line {line}: repeats the date {date} of line {first}"));
+                errors.add(
+                    "body",
+                    format!("line {line}: repeats the date {date} of line {first}"),
+                );
             } else {
                 rows.push((date, value.normalize()));
             }
@@ -225,23 +234,38 @@ mod tests {
         }
         .apply(None)
         .unwrap();
-        assert_eq!((kpi.name.as_str(), kpi.unit.as_str(), kpi.target), ("NPS", "pts", d("40")));
+        assert_eq!(
+            (kpi.name.as_str(), kpi.unit.as_str(), kpi.target),
+            ("NPS", "pts", d("40"))
+        );
         let renamed = KpiChanges {
             name: Some("Net promoter score".into()),
             ..KpiChanges::default()
         }
         .apply(Some(&kpi))
         .unwrap();
-        assert_eq!((renamed.direction, renamed.target), (Direction::Increase, d("40")));
+        assert_eq!(
+            (renamed.direction, renamed.target),
+            (Direction::Increase, d("40"))
+        );
     }
 
     #[test]
     fn trends_need_two_values_and_read_by_direction() {
         assert_eq!(trend(Some(d("5")), None), None);
         assert_eq!(trend(Some(d("5")), Some(d("3.5"))), Some(d("1.5")));
-        assert_eq!(TrendReading::of(Direction::Increase, d("1.5")), TrendReading::Better);
-        assert_eq!(TrendReading::of(Direction::Decrease, d("1.5")), TrendReading::Worse);
-        assert_eq!(TrendReading::of(Direction::Decrease, d("-0.1")), TrendReading::Better);
+        assert_eq!(
+            TrendReading::of(Direction::Increase, d("1.5")),
+            TrendReading::Better
+        );
+        assert_eq!(
+            TrendReading::of(Direction::Decrease, d("1.5")),
+            TrendReading::Worse
+        );
+        assert_eq!(
+            TrendReading::of(Direction::Decrease, d("-0.1")),
+            TrendReading::Better
+        );
         assert_eq!(TrendReading::of(Direction::Increase, d("0")), TrendReading::Flat);
     }
 
@@ -260,13 +284,22 @@ mod tests {
 
     #[test]
     fn every_bad_row_of_an_upload_is_named_by_its_line() {
-        let errors =
-            parse_values_csv("date,value\n2026-02-30,1\n2026-03-01,many\n2026-03-02\n2026-03-03,1\n2026-03-03,2\n")
-                .unwrap_err();
+        let errors = parse_values_csv(
+            "date,value\n2026-02-30,1\n2026-03-01,many\n2026-03-02\n2026-03-03,1\n2026-03-03,2\n",
+        )
+        .unwrap_err();
         let messages: Vec<&String> = errors.iter().flat_map(|(_, m)| m).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
-        for line in ["line 2:", "line 3:", "line 4:", "line 6: repeats the date 2026-03-03 of line 5"] {
-            assert!(messages.iter().any(|m| m.starts_with(line)), "{line} in {messages:?}");
+        for line in [
+            "line 2:",
+            "line 3:",
+            "line 4:",
+            "line 6: repeats the date 2026-03-03 of line 5",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.starts_with(line)),
+                "{line} in {messages:?}"
+            );
         }
         assert!(parse_values_csv("date,value\n").is_err());
     }

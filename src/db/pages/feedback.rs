@@ -34,7 +34,11 @@ pub async fn read(
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
     let items = db::feedback::list_in(&mut *tx, org_id, filter, page).await?;
-    let ids: Vec<Uuid> = items.items.iter().flat_map(|f| f.initiative_ids.iter().copied()).collect();
+    let ids: Vec<Uuid> = items
+        .items
+        .iter()
+        .flat_map(|f| f.initiative_ids.iter().copied())
+        .collect();
     let linked = sqlx::query!(
         "SELECT id, key, title FROM initiatives WHERE org_id = $1 AND id = ANY($2)",
         org_id,

@@ -58,7 +58,19 @@ pub async fn read(
         }
     };
     let owner = Vec::from_iter(initiative.owner_id);
-    let (portfolios, names, theme, calendar, key_results, history, drivers, driver_values, dependencies, feedback, org) = tokio::try_join!(
+    let (
+        portfolios,
+        names,
+        theme,
+        calendar,
+        key_results,
+        history,
+        drivers,
+        driver_values,
+        dependencies,
+        feedback,
+        org,
+    ) = tokio::try_join!(
         db::portfolios::ancestors(pool, pool.org_id(), initiative.portfolio_id),
         db::portfolio_views::names_of(pool, pool.org_id(), &owner),
         theme,

@@ -3,8 +3,8 @@
 //! parses, calls its reader and renders.
 
 pub mod changes;
-pub mod initiative;
 pub mod feedback;
+pub mod initiative;
 pub mod initiative_list;
 pub mod lifecycle;
 pub mod my;

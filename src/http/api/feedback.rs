@@ -56,13 +56,21 @@ impl FeedbackQuery {
         };
         let mut words = |field: &str, value: &Option<String>| {
             let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-            errors.check(value.chars().count() <= 200, field, "must be at most 200 characters");
+            errors.check(
+                value.chars().count() <= 200,
+                field,
+                "must be at most 200 characters",
+            );
             errors.check(!value.contains('\0'), field, "must not contain NUL characters");
             Some(value.to_owned())
         };
         let customer = words("customer", &self.customer);
         let text = words("q", &self.q);
-        let page = PageRequest::parse(&mut errors, self.page.limit.as_deref(), self.page.cursor.as_deref());
+        let page = PageRequest::parse(
+            &mut errors,
+            self.page.limit.as_deref(),
+            self.page.cursor.as_deref(),
+        );
         errors.into_result()?;
         let filter = FeedbackFilter {
             linked,

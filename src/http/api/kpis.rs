@@ -127,15 +127,11 @@ impl ValuesQuery {
     fn parse(&self) -> Result<(Option<NaiveDate>, i64), FieldErrors> {
         let mut errors = FieldErrors::new();
         let page = PageRequest::parse(&mut errors, self.limit.as_deref(), None);
-        let before = self
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .and_then(|c| {
-                NaiveDate::parse_from_str(c, "%Y-%m-%d")
-                    .map_err(|_| errors.add("cursor", "must be a date like 2026-12-31"))
-                    .ok()
-            });
+        let before = self.cursor.as_deref().filter(|c| !c.is_empty()).and_then(|c| {
+            NaiveDate::parse_from_str(c, "%Y-%m-%d")
+                .map_err(|_| errors.add("cursor", "must be a date like 2026-12-31"))
+                .ok()
+        });
         errors.into_result()?;
         Ok((before, page.limit))
     }

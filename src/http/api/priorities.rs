@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::feedback::Demand;
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::priorities::{Placement, Priorities};
+use crate::domain::feedback::Demand;
 use crate::domain::period::Period;
 use crate::domain::priorities::{DEFAULT_LIMIT, PrioritiesQuery, Standing};
 use crate::domain::{Health, RankBy, Status};

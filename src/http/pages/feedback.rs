@@ -138,10 +138,23 @@ enum Refusal {
 }
 
 impl InboxPage {
-    async fn load(state: &AppState, caller: &Caller, query: InboxQuery, refused: Option<Refusal>) -> PageResult<InboxPage> {
+    async fn load(
+        state: &AppState,
+        caller: &Caller,
+        query: InboxQuery,
+        refused: Option<Refusal>,
+    ) -> PageResult<InboxPage> {
         let mut errors = FieldErrors::new();
-        let page = PageRequest::parse(&mut errors, None, Some(&query.cursor).filter(|c| !c.is_empty()).map(String::as_str));
-        let page = if errors.is_empty() { page } else { PageRequest::default() };
+        let page = PageRequest::parse(
+            &mut errors,
+            None,
+            Some(&query.cursor).filter(|c| !c.is_empty()).map(String::as_str),
+        );
+        let page = if errors.is_empty() {
+            page
+        } else {
+            PageRequest::default()
+        };
         let InboxData {
             items,
             linked,
@@ -174,7 +187,11 @@ impl InboxPage {
                     initiatives: item
                         .initiative_ids
                         .iter()
-                        .filter_map(|id| linked.get(id).map(|(key, title)| (format!("/initiatives/{id}"), key.clone(), title.clone())))
+                        .filter_map(|id| {
+                            linked.get(id).map(|(key, title)| {
+                                (format!("/initiatives/{id}"), key.clone(), title.clone())
+                            })
+                        })
                         .collect(),
                     item,
                     form,
@@ -197,7 +214,9 @@ impl InboxPage {
             next,
             picker,
             can_write: may_write(caller),
-            importances: word_choices(None, Importance::ALL, Importance::as_str, |i| importance_label(i).to_owned()),
+            importances: word_choices(None, Importance::ALL, Importance::as_str, |i| {
+                importance_label(i).to_owned()
+            }),
             typed,
             form,
             value_label: format!("Customer value in {currency}"),
@@ -231,7 +250,13 @@ pub async fn create(
         Ok(()) => Ok(Redirect::to("/feedback?linked=false").into_response()),
         Err(error) => {
             let (status, form) = refusal(error)?;
-            let page = InboxPage::load(&state, &caller, InboxQuery::default(), Some(Refusal::Add(typed, form))).await?;
+            let page = InboxPage::load(
+                &state,
+                &caller,
+                InboxQuery::default(),
+                Some(Refusal::Add(typed, form)),
+            )
+            .await?;
             Ok((status, page).into_response())
         }
     }
@@ -260,8 +285,13 @@ pub async fn link(
     // A suggestion reads "NW-12 — Title": its key is the first word.
     let key = form.initiative.split_whitespace().next().unwrap_or_default();
     let refused = match db::initiatives::id_of_key(&pool, key).await? {
-        None if key.is_empty() => AppError::field("initiative", "is required: type or pick an initiative's key"),
-        None => AppError::field("initiative", format!("is not an initiative's key: no initiative is {key}")),
+        None if key.is_empty() => {
+            AppError::field("initiative", "is required: type or pick an initiative's key")
+        }
+        None => AppError::field(
+            "initiative",
+            format!("is not an initiative's key: no initiative is {key}"),
+        ),
         Some(initiative_id) => match db::feedback::link(&pool, &caller, initiative_id, id).await {
             Ok(_) => {
                 let back = form.back.trim_start_matches('?');
@@ -272,7 +302,13 @@ pub async fn link(
     };
     let (status, state_of_form) = refusal(refused)?;
     let query: InboxQuery = serde_urlencoded::from_str(&form.back).unwrap_or_default();
-    let page = InboxPage::load(&state, &caller, query, Some(Refusal::Link(id, form.initiative, state_of_form))).await?;
+    let page = InboxPage::load(
+        &state,
+        &caller,
+        query,
+        Some(Refusal::Link(id, form.initiative, state_of_form)),
+    )
+    .await?;
     Ok((status, page).into_response())
 }
 
@@ -300,8 +336,18 @@ pub struct DemandView {
 }
 
 impl DemandView {
-    pub fn new(demand: crate::domain::feedback::Demand, feedback: Vec<Feedback>, currency: &str) -> DemandView {
-        let plural = |n: i32, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    pub fn new(
+        demand: crate::domain::feedback::Demand,
+        feedback: Vec<Feedback>,
+        currency: &str,
+    ) -> DemandView {
+        let plural = |n: i32, one: &str, many: &str| {
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
         DemandView {
             summary: format!(
                 "{} from {}",

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use super::feedback::DemandView;
 use super::Layout;
+use super::feedback::DemandView;
 use super::form::{Choice, FormState, refusal, rendered_version};
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;

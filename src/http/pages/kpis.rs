@@ -346,7 +346,10 @@ impl KpisPage {
         let values = db::kpis::sparklines(&mut *tx, org_id, &kpis).await?;
         tx.commit().await?;
         let cards = KpiCard::all(&kpis, &values);
-        let kpi_choices = kpis.iter().map(|k| Choice::new(k.id.to_string(), k.name.clone())).collect();
+        let kpi_choices = kpis
+            .iter()
+            .map(|k| Choice::new(k.id.to_string(), k.name.clone()))
+            .collect();
         let (kpi_refused, values_refused) = match refused {
             Some(PageRefusal::Kpi(r)) => (Some(r), None),
             Some(PageRefusal::Values(typed, form)) => (None, Some((typed, form))),
@@ -433,9 +436,13 @@ pub async fn update(
             .map(drop),
         Err(error) => Err(error),
     };
-    answer(&page_path(portfolio_id), Some(kpi_id), typed, written, |refused| {
-        KpisPage::load(&state, &caller, portfolio_id, refused.map(PageRefusal::Kpi), None)
-    })
+    answer(
+        &page_path(portfolio_id),
+        Some(kpi_id),
+        typed,
+        written,
+        |refused| KpisPage::load(&state, &caller, portfolio_id, refused.map(PageRefusal::Kpi), None),
+    )
     .await
 }
 
@@ -490,7 +497,8 @@ pub async fn record(
         }
         Err(error) => {
             let (status, form) = refusal(error)?;
-            let page = KpisPage::load(&state, &caller, id, Some(PageRefusal::Values(typed, form)), None).await?;
+            let page =
+                KpisPage::load(&state, &caller, id, Some(PageRefusal::Values(typed, form)), None).await?;
             Ok((status, page).into_response())
         }
     }
@@ -517,9 +525,18 @@ mod tests {
     fn a_sparkline_holds_its_values_and_target_in_view() {
         let date = |day| chrono::NaiveDate::from_ymd_opt(2026, 1, day).unwrap();
         let newest_first = [
-            KpiValue { date: date(3), value: d("30") },
-            KpiValue { date: date(2), value: d("20") },
-            KpiValue { date: date(1), value: d("10") },
+            KpiValue {
+                date: date(3),
+                value: d("30"),
+            },
+            KpiValue {
+                date: date(2),
+                value: d("20"),
+            },
+            KpiValue {
+                date: date(1),
+                value: d("10"),
+            },
         ];
         let line = Sparkline::new(&newest_first, d("40"), "").unwrap();
         // Oldest left at the bottom of the range, the target at the top.

@@ -66,7 +66,11 @@ pub async fn show(
         })
         .collect();
     for (product, figures, currency) in products {
-        let own: Vec<_> = kpis.iter().filter(|k| k.portfolio_id == product.id).cloned().collect();
+        let own: Vec<_> = kpis
+            .iter()
+            .filter(|k| k.portfolio_id == product.id)
+            .cloned()
+            .collect();
         let card = ProductCard {
             figures: FiguresView::new(product.id, &figures, &currency, period),
             kpis_label: counts_label(&figures.kpis),
@@ -83,7 +87,8 @@ pub async fn show(
     // "No stage" only when some product has none.
     columns.retain(|c| c.key != "none" || !c.products.is_empty());
     Ok(LifecyclePage {
-        layout: Layout::new(format!("Lifecycle of {}", portfolio.name), Some(&caller)).in_section("portfolios"),
+        layout: Layout::new(format!("Lifecycle of {}", portfolio.name), Some(&caller))
+            .in_section("portfolios"),
         portfolio,
         ancestors,
         columns,
