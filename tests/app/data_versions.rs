@@ -51,6 +51,10 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "portfolio_okr_totals",
         "derived from objectives by triggers, in the same transaction",
     ),
+    (
+        "portfolio_kpi_totals",
+        "derived from KPIs by triggers, in the same transaction",
+    ),
     ("api_tokens", "no page shows them"),
     ("idempotency_keys", "no page shows them"),
     ("invites", "no page shows them"),

@@ -33,7 +33,8 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 /// expiry in the past; a rank move naming neither or both of its neighbours; a member's email already in the organization or refused by the mail rules
 /// `account::parse_email` holds beyond the schema's pattern; a scenario's change, hypothetical work, capacity or figures
 /// naming an initiative or a portfolio outside the scenario's subtree, and a compare of two live sides that names no
-/// portfolio (SPEC §9); a baseline's name with control characters, and a diff against a baseline
+/// portfolio (SPEC §9); a KPI's value of a day no calendar has, and an upload whose rows are not
+/// `date,value` (SPEC §11); a baseline's name with control characters, and a diff against a baseline
 /// of another portfolio or organization (SPEC §10). Every other answer is held as for the
 /// rest: a 400 or a 5xx to a request the document allows still fails the test.
 const SETTINGS: &str = r#"
@@ -82,6 +83,10 @@ include-name = [
   "GET /api/v1/scenarios/compare",
   "POST /api/v1/portfolios/{id}/baselines",
   "GET /api/v1/baselines/{id}/diff",
+  "POST /api/v1/portfolios/{id}/kpis",
+  "PATCH /api/v1/kpis/{id}",
+  "POST /api/v1/kpis/{id}/values",
+  "POST /api/v1/feedback",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

@@ -20,6 +20,8 @@ mod okr_pages;
 mod okrs;
 mod operations;
 mod organization;
+mod outcome_pages;
+mod outcomes;
 mod pace;
 mod pages;
 mod permissions;

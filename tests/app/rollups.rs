@@ -395,10 +395,64 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
     println!("property test seed: {seed}");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut initiatives: Vec<String> = vec![org.a.clone(), org.e.clone(), org.f.clone()];
+    let (mut kpis, mut feedback): (Vec<String>, Vec<String>) = (vec![], vec![]);
     let today = Utc::now().date_naive();
-    for step in 0..160 {
+    for step in 0..200 {
         let path_of = |id: &String| format!("/initiatives/{id}");
-        match rng.gen_range(0..13) {
+        match rng.gen_range(0..16) {
+            13 => {
+                // A KPI defined, one recorded, one redefined or deleted (SPEC §11).
+                let choice = rng.gen_range(0..4);
+                if choice == 0 || kpis.is_empty() {
+                    let portfolio = portfolios.choose(&mut rng).unwrap();
+                    let body = json!({"name": format!("KPI {step}"), "target": rng.gen_range(0..10),
+                                      "direction": *["increase", "decrease"].choose(&mut rng).unwrap()});
+                    kpis.push(id_of(
+                        &app.post_json(t, &format!("/portfolios/{portfolio}/kpis"), body)
+                            .await,
+                    ));
+                } else if choice == 3 {
+                    let id = kpis.swap_remove(rng.gen_range(0..kpis.len()));
+                    let response = app
+                        .api(Method::DELETE, t, &format!("/kpis/{id}"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+                } else if choice == 2 {
+                    let id = kpis.choose(&mut rng).unwrap();
+                    app.patch_json(t, &format!("/kpis/{id}"), json!({"target": rng.gen_range(0..10)}))
+                        .await;
+                } else {
+                    let id = kpis.choose(&mut rng).unwrap();
+                    let date = today - Duration::days(rng.gen_range(0..5));
+                    let body = json!({"date": date.to_string(), "value": rng.gen_range(0..10)});
+                    app.post_json(t, &format!("/kpis/{id}/values"), body).await;
+                }
+            }
+            14 | 15 => {
+                // Feedback recorded, linked or unlinked; a few customers, their names in any case.
+                if feedback.is_empty() || rng.gen_bool(0.3) {
+                    let customer = ["Acme", "acme ", "Globex", "Initech"].choose(&mut rng).unwrap();
+                    let body = json!({"text": "Please", "customer": customer,
+                                      "customer_value": rng.gen_bool(0.7).then(|| rng.gen_range(0..5) * 1000),
+                                      "importance": *["nice_to_have", "important", "critical"].choose(&mut rng).unwrap()});
+                    feedback.push(id_of(&app.post_json(t, "/feedback", body).await));
+                } else if let Some(initiative) = initiatives.choose(&mut rng) {
+                    let item = feedback.choose(&mut rng).unwrap();
+                    let path = format!("/initiatives/{initiative}/feedback/{item}");
+                    let method = if rng.gen_bool(0.7) {
+                        Method::PUT
+                    } else {
+                        Method::DELETE
+                    };
+                    let status = app.api(method, t, &path).send().await.unwrap().status();
+                    assert!(
+                        [StatusCode::OK, StatusCode::NO_CONTENT, StatusCode::NOT_FOUND].contains(&status),
+                        "step {step}: {path} answered {status}"
+                    );
+                }
+            }
             0..=2 => {
                 let target = today + Duration::days(rng.gen_range(-60..60));
                 let start = target - Duration::days(rng.gen_range(0..90));
@@ -586,6 +640,46 @@ pub async fn assert_maintained_totals_match(app: &TestApp, org_id: uuid::Uuid) {
                              ELSE least(greatest((d.day::date - w.start_date)::numeric / (w.target_date - w.start_date), 0), 1) * 100
                         END - w.progress
                         >= (SELECT o.optimism_threshold FROM organizations o WHERE o.id = $1))
+        UNION ALL
+        -- KPIs by status per subtree, each by its newest value (SPEC §11).
+        SELECT p.id::text, 'kpis' FROM portfolios p
+        LEFT JOIN portfolio_kpi_totals t ON t.org_id = p.org_id AND t.portfolio_id = p.id
+        CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE n.value IS NOT NULL AND CASE k.direction WHEN 'increase' THEN n.value >= k.target
+                                                                                  ELSE n.value <= k.target END) AS on_target,
+                   count(*) FILTER (WHERE n.value IS NOT NULL AND NOT CASE k.direction WHEN 'increase' THEN n.value >= k.target
+                                                                                      ELSE n.value <= k.target END) AS off_target,
+                   count(*) FILTER (WHERE n.value IS NULL) AS no_data
+            FROM subtree s
+            JOIN kpis k ON k.org_id = $1 AND k.portfolio_id = s.descendant_id
+            LEFT JOIN LATERAL (SELECT v.value FROM kpi_values v WHERE v.org_id = $1 AND v.kpi_id = k.id
+                               ORDER BY v.date DESC LIMIT 1) n ON true
+            WHERE s.ancestor_id = p.id
+        ) x
+        WHERE p.org_id = $1
+          AND (coalesce(t.on_target, 0), coalesce(t.off_target, 0), coalesce(t.no_data, 0))
+              <> (x.on_target, x.off_target, x.no_data)
+        UNION ALL
+        -- Each initiative's demand from its linked feedback: a customer once, by its name whatever
+        -- the case and spaces, with its highest value and importance (SPEC §11).
+        SELECT i.id::text, 'demand' FROM initiatives i
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(c.requests), 0) AS requests, count(c.customer) AS customers,
+                   coalesce(sum(c.value), 0) AS value, coalesce(sum(c.importance), 0) AS importance
+            FROM (SELECT lower(btrim(f.customer)) AS customer, count(*) AS requests,
+                         coalesce(max(f.customer_value), 0) AS value,
+                         max(CASE f.importance WHEN 'critical' THEN 3 WHEN 'important' THEN 2 ELSE 1 END) AS importance
+                  FROM initiative_feedback l JOIN feedback f ON f.org_id = l.org_id AND f.id = l.feedback_id
+                  WHERE l.org_id = $1 AND l.initiative_id = i.id
+                  GROUP BY 1) c
+        ) d
+        WHERE i.org_id = $1
+          AND (i.demand_requests, i.demand_customers, i.demand_customer_value, i.demand_importance)
+              <> (d.requests, d.customers, d.value, d.importance)
+        UNION ALL
+        SELECT f.id::text, 'feedback links' FROM feedback f
+        WHERE f.org_id = $1
+          AND f.initiatives <> (SELECT count(*) FROM initiative_feedback l WHERE l.org_id = $1 AND l.feedback_id = f.id)
         "#,
     )
     .bind(org_id)

@@ -158,8 +158,9 @@ pub async fn values(
 
 /// Records a value, `{date, value}`, or uploads many as `text/csv`: one `date,value` row per line,
 /// an optional header first. A date that already has a value gets the new one, and the answer
-/// says how many were replaced. Any bad row is reported with its line number, and then nothing is
-/// written. Whoever may edit the KPI's portfolio.
+/// says how many were replaced: 201 when a date got its first value, 200 when every value replaced
+/// one. Any bad row is reported with its line number, and then nothing is written. Whoever may
+/// edit the KPI's portfolio.
 #[utoipa::path(
 post, path = "/kpis/{id}/values", tag = "outcomes", operation_id = "record_kpi_values",
     params(ResourceId),
@@ -167,7 +168,10 @@ post, path = "/kpis/{id}/values", tag = "outcomes", operation_id = "record_kpi_v
         (KpiValueInput = "application/json"),
         (String = "text/csv", example = "date,value\n2026-10-31,41.5\n2026-11-30,43\n"),
     )),
-    responses((status = OK, body = Recorded))
+    responses(
+        (status = CREATED, body = Recorded, description = "At least one date got its first value"),
+        (status = OK, body = Recorded, description = "Every value replaced an earlier one of its date"),
+    )
 )]
 #[tracing::instrument(skip_all, fields(kpi_id = %id))]
 pub async fn record(
@@ -175,7 +179,7 @@ pub async fn record(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
     request: Request,
-) -> ApiResult<Json<Recorded>> {
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
     let is_csv = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -194,7 +198,11 @@ pub async fn record(
         let ApiJson(input) = ApiJson::<KpiValueInput>::from_request(request, &state).await?;
         vec![input.check()?]
     };
-    Ok(Json(
-        db::kpis::record(&state.tenant(&caller), &caller, id, &rows).await?,
-    ))
+    let recorded = db::kpis::record(&state.tenant(&caller), &caller, id, &rows).await?;
+    let status = if recorded.written > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(recorded)))
 }

@@ -40,6 +40,8 @@ pub struct InboxQuery {
     /// An initiative key the link fields start with (from an initiative's "link feedback").
     #[serde(rename = "for")]
     for_key: String,
+    /// The item just linked, said above the list (it may have left the list: "only unlinked").
+    linked_now: String,
 }
 
 impl InboxQuery {
@@ -129,6 +131,8 @@ pub struct InboxPage {
     form: FormState,
     value_label: String,
     back: String,
+    /// "Linked Acme's feedback to NW-12 Refunds": the link just made, with the initiative's page.
+    notice: Option<(String, String)>,
 }
 
 /// A refused form of the page: the add form, or one item's link form.
@@ -166,6 +170,10 @@ impl InboxPage {
             Some(Refusal::Add(typed, form)) => (Some((typed, form)), None),
             Some(Refusal::Link(id, typed, form)) => (None, Some((id, typed, form))),
             None => (None, None),
+        };
+        let notice = match query.linked_now.parse::<Uuid>() {
+            Ok(id) => linked_notice(state, caller, id).await?,
+            Err(_) => None,
         };
         let back = query.back();
         let next = items
@@ -221,6 +229,7 @@ impl InboxPage {
             form,
             value_label: format!("Customer value in {currency}"),
             back,
+            notice,
         })
     }
 }
@@ -262,6 +271,26 @@ pub async fn create(
     }
 }
 
+/// What the notice above the inbox says of feedback `id` just linked: its customer and the
+/// initiative it was linked to last, with that initiative's page.
+async fn linked_notice(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Option<(String, String)>> {
+    let pool = state.tenant(caller);
+    let item = match db::feedback::get(&pool, id).await {
+        Ok(item) => item,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    let Some(&initiative_id) = item.initiative_ids.last() else {
+        return Ok(None);
+    };
+    let initiative = db::initiatives::get(&pool, initiative_id).await?;
+    let said = format!(
+        "Linked {}’s feedback to {} {}: its demand counts it now.",
+        item.customer, initiative.key, initiative.title
+    );
+    Ok(Some((said, format!("/initiatives/{initiative_id}#demand"))))
+}
+
 /// The link form: the initiative as typed (a key, or a suggestion "KEY — title"), and the
 /// inbox's search to return to.
 #[derive(Deserialize)]
@@ -295,7 +324,7 @@ pub async fn link(
         Some(initiative_id) => match db::feedback::link(&pool, &caller, initiative_id, id).await {
             Ok(_) => {
                 let back = form.back.trim_start_matches('?');
-                return Ok(Redirect::to(&format!("/feedback?{back}#feedback-{id}")).into_response());
+                return Ok(Redirect::to(&format!("/feedback?{back}&linked_now={id}")).into_response());
             }
             Err(error) => error,
         },

@@ -9,6 +9,7 @@
 mod accessibility;
 mod auth;
 mod baselines;
+mod feedback;
 mod forms;
 mod okrs;
 mod priorities;

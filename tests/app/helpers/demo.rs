@@ -47,6 +47,14 @@ impl TestApp {
         let other = id("SELECT id FROM scenarios WHERE org_id = $1 AND name = 'Cut legacy'").await;
         let quarter = cairn::domain::period::Period::current_quarter(chrono::Utc::now().date_naive(), 1);
         let quarter_plan = id("SELECT id FROM baselines WHERE org_id = $1 AND name LIKE '%-Q_ plan'").await;
+        let product = id(
+            "SELECT portfolio_id FROM kpis WHERE org_id = $1 GROUP BY portfolio_id ORDER BY count(*) DESC, portfolio_id LIMIT 1",
+        )
+        .await;
+        let in_demand = id(
+            "SELECT id FROM initiatives WHERE org_id = $1 ORDER BY demand_importance DESC, number LIMIT 1",
+        )
+        .await;
         let in_conflict = id(
             "SELECT id FROM initiatives WHERE org_id = $1 AND dependency_conflict ORDER BY number LIMIT 1",
         )
@@ -102,6 +110,18 @@ impl TestApp {
                     format!("/initiatives/{in_conflict}"),
                 ),
                 ("the optimistic work", "/initiatives?optimistic=true".to_owned()),
+                ("a product with its KPI cards", format!("/portfolios/{product}")),
+                (
+                    "a product's KPIs and their forms",
+                    format!("/portfolios/{product}/kpis"),
+                ),
+                ("the lifecycle board", format!("/portfolios/{root}/lifecycle")),
+                ("the feedback inbox", "/feedback".to_owned()),
+                (
+                    "the initiative most in demand",
+                    format!("/initiatives/{in_demand}"),
+                ),
+                ("the initiatives by demand", "/initiatives?sort=demand".to_owned()),
             ],
             shared: format!("/s/{token}"),
         }
