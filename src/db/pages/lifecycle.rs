@@ -1,11 +1,10 @@
 //! Everything `/portfolios/{id}/lifecycle` shows, on one snapshot: the subtree's products, each
-//! with its §3 figures (one totals row each) and its own KPIs (SPEC §11).
-
-use std::collections::HashMap;
+//! with its §3 figures (one totals row each) and its own KPIs' statuses (SPEC §11; the board draws
+//! no sparklines, so it reads no values).
 
 use uuid::Uuid;
 
-use crate::db::kpis::{Kpi, KpiValue};
+use crate::db::kpis::Kpi;
 use crate::db::portfolios::Portfolio;
 use crate::db::{self, TenantPool};
 use crate::domain::PortfolioLevel;
@@ -18,9 +17,8 @@ pub struct LifecycleData {
     pub ancestors: Vec<Portfolio>,
     /// The subtree's products by name, with their figures and the organization's currency.
     pub products: Vec<(Portfolio, Figures, String)>,
-    /// Their KPIs, and each KPI's latest values, newest first.
+    /// Their KPIs.
     pub kpis: Vec<Kpi>,
-    pub kpi_values: HashMap<Uuid, Vec<KpiValue>>,
     /// The quarter the figures' OKR progress is of: the organization's current one.
     pub period: Period,
 }
@@ -45,14 +43,12 @@ pub async fn read(pool: &TenantPool, id: Uuid) -> Result<LifecycleData, AppError
     .await?;
     let products = db::rollup::figures_of(&mut tx, org_id, &ids).await?;
     let kpis = db::kpis::of_portfolios(&mut *tx, org_id, &ids).await?;
-    let kpi_values = db::kpis::sparklines(&mut *tx, org_id, &kpis).await?;
     let period = db::orgs::calendar_in(&mut *tx, org_id).await?.current_quarter();
     tx.commit().await?;
     Ok(LifecycleData {
         ancestors,
         products,
         kpis,
-        kpi_values,
         period,
     })
 }

@@ -278,7 +278,7 @@ async fn linked_notice(state: &AppState, caller: &Caller, id: Uuid) -> PageResul
     let item = match db::feedback::get(&pool, id).await {
         Ok(item) => item,
         Err(AppError::NotFound) => return Ok(None),
-        Err(other) => return Err(other.into()),
+        Err(other) => return Err(other),
     };
     let Some(&initiative_id) = item.initiative_ids.last() else {
         return Ok(None);

@@ -542,7 +542,7 @@ mod tests {
         // Oldest left at the bottom of the range, the target at the top.
         assert_eq!(line.points, "3.0,29.0 60.0,20.3 117.0,11.7");
         assert_eq!(line.target_y, 3.0);
-        assert_eq!(line.last, (117.0, 11.666666666666668));
+        assert_eq!(format!("{:.1},{:.1}", line.last.0, line.last.1), "117.0,11.7");
         assert!(Sparkline::new(&[], d("1"), "").is_none());
         let single = Sparkline::new(&newest_first[..1], d("30"), "").unwrap();
         assert_eq!(single.points, "60.0,16.0");

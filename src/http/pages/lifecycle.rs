@@ -52,7 +52,6 @@ pub async fn show(
         mut ancestors,
         products,
         kpis,
-        kpi_values,
         period,
     } = db::pages::lifecycle::read(&state.tenant(&caller), id).await?;
     let portfolio = ancestors.pop().expect("read checks it exists");
@@ -74,7 +73,7 @@ pub async fn show(
         let card = ProductCard {
             figures: FiguresView::new(product.id, &figures, &currency, period),
             kpis_label: counts_label(&figures.kpis),
-            kpis: KpiCard::all(&own, &kpi_values),
+            kpis: KpiCard::all(&own, &Default::default()),
             portfolio: product,
         };
         let column = card
