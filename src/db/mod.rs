@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod capacity;
 pub mod check_ins;
 pub mod dependencies;
+pub mod digest;
 pub mod embedded;
 pub mod feedback;
 pub mod idempotency;

@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod credentials;
 pub mod currency;
 pub mod dependency;
+pub mod digest;
 pub mod form;
 pub mod initiative;
 pub mod member;

@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/baselines/{id}/changes.csv", get(pages::baselines::export))
         .route("/baselines/{id}/delete", post(pages::baselines::delete))
         .route("/portfolios/{id}/changes", get(pages::changes::show))
+        .route("/portfolios/{id}/digest", get(pages::digest::show))
         .route("/portfolios/{id}/priorities", get(pages::priorities::show))
         .route("/portfolios/{id}/priorities.csv", get(pages::priorities::export))
         .route(
@@ -258,6 +259,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
             api::portfolios::delete
         ))
         .routes(routes!(api::portfolios::rollup))
+        .routes(routes!(api::digest::get))
         .routes(routes!(api::priorities::get))
         .routes(routes!(api::priorities::apply))
         .routes(routes!(api::priorities::move_rank))

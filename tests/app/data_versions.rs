@@ -52,6 +52,10 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from objectives by triggers, in the same transaction",
     ),
     (
+        "initiative_target_changes",
+        "written by the initiative's own change, which bumps the version",
+    ),
+    (
         "portfolio_kpi_totals",
         "derived from KPIs by triggers, in the same transaction",
     ),

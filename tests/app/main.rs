@@ -11,6 +11,7 @@ mod capacity_pages;
 mod cli;
 mod compression;
 mod dependencies;
+mod digest;
 mod form_merge;
 mod forms;
 mod initiatives;

@@ -97,6 +97,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/roadmaps/{id}/shares"),
     ("POST", "/roadmaps/{id}/shares"),
     ("DELETE", "/shares/{id}"),
+    ("GET", "/portfolios/{id}/digest"),
     ("GET", "/portfolios/{id}/kpis"),
     ("POST", "/portfolios/{id}/kpis"),
     ("GET", "/kpis/{id}"),

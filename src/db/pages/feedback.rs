@@ -50,7 +50,7 @@ pub async fn read(
     .map(|r| (r.id, (r.key, r.title)))
     .collect();
     let head = sqlx::query!(
-        r#"SELECT (SELECT count(*) FROM feedback WHERE org_id = $1 AND initiatives = 0) AS "unlinked!",
+        r#"SELECT (SELECT count(*) FROM feedback WHERE org_id = $1 AND NOT (initiatives > 0)) AS "unlinked!",
                   currency FROM organizations WHERE id = $1"#,
         org_id
     )

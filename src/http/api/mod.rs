@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod baselines;
 pub mod dependencies;
+pub mod digest;
 pub mod feedback;
 pub mod initiatives;
 pub mod kpis;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod baselines;
 pub mod capacity;
 pub mod changes;
+pub mod digest;
 pub mod feedback;
 mod form;
 pub mod home;

@@ -117,6 +117,7 @@ impl TestApp {
                 ),
                 ("the lifecycle board", format!("/portfolios/{root}/lifecycle")),
                 ("the feedback inbox", "/feedback".to_owned()),
+                ("the CPO's weekly digest", format!("/portfolios/{root}/digest")),
                 (
                     "the initiative most in demand",
                     format!("/initiatives/{in_demand}"),
