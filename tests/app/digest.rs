@@ -157,9 +157,9 @@ async fn the_digest_says_what_changed_in_a_subtree_since_a_day_as_json_a_page_an
                      - chrono::NaiveDate::parse_from_str(&old_target, "%Y-%m-%d").unwrap()).num_days(),
         }])
     );
-    assert_eq!(keys(&digest["added"]), [added_key.clone()]);
-    assert_eq!(keys(&digest["started"]), [added_key.clone()]);
-    assert_eq!(keys(&digest["finished"]), [e.clone()]);
+    assert_eq!(keys(&digest["added"]), [added_key.as_str()]);
+    assert_eq!(keys(&digest["started"]), [added_key.as_str()]);
+    assert_eq!(keys(&digest["finished"]), [e.as_str()]);
     assert_eq!(
         digest["check_ins"][0]["key_result"]["name"],
         "Median checkout time"
@@ -172,7 +172,7 @@ async fn the_digest_says_what_changed_in_a_subtree_since_a_day_as_json_a_page_an
         (Some(90.0), Some(70.0))
     );
     assert_eq!(digest["check_ins"][0]["note"], "One-page checkout live");
-    assert_eq!(keys(&digest["conflicts"]), [added_key.clone()]);
+    assert_eq!(keys(&digest["conflicts"]), [added_key.as_str()]);
     assert_eq!(digest["conflicts"][0]["blockers"], json!([f]));
 
     // Another subtree holds none of it; a longer look back holds the old note.

@@ -486,7 +486,7 @@ async fn the_inbox_lists_unlinked_feedback_first_and_filters_by_customer_and_tex
     let all = app.get_json(t, "/feedback").await;
     assert_eq!(
         order(&all),
-        [ids[3].clone(), ids[2].clone(), ids[1].clone(), ids[0].clone()]
+        [ids[3].as_str(), ids[2].as_str(), ids[1].as_str(), ids[0].as_str()]
     );
     // Pages follow the same order.
     let first = app.get_json(t, "/feedback?limit=3").await;
@@ -494,23 +494,23 @@ async fn the_inbox_lists_unlinked_feedback_first_and_filters_by_customer_and_tex
     let second = app
         .get_json(t, &format!("/feedback?limit=3&cursor={cursor}"))
         .await;
-    assert_eq!(order(&second), [ids[0].clone()]);
+    assert_eq!(order(&second), [ids[0].as_str()]);
     assert_eq!(
         order(&app.get_json(t, "/feedback?linked=true").await),
-        [ids[0].clone()]
+        [ids[0].as_str()]
     );
     assert_eq!(
         order(&app.get_json(t, "/feedback?customer=acme").await),
-        [ids[2].clone(), ids[0].clone()]
+        [ids[2].as_str(), ids[0].as_str()]
     );
     assert_eq!(
         order(&app.get_json(t, "/feedback?q=sso&linked=false").await),
-        [ids[2].clone()]
+        [ids[2].as_str()]
     );
     // `%` is a character, not a wildcard.
     assert_eq!(
         order(&app.get_json(t, "/feedback?q=100%25").await),
-        [ids[3].clone()]
+        [ids[3].as_str()]
     );
     let bad = app
         .api(Method::GET, t, "/feedback?linked=maybe")
