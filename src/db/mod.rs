@@ -10,6 +10,7 @@ pub mod digest;
 pub mod embedded;
 pub mod feedback;
 pub mod idempotency;
+pub mod imports;
 pub mod initiative_lists;
 pub mod initiatives;
 pub mod key_result_edits;

@@ -9,6 +9,7 @@ pub mod dependency;
 pub mod digest;
 pub mod form;
 pub mod initiative;
+pub mod jira;
 pub mod member;
 pub mod money;
 pub mod okr;

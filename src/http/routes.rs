@@ -291,6 +291,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::kpis::values, api::kpis::record))
         .routes(routes!(api::feedback::list, api::feedback::create))
         .routes(routes!(api::feedback::get))
+        .routes(routes!(api::imports::jira))
         .routes(routes!(api::feedback::link, api::feedback::unlink))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(

@@ -87,6 +87,7 @@ include-name = [
   "PATCH /api/v1/kpis/{id}",
   "POST /api/v1/kpis/{id}/values",
   "POST /api/v1/feedback",
+  "POST /api/v1/imports/jira",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

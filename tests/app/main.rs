@@ -14,6 +14,7 @@ mod dependencies;
 mod digest;
 mod form_merge;
 mod forms;
+mod imports;
 mod initiatives;
 mod members;
 mod my;

@@ -105,6 +105,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("DELETE", "/kpis/{id}"),
     ("GET", "/kpis/{id}/values"),
     ("POST", "/kpis/{id}/values"),
+    ("POST", "/imports/jira"),
     ("GET", "/feedback"),
     ("POST", "/feedback"),
     ("GET", "/feedback/{id}"),

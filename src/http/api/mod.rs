@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod dependencies;
 pub mod digest;
 pub mod feedback;
+pub mod imports;
 pub mod initiatives;
 pub mod kpis;
 pub mod members;

@@ -1,0 +1,114 @@
+//! Imports (SPEC §12): `POST /imports/jira?portfolio_id=&dry_run=&points_per_week=` with a Jira CSV
+//! export as the body.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::imports::ImportReport;
+use crate::domain::FieldErrors;
+use crate::domain::jira;
+use crate::error::{ApiResult, AppError};
+use crate::http::AppState;
+use crate::http::extract::{ApiCaller, ApiQuery};
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The portfolio the new initiatives go into.
+    #[param(value_type = Uuid)]
+    portfolio_id: Option<String>,
+    /// `true` (the default): answer what would happen and write nothing; `false`: import.
+    #[param(value_type = Option<bool>)]
+    dry_run: Option<String>,
+    /// How many story points make a person-week of effort (default 1).
+    #[param(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000)]
+    points_per_week: Option<String>,
+}
+
+/// The import as asked for: where, whether for real, and at how many points a week.
+pub struct ImportRequest {
+    pub portfolio_id: Uuid,
+    pub dry_run: bool,
+    pub points_per_week: f64,
+}
+
+impl ImportQuery {
+    pub fn parse(&self) -> Result<ImportRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let portfolio_id = self
+            .portfolio_id
+            .as_deref()
+            .map(str::trim)
+            .and_then(|p| p.parse::<Uuid>().ok());
+        errors.check(portfolio_id.is_some(), "portfolio_id", "must be a portfolio's id");
+        let dry_run = match self.dry_run.as_deref().map(str::trim) {
+            None | Some("") | Some("true") => true,
+            Some("false") => false,
+            Some(_) => {
+                errors.add("dry_run", "must be true or false");
+                true
+            }
+        };
+        let points_per_week = match self.points_per_week.as_deref().map(str::trim) {
+            None | Some("") => 1.0,
+            Some(text) => match text.parse::<f64>() {
+                Ok(p) if p > 0.0 && p <= 1000.0 => p,
+                _ => {
+                    errors.add("points_per_week", "must be a number above 0 and at most 1000");
+                    1.0
+                }
+            },
+        };
+        errors.into_result()?;
+        Ok(ImportRequest {
+            portfolio_id: portfolio_id.unwrap_or_default(),
+            dry_run,
+            points_per_week,
+        })
+    }
+}
+
+/// Imports a Jira CSV export (all fields, as Jira writes it) into a portfolio: each epic — or
+/// every issue when the file has no epics — becomes an initiative keyed `jira:<Issue key>`, so a
+/// second import updates what the first made. Status by status category, then name; dates from
+/// the start and due date fields; effort from story points; progress from the epic's children
+/// done. A row with an error is reported with its line and skipped. A dry run (the default)
+/// answers the same and writes nothing. Whoever may edit the portfolio.
+#[utoipa::path(
+post, path = "/imports/jira", tag = "imports", operation_id = "import_jira",
+    params(ImportQuery),
+    request_body(content((String = "text/csv", example = "Summary,Issue key,Issue id,Issue Type,Status,Status Category,Due date\nCheckout revamp,SHOP-1,10001,Epic,In Progress,In Progress,01/Oct/26\n"))),
+    responses((status = OK, body = ImportReport))
+)]
+#[tracing::instrument(skip_all)]
+pub async fn jira(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportReport>)> {
+    let request = query.parse()?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("text/plain"));
+    if !is_csv {
+        return Err(AppError::BadRequest("send the Jira export as text/csv".into()).into());
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::field("body", "must be UTF-8 text"))?;
+    let planned = jira::plan(&jira::read(text)?, request.points_per_week);
+    let report = db::imports::jira(
+        &state.tenant(&caller),
+        &caller,
+        request.portfolio_id,
+        planned,
+        request.dry_run,
+    )
+    .await?;
+    Ok((StatusCode::OK, Json(report)))
+}
