@@ -318,3 +318,90 @@ async fn update_all(
     .await?;
     Ok(())
 }
+
+/// A file uploaded on the import page, waiting for its dry run to be confirmed.
+pub struct Upload {
+    pub id: Uuid,
+    pub portfolio_id: Uuid,
+    pub points_per_week: f64,
+    pub file_name: String,
+    pub body: String,
+}
+
+/// Keeps an uploaded file for its uploader's confirmation, for whoever may edit the portfolio;
+/// uploads of the organization older than a day go.
+pub async fn keep(
+    db: impl Begin<'_>,
+    caller: &Caller,
+    portfolio_id: Uuid,
+    points_per_week: f64,
+    file_name: &str,
+    body: &str,
+) -> Result<Uuid, AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query_scalar!(
+        "SELECT id FROM portfolios WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        portfolio_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    super::permissions::require_portfolio_editor(&mut *tx, caller, portfolio_id).await?;
+    sqlx::query!(
+        "DELETE FROM import_uploads WHERE org_id = $1 AND created_at < now() - interval '1 day'",
+        caller.org_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let id = Uuid::now_v7();
+    let name: String = file_name.chars().take(200).collect();
+    sqlx::query!(
+        "INSERT INTO import_uploads (org_id, id, portfolio_id, points_per_week, file_name, body, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        caller.org_id,
+        id,
+        portfolio_id,
+        points_per_week,
+        name,
+        body,
+        caller.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The caller's own upload `id`; anyone else's is not there (404).
+pub async fn upload(pool: &super::TenantPool, caller: &Caller, id: Uuid) -> Result<Upload, AppError> {
+    Ok(sqlx::query_as!(
+        Upload,
+        "SELECT id, portfolio_id, points_per_week, file_name, body FROM import_uploads
+         WHERE org_id = $1 AND id = $2 AND created_by = $3",
+        caller.org_id,
+        id,
+        caller.user_id
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Imports the caller's upload for real and forgets it, in one transaction.
+pub async fn import_upload(
+    pool: &super::TenantPool,
+    caller: &Caller,
+    upload: &Upload,
+    planned: Vec<Planned>,
+) -> Result<ImportReport, AppError> {
+    let mut tx = pool.begin().await?;
+    let report = jira(&mut tx, caller, upload.portfolio_id, planned, false).await?;
+    sqlx::query!(
+        "DELETE FROM import_uploads WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        upload.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}

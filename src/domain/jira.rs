@@ -131,9 +131,11 @@ pub fn read(text: &str) -> Result<Vec<Issue>, FieldErrors> {
             if text.is_empty() {
                 return None;
             }
-            parse_date(&text)
-                .map_err(|()| errors.push(format!("{} is not a date: {text}", names[0])))
-                .ok()
+            let date = parse_date(&text);
+            if date.is_none() {
+                errors.push(format!("{} is not a date: {text}", names[0]));
+            }
+            date
         };
         let start = date(&["Custom field (Start date)", "Custom field (Target start)"]);
         let target = date(&["Due date", "Custom field (Target end)"]);
@@ -183,18 +185,17 @@ pub fn read(text: &str) -> Result<Vec<Issue>, FieldErrors> {
 
 /// Jira's dates: `22/Dec/25 2:38 PM`, `01/Oct/26`, with four-digit years too, or ISO `2026-10-01`
 /// (with or without a time).
-pub fn parse_date(text: &str) -> Result<NaiveDate, ()> {
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     let day = text.split_whitespace().next().unwrap_or_default();
     for format in ["%Y-%m-%d", "%d/%b/%y", "%d/%b/%Y"] {
         if let Ok(date) = NaiveDate::parse_from_str(day, format) {
-            return Ok(date);
+            return Some(date);
         }
     }
     // ISO with a time: 2026-10-01T09:00:00.000+0000.
     text.get(..10)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .ok_or(())
 }
 
 /// A status by Jira's status category, else by the status's own name.
@@ -327,10 +328,10 @@ Broken date,SHOP-5,10005,Epic,Done,,,,31/Feb/26,,,Done,
     #[test]
     fn jiras_date_formats() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(parse_date("22/Dec/25 2:38 PM"), Ok(d(2025, 12, 22)));
-        assert_eq!(parse_date("01/Oct/26"), Ok(d(2026, 10, 1)));
-        assert_eq!(parse_date("2026-10-01"), Ok(d(2026, 10, 1)));
-        assert_eq!(parse_date("2026-10-01T09:00:00.000+0000"), Ok(d(2026, 10, 1)));
-        assert!(parse_date("31/Feb/26").is_err());
+        assert_eq!(parse_date("22/Dec/25 2:38 PM"), Some(d(2025, 12, 22)));
+        assert_eq!(parse_date("01/Oct/26"), Some(d(2026, 10, 1)));
+        assert_eq!(parse_date("2026-10-01"), Some(d(2026, 10, 1)));
+        assert_eq!(parse_date("2026-10-01T09:00:00.000+0000"), Some(d(2026, 10, 1)));
+        assert!(parse_date("31/Feb/26").is_none());
     }
 }

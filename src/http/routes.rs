@@ -47,6 +47,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::feedback::inbox).post(pages::feedback::create),
         )
         .route("/feedback/{id}/link", post(pages::feedback::link))
+        .route("/imports", post(pages::imports::upload))
+        .route("/imports/new", get(pages::imports::new))
+        .route("/imports/{id}", get(pages::imports::show))
+        .route("/imports/{id}/run", post(pages::imports::run))
         .route(
             "/initiatives/{id}/feedback/{feedback_id}/unlink",
             post(pages::feedback::unlink),

@@ -52,6 +52,10 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from objectives by triggers, in the same transaction",
     ),
     (
+        "import_uploads",
+        "a file between its dry run and its import; no cached page shows it",
+    ),
+    (
         "initiative_target_changes",
         "written by the initiative's own change, which bumps the version",
     ),

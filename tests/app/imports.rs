@@ -237,3 +237,80 @@ async fn an_import_is_refused_whole_only_for_what_no_row_could_fix() {
     let report = expect_status(import(&app, t, &org.payments, "", twice).await, StatusCode::OK).await;
     assert_eq!(report["rows"][1]["errors"][0], "repeats X-1 of line 2");
 }
+
+#[tokio::test]
+async fn the_import_page_shows_the_dry_run_and_imports_on_confirmation_without_javascript() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    app.sign_in_page(&org.account.email, &org.account.password, "")
+        .await;
+    let upload = |file: Option<&str>, portfolio: &str| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("portfolio_id", portfolio.to_owned())
+            .text("points_per_week", "1");
+        if let Some(body) = file {
+            let part = reqwest::multipart::Part::text(body.to_owned())
+                .file_name("shop.csv")
+                .mime_str("text/csv")
+                .unwrap();
+            form = form.part("file", part);
+        }
+        app.client.post(app.url("/imports")).multipart(form).send()
+    };
+    // Without a file, said beside the field.
+    let refused = crate::helpers::Page::read(upload(None, &org.payments).await.unwrap()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("file").unwrap().contains("is required"));
+
+    let kept = crate::helpers::Page::read(upload(Some(EXPORT), &org.payments).await.unwrap()).await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER);
+    let dry = app.get_page(kept.location.as_deref().unwrap()).await;
+    assert_eq!(
+        dry.text(".import-summary"),
+        "It would create 3 and update 0 initiatives; 1 rows have errors and are skipped."
+    );
+    assert_eq!(dry.text("tr[data-key='SHOP-11'] td.action"), "Skip");
+    assert!(dry.text("tr[data-key='SHOP-11'] td.errors").contains("31/Feb/26"));
+    assert!(
+        imported(&app, t, &org.payments)
+            .await
+            .iter()
+            .all(|i| i["title"] != "Card refunds"),
+        "a dry run writes nothing"
+    );
+    // Someone else cannot see or run another person's upload.
+    let (_, other) = app
+        .signed_in_member(&org.account, cairn::domain::Role::Admin)
+        .await;
+    assert_eq!(
+        other.get_page(kept.location.as_deref().unwrap()).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let action = dry
+        .one("form.run-import")
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let done = app.post_form(&action, &[]).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(
+        done.text(".import-summary"),
+        "Created 3 and updated 0 initiatives; 1 rows have errors and are skipped."
+    );
+    assert!(
+        imported(&app, t, &org.payments)
+            .await
+            .iter()
+            .any(|i| i["title"] == "Card refunds")
+    );
+    // The upload is gone once imported: a second confirmation finds nothing.
+    assert_eq!(app.post_form(&action, &[]).await.status, StatusCode::NOT_FOUND);
+    let rollup = app.get_page(&format!("/portfolios/{}", org.payments)).await;
+    assert_eq!(
+        rollup.href("a.import"),
+        format!("/imports/new?portfolio_id={}", org.payments)
+    );
+}

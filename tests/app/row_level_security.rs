@@ -50,6 +50,18 @@ async fn two_organizations(app: &TestApp) -> (Uuid, Uuid) {
         .error_for_status()
         .unwrap();
     app.add_member_api(&acme.token, "member", None).await;
+    // A Jira export waiting for its dry run to be confirmed (the import page keeps it).
+    sqlx::query(
+        "INSERT INTO import_uploads (org_id, id, portfolio_id, points_per_week, body, created_by)
+         VALUES ($1, $2, $3, 1, 'Summary,Issue key', $4)",
+    )
+    .bind(acme.org_id)
+    .bind(Uuid::now_v7())
+    .bind(id_of(&portfolio).parse::<Uuid>().unwrap())
+    .bind(acme.user_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     (demo.org_id, acme.org_id)
 }
 

@@ -9,6 +9,7 @@ pub mod digest;
 pub mod feedback;
 mod form;
 pub mod home;
+pub mod imports;
 pub mod initiative_form;
 pub mod initiative_list;
 pub mod initiatives;

@@ -119,6 +119,10 @@ impl TestApp {
                 ("the feedback inbox", "/feedback".to_owned()),
                 ("the CPO's weekly digest", format!("/portfolios/{root}/digest")),
                 (
+                    "the Jira import form",
+                    format!("/imports/new?portfolio_id={area}"),
+                ),
+                (
                     "the initiative most in demand",
                     format!("/initiatives/{in_demand}"),
                 ),
