@@ -14,6 +14,17 @@ use crate::domain::period::start_of_day;
 use crate::domain::{Health, Status};
 use crate::error::AppError;
 
+/// The initiative a row selecting its `id`, `key` and `title` names.
+macro_rules! initiative_ref {
+    ($r:ident) => {
+        InitiativeRef {
+            id: $r.id,
+            key: $r.key,
+            title: $r.title,
+        }
+    };
+}
+
 pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Result<Digest, AppError> {
     let org_id = pool.org_id();
     let from: DateTime<Utc> = start_of_day(since);
@@ -47,11 +58,7 @@ pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Re
     .await?
     .into_iter()
     .map(|r| DigestUpdate {
-        initiative: InitiativeRef {
-            id: r.id,
-            key: r.key,
-            title: r.title,
-        },
+        initiative: initiative_ref!(r),
         at: r.created_at,
         author: r.author,
         previous_status: r.previous_status,
@@ -83,11 +90,7 @@ pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Re
     .await?
     {
         let moment = Moment {
-            initiative: InitiativeRef {
-                id: r.id,
-                key: r.key,
-                title: r.title,
-            },
+            initiative: initiative_ref!(r),
             at: r.created_at,
         };
         let list = if r.status == Status::Done {
@@ -123,11 +126,7 @@ pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Re
     .await?
     .into_iter()
     .map(|r| Slip {
-        initiative: InitiativeRef {
-            id: r.id,
-            key: r.key,
-            title: r.title,
-        },
+        initiative: initiative_ref!(r),
         days: (r.to - r.from).num_days(),
         from: r.from,
         to: r.to,
@@ -149,11 +148,7 @@ pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Re
     .await?
     .into_iter()
     .map(|r| Moment {
-        initiative: InitiativeRef {
-            id: r.id,
-            key: r.key,
-            title: r.title,
-        },
+        initiative: initiative_ref!(r),
         at: r.created_at,
     })
     .collect();
@@ -215,11 +210,7 @@ pub async fn read(pool: &TenantPool, portfolio_id: Uuid, since: NaiveDate) -> Re
     .await?
     .into_iter()
     .map(|r| NewConflict {
-        initiative: InitiativeRef {
-            id: r.id,
-            key: r.key,
-            title: r.title,
-        },
+        initiative: initiative_ref!(r),
         since: r.since,
         blockers: r.blockers,
     })

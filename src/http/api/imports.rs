@@ -14,6 +14,7 @@ use crate::domain::jira;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::extract::{ApiCaller, ApiQuery};
+use crate::http::openapi::NotFoundResponse;
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -82,7 +83,7 @@ impl ImportQuery {
 post, path = "/imports/jira", tag = "imports", operation_id = "import_jira",
     params(ImportQuery),
     request_body(content((String = "text/csv", example = "Summary,Issue key,Issue id,Issue Type,Status,Status Category,Due date\nCheckout revamp,SHOP-1,10001,Epic,In Progress,In Progress,01/Oct/26\n"))),
-    responses((status = OK, body = ImportReport))
+    responses((status = OK, body = ImportReport), NotFoundResponse)
 )]
 #[tracing::instrument(skip_all)]
 pub async fn jira(
