@@ -183,6 +183,19 @@ pub fn read(text: &str) -> Result<Vec<Issue>, FieldErrors> {
     Ok(issues)
 }
 
+/// How many story points make a person-week, as typed: empty is 1; else a number above 0 and at
+/// most 1000.
+pub fn points_per_week(text: &str) -> Result<f64, &'static str> {
+    match text.trim() {
+        "" => Ok(1.0),
+        text => text
+            .parse::<f64>()
+            .ok()
+            .filter(|p| *p > 0.0 && *p <= 1000.0)
+            .ok_or("must be a number above 0 and at most 1000"),
+    }
+}
+
 /// Jira's dates: `22/Dec/25 2:38 PM`, `01/Oct/26`, with four-digit years too, or ISO `2026-10-01`
 /// (with or without a time).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {

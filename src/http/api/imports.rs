@@ -20,7 +20,7 @@ use crate::http::openapi::NotFoundResponse;
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The portfolio the new initiatives go into.
-    #[param(value_type = Uuid)]
+    #[param(value_type = Uuid, required = true)]
     portfolio_id: Option<String>,
     /// `true` (the default): answer what would happen and write nothing; `false`: import.
     #[param(value_type = Option<bool>)]
@@ -54,16 +54,9 @@ impl ImportQuery {
                 true
             }
         };
-        let points_per_week = match self.points_per_week.as_deref().map(str::trim) {
-            None | Some("") => 1.0,
-            Some(text) => match text.parse::<f64>() {
-                Ok(p) if p > 0.0 && p <= 1000.0 => p,
-                _ => {
-                    errors.add("points_per_week", "must be a number above 0 and at most 1000");
-                    1.0
-                }
-            },
-        };
+        let points_per_week = jira::points_per_week(self.points_per_week.as_deref().unwrap_or_default())
+            .map_err(|message| errors.add("points_per_week", message))
+            .unwrap_or(1.0);
         errors.into_result()?;
         Ok(ImportRequest {
             portfolio_id: portfolio_id.unwrap_or_default(),

@@ -113,16 +113,9 @@ pub async fn upload(
     );
     let portfolio_id = typed.portfolio_id.parse::<Uuid>().ok();
     errors.check(portfolio_id.is_some(), "portfolio_id", "is required");
-    let points = typed
-        .points_per_week
-        .parse::<f64>()
-        .ok()
-        .filter(|p| *p > 0.0 && *p <= 1000.0);
-    errors.check(
-        points.is_some(),
-        "points_per_week",
-        "must be a number above 0 and at most 1000",
-    );
+    let points = jira::points_per_week(&typed.points_per_week)
+        .map_err(|message| errors.add("points_per_week", message))
+        .ok();
     let kept = match (errors.is_empty(), portfolio_id, points) {
         (true, Some(portfolio_id), Some(points)) => {
             db::imports::keep(
