@@ -37,6 +37,12 @@ pub struct Config {
     /// that, one every two seconds. Counted per server process.
     #[arg(long, env = "CAIRN_SHARE_BURST", default_value_t = 30, global = true)]
     pub share_burst: u32,
+
+    /// Let webhooks reach loopback and private addresses (10/8, 172.16/12, 192.168/16, ::1, fc00::/7):
+    /// for self-hosted receivers on the same network. Link-local and cloud metadata addresses stay
+    /// refused.
+    #[arg(long, env = "CAIRN_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: bool,
 }
 
 /// Twice the CPUs: enough to keep PostgreSQL's cores busy while others wait on the network. More
@@ -54,6 +60,13 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The addresses webhooks may reach.
+    pub fn webhook_policy(&self) -> crate::domain::webhook::AddressPolicy {
+        crate::domain::webhook::AddressPolicy {
+            allow_private: self.webhook_allow_private,
         }
     }
 

@@ -668,6 +668,24 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Demo> {
     scenarios::plant(&mut tx, org.id, cpo.id, today).await?;
     truth::plant(&mut tx, org.id, cpo.id, today).await?;
     outcomes::plant(&mut tx, org.id, cpo.id, today, outcomes::feedback_items(0)).await?;
+    // A chat channel's webhook, paused: the demo sends nothing off the machine it runs on. Pointed
+    // at a receiver of one's own and enabled, it shows events arriving, signed.
+    sqlx::query!(
+        "INSERT INTO webhooks (org_id, id, url, events, secret, enabled, disabled_reason, created_by)
+         VALUES ($1, $2, 'https://chat.example.com/hooks/product-updates', $3, $4, false, $5, $6)",
+        org.id,
+        Uuid::now_v7(),
+        &[
+            "initiative.updated".to_owned(),
+            "status_update.created".to_owned(),
+            "scenario.applied".to_owned()
+        ],
+        crate::domain::webhook::new_secret(),
+        "The demo sends nothing out: point it at a receiver of your own and tick Enabled.",
+        cpo.id
+    )
+    .execute(&mut *tx)
+    .await?;
     // The plan as the demo starts, to look back on once a scenario is applied.
     let root = sqlx::query_scalar!(
         "SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL",

@@ -20,6 +20,7 @@ pub struct Server {
     router: axum::Router,
     pool: PgPool,
     share_views: Arc<ViewTally>,
+    webhook_policy: crate::domain::webhook::AddressPolicy,
 }
 
 impl Server {
@@ -52,6 +53,7 @@ impl Server {
                 config.share_burst,
                 http::share::REFILL,
             )),
+            webhook_policy: config.webhook_policy(),
         };
         let router = http::app(state, config.secure_cookies());
         Ok(Server {
@@ -59,6 +61,7 @@ impl Server {
             router,
             pool,
             share_views,
+            webhook_policy: config.webhook_policy(),
         })
     }
 
@@ -103,6 +106,10 @@ impl Server {
                 views.write(&pool).await;
             }
         });
+        let webhooks = tokio::spawn(crate::webhook_delivery::run(
+            self.pool.clone(),
+            self.webhook_policy,
+        ));
         tracing::info!(address = %self.local_addr(), "Cairn is listening");
         let served = axum::serve(
             self.listener,
@@ -113,6 +120,7 @@ impl Server {
         .await;
         sweeper.abort();
         view_writer.abort();
+        webhooks.abort();
         // The views counted since the last write, so that a restart loses none.
         self.share_views.write(&self.pool).await;
         served

@@ -37,6 +37,7 @@ pub mod themes;
 pub mod tokens;
 pub mod users;
 pub mod version_authors;
+pub mod webhooks;
 // Roadmaps and their share links.
 pub mod roadmaps;
 pub mod share_links;

@@ -744,7 +744,7 @@ pub(crate) async fn listed_in(
            SELECT i.id AS "id!", i.key AS "key!", i.title AS "title!", i.portfolio_id AS "portfolio_id!",
                   p.name AS portfolio_name, u.name AS "owner_name?", th.name AS "theme_name?",
                   i.status AS "status!: Status", i.health AS "health!: Health", i.progress AS "progress!",
-                  i.effort AS "effort!", i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                  i.effort AS "effort!", i.budget, i.start_date, i.target_date, i.reach, i.impact, i.confidence,
                   i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                   i.rank, i.updated_at AS "updated_at!",
                   -- As the scenario's roll-up counts them (migrations/0024, 0026).
@@ -1022,10 +1022,24 @@ pub async fn apply(
         .await?;
     }
     touch(&mut tx, caller, scenario_id).await?;
-    tx.commit().await?;
-    Ok(ApplyResult {
+    let result = ApplyResult {
         baseline_id,
         applied,
         conflicts,
-    })
+    };
+    super::webhooks::emit(
+        &mut tx,
+        org_id,
+        "scenario.applied",
+        &serde_json::json!({
+            "scenario_id": scenario_id,
+            "name": scenario.name,
+            "portfolio_id": scenario.portfolio_id,
+            "applied_by": caller.user_id,
+            "result": result,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(result)
 }

@@ -29,6 +29,7 @@ pub mod status_update;
 pub mod theme;
 pub mod throttle;
 pub mod validation;
+pub mod webhook;
 
 pub use validation::FieldErrors;
 

@@ -48,6 +48,8 @@ pub struct AppState {
     /// Views of shared links counted and not yet written (`startup::Server::run` writes them).
     pub share_views: Arc<crate::db::share_links::ViewTally>,
     pub caches: Arc<Caches>,
+    /// The addresses webhooks may reach (`--webhook-allow-private`).
+    pub webhook_policy: crate::domain::webhook::AddressPolicy,
 }
 
 /// What pages read once and show again while the organization's data and date are unchanged

@@ -52,6 +52,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "baselines", description = "A portfolio's subtree frozen at a moment, and what changed since: slips, additions, drops and why"),
         (name = "outcomes", description = "KPIs per portfolio with targets and trends, and customer feedback linked to the work it asks for"),
         (name = "imports", description = "Bringing work in from other tools: Jira's CSV export"),
+        (name = "webhooks", description = "Endpoints told of changes as they happen, signed per Standard Webhooks, and their delivery logs"),
         (name = "dependencies", description = "Which initiatives wait for which, and the conflicts between their dates"),
         (name = "meta", description = "This document"),
     ),

@@ -116,6 +116,22 @@ pub fn routes() -> Router<AppState> {
             get(pages::theme_settings::show).post(pages::theme_settings::create),
         )
         .route("/settings/themes/{id}", post(pages::theme_settings::update))
+        .route(
+            "/settings/webhooks",
+            get(pages::webhook_settings::index).post(pages::webhook_settings::create),
+        )
+        .route(
+            "/settings/webhooks/{id}",
+            get(pages::webhook_settings::show).post(pages::webhook_settings::update),
+        )
+        .route(
+            "/settings/webhooks/{id}/test",
+            post(pages::webhook_settings::send_test),
+        )
+        .route(
+            "/settings/webhooks/{id}/delete",
+            post(pages::webhook_settings::delete),
+        )
         .route("/settings/members/{id}/role", post(pages::members::change_role))
         .route(
             "/settings/members/{id}/remove",
@@ -296,6 +312,14 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::feedback::list, api::feedback::create))
         .routes(routes!(api::feedback::get))
         .routes(routes!(api::imports::jira))
+        .routes(routes!(api::webhooks::list, api::webhooks::create))
+        .routes(routes!(
+            api::webhooks::get,
+            api::webhooks::update,
+            api::webhooks::delete
+        ))
+        .routes(routes!(api::webhooks::deliveries))
+        .routes(routes!(api::webhooks::test))
         .routes(routes!(api::feedback::link, api::feedback::unlink))
         .routes(routes!(api::initiatives::list, api::initiatives::create))
         .routes(routes!(

@@ -36,6 +36,22 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from initiatives by triggers, in the same transaction",
     ),
     (
+        "webhooks",
+        "shown only on the webhook settings pages, which read it fresh",
+    ),
+    (
+        "webhook_events",
+        "the outbox, written with the change it tells of (which bumps); shown only in delivery logs",
+    ),
+    (
+        "webhook_deliveries",
+        "the worker writes it on every attempt; shown on no cached page",
+    ),
+    (
+        "webhook_attempts",
+        "the delivery log, read fresh on the webhook settings pages",
+    ),
+    (
         "quarter_baselines_taken",
         "the server's claim of a quarter, shown nowhere; the baselines taken with it bump",
     ),

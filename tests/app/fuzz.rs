@@ -88,6 +88,8 @@ include-name = [
   "POST /api/v1/kpis/{id}/values",
   "POST /api/v1/feedback",
   "POST /api/v1/imports/jira",
+  "POST /api/v1/webhooks",
+  "PATCH /api/v1/webhooks/{id}",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
 "#;

@@ -41,6 +41,7 @@ mod status_updates;
 mod tenancy;
 mod themes;
 mod truth_pages;
+mod webhooks;
 // Trust under load, faults and hostile input
 mod cancellation;
 mod faults;

@@ -62,6 +62,31 @@ async fn two_organizations(app: &TestApp) -> (Uuid, Uuid) {
     .execute(&app.pool)
     .await
     .unwrap();
+    // A webhook with an event waiting and an attempt logged.
+    let webhook = Uuid::now_v7();
+    let mut tx = cairn::db::tenant::begin(&app.pool, acme.org_id).await.unwrap();
+    sqlx::query("INSERT INTO webhooks (org_id, id, url, events, secret) VALUES ($1, $2, 'https://hooks.example.com/', '{webhook.test}', 'whsec_x')")
+        .bind(acme.org_id)
+        .bind(webhook)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("SELECT webhook_emit($1, 'webhook.test', '{}', $2)")
+        .bind(acme.org_id)
+        .bind(webhook)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_attempts (org_id, id, webhook_id, delivery_id, event_id, attempt, status, latency_ms)
+         SELECT org_id, $2, webhook_id, id, event_id, 1, 500, 12 FROM webhook_deliveries WHERE org_id = $1",
+    )
+    .bind(acme.org_id)
+    .bind(Uuid::now_v7())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     (demo.org_id, acme.org_id)
 }
 

@@ -18,6 +18,7 @@ pub mod capacity;
 pub mod scenarios;
 pub mod scorecard;
 pub mod themes;
+pub mod webhooks;
 // Roadmaps.
 pub mod roadmaps;
 

@@ -33,6 +33,7 @@ pub mod settings_rows;
 pub mod status_updates;
 pub mod theme_settings;
 mod versioned_form;
+pub mod webhook_settings;
 // Roadmaps and their share links.
 pub mod roadmap_view;
 pub mod roadmaps;

@@ -51,6 +51,7 @@ impl TestApp {
             "SELECT portfolio_id FROM kpis WHERE org_id = $1 GROUP BY portfolio_id ORDER BY count(*) DESC, portfolio_id LIMIT 1",
         )
         .await;
+        let webhook = id("SELECT id FROM webhooks WHERE org_id = $1 LIMIT 1").await;
         let in_demand = id(
             "SELECT id FROM initiatives WHERE org_id = $1 ORDER BY demand_importance DESC, number LIMIT 1",
         )
@@ -92,6 +93,11 @@ impl TestApp {
                 ("organization settings", "/settings/organization".to_owned()),
                 ("themes", "/settings/themes".to_owned()),
                 ("the scorecard", "/settings/scorecard".to_owned()),
+                ("the webhooks", "/settings/webhooks".to_owned()),
+                (
+                    "the chat channel's paused webhook",
+                    format!("/settings/webhooks/{webhook}"),
+                ),
                 ("the scenarios", "/scenarios".to_owned()),
                 (
                     "a scenario beside the live plan, with its forms",

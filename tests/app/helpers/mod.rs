@@ -247,6 +247,7 @@ pub async fn serve(pool: PgPool, configure: impl FnOnce(&mut Config)) -> TestApp
         client_ip_header: None,
         pool_size: 8,
         share_burst: 30,
+        webhook_allow_private: false,
     };
     configure(&mut config);
     let server = Server::bind(&config, pool.clone()).await.expect("bind port 0");
