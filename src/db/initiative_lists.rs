@@ -30,6 +30,7 @@ pub struct ListedInitiative {
     pub progress: i16,
     pub effort: f64,
     pub budget: Option<i64>,
+    pub start_date: Option<NaiveDate>,
     pub target_date: Option<NaiveDate>,
     pub reach: Option<i64>,
     pub impact: Option<f64>,
@@ -95,7 +96,7 @@ macro_rules! search_sorted {
             ListedInitiative,
             r#"SELECT i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name, u.name AS "owner_name?",
                       th.name AS "theme_name?", i.status AS "status: Status", i.health AS "health: Health",
-                      i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                      i.progress, i.effort, i.budget, i.start_date, i.target_date, i.reach, i.impact, i.confidence,
                       i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                       i.rank, i.updated_at, i.dependency_conflict,
                       coalesce(i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
@@ -435,7 +436,7 @@ pub async fn watchlists(
                           LIMIT 10))
                    SELECT w.list AS "list!", i.id, i.key, i.title, i.portfolio_id, p.name AS portfolio_name,
                           u.name AS "owner_name?", i.status AS "status: Status", i.health AS "health: Health",
-                          i.progress, i.effort, i.budget, i.target_date, i.reach, i.impact, i.confidence,
+                          i.progress, i.effort, i.budget, i.start_date, i.target_date, i.reach, i.impact, i.confidence,
                           i.business_value, i.time_criticality, i.risk_reduction, i.benefit, i.scorecard_value,
                           i.rank, i.updated_at, i.dependency_conflict,
                           coalesce(i.optimistic_from <= (SELECT today FROM calendar), false) AS "optimistic!",
@@ -463,6 +464,7 @@ pub async fn watchlists(
                     progress: r.progress,
                     effort: r.effort,
                     budget: r.budget,
+                    start_date: r.start_date,
                     target_date: r.target_date,
                     reach: r.reach,
                     impact: r.impact,

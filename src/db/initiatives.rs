@@ -44,6 +44,9 @@ pub struct Initiative {
     pub optimistic_from: Option<chrono::NaiveDate>,
     /// The customer feedback linked to it, summed (SPEC §11); kept by migrations/0028.
     pub demand: crate::domain::feedback::Demand,
+    /// Where it was imported from, which a re-import finds it by (`jira:<Issue key>`, SPEC §12);
+    /// null for work made in Cairn.
+    pub external_ref: Option<String>,
 }
 
 /// The `InitiativeValues` of a row that selects every value by its column's name.
@@ -89,6 +92,7 @@ macro_rules! initiative_from_row {
             updated_at: r.updated_at,
             dependency_conflict: r.dependency_conflict,
             optimistic_from: r.optimistic_from,
+            external_ref: r.external_ref,
             demand: $crate::domain::feedback::Demand {
                 requests: r.demand_requests,
                 customers: r.demand_customers,
@@ -200,7 +204,7 @@ pub async fn list(
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives i
            WHERE org_id = $1
@@ -244,7 +248,7 @@ pub async fn get(pool: &TenantPool, id: Uuid) -> Result<Initiative, AppError> {
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives WHERE org_id = $1 AND id = $2"#,
         org_id,
@@ -286,7 +290,7 @@ pub async fn owned_by(pool: &TenantPool, owner_id: Uuid, limit: i64) -> Result<V
                   health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives i
            WHERE org_id = $1 AND owner_id = $2
@@ -523,7 +527,7 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at, dependency_conflict, optimistic_from,
+                      version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
                FROM initiatives WHERE org_id = $1 AND id = $2 FOR UPDATE"#,
             org_id,
@@ -538,7 +542,7 @@ pub(crate) async fn fetch(
                       health AS "health: Health", progress, effort, budget, start_date AS "start_date: NaiveDate", target_date AS "target_date: NaiveDate", reach,
                       impact, confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                       (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                      version, created_at, updated_at, dependency_conflict, optimistic_from,
+                      version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
                FROM initiatives WHERE org_id = $1 AND id = $2"#,
             org_id,

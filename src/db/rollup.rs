@@ -535,7 +535,7 @@ async fn attached_to(
                   health AS "health: Health", progress, effort, budget, start_date, target_date, reach, impact,
                   confidence, business_value, time_criticality, risk_reduction, benefit, scorecard_value,
                   (SELECT o.benefit_unit FROM organizations o WHERE o.id = org_id) AS "benefit_unit!",
-                  version, created_at, updated_at, dependency_conflict, optimistic_from,
+                  version, created_at, updated_at, dependency_conflict, optimistic_from, external_ref,
                   demand_requests, demand_customers, demand_customer_value, demand_importance
            FROM initiatives
            WHERE org_id = $1 AND portfolio_id = $2

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 use super::FieldErrors;
 use super::Status;
+use super::csv_file::CsvFile;
 
 /// The columns an import cannot do without.
 pub const REQUIRED: [&str; 2] = ["Summary", "Issue key"];
@@ -58,34 +59,8 @@ impl Planned {
 
 /// Reads the file: every issue with its line, or the required columns it lacks (422).
 pub fn read(text: &str) -> Result<Vec<Issue>, FieldErrors> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FieldErrors::single("body", format!("is not a CSV file: {e}")))?
-        .clone();
-    // The first column of each name: Jira repeats some (Labels, Sprint, Comment).
-    let mut column: HashMap<&str, usize> = HashMap::new();
-    for (index, name) in headers.iter().enumerate() {
-        column.entry(name.trim()).or_insert(index);
-    }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|name| !column.contains_key(name))
-        .collect();
-    if !missing.is_empty() {
-        return Err(FieldErrors::single(
-            "body",
-            format!(
-                "lacks Jira's columns {}: export the issues with all fields",
-                missing.join(", ")
-            ),
-        ));
-    }
+    let CsvFile { mut reader, columns } =
+        CsvFile::open(text, &REQUIRED, "export the issues from Jira with all fields")?;
     let mut issues = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -111,7 +86,7 @@ pub fn read(text: &str) -> Result<Vec<Issue>, FieldErrors> {
             }
         };
         let field = |name: &str| -> &str {
-            column
+            columns
                 .get(name)
                 .and_then(|&i| record.get(i))
                 .map(str::trim)

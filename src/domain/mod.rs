@@ -4,6 +4,8 @@ pub mod account;
 pub mod baseline;
 pub mod capacity;
 pub mod credentials;
+pub mod csv_file;
+pub mod csv_import;
 pub mod currency;
 pub mod dependency;
 pub mod digest;
@@ -74,6 +76,12 @@ macro_rules! text_enum {
         }
     };
 }
+
+text_enum!(
+    /// What kind of file an import reads (SPEC §12): Jira's CSV export, or Cairn's own initiative
+    /// list exported and edited.
+    ImportSource { Jira = "jira", Cairn = "cairn" }
+);
 
 text_enum!(
     /// A member's role in one organization (SPEC §2, §5).

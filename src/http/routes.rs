@@ -312,6 +312,7 @@ fn api_v1() -> OpenApiRouter<AppState> {
         .routes(routes!(api::feedback::list, api::feedback::create))
         .routes(routes!(api::feedback::get))
         .routes(routes!(api::imports::jira))
+        .routes(routes!(api::imports::csv))
         .routes(routes!(api::webhooks::list, api::webhooks::create))
         .routes(routes!(
             api::webhooks::get,

@@ -88,6 +88,7 @@ include-name = [
   "POST /api/v1/kpis/{id}/values",
   "POST /api/v1/feedback",
   "POST /api/v1/imports/jira",
+  "POST /api/v1/imports/csv",
   "POST /api/v1/webhooks",
   "PATCH /api/v1/webhooks/{id}",
 ]

@@ -7,7 +7,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_problem, expect_status, spawn_app};
+use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
 use crate::rollups::build;
 
 /// A made-up export in Jira Cloud's "CSV (all fields)" shape: no real people or projects.
@@ -134,6 +134,10 @@ async fn a_jira_export_becomes_initiatives_and_a_second_import_updates_them() {
     assert_eq!(
         full["description"],
         "Refund a card payment from the order page.\nPartial refunds, too: \"any amount up to the total\"."
+    );
+    assert_eq!(
+        full["external_ref"], "jira:SHOP-7",
+        "what a re-import finds it by"
     );
     let receipts = by_title("Receipts in PDF");
     assert_eq!(
@@ -312,5 +316,460 @@ async fn the_import_page_shows_the_dry_run_and_imports_on_confirmation_without_j
     assert_eq!(
         rollup.href("a.import"),
         format!("/imports/new?portfolio_id={}", org.payments)
+    );
+
+    // The list's own CSV, edited, goes the same way when the form says it is Cairn's.
+    let list = app
+        .get_page(&format!("/initiatives?portfolio_id={}", org.payments))
+        .await;
+    let import_csv = list.href("a.import-csv");
+    assert_eq!(
+        import_csv,
+        format!("/imports/new?source=cairn&portfolio_id={}", org.payments)
+    );
+    let form = app.get_page(&import_csv).await;
+    assert_eq!(
+        form.one("select[name=source] option[selected]")
+            .value()
+            .attr("value"),
+        Some("cairn")
+    );
+    let (header, records) = exported(&app, &org.payments).await;
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut edited: Vec<csv::StringRecord> = records.clone();
+    let first = edited[0].clone();
+    let mut cells: Vec<String> = first.iter().map(str::to_owned).collect();
+    cells[column("title")] = "Renamed in a spreadsheet".into();
+    edited[0] = csv::StringRecord::from(cells);
+    let sheet = reqwest::multipart::Form::new()
+        .text("portfolio_id", org.payments.clone())
+        .text("source", "cairn")
+        .text("points_per_week", "1")
+        .part(
+            "file",
+            reqwest::multipart::Part::text(written(&header, &edited))
+                .file_name("initiatives.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    let kept = crate::helpers::Page::read(
+        app.client
+            .post(app.url("/imports"))
+            .multipart(sheet)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let dry = app.get_page(kept.location.as_deref().unwrap()).await;
+    assert_eq!(
+        dry.text(".import-summary"),
+        "It would create 0 and update 1 initiatives."
+    );
+    let key = &first[column("key")];
+    assert_eq!(dry.text(&format!("tr[data-key='{key}'] td.action")), "Update");
+    let action = dry
+        .one("form.run-import")
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let done = app.post_form(&action, &[]).await;
+    assert_eq!(
+        done.text(".import-summary"),
+        "Created 0 and updated 1 initiatives."
+    );
+    let (_, after) = exported(&app, &org.payments).await;
+    assert_eq!(&after[0][column("title")], "Renamed in a spreadsheet");
+}
+
+async fn import_csv(
+    app: &TestApp,
+    token: &str,
+    portfolio: &str,
+    query: &str,
+    csv: &str,
+) -> reqwest::Response {
+    app.api(
+        Method::POST,
+        token,
+        &format!("/imports/csv?portfolio_id={portfolio}&{query}"),
+    )
+    .header("content-type", "text/csv")
+    .body(csv.to_owned())
+    .send()
+    .await
+    .unwrap()
+}
+
+/// The initiative list's CSV, as the page exports it to a signed-in user.
+async fn exported(app: &TestApp, portfolio: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let body = app
+        .client
+        .get(app.url(&format!("/initiatives.csv?portfolio_id={portfolio}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+fn written(header: &csv::StringRecord, records: &[csv::StringRecord]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).unwrap();
+    for record in records {
+        writer.write_record(record).unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_initiative_lists_csv_edited_in_a_spreadsheet_imports_back() {
+    let app = spawn_app().await;
+    let org = crate::rollup_pages::signed_in_org(&app).await;
+    let t = &org.account.token;
+    let key_of = async |id: &str| {
+        app.get_json(t, &format!("/initiatives/{id}")).await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, e) = (key_of(&org.a).await, key_of(&org.e).await);
+    let (header, records) = exported(&app, &org.checkout).await;
+    assert_eq!(records.len(), 5, "Payments' four and Checkout's own");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+
+    // The file as exported changes nothing.
+    let same = expect_status(
+        import_csv(
+            &app,
+            t,
+            &org.checkout,
+            "dry_run=false",
+            &written(&header, &records),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (same["create"].as_i64(), same["update"].as_i64()),
+        (Some(0), Some(0)),
+        "{same}"
+    );
+    assert!(
+        actions(&same).iter().all(|(_, action)| action == "unchanged"),
+        "{same}"
+    );
+
+    // Edited as in a spreadsheet: a's status, health, progress, theme and owner; e's dates,
+    // budget and portfolio; b renamed while someone changed it in Cairn; a new row; bad rows.
+    let mut edited: Vec<csv::StringRecord> = Vec::new();
+    let mut b = String::new();
+    for record in &records {
+        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let key = cells[column("key")].clone();
+        if key == a {
+            cells[column("status")] = "done".into();
+            cells[column("health")] = "at_risk".into();
+            cells[column("progress_percent")] = "100".into();
+            cells[column("theme")] = "retention".into(); // names are matched case aside
+            cells[column("owner")] = org.account.email.clone();
+        } else if key == e {
+            cells[column("start_date")] = "2027-01-04".into();
+            cells[column("target_date")] = "2027-06-30".into();
+            cells[column("budget")] = "2500.50".into();
+            cells[column("portfolio")] = "Payments".into();
+        } else if cells[column("status")] == "planned" {
+            b = key;
+            cells[column("title")] = "Renamed in the sheet".into();
+        }
+        edited.push(csv::StringRecord::from(cells));
+    }
+    let row = |cells: &[(&str, &str)]| {
+        let mut record = vec![String::new(); header.len()];
+        for (name, value) in cells {
+            record[column(name)] = (*value).to_owned();
+        }
+        csv::StringRecord::from(record)
+    };
+    edited.push(row(&[
+        ("title", "=Gift cards"),
+        ("status", "proposed"),
+        ("health", "on_track"),
+        ("progress_percent", "0"),
+        ("effort_person_weeks", "2"),
+    ]));
+    edited.push(row(&[
+        ("key", "NOPE-999"),
+        ("title", "Nothing"),
+        ("status", "planned"),
+        ("health", "on_track"),
+        ("progress_percent", "0"),
+        ("effort_person_weeks", "1"),
+    ]));
+    edited.push(row(&[
+        ("title", "Shipped?"),
+        ("status", "shipped"),
+        ("health", "on_track"),
+        ("progress_percent", "0"),
+        ("effort_person_weeks", "1"),
+    ]));
+    let file = written(&header, &edited);
+    let before_b = app
+        .get_json(t, &format!("/initiatives/{}", find_id(&app, t, &b).await))
+        .await;
+    app.patch_json(
+        t,
+        &format!("/initiatives/{}", before_b["id"].as_str().unwrap()),
+        json!({"health": "off_track"}),
+    )
+    .await;
+
+    // The dry run says what each row would do, and writes nothing.
+    let dry = expect_status(
+        import_csv(&app, t, &org.checkout, "", &file).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(
+        (dry["create"].as_i64(), dry["update"].as_i64()),
+        (Some(1), Some(2)),
+        "{dry}"
+    );
+    let action_of = |report: &Value, key: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap_or_else(|| panic!("{key} in {report}"))
+            .clone()
+    };
+    assert_eq!(action_of(&dry, &a)["action"], "update");
+    assert_eq!(action_of(&dry, &e)["action"], "update");
+    let stale = action_of(&dry, &b);
+    assert_eq!(stale["action"], "skip");
+    assert!(
+        stale["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("was changed in Cairn since this file was exported"),
+        "{stale}"
+    );
+    let unknown = action_of(&dry, "NOPE-999");
+    assert!(
+        unknown["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("NOPE-999 is no initiative"),
+        "{unknown}"
+    );
+    let rows = dry["rows"].as_array().unwrap();
+    let last = &rows[rows.len() - 1];
+    assert_eq!(
+        (last["action"].as_str(), last["row"].as_u64()),
+        (Some("skip"), Some(9))
+    );
+    assert!(
+        last["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("status “shipped” must be one of"),
+        "{last}"
+    );
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{}", org.a)).await["status"],
+        "in_progress"
+    );
+
+    // The real run writes the good rows in one go.
+    let run = expect_status(
+        import_csv(&app, t, &org.checkout, "dry_run=false", &file).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (run["create"].as_i64(), run["update"].as_i64()),
+        (Some(1), Some(2)),
+        "{run}"
+    );
+    let a_now = app.get_json(t, &format!("/initiatives/{}", org.a)).await;
+    assert_eq!(
+        (
+            a_now["status"].as_str(),
+            a_now["health"].as_str(),
+            a_now["progress"].as_i64()
+        ),
+        (Some("done"), Some("at_risk"), Some(100))
+    );
+    assert_eq!(a_now["theme_id"], org.retention.as_str());
+    assert_eq!(a_now["owner_id"], org.account.user_id.to_string());
+    let e_now = app.get_json(t, &format!("/initiatives/{}", org.e)).await;
+    assert_eq!(e_now["portfolio_id"], org.payments.as_str());
+    assert_eq!(
+        (e_now["start_date"].as_str(), e_now["target_date"].as_str()),
+        (Some("2027-01-04"), Some("2027-06-30"))
+    );
+    assert_eq!(
+        e_now["budget"], 250050,
+        "major units in the file, minor units stored"
+    );
+    let b_now = app
+        .get_json(t, &format!("/initiatives/{}", before_b["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        b_now["title"], before_b["title"],
+        "the stale row was not written over"
+    );
+    let gift = imported(&app, t, &org.checkout)
+        .await
+        .into_iter()
+        .find(|i| i["title"] == "=Gift cards")
+        .expect("the row without a key was created, its formula quote kept as typed");
+    assert_eq!(
+        gift["portfolio_id"],
+        org.checkout.as_str(),
+        "into the portfolio imported into"
+    );
+    let history = app.get_json(t, &format!("/initiatives/{}/updates", org.a)).await;
+    assert_eq!(history["items"][0]["note"], "Imported from CSV");
+    assert_eq!(history["items"][0]["previous"]["status"], "in_progress");
+    crate::rollups::assert_maintained_totals_match(&app, org.account.org_id).await;
+
+    // Exported again, the file shows what was imported, and imports as unchanged.
+    let (_, again) = exported(&app, &org.checkout).await;
+    let a_row = again.iter().find(|r| r[column("key")] == *a).unwrap();
+    assert_eq!(
+        (&a_row[column("status")], &a_row[column("theme")]),
+        ("done", "Retention")
+    );
+    let unchanged = expect_status(
+        import_csv(&app, t, &org.checkout, "dry_run=false", &written(&header, &again)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (unchanged["create"].as_i64(), unchanged["update"].as_i64()),
+        (Some(0), Some(0)),
+        "{unchanged}"
+    );
+}
+
+async fn find_id(app: &TestApp, token: &str, key: &str) -> String {
+    let list = app.get_json(token, "/initiatives?limit=100").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == key)
+        .unwrap_or_else(|| panic!("{key} in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_csv_import_changes_only_the_subtree_it_may_edit() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    // Without the list's columns: 422 naming them.
+    let missing = import_csv(&app, t, &org.payments, "", "Summary,Issue key\nA,B-1\n").await;
+    let problem = expect_problem(missing, StatusCode::UNPROCESSABLE_ENTITY, Some("body")).await;
+    assert!(
+        problem["errors"]["body"][0]
+            .as_str()
+            .unwrap()
+            .contains("key, title"),
+        "{problem}"
+    );
+    // A key outside the portfolio imported into is refused, though the caller may edit it.
+    let f = app.get_json(t, &format!("/initiatives/{}", org.f)).await;
+    let outside = format!("key,title,status\n{},Moved?,done\n", f["key"].as_str().unwrap());
+    let report = expect_status(
+        import_csv(&app, t, &org.payments, "dry_run=false", &outside).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        report["rows"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("lies outside"),
+        "{report}"
+    );
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{}", org.f)).await["status"],
+        "proposed"
+    );
+    // A portfolio named that is not in the subtree.
+    let elsewhere = "key,title,portfolio\n,New,Platform\n";
+    let report = expect_status(
+        import_csv(&app, t, &org.payments, "", elsewhere).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        report["rows"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("portfolio “Platform” is not in the portfolio imported into"),
+        "{report}"
+    );
+    // A viewer may not import; another organization's portfolio is not there, and its keys
+    // name nothing here.
+    let viewer = app.add_member(&org.account, cairn::domain::Role::Viewer).await;
+    expect_problem(
+        import_csv(
+            &app,
+            &viewer.token,
+            &org.payments,
+            "dry_run=false",
+            outside.as_str(),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+    let other = app.signup("Elsewhere").await;
+    expect_problem(
+        import_csv(
+            &app,
+            &other.token,
+            &org.payments,
+            "dry_run=false",
+            outside.as_str(),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
+    let theirs = id_of(
+        &app.create_portfolio(&other.token, "Theirs", "portfolio", None)
+            .await,
+    );
+    let report = expect_status(
+        import_csv(&app, &other.token, &theirs, "dry_run=false", outside.as_str()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        report["rows"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("is no initiative"),
+        "{report}"
+    );
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{}", org.f)).await["status"],
+        "proposed"
     );
 }

@@ -106,6 +106,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/kpis/{id}/values"),
     ("POST", "/kpis/{id}/values"),
     ("POST", "/imports/jira"),
+    ("POST", "/imports/csv"),
     ("GET", "/webhooks"),
     ("POST", "/webhooks"),
     ("GET", "/webhooks/{id}"),

@@ -1,6 +1,7 @@
-//! `/imports/new`: bring Jira epics in (SPEC §12) without JavaScript. Upload the export and pick
-//! the portfolio; the file is kept (`db::imports::keep`) and `/imports/{id}` shows its dry run as
-//! a table of rows with their action and errors; "Import" runs it for real and says what it did.
+//! `/imports/new`: bring Jira epics in, or Cairn's own initiative list edited in a spreadsheet
+//! (SPEC §12), without JavaScript. Upload the file, say which kind it is and pick the portfolio;
+//! the file is kept (`db::imports::keep`) and `/imports/{id}` shows its dry run as a table of rows
+//! with their action and errors; "Import" runs it for real and says what it did.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,10 +13,10 @@ use uuid::Uuid;
 use super::Layout;
 use super::form::{self, Choice, FormState};
 use crate::db;
-use crate::db::imports::ImportReport;
+use crate::db::imports::{ImportReport, Rows};
 use crate::db::users::Caller;
 use crate::domain::FieldErrors;
-use crate::domain::jira;
+use crate::domain::{ImportSource, csv_import, jira, money};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -24,6 +25,7 @@ use crate::http::extract::PageCaller;
 #[derive(Clone, Debug, Default)]
 pub struct UploadForm {
     portfolio_id: String,
+    source: String,
     points_per_week: String,
 }
 
@@ -32,6 +34,7 @@ pub struct UploadForm {
 pub struct NewImportPage {
     layout: Layout,
     portfolios: Vec<Choice>,
+    sources: Vec<Choice>,
     typed: UploadForm,
     form: FormState,
 }
@@ -45,9 +48,17 @@ impl NewImportPage {
         )?;
         let keep: Vec<Uuid> = typed.portfolio_id.parse().into_iter().collect();
         let portfolios = form::portfolio_choices(&tree, &editable, &keep, None, Some("Choose a portfolio…"));
+        let sources = vec![
+            Choice::new(ImportSource::Jira.as_str(), "Jira's CSV export (all fields)"),
+            Choice::new(
+                ImportSource::Cairn.as_str(),
+                "Cairn's initiative list (its CSV export, edited)",
+            ),
+        ];
         Ok(NewImportPage {
-            layout: Layout::new("Import from Jira", Some(caller)).in_section("portfolios"),
+            layout: Layout::new("Import initiatives", Some(caller)).in_section("portfolios"),
             portfolios,
+            sources,
             typed,
             form,
         })
@@ -57,6 +68,7 @@ impl NewImportPage {
 #[derive(serde::Deserialize)]
 pub struct NewQuery {
     portfolio_id: Option<Uuid>,
+    source: Option<ImportSource>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -67,6 +79,7 @@ pub async fn new(
 ) -> PageResult<NewImportPage> {
     let typed = UploadForm {
         portfolio_id: query.portfolio_id.map(|p| p.to_string()).unwrap_or_default(),
+        source: query.source.unwrap_or(ImportSource::Jira).as_str().to_owned(),
         points_per_week: "1".to_owned(),
     };
     NewImportPage::load(&state, &caller, typed, FormState::default()).await
@@ -80,7 +93,11 @@ pub async fn upload(
     PageCaller(caller): PageCaller,
     mut multipart: Multipart,
 ) -> PageResult<Response> {
-    let mut typed = UploadForm::default();
+    // A form without the field is the Jira import's, as the page had it first.
+    let mut typed = UploadForm {
+        source: ImportSource::Jira.as_str().to_owned(),
+        ..UploadForm::default()
+    };
     let (mut file_name, mut body) = (String::new(), String::new());
     let mut errors = FieldErrors::new();
     while let Some(field) = multipart
@@ -102,6 +119,7 @@ pub async fn upload(
                 Err(_) => errors.add("file", "must be a CSV file (UTF-8 text)"),
             },
             "portfolio_id" => typed.portfolio_id = String::from_utf8_lossy(&bytes).trim().to_owned(),
+            "source" => typed.source = String::from_utf8_lossy(&bytes).trim().to_owned(),
             "points_per_week" => typed.points_per_week = String::from_utf8_lossy(&bytes).trim().to_owned(),
             _ => {}
         }
@@ -109,19 +127,25 @@ pub async fn upload(
     errors.check(
         !body.trim().is_empty() || errors.get("file").is_some(),
         "file",
-        "is required: choose Jira's CSV export",
+        "is required: choose the CSV file",
     );
+    let source = typed
+        .source
+        .parse::<ImportSource>()
+        .map_err(|message| errors.add("source", message))
+        .ok();
     let portfolio_id = typed.portfolio_id.parse::<Uuid>().ok();
     errors.check(portfolio_id.is_some(), "portfolio_id", "is required");
     let points = jira::points_per_week(&typed.points_per_week)
         .map_err(|message| errors.add("points_per_week", message))
         .ok();
-    let kept = match (errors.is_empty(), portfolio_id, points) {
-        (true, Some(portfolio_id), Some(points)) => {
+    let kept = match (errors.is_empty(), portfolio_id, source, points) {
+        (true, Some(portfolio_id), Some(source), Some(points)) => {
             db::imports::keep(
                 &state.tenant(&caller),
                 &caller,
                 portfolio_id,
+                source,
                 points,
                 &file_name,
                 &body,
@@ -144,6 +168,7 @@ pub async fn upload(
 #[template(path = "imports/show.html")]
 pub struct ImportPage {
     layout: Layout,
+    source: ImportSource,
     upload_id: Uuid,
     file_name: String,
     portfolio: db::portfolios::Portfolio,
@@ -165,10 +190,27 @@ impl ImportPage {
 }
 
 /// The upload's rows as the import sees them; `Err` with what makes the whole file unreadable.
-fn planned(upload: &db::imports::Upload) -> Result<Vec<jira::Planned>, String> {
-    jira::read(&upload.body)
-        .map(|issues| jira::plan(&issues, upload.points_per_week))
-        .map_err(|errors| errors.get("body").unwrap_or("cannot be read").to_owned())
+async fn read(pool: &db::TenantPool, upload: &db::imports::Upload) -> PageResult<Result<Rows, String>> {
+    let read = match upload.source {
+        ImportSource::Jira => {
+            jira::read(&upload.body).map(|issues| Rows::Jira(jira::plan(&issues, upload.points_per_week)))
+        }
+        ImportSource::Cairn => {
+            let currency = db::orgs::get(pool).await?.currency;
+            csv_import::read(&upload.body, &currency, money::minor_digits(&currency)).map(Rows::Cairn)
+        }
+    };
+    Ok(read.map_err(|errors| errors.get("body").unwrap_or("cannot be read").to_owned()))
+}
+
+/// The page's title for an upload of `source`, before and after the import.
+fn title(source: ImportSource, done: bool) -> &'static str {
+    match (source, done) {
+        (ImportSource::Jira, false) => "Import from Jira: dry run",
+        (ImportSource::Jira, true) => "Imported from Jira",
+        (ImportSource::Cairn, false) => "Import a CSV: dry run",
+        (ImportSource::Cairn, true) => "Imported a CSV",
+    }
 }
 
 /// `GET /imports/{id}`: the dry run of the caller's upload.
@@ -181,9 +223,9 @@ pub async fn show(
     let pool = state.tenant(&caller);
     let upload = db::imports::upload(&pool, &caller, id).await?;
     let portfolio = db::portfolios::get(&pool, upload.portfolio_id).await?;
-    let (report, refused) = match planned(&upload) {
+    let (report, refused) = match read(&pool, &upload).await? {
         Ok(rows) => (
-            Some(db::imports::jira(&pool, &caller, upload.portfolio_id, rows, true).await?),
+            Some(db::imports::rows(&pool, &caller, upload.portfolio_id, rows, true).await?),
             None,
         ),
         Err(why) => (None, Some(why)),
@@ -194,7 +236,8 @@ pub async fn show(
         StatusCode::OK
     };
     let page = ImportPage {
-        layout: Layout::new("Import from Jira: dry run", Some(&caller)).in_section("portfolios"),
+        layout: Layout::new(title(upload.source, false), Some(&caller)).in_section("portfolios"),
+        source: upload.source,
         upload_id: upload.id,
         file_name: upload.file_name,
         portfolio,
@@ -214,10 +257,13 @@ pub async fn run(
     let pool = state.tenant(&caller);
     let upload = db::imports::upload(&pool, &caller, id).await?;
     let portfolio = db::portfolios::get(&pool, upload.portfolio_id).await?;
-    let rows = planned(&upload).map_err(|why| AppError::field("file", why))?;
+    let rows = read(&pool, &upload)
+        .await?
+        .map_err(|why| AppError::field("file", why))?;
     let report = db::imports::import_upload(&pool, &caller, &upload, rows).await?;
     Ok(ImportPage {
-        layout: Layout::new("Imported from Jira", Some(&caller)).in_section("portfolios"),
+        layout: Layout::new(title(upload.source, true), Some(&caller)).in_section("portfolios"),
+        source: upload.source,
         upload_id: upload.id,
         file_name: upload.file_name,
         portfolio,

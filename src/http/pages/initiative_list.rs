@@ -27,7 +27,7 @@ use crate::db::users::Caller;
 use crate::domain::currency::{format_quantity, major_units};
 use crate::domain::feedback::Demand;
 use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
-use crate::domain::{Health, InitiativeSort, Status, WorkScope};
+use crate::domain::{Health, InitiativeSort, Role, Status, WorkScope};
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::csv_export;
@@ -172,6 +172,8 @@ pub struct ListPage {
     previous_url: Option<String>,
     next_url: Option<String>,
     csv_url: String,
+    /// Where the exported CSV, edited, imports back; none for viewers, who write nothing.
+    import_url: Option<String>,
     first_row: i64,
 }
 
@@ -252,6 +254,10 @@ impl ListPage {
             previous_url: (request.page > 1).then(|| page_url(&request, request.page - 1)),
             next_url: data.more.then(|| page_url(&request, request.page + 1)),
             csv_url: format!("/initiatives.csv?{}&sort={}", filter.query_string(), request.sort),
+            import_url: (caller.role != Role::Viewer).then(|| match filter.portfolio_id {
+                Some(id) => format!("/imports/new?source=cairn&portfolio_id={id}"),
+                None => "/imports/new?source=cairn".to_owned(),
+            }),
             first_row: offset + 1,
         }
     }
@@ -352,6 +358,7 @@ const LIST_HEADER: &[&str] = &[
     "effort_person_weeks",
     "budget",
     "currency",
+    "start_date",
     "target_date",
     "rice_score",
     "wsjf_score",
@@ -416,6 +423,7 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
         row.effort.to_string(),
         row.budget.map(|b| major_units(b, currency)).unwrap_or_default(),
         currency.to_owned(),
+        row.start_date.map(|d| d.to_string()).unwrap_or_default(),
         row.target_date.map(|d| d.to_string()).unwrap_or_default(),
     ]
     .into_iter()
