@@ -9,3 +9,21 @@ document.addEventListener("click", (event) => {
   }
   window.location.href = row.dataset.href;
 });
+
+// A page of work still under way (an import) shows how far it is: its status is read again every
+// two seconds into the same live region, and the page reloads once the work is over.
+const progress = document.querySelector("[data-progress]");
+if (progress) {
+  const follow = async () => {
+    const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const next = page.querySelector("[data-progress]");
+    if (!next) {
+      window.location.reload();
+      return;
+    }
+    progress.textContent = next.textContent;
+    setTimeout(follow, 2000);
+  };
+  setTimeout(follow, 2000);
+}

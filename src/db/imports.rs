@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::tenant::Begin;
@@ -19,7 +19,7 @@ use crate::domain::{Health, ImportSource, Status};
 use crate::error::AppError;
 
 /// What the import does with a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -30,7 +30,7 @@ pub enum Action {
     Skip,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportRow {
     /// The line of the file the issue starts on.
     pub row: u64,
@@ -40,7 +40,7 @@ pub struct ImportRow {
 }
 
 /// `{create, update, rows}` (SPEC §12), and whether it was a dry run.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
     pub create: i64,
@@ -201,21 +201,84 @@ impl Batch {
         });
     }
 
-    /// Writes what was planned, unless a dry run; changes of status, health or progress are
-    /// recorded in the history with `note`.
+    /// Writes what was planned, unless a dry run, a chunk at a time so that `progress` can tell
+    /// how far it is; changes of status, health or progress are recorded in the history with
+    /// `note`.
     async fn write(
         self,
         mut tx: super::Tx<'_>,
         caller: &Caller,
         note: &str,
+        progress: Option<&Progress>,
     ) -> Result<ImportReport, AppError> {
         if self.report.dry_run {
             return Ok(self.report);
         }
-        create_all(&mut tx, caller, &self.creates).await?;
-        update_all(&mut tx, caller, &self.updates, note).await?;
+        let total = self.creates.len() + self.updates.len();
+        let mut done = 0;
+        if let Some(progress) = progress {
+            progress.tell(total, done).await?;
+        }
+        for chunk in self.creates.chunks(CHUNK) {
+            create_all(&mut tx, caller, chunk).await?;
+            done += chunk.len();
+            if let Some(progress) = progress {
+                progress.tell(total, done).await?;
+            }
+        }
+        for chunk in self.updates.chunks(CHUNK) {
+            update_all(&mut tx, caller, chunk, note).await?;
+            done += chunk.len();
+            if let Some(progress) = progress {
+                progress.tell(total, done).await?;
+            }
+        }
+        if let Some(progress) = progress {
+            progress.finish(&mut tx, &self.report).await?;
+        }
         tx.commit().await?;
         Ok(self.report)
+    }
+}
+
+/// Rows written per statement: large enough to be set-based, small enough to show progress.
+const CHUNK: usize = 2_000;
+
+/// Where a running import on the page tells how far it is: its upload's row, written on a
+/// connection of its own so that the page sees it before the import commits.
+pub struct Progress {
+    pub pool: super::TenantPool,
+    pub org_id: Uuid,
+    pub upload_id: Uuid,
+}
+
+impl Progress {
+    async fn tell(&self, total: usize, done: usize) -> Result<(), AppError> {
+        sqlx::query!(
+            "UPDATE import_uploads SET rows_total = $3, rows_done = $4 WHERE org_id = $1 AND id = $2",
+            self.org_id,
+            self.upload_id,
+            total as i32,
+            done as i32
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the report with the import, in its transaction, and lets the file go.
+    async fn finish(&self, tx: &mut super::Tx<'_>, report: &ImportReport) -> Result<(), AppError> {
+        let report = serde_json::to_value(report).map_err(anyhow::Error::from)?;
+        sqlx::query!(
+            "UPDATE import_uploads SET report = $3, finished_at = now(), body = '', failure = NULL
+             WHERE org_id = $1 AND id = $2",
+            self.org_id,
+            self.upload_id,
+            report
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 }
 
@@ -227,6 +290,7 @@ pub async fn jira(
     portfolio_id: Uuid,
     planned: Vec<Planned>,
     dry_run: bool,
+    progress: Option<&Progress>,
 ) -> Result<ImportReport, AppError> {
     let mut tx = db.begin().await?;
     open(&mut tx, caller, portfolio_id).await?;
@@ -262,7 +326,7 @@ pub async fn jira(
         let external_ref = Some(row.external_ref());
         batch.add(row.line, row.key, errors, current, changes, external_ref);
     }
-    batch.write(tx, caller, "Imported from Jira").await
+    batch.write(tx, caller, "Imported from Jira", progress).await
 }
 
 /// Imports Cairn's own CSV (the initiative list's export, edited) into `portfolio_id`'s subtree
@@ -275,6 +339,7 @@ pub async fn sheet(
     portfolio_id: Uuid,
     rows: Vec<SheetRow>,
     dry_run: bool,
+    progress: Option<&Progress>,
 ) -> Result<ImportReport, AppError> {
     let org_id = caller.org_id;
     let mut tx = db.begin().await?;
@@ -365,7 +430,7 @@ pub async fn sheet(
             .map(|theme| theme.and_then(|name| themes.find(&mut errors, "theme", &name, "among the themes")));
         batch.add(row.line, key, errors, current, changes, None);
     }
-    batch.write(tx, caller, "Imported from CSV").await
+    batch.write(tx, caller, "Imported from CSV", progress).await
 }
 
 /// Ids by the names a spreadsheet calls them (case aside).
@@ -589,14 +654,16 @@ pub async fn rows(
     portfolio_id: Uuid,
     rows: Rows,
     dry_run: bool,
+    progress: Option<&Progress>,
 ) -> Result<ImportReport, AppError> {
     match rows {
-        Rows::Jira(planned) => jira(db, caller, portfolio_id, planned, dry_run).await,
-        Rows::Cairn(rows) => sheet(db, caller, portfolio_id, rows, dry_run).await,
+        Rows::Jira(planned) => jira(db, caller, portfolio_id, planned, dry_run, progress).await,
+        Rows::Cairn(rows) => sheet(db, caller, portfolio_id, rows, dry_run, progress).await,
     }
 }
 
-/// A file uploaded on the import page, waiting for its dry run to be confirmed.
+/// A file uploaded on the import page: waiting for its dry run to be confirmed, being imported,
+/// or imported.
 pub struct Upload {
     pub id: Uuid,
     pub portfolio_id: Uuid,
@@ -604,7 +671,26 @@ pub struct Upload {
     pub points_per_week: f64,
     pub file_name: String,
     pub body: String,
+    pub state: UploadState,
 }
+
+/// Where an upload's import is.
+pub enum UploadState {
+    /// Not confirmed yet: the page shows its dry run.
+    Waiting,
+    /// Being written: `done` of `total` rows so far (`total` is unknown while it is read).
+    Running {
+        total: Option<i32>,
+        done: i32,
+    },
+    Imported(ImportReport),
+    /// It stopped without writing anything; it may run again.
+    Failed(String),
+}
+
+/// How long a started import may go without finishing before it is taken for one whose server
+/// stopped (its transaction then rolled back, so it may run again).
+const STALLED_AFTER_MINUTES: i32 = 10;
 
 /// Keeps an uploaded file for its uploader's confirmation, for whoever may edit the portfolio;
 /// uploads of the organization older than a day go.
@@ -654,35 +740,87 @@ pub async fn keep(
 
 /// The caller's own upload `id`; anyone else's is not there (404).
 pub async fn upload(pool: &super::TenantPool, caller: &Caller, id: Uuid) -> Result<Upload, AppError> {
-    Ok(sqlx::query_as!(
-        Upload,
-        r#"SELECT id, portfolio_id, source AS "source: ImportSource", points_per_week, file_name, body
+    let row = sqlx::query!(
+        r#"SELECT id, portfolio_id, source AS "source: ImportSource", points_per_week, file_name, body,
+                  started_at IS NOT NULL AS "started!", rows_total, rows_done, report, failure,
+                  started_at < now() - make_interval(mins => $4) AS "stalled?"
            FROM import_uploads
            WHERE org_id = $1 AND id = $2 AND created_by = $3"#,
         caller.org_id,
         id,
-        caller.user_id
+        caller.user_id,
+        STALLED_AFTER_MINUTES
     )
     .fetch_one(pool)
-    .await?)
+    .await?;
+    let state = match (row.report, row.failure) {
+        (Some(report), _) => {
+            UploadState::Imported(serde_json::from_value(report).map_err(anyhow::Error::from)?)
+        }
+        (None, Some(failure)) => UploadState::Failed(failure),
+        (None, None) if row.stalled == Some(true) => UploadState::Failed(
+            "stopped before it finished, when its server did; nothing was written".to_owned(),
+        ),
+        (None, None) if row.started => UploadState::Running {
+            total: row.rows_total,
+            done: row.rows_done,
+        },
+        (None, None) => UploadState::Waiting,
+    };
+    Ok(Upload {
+        id: row.id,
+        portfolio_id: row.portfolio_id,
+        source: row.source,
+        points_per_week: row.points_per_week,
+        file_name: row.file_name,
+        body: row.body,
+        state,
+    })
 }
 
-/// Imports the caller's upload for real and forgets it, in one transaction.
+/// Marks the caller's upload started, unless it is running or imported already: whether this
+/// call started it (a second click of "Import" starts nothing).
+pub async fn start(pool: &super::TenantPool, caller: &Caller, id: Uuid) -> Result<bool, AppError> {
+    let started = sqlx::query_scalar!(
+        "UPDATE import_uploads SET started_at = now(), rows_total = NULL, rows_done = 0, failure = NULL
+         WHERE org_id = $1 AND id = $2 AND created_by = $3 AND report IS NULL
+           AND (started_at IS NULL OR failure IS NOT NULL OR started_at < now() - make_interval(mins => $4))
+         RETURNING id",
+        caller.org_id,
+        id,
+        caller.user_id,
+        STALLED_AFTER_MINUTES
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(started.is_some())
+}
+
+/// Records why the upload's import failed (it wrote nothing).
+pub async fn fail(pool: &super::TenantPool, caller: &Caller, id: Uuid, why: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE import_uploads SET failure = $3 WHERE org_id = $1 AND id = $2",
+        caller.org_id,
+        id,
+        why
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Imports the caller's upload for real, telling its progress on the upload's row, which keeps
+/// the report once it is done.
 pub async fn import_upload(
     pool: &super::TenantPool,
     caller: &Caller,
     upload: &Upload,
     read: Rows,
 ) -> Result<ImportReport, AppError> {
-    let mut tx = pool.begin().await?;
-    let report = rows(&mut tx, caller, upload.portfolio_id, read, false).await?;
-    sqlx::query!(
-        "DELETE FROM import_uploads WHERE org_id = $1 AND id = $2",
-        caller.org_id,
-        upload.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(report)
+    let progress = Progress {
+        pool: pool.clone(),
+        org_id: caller.org_id,
+        upload_id: upload.id,
+    };
+    rows(pool, caller, upload.portfolio_id, read, false, Some(&progress)).await
 }

@@ -227,7 +227,11 @@ const PROBLEMS: [(&str, &str, &str); 10] = [
         "PreconditionFailed",
         "`If-Match` names a version that is no longer current: nothing was changed",
     ),
-    ("413", "PayloadTooLarge", "The body is larger than 1 MiB"),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is larger than 1 MiB (64 MiB for imports)",
+    ),
     (
         "422",
         "UnprocessableEntity",

@@ -111,6 +111,7 @@ pub async fn jira(
         request.portfolio_id,
         planned,
         request.dry_run,
+        None,
     )
     .await?;
     Ok((StatusCode::OK, Json(report)))
@@ -150,7 +151,7 @@ pub async fn csv(
     let pool = state.tenant(&caller);
     let currency = db::orgs::get(&pool).await?.currency;
     let rows = csv_import::read(text, &currency, money::minor_digits(&currency))?;
-    let report = db::imports::sheet(&pool, &caller, portfolio_id, rows, dry_run).await?;
+    let report = db::imports::sheet(&pool, &caller, portfolio_id, rows, dry_run, None).await?;
     Ok((StatusCode::OK, Json(report)))
 }
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::Layout;
 use super::form::{self, Choice, FormState};
 use crate::db;
-use crate::db::imports::{ImportReport, Rows};
+use crate::db::imports::{ImportReport, Rows, UploadState};
 use crate::db::users::Caller;
 use crate::domain::FieldErrors;
 use crate::domain::{ImportSource, csv_import, jira, money};
@@ -172,11 +172,19 @@ pub struct ImportPage {
     upload_id: Uuid,
     file_name: String,
     portfolio: db::portfolios::Portfolio,
-    /// The dry run, or the import done; `None` when the file cannot be read at all.
+    /// The dry run, or the import done; `None` when the file cannot be read at all, or while the
+    /// import runs.
     report: Option<ImportReport>,
     /// Why the file cannot be read, when it cannot.
     refused: Option<String>,
+    /// Why the last import of it failed (nothing was written); it may run again.
+    failure: Option<String>,
+    /// How far the import is, while it runs.
+    running: Option<String>,
 }
+
+/// Rows the page lists besides those with errors: a file of 50,000 rows is summed up, not drawn.
+const LISTED_ROWS: usize = 200;
 
 impl ImportPage {
     fn skipped(&self) -> usize {
@@ -186,6 +194,26 @@ impl ImportPage {
                 .filter(|row| row.action == db::imports::Action::Skip)
                 .count()
         })
+    }
+
+    /// The rows the table lists: every skipped one, and the first others.
+    fn listed(&self) -> Vec<&db::imports::ImportRow> {
+        let mut others = 0;
+        self.report
+            .iter()
+            .flat_map(|r| &r.rows)
+            .filter(|row| {
+                row.action == db::imports::Action::Skip || {
+                    others += 1;
+                    others <= LISTED_ROWS
+                }
+            })
+            .collect()
+    }
+
+    /// How many rows the table leaves out.
+    fn unlisted(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| r.rows.len()) - self.listed().len()
     }
 }
 
@@ -213,7 +241,8 @@ fn title(source: ImportSource, done: bool) -> &'static str {
     }
 }
 
-/// `GET /imports/{id}`: the dry run of the caller's upload.
+/// `GET /imports/{id}`: the dry run of the caller's upload, how far its import is while it runs,
+/// or what it did.
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
@@ -223,51 +252,86 @@ pub async fn show(
     let pool = state.tenant(&caller);
     let upload = db::imports::upload(&pool, &caller, id).await?;
     let portfolio = db::portfolios::get(&pool, upload.portfolio_id).await?;
-    let (report, refused) = match read(&pool, &upload).await? {
-        Ok(rows) => (
-            Some(db::imports::rows(&pool, &caller, upload.portfolio_id, rows, true).await?),
-            None,
-        ),
-        Err(why) => (None, Some(why)),
-    };
-    let status = if refused.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let page = ImportPage {
+    let mut page = ImportPage {
         layout: Layout::new(title(upload.source, false), Some(&caller)).in_section("portfolios"),
         source: upload.source,
         upload_id: upload.id,
-        file_name: upload.file_name,
+        file_name: upload.file_name.clone(),
         portfolio,
-        report,
-        refused,
+        report: None,
+        refused: None,
+        failure: None,
+        running: None,
     };
-    Ok((status, page).into_response())
+    match &upload.state {
+        &UploadState::Running { total, done } => {
+            page.layout = Layout::new("Importing…", Some(&caller)).in_section("portfolios");
+            page.running = Some(match total {
+                None => "Reading the file…".to_owned(),
+                Some(total) => format!("{done} of {total} initiatives written…"),
+            });
+            return Ok(page.into_response());
+        }
+        UploadState::Imported(report) => {
+            page.layout = Layout::new(title(upload.source, true), Some(&caller)).in_section("portfolios");
+            page.report = Some(report.clone());
+            return Ok(page.into_response());
+        }
+        UploadState::Failed(why) => page.failure = Some(why.clone()),
+        UploadState::Waiting => {}
+    }
+    match read(&pool, &upload).await? {
+        Ok(rows) => {
+            page.report =
+                Some(db::imports::rows(&pool, &caller, upload.portfolio_id, rows, true, None).await?);
+            Ok(page.into_response())
+        }
+        Err(why) => {
+            page.refused = Some(why);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
-/// `POST /imports/{id}/run`: imports the upload for real and shows what was done.
+/// `POST /imports/{id}/run`: starts the upload's import in the background, once, and sends the
+/// browser to its page, which shows how far it is and then what it did.
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
 pub async fn run(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
-) -> PageResult<ImportPage> {
+) -> PageResult<Redirect> {
     let pool = state.tenant(&caller);
-    let upload = db::imports::upload(&pool, &caller, id).await?;
-    let portfolio = db::portfolios::get(&pool, upload.portfolio_id).await?;
-    let rows = read(&pool, &upload)
+    if db::imports::start(&pool, &caller, id).await? {
+        tokio::spawn(async move {
+            if let Err(error) = import(&pool, &caller, id).await {
+                let why = match &error {
+                    AppError::Validation(errors) => errors
+                        .iter()
+                        .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                tracing::error!(upload_id = %id, ?error, "an import failed");
+                if let Err(error) = db::imports::fail(&pool, &caller, id, &why).await {
+                    tracing::error!(upload_id = %id, ?error, "an import's failure could not be recorded");
+                }
+            }
+        });
+    } else {
+        // Running or imported already, or not the caller's: its page says which.
+        db::imports::upload(&pool, &caller, id).await?;
+    }
+    Ok(Redirect::to(&format!("/imports/{id}")))
+}
+
+/// Imports the upload for real; its page follows along.
+async fn import(pool: &db::TenantPool, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+    let upload = db::imports::upload(pool, caller, id).await?;
+    let rows = read(pool, &upload)
         .await?
         .map_err(|why| AppError::field("file", why))?;
-    let report = db::imports::import_upload(&pool, &caller, &upload, rows).await?;
-    Ok(ImportPage {
-        layout: Layout::new(title(upload.source, true), Some(&caller)).in_section("portfolios"),
-        source: upload.source,
-        upload_id: upload.id,
-        file_name: upload.file_name,
-        portfolio,
-        report: Some(report),
-        refused: None,
-    })
+    db::imports::import_upload(pool, caller, &upload, rows).await?;
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod auth;
 mod baselines;
 mod feedback;
 mod forms;
+mod imports;
 mod okrs;
 mod priorities;
 mod rollup;
