@@ -22,16 +22,56 @@ Old checkout off,SHOP-12,10012,Epic,Closed,SHOP,Low,,,,,,15/Aug/26,,5,,,Done,
 ";
 
 async fn import(app: &TestApp, token: &str, portfolio: &str, query: &str, csv: &str) -> reqwest::Response {
+    post_import(app, token, "jira", portfolio, query, csv).await
+}
+
+async fn import_csv(
+    app: &TestApp,
+    token: &str,
+    portfolio: &str,
+    query: &str,
+    csv: &str,
+) -> reqwest::Response {
+    post_import(app, token, "csv", portfolio, query, csv).await
+}
+
+/// `POST /imports/{kind}` with `csv` as the body.
+async fn post_import(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    portfolio: &str,
+    query: &str,
+    csv: &str,
+) -> reqwest::Response {
     app.api(
         Method::POST,
         token,
-        &format!("/imports/jira?portfolio_id={portfolio}&{query}"),
+        &format!("/imports/{kind}?portfolio_id={portfolio}&{query}"),
     )
     .header("content-type", "text/csv")
     .body(csv.to_owned())
     .send()
     .await
     .unwrap()
+}
+
+/// A viewer may not import `csv` into Payments (403); another organization does not find it
+/// (404). Answers the other organization's account.
+async fn refused_to_outsiders(
+    app: &TestApp,
+    org: &crate::rollups::Org,
+    kind: &str,
+    csv: &str,
+) -> crate::helpers::Account {
+    let viewer = app.add_member(&org.account, cairn::domain::Role::Viewer).await;
+    let portfolio = &org.payments;
+    let as_viewer = post_import(app, &viewer.token, kind, portfolio, "dry_run=false", csv).await;
+    expect_problem(as_viewer, StatusCode::FORBIDDEN, None).await;
+    let other = app.signup("Elsewhere").await;
+    let as_other = post_import(app, &other.token, kind, portfolio, "dry_run=false", csv).await;
+    expect_problem(as_other, StatusCode::NOT_FOUND, None).await;
+    other
 }
 
 fn actions(report: &Value) -> Vec<(String, String)> {
@@ -216,20 +256,7 @@ async fn an_import_is_refused_whole_only_for_what_no_row_could_fix() {
         .await;
     expect_problem(json_body, StatusCode::BAD_REQUEST, None).await;
     // A viewer may not import; another organization's portfolio is not there.
-    let viewer = app.add_member(&org.account, cairn::domain::Role::Viewer).await;
-    expect_problem(
-        import(&app, &viewer.token, &org.payments, "dry_run=false", EXPORT).await,
-        StatusCode::FORBIDDEN,
-        None,
-    )
-    .await;
-    let other = app.signup("Elsewhere").await;
-    expect_problem(
-        import(&app, &other.token, &org.payments, "dry_run=false", EXPORT).await,
-        StatusCode::NOT_FOUND,
-        None,
-    )
-    .await;
+    refused_to_outsiders(&app, &org, "jira", EXPORT).await;
     assert!(
         imported(&app, t, &org.payments)
             .await
@@ -456,25 +483,6 @@ async fn finished(app: &TestApp, path: &str) -> crate::helpers::Page {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the import at {path} did not finish");
-}
-
-async fn import_csv(
-    app: &TestApp,
-    token: &str,
-    portfolio: &str,
-    query: &str,
-    csv: &str,
-) -> reqwest::Response {
-    app.api(
-        Method::POST,
-        token,
-        &format!("/imports/csv?portfolio_id={portfolio}&{query}"),
-    )
-    .header("content-type", "text/csv")
-    .body(csv.to_owned())
-    .send()
-    .await
-    .unwrap()
 }
 
 /// The initiative list's CSV, as the page exports it to a signed-in user.
@@ -799,34 +807,7 @@ async fn a_csv_import_changes_only_the_subtree_it_may_edit() {
     );
     // A viewer may not import; another organization's portfolio is not there, and its keys
     // name nothing here.
-    let viewer = app.add_member(&org.account, cairn::domain::Role::Viewer).await;
-    expect_problem(
-        import_csv(
-            &app,
-            &viewer.token,
-            &org.payments,
-            "dry_run=false",
-            outside.as_str(),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-        None,
-    )
-    .await;
-    let other = app.signup("Elsewhere").await;
-    expect_problem(
-        import_csv(
-            &app,
-            &other.token,
-            &org.payments,
-            "dry_run=false",
-            outside.as_str(),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-        None,
-    )
-    .await;
+    let other = refused_to_outsiders(&app, &org, "csv", &outside).await;
     let theirs = id_of(
         &app.create_portfolio(&other.token, "Theirs", "portfolio", None)
             .await,
