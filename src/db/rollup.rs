@@ -16,7 +16,7 @@ use super::initiatives::{Initiative, InitiativeJson};
 use super::portfolios::Portfolio;
 use crate::domain::period::Period;
 use crate::domain::rollup::{DayCounts, Figures, KpiCounts, Parts, ThemeShare, Thresholds, theme_share};
-use crate::domain::{Health, Lifecycle, PortfolioLevel, Status};
+use crate::domain::{Health, Lifecycle, PortfolioLevel, RollupDimension, Status};
 use crate::error::AppError;
 
 /// At most this many initiatives attached to one portfolio are listed with its JSON roll-up.
@@ -101,6 +101,13 @@ struct TotalsRow {
 }
 
 impl TotalsRow {
+    fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            off_track: self.off_track_threshold,
+            at_risk: self.at_risk_threshold,
+        }
+    }
+
     /// The period the figures are for: the one asked for, or the organization's current quarter.
     fn period(&self, asked: Option<Period>) -> Period {
         asked.unwrap_or_else(|| Period::current_quarter(self.today, self.fiscal_year_start_month as u32))
@@ -135,10 +142,7 @@ impl TotalsRow {
                 no_data: self.kpis_no_data,
             },
         };
-        let thresholds = Thresholds {
-            off_track: self.off_track_threshold,
-            at_risk: self.at_risk_threshold,
-        };
+        let thresholds = self.thresholds();
         let mut days = DayCounts {
             late: self.late,
             optimistic: self.optimistic,
@@ -384,6 +388,37 @@ struct Delta {
 /// Effort a scenario moves between the themes of the portfolio shown (`None`: unthemed).
 type ThemeMoves = HashMap<Option<Uuid>, Decimal>;
 
+/// The `Parts` (without KPIs) and `DayCounts` of a row that selects `rollup_deltas`' columns and
+/// `late` and `optimistic`: a scenario's effect, or a group's figures.
+macro_rules! aggregated_parts {
+    ($r:ident) => {
+        (
+            Parts {
+                by_status: [
+                    $r.n_proposed,
+                    $r.n_planned,
+                    $r.n_in_progress,
+                    $r.n_done,
+                    $r.n_cancelled,
+                ],
+                by_health: [$r.n_on_track, $r.n_at_risk, $r.n_off_track],
+                active_effort: $r.active_effort,
+                active_effort_at_risk: $r.active_effort_at_risk,
+                active_effort_off_track: $r.active_effort_off_track,
+                effort: $r.effort,
+                effort_progress: $r.effort_progress,
+                budget: $r.budget,
+                dependency_conflicts: $r.n_dependency_conflicts,
+                kpis: KpiCounts::default(),
+            },
+            DayCounts {
+                late: $r.late,
+                optimistic: $r.optimistic,
+            },
+        )
+    };
+}
+
 /// The effect of a scenario's changes on the figures of `portfolio_ids` (the first is the portfolio
 /// shown, whose investment mix it moves too): the contributions of migrations/0022_scenarios.sql,
 /// built once and aggregated by the functions the live upkeep applies.
@@ -445,29 +480,8 @@ async fn scenario_deltas(
     let deltas = rows
         .into_iter()
         .map(|r| {
-            let parts = Parts {
-                by_status: [
-                    r.n_proposed,
-                    r.n_planned,
-                    r.n_in_progress,
-                    r.n_done,
-                    r.n_cancelled,
-                ],
-                by_health: [r.n_on_track, r.n_at_risk, r.n_off_track],
-                active_effort: r.active_effort,
-                active_effort_at_risk: r.active_effort_at_risk,
-                active_effort_off_track: r.active_effort_off_track,
-                effort: r.effort,
-                effort_progress: r.effort_progress,
-                budget: r.budget,
-                dependency_conflicts: r.n_dependency_conflicts,
-                // A scenario changes no KPI.
-                kpis: KpiCounts::default(),
-            };
-            let days = DayCounts {
-                late: r.late,
-                optimistic: r.optimistic,
-            };
+            // A scenario changes no KPI.
+            let (parts, days) = aggregated_parts!(r);
             (r.ancestor_id, Delta { parts, days })
         })
         .collect();
@@ -548,4 +562,166 @@ async fn attached_to(
     .map(|r| super::initiatives::initiative_from_row!(r))
     .fetch_all(&mut *tx)
     .await?)
+}
+
+/// SPEC §13: `{portfolio, totals, by, overlapping, groups: [{key, label, figures}]}`, the
+/// portfolio's figures with its subtree's initiatives grouped by another dimension than the tree.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupedRollup {
+    /// The organization's currency, for showing `budget`; not part of the API's shape.
+    #[serde(skip)]
+    pub currency: String,
+    /// The period of the objective groups and of the totals' `okr_progress`.
+    #[serde(skip)]
+    pub period: Period,
+    pub portfolio: Portfolio,
+    pub totals: Figures,
+    pub by: RollupDimension,
+    /// Whether an initiative may count in several groups (it moves several objectives), so that
+    /// the groups' figures may add up to more than the totals.
+    pub overlapping: bool,
+    /// Largest effort first.
+    pub groups: Vec<GroupFigures>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupFigures {
+    /// The theme's, owner's or objective's id, or the status, health, lifecycle stage or level;
+    /// null for the work without a theme, owner, objective of the period, or stage.
+    pub key: Option<String>,
+    pub label: String,
+    /// The §3 figures of the group's initiatives. `okr_progress` is an objective group's own
+    /// progress, null for the other dimensions; `kpis` belong to portfolios, not to groups of
+    /// initiatives, and count nothing here.
+    pub figures: Figures,
+}
+
+/// The portfolio's figures and its subtree's initiatives grouped `by`, computed from the
+/// initiatives with the contributions and aggregates the tree's upkeep applies
+/// (`rollup_deltas` and its kin), so that a group's figures follow the same rules as a
+/// portfolio's. Objectives are those of `period` (default: the current quarter).
+pub async fn grouped(
+    pool: &TenantPool,
+    portfolio_id: Uuid,
+    by: RollupDimension,
+    period: Option<Period>,
+) -> Result<GroupedRollup, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin_snapshot().await?;
+    let row = totals_rows(&mut tx, org_id, &[portfolio_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let period = row.period(period);
+    let thresholds = row.thresholds();
+    let rows = sqlx::query!(
+        r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1),
+                grouped AS MATERIALIZED (
+                    SELECT g.id AS key_id, g.word,
+                           -- A group's id for the aggregates: the theme's, owner's or objective's,
+                           -- or one made of the word.
+                           coalesce(g.id, md5($3 || ':' || g.word)::uuid) AS group_id,
+                           ROW(i.org_id, coalesce(g.id, md5($3 || ':' || g.word)::uuid), i.theme_id, i.status,
+                               i.health, i.progress, i.effort::numeric, i.budget, i.target_date, 1,
+                               i.optimistic_from, i.dependency_conflict)::rollup_change AS change
+                    FROM portfolio_closure c
+                    JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
+                    JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
+                    CROSS JOIN LATERAL (
+                        SELECT CASE $3 WHEN 'theme' THEN i.theme_id WHEN 'owner' THEN i.owner_id END AS id,
+                               CASE $3 WHEN 'status' THEN i.status WHEN 'health' THEN i.health
+                                       WHEN 'level' THEN p.level
+                                       -- The stage of the product the work is in (its own portfolio
+                                       -- or the area's product); none above products.
+                                       WHEN 'lifecycle' THEN (
+                                           SELECT a.lifecycle FROM portfolio_closure up
+                                           JOIN portfolios a ON a.org_id = up.org_id AND a.id = up.ancestor_id
+                                           WHERE up.org_id = i.org_id AND up.descendant_id = i.portfolio_id
+                                             AND a.level = 'product'
+                                           ORDER BY up.depth LIMIT 1) END AS word
+                        WHERE $3 <> 'objective'
+                        UNION ALL
+                        SELECT DISTINCT kr.objective_id, NULL
+                        FROM initiative_key_results l
+                        JOIN key_results kr ON kr.org_id = l.org_id AND kr.id = l.key_result_id
+                        JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id AND o.period = $4
+                        WHERE $3 = 'objective' AND l.org_id = i.org_id AND l.initiative_id = i.id
+                        UNION ALL
+                        SELECT NULL, NULL
+                        WHERE $3 = 'objective' AND NOT EXISTS (
+                            SELECT 1 FROM initiative_key_results l
+                            JOIN key_results kr ON kr.org_id = l.org_id AND kr.id = l.key_result_id
+                            JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id AND o.period = $4
+                            WHERE l.org_id = i.org_id AND l.initiative_id = i.id)
+                    ) g
+                    WHERE c.org_id = $1 AND c.ancestor_id = $2
+                ),
+                keys AS (SELECT DISTINCT group_id, key_id, word FROM grouped),
+                changes AS MATERIALIZED (SELECT array_agg(change) AS list FROM grouped),
+                late AS (
+                    SELECT l.ancestor_id, sum(l.open) AS open
+                    FROM changes c, rollup_deadline_deltas(c.list) l
+                    WHERE l.target_date < (SELECT today FROM calendar)
+                    GROUP BY l.ancestor_id),
+                optimistic AS (
+                    SELECT x.ancestor_id, sum(x.initiatives) AS initiatives
+                    FROM changes c, rollup_optimism_deltas(c.list) x
+                    WHERE x.optimistic_from <= (SELECT today FROM calendar)
+                    GROUP BY x.ancestor_id)
+           SELECT k.key_id, k.word, coalesce(th.name, u.name, ob.title) AS label, ob.progress AS objective_progress,
+                  d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
+                  d.n_in_progress AS "n_in_progress!", d.n_done AS "n_done!", d.n_cancelled AS "n_cancelled!",
+                  d.n_on_track AS "n_on_track!", d.n_at_risk AS "n_at_risk!", d.n_off_track AS "n_off_track!",
+                  d.active_effort AS "active_effort!", d.active_effort_at_risk AS "active_effort_at_risk!",
+                  d.active_effort_off_track AS "active_effort_off_track!", d.effort AS "effort!",
+                  d.effort_progress AS "effort_progress!", d.budget AS "budget!",
+                  d.n_dependency_conflicts AS "n_dependency_conflicts!",
+                  coalesce(late.open, 0)::bigint AS "late!",
+                  coalesce(optimistic.initiatives, 0)::bigint AS "optimistic!"
+           FROM changes c
+           CROSS JOIN LATERAL rollup_deltas(c.list) d
+           -- The work without a theme, owner, objective or stage is the group of a null id.
+           JOIN keys k ON k.group_id IS NOT DISTINCT FROM d.ancestor_id
+           LEFT JOIN late ON late.ancestor_id IS NOT DISTINCT FROM d.ancestor_id
+           LEFT JOIN optimistic ON optimistic.ancestor_id IS NOT DISTINCT FROM d.ancestor_id
+           LEFT JOIN themes th ON $3 = 'theme' AND th.org_id = $1 AND th.id = k.key_id
+           LEFT JOIN users u ON $3 = 'owner' AND u.id = k.key_id
+           LEFT JOIN objectives ob ON $3 = 'objective' AND ob.org_id = $1 AND ob.id = k.key_id
+           ORDER BY d.effort DESC, label, k.word"#,
+        org_id,
+        portfolio_id,
+        by.as_str(),
+        period.to_string()
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let groups = rows
+        .into_iter()
+        .map(|r| {
+            // KPIs belong to portfolios, not to groups of initiatives.
+            let (parts, days) = aggregated_parts!(r);
+            let (key, label) = match (r.key_id, r.word) {
+                (Some(id), _) => (Some(id.to_string()), r.label.unwrap_or_default()),
+                (None, Some(word)) => (Some(word.clone()), by.word_label(&word)),
+                (None, None) => (None, by.unassigned().to_owned()),
+            };
+            GroupFigures {
+                key,
+                label,
+                figures: Figures::new(&parts, days, thresholds, r.objective_progress),
+            }
+        })
+        .collect();
+    let (portfolio, totals, currency) = row.split(&period.to_string(), None);
+    Ok(GroupedRollup {
+        currency,
+        period,
+        portfolio,
+        totals,
+        by,
+        overlapping: by == RollupDimension::Objective,
+        groups,
+    })
 }

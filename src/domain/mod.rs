@@ -143,6 +143,43 @@ impl RankBy {
 }
 
 text_enum!(
+    /// What a roll-up groups a subtree's initiatives by besides the portfolio tree (SPEC §13).
+    RollupDimension {
+        Theme = "theme", Owner = "owner", Objective = "objective", Status = "status",
+        Health = "health", Lifecycle = "lifecycle", Level = "level",
+    }
+);
+
+impl RollupDimension {
+    /// The label of the group of work without a theme, owner, objective or stage.
+    pub fn unassigned(self) -> &'static str {
+        match self {
+            RollupDimension::Theme => "Unassigned",
+            RollupDimension::Owner => "No owner",
+            RollupDimension::Objective => "No objective",
+            RollupDimension::Lifecycle => "No stage",
+            // Every initiative has a status and a health, and every portfolio a level.
+            RollupDimension::Status | RollupDimension::Health | RollupDimension::Level => "None",
+        }
+    }
+
+    /// The label of a group named by a word (a status, health, stage or level), as the pages
+    /// show that word.
+    pub fn word_label(self, word: &str) -> String {
+        let label = match self {
+            RollupDimension::Status => word.parse::<Status>().map(Status::label),
+            RollupDimension::Health => word.parse::<Health>().map(Health::label),
+            RollupDimension::Lifecycle => word.parse::<Lifecycle>().map(Lifecycle::label),
+            RollupDimension::Level => word.parse::<PortfolioLevel>().map(PortfolioLevel::label),
+            RollupDimension::Theme | RollupDimension::Owner | RollupDimension::Objective => {
+                Err(String::new())
+            }
+        };
+        label.unwrap_or_else(|_| word.to_owned())
+    }
+}
+
+text_enum!(
     /// A portfolio's level in the product hierarchy, from the CPO's portfolio down to a PM's area.
     PortfolioLevel { Portfolio = "portfolio", ProductLine = "product_line", Product = "product", Area = "area" }
 );

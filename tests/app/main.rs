@@ -12,6 +12,7 @@ mod cli;
 mod compression;
 mod dependencies;
 mod digest;
+mod dimensions;
 mod form_merge;
 mod forms;
 mod imports;

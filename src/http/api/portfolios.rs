@@ -8,7 +8,8 @@ use axum::response::Response;
 use super::{create_once, versioned};
 use crate::db;
 use crate::db::portfolios::Portfolio;
-use crate::db::rollup::Rollup;
+use crate::db::rollup::{GroupedRollup, Rollup};
+use crate::domain::RollupDimension;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::period::Period;
 use crate::domain::portfolio::PortfolioChanges;
@@ -118,16 +119,31 @@ pub fn period_param(text: Option<&str>) -> Result<Option<Period>, AppError> {
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RollupQuery {
-    /// The period of `okr_progress`; the organization's current quarter when left out.
+    /// The period of `okr_progress` (and of the objectives grouped by); the organization's
+    /// current quarter when left out.
     #[param(value_type = Option<Period>)]
     period: Option<String>,
+    /// Groups the subtree's initiatives by this dimension instead of the portfolio tree
+    /// (SPEC §13); left out: the tree.
+    #[param(value_type = Option<RollupDimension>)]
+    by: Option<String>,
 }
 
-/// SPEC §3 figures for the portfolio, each direct child, the investment mix and attached work.
+/// A roll-up along the portfolio tree, or grouped by another dimension (`by=`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum RollupAnswer {
+    Tree(Rollup),
+    Grouped(GroupedRollup),
+}
+
+/// SPEC §3 figures for the portfolio, each direct child, the investment mix and attached work;
+/// with `by=`, SPEC §13's: the figures of the subtree's initiatives grouped by theme, owner,
+/// objective, status, health, lifecycle stage or portfolio level, largest effort first.
 #[utoipa::path(
 get, path = "/portfolios/{id}/rollup", tag = "portfolios", operation_id = "portfolio_rollup",
     params(ResourceId, RollupQuery),
-    responses((status = OK, body = Rollup))
+    responses((status = OK, body = RollupAnswer))
 )]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn rollup(
@@ -135,10 +151,18 @@ pub async fn rollup(
     ApiCaller(caller): ApiCaller,
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<RollupQuery>,
-) -> ApiResult<Json<Rollup>> {
+) -> ApiResult<Json<RollupAnswer>> {
     let period = period_param(query.period.as_deref())?;
-    let limit = db::rollup::ATTACHED_LIMIT;
-    Ok(Json(
-        db::rollup::rollup(&state.tenant(&caller), id, period, limit).await?,
-    ))
+    let by = query
+        .by
+        .as_deref()
+        .filter(|by| !by.is_empty())
+        .map(str::parse::<RollupDimension>)
+        .transpose()
+        .map_err(|message| AppError::field("by", message))?;
+    let pool = state.tenant(&caller);
+    Ok(Json(match by {
+        None => RollupAnswer::Tree(db::rollup::rollup(&pool, id, period, db::rollup::ATTACHED_LIMIT).await?),
+        Some(by) => RollupAnswer::Grouped(db::rollup::grouped(&pool, id, by, period).await?),
+    }))
 }

@@ -1,0 +1,294 @@
+//! Roll-ups by any dimension (SPEC §13): the §3 figures of a subtree's initiatives grouped by
+//! theme, owner, objective, status, health, lifecycle stage or level, worked out by hand on the
+//! roll-up tests' organization (see `rollups::build`), at the root and one level down.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, expect_problem, id_of, spawn_app};
+use crate::rollups::{Org, build};
+
+async fn grouped(app: &TestApp, org: &Org, portfolio: &str, by: &str) -> Value {
+    app.get_json(
+        &org.account.token,
+        &format!("/portfolios/{portfolio}/rollup?by={by}&period=2026-Q4"),
+    )
+    .await
+}
+
+/// Each group as (key, label, total, effort), in the answer's order.
+fn groups(answer: &Value) -> Vec<(Value, String, i64, f64)> {
+    answer["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].clone(),
+                g["label"].as_str().unwrap().to_owned(),
+                g["figures"]["counts"]["total"].as_i64().unwrap(),
+                g["figures"]["effort"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn group<'a>(answer: &'a Value, label: &str) -> &'a Value {
+    answer["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == label)
+        .unwrap_or_else(|| panic!("{label} in {answer}"))
+}
+
+#[tokio::test]
+async fn the_subtrees_initiatives_grouped_by_theme_status_level_and_owner() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+
+    // By theme at the root: Growth holds a, c, d (d cancelled: counted, no effort), Retention b
+    // and e, and f has none. Largest effort first.
+    let root = grouped(&app, &org, &org.root, "theme").await;
+    assert_eq!(root["by"], "theme");
+    assert_eq!(root["overlapping"], false);
+    assert_eq!(root["totals"]["counts"]["total"], 6, "the totals are the tree's");
+    assert_eq!(
+        groups(&root),
+        [
+            (json!(org.growth), "Growth".to_owned(), 3, 6.0),
+            (Value::Null, "Unassigned".to_owned(), 1, 3.0),
+            (json!(org.retention), "Retention".to_owned(), 2, 2.0),
+        ]
+    );
+    let growth = &group(&root, "Growth")["figures"];
+    // (2 × 50 + 4 × 100) ÷ 6 = 83.3 %; a is late; 1000 + 500 budget; only a is active, on track.
+    assert_eq!(growth["progress"], 83.3);
+    assert_eq!(growth["late"], 1);
+    assert_eq!(growth["budget"], 1500);
+    assert_eq!(growth["health"], "on_track");
+    assert_eq!(growth["counts"]["by_status"]["cancelled"], 1);
+    let retention = &group(&root, "Retention")["figures"];
+    // (1 × 10 + 1 × 20) ÷ 2 = 15 %; half its active effort at risk, half off track.
+    assert_eq!(retention["progress"], 15.0);
+    assert_eq!(
+        retention["health_share"],
+        json!({"off_track": 50.0, "at_risk": 50.0})
+    );
+    assert_eq!(group(&root, "Unassigned")["figures"]["health"], Value::Null);
+
+    // One level down, in Checkout, f is out of the subtree and with it the unthemed group.
+    let checkout = grouped(&app, &org, &org.checkout, "theme").await;
+    assert_eq!(
+        groups(&checkout)
+            .into_iter()
+            .map(|(_, label, total, _)| (label, total))
+            .collect::<Vec<_>>(),
+        [("Growth".to_owned(), 3), ("Retention".to_owned(), 2)]
+    );
+
+    // By status: the words as labels; equal effort goes by the word.
+    let statuses = grouped(&app, &org, &org.root, "status").await;
+    assert_eq!(
+        groups(&statuses),
+        [
+            (json!("done"), "Done".to_owned(), 1, 4.0),
+            (json!("in_progress"), "In progress".to_owned(), 2, 3.0),
+            (json!("proposed"), "Proposed".to_owned(), 1, 3.0),
+            (json!("planned"), "Planned".to_owned(), 1, 1.0),
+            (json!("cancelled"), "Cancelled".to_owned(), 1, 0.0),
+        ]
+    );
+    // The done group's progress is 100 whatever c's own says.
+    assert_eq!(group(&statuses, "Done")["figures"]["progress"], 100.0);
+
+    // By level of the portfolio the work is attached to.
+    let levels = grouped(&app, &org, &org.root, "level").await;
+    assert_eq!(
+        groups(&levels)
+            .into_iter()
+            .map(|(key, _, total, effort)| (key, total, effort))
+            .collect::<Vec<_>>(),
+        [
+            (json!("area"), 4, 7.0),
+            (json!("product_line"), 1, 3.0),
+            (json!("product"), 1, 1.0)
+        ]
+    );
+
+    // By owner: the admin owns a and e, nobody the rest.
+    let t = &org.account.token;
+    for id in [&org.a, &org.e] {
+        app.patch_json(
+            t,
+            &format!("/initiatives/{id}"),
+            json!({"owner_id": org.account.user_id}),
+        )
+        .await;
+    }
+    let owners = grouped(&app, &org, &org.root, "owner").await;
+    assert_eq!(
+        groups(&owners),
+        [
+            (Value::Null, "No owner".to_owned(), 4, 8.0),
+            (
+                json!(org.account.user_id.to_string()),
+                "Ada Admin".to_owned(),
+                2,
+                3.0
+            ),
+        ]
+    );
+    let mine = &group(&owners, "Ada Admin")["figures"];
+    // a on track with 2 weeks, e off track with 1: a third of the active effort off track.
+    assert_eq!(mine["health_share"]["off_track"], 33.3);
+    assert_eq!(mine["late"], 1);
+    // A move between portfolios and a change of theme move the work between groups.
+    app.patch_json(
+        t,
+        &format!("/initiatives/{}", org.e),
+        json!({"portfolio_id": org.platform, "theme_id": null}),
+    )
+    .await;
+    let checkout = grouped(&app, &org, &org.checkout, "owner").await;
+    assert_eq!(
+        groups(&checkout)
+            .into_iter()
+            .map(|(_, label, total, _)| (label, total))
+            .collect::<Vec<_>>(),
+        [("No owner".to_owned(), 3), ("Ada Admin".to_owned(), 1)]
+    );
+    let themes = grouped(&app, &org, &org.root, "theme").await;
+    assert_eq!(group(&themes, "Unassigned")["figures"]["counts"]["total"], 2);
+}
+
+#[tokio::test]
+async fn work_moving_several_objectives_counts_in_each_and_the_answer_says_so() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    let objective = async |title: &str, period: &str, current: i64| {
+        let o = id_of(
+            &app.post_json(
+                t,
+                "/objectives",
+                json!({"title": title, "portfolio_id": org.root, "period": period}),
+            )
+            .await,
+        );
+        let kr = crate::okrs::key_result(
+            &app,
+            t,
+            &o,
+            json!({"start_value": 0, "target_value": 100, "current_value": current}),
+        )
+        .await;
+        id_of(&kr)
+    };
+    let conversion = objective("Conversion", "2026-Q4", 25).await;
+    let bets = objective("Retention bets", "2026-Q4", 50).await;
+    let later = objective("Next year", "2027-Q1", 0).await;
+    let link = async |initiative: &str, kr: &str| {
+        let put = app
+            .api(
+                reqwest::Method::PUT,
+                t,
+                &format!("/initiatives/{initiative}/key-results/{kr}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    };
+    link(&org.a, &conversion).await;
+    link(&org.e, &conversion).await;
+    link(&org.a, &bets).await;
+    // Linked to an objective of another period only: no objective of this one.
+    let b = app
+        .get_json(
+            t,
+            &format!("/initiatives?portfolio_id={}&status=planned", org.payments),
+        )
+        .await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    link(&b, &later).await;
+
+    let answer = grouped(&app, &org, &org.root, "objective").await;
+    assert_eq!(answer["overlapping"], true);
+    assert_eq!(
+        groups(&answer)
+            .into_iter()
+            .map(|(_, label, total, effort)| (label, total, effort))
+            .collect::<Vec<_>>(),
+        [
+            ("No objective".to_owned(), 4, 8.0),
+            ("Conversion".to_owned(), 2, 3.0),
+            ("Retention bets".to_owned(), 1, 2.0),
+        ]
+    );
+    let conversion_group = &group(&answer, "Conversion")["figures"];
+    // (2 × 50 + 1 × 20) ÷ 3 = 40 %; the objective's own progress is its key result's 25 %.
+    assert_eq!(conversion_group["progress"], 40.0);
+    assert_eq!(conversion_group["okr_progress"], 25.0);
+    assert_eq!(group(&answer, "Retention bets")["figures"]["okr_progress"], 50.0);
+    assert_eq!(
+        group(&answer, "No objective")["figures"]["okr_progress"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn grouping_by_product_stage_takes_the_products_stage_and_bad_dimensions_are_named() {
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    let t = &org.account.token;
+    app.patch_json(
+        t,
+        &format!("/portfolios/{}", org.checkout),
+        json!({"lifecycle": "growth"}),
+    )
+    .await;
+    // Checkout's own work (e) and its area's (a–d) are in its stage; Platform's f is above any
+    // product.
+    let answer = grouped(&app, &org, &org.root, "lifecycle").await;
+    assert_eq!(
+        groups(&answer)
+            .into_iter()
+            .map(|(key, label, total, _)| (key, label, total))
+            .collect::<Vec<_>>(),
+        [
+            (json!("growth"), "Growth".to_owned(), 5),
+            (Value::Null, "No stage".to_owned(), 1)
+        ]
+    );
+    let bad = app
+        .api(
+            reqwest::Method::GET,
+            t,
+            &format!("/portfolios/{}/rollup?by=colour", org.root),
+        )
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, Some("by")).await;
+    assert!(
+        problem["errors"]["by"][0]
+            .as_str()
+            .unwrap()
+            .contains("theme, owner, objective")
+    );
+    // Another organization's portfolio is not there, grouped or not.
+    let other = app.signup("Elsewhere").await;
+    let theirs = app
+        .api(
+            reqwest::Method::GET,
+            &other.token,
+            &format!("/portfolios/{}/rollup?by=theme", org.root),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_problem(theirs, StatusCode::NOT_FOUND, None).await;
+}
