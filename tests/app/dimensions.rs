@@ -292,3 +292,70 @@ async fn grouping_by_product_stage_takes_the_products_stage_and_bad_dimensions_a
         .unwrap();
     expect_problem(theirs, StatusCode::NOT_FOUND, None).await;
 }
+
+/// The groups of `portfolio`'s subtree `by` a dimension that puts each initiative in one group
+/// equal a computation from the initiative list: each group's count by status and its effort
+/// (cancelled work aside), and together the totals.
+pub(crate) async fn assert_groups_match_the_list(app: &TestApp, token: &str, portfolio: &str, by: &str) {
+    use std::collections::BTreeMap;
+    let answer = app
+        .get_json(token, &format!("/portfolios/{portfolio}/rollup?by={by}"))
+        .await;
+    let (items, _) = app
+        .all_pages(token, &format!("/initiatives?portfolio_id={portfolio}"), 200)
+        .await;
+    let levels: BTreeMap<String, String> = app
+        .all_pages(token, "/portfolios", 200)
+        .await
+        .0
+        .into_iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_owned(),
+                p["level"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // key → (count by status, effort of work not cancelled)
+    let mut expected: BTreeMap<Option<String>, (BTreeMap<String, i64>, f64)> = BTreeMap::new();
+    for item in &items {
+        let key = match by {
+            "theme" => item["theme_id"].as_str().map(str::to_owned),
+            "level" => Some(levels[item["portfolio_id"].as_str().unwrap()].clone()),
+            word => Some(item[word].as_str().unwrap().to_owned()),
+        };
+        let status = item["status"].as_str().unwrap().to_owned();
+        let group = expected.entry(key).or_default();
+        if status != "cancelled" {
+            group.1 += item["effort"].as_f64().unwrap();
+        }
+        *group.0.entry(status).or_default() += 1;
+    }
+    let groups = answer["groups"].as_array().unwrap();
+    assert_eq!(
+        groups.len(),
+        expected.len(),
+        "{by} groups of {portfolio}: {answer}"
+    );
+    let mut total = 0;
+    for group in groups {
+        let key = group["key"].as_str().map(str::to_owned);
+        let (statuses, effort) = &expected[&key];
+        let figures = &group["figures"];
+        for (status, count) in figures["counts"]["by_status"].as_object().unwrap() {
+            assert_eq!(
+                count.as_i64().unwrap(),
+                statuses.get(status).copied().unwrap_or(0),
+                "{by} group {key:?} of {portfolio}, {status}"
+            );
+        }
+        assert!(
+            (figures["effort"].as_f64().unwrap() - effort).abs() < 0.01,
+            "{by} group {key:?} of {portfolio}: effort {} against {effort}",
+            figures["effort"]
+        );
+        total += figures["counts"]["total"].as_i64().unwrap();
+    }
+    assert_eq!(total, answer["totals"]["counts"]["total"].as_i64().unwrap());
+    assert_eq!(total, items.len() as i64);
+}

@@ -529,6 +529,9 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
         }
         if step % 10 == 9 {
             assert_maintained_totals_match(&app, org.account.org_id).await;
+            let portfolio = portfolios.choose(&mut rng).unwrap();
+            let by = ["theme", "status", "health", "level"].choose(&mut rng).unwrap();
+            crate::dimensions::assert_groups_match_the_list(&app, t, portfolio, by).await;
         }
     }
 }
