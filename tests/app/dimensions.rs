@@ -359,3 +359,70 @@ pub(crate) async fn assert_groups_match_the_list(app: &TestApp, token: &str, por
     assert_eq!(total, answer["totals"]["counts"]["total"].as_i64().unwrap());
     assert_eq!(total, items.len() as i64);
 }
+
+#[tokio::test]
+async fn the_rollup_page_groups_by_a_dimension_and_each_group_leads_to_its_initiatives() {
+    let app = spawn_app().await;
+    let org = crate::rollup_pages::signed_in_org(&app).await;
+    let tree = app.get_page(&format!("/portfolios/{}", org.root)).await;
+    assert_eq!(tree.text("nav.grouping a[aria-current=page]"), "Portfolios");
+    let by_theme = tree
+        .select("nav.grouping a")
+        .into_iter()
+        .find(|a| a.text().collect::<String>() == "Theme")
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let page = app.get_page(&by_theme).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text("nav.grouping a[aria-current=page]"), "Theme");
+    assert!(
+        page.select("table.children").is_empty(),
+        "the groups table replaces the children's"
+    );
+    // The page's groups are the JSON's, in its order, with the same counts.
+    let json = grouped(&app, &org, &org.root, "theme").await;
+    let rows = page.select("table.groups tbody tr");
+    let shown: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            let cell = |css: &str| {
+                let selector = scraper::Selector::parse(css).unwrap();
+                row.select(&selector)
+                    .next()
+                    .unwrap()
+                    .text()
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            };
+            (cell("td.title"), cell("td.total"))
+        })
+        .collect();
+    let expected: Vec<(String, String)> = groups(&json)
+        .into_iter()
+        .map(|(_, label, total, _)| (label, total.to_string()))
+        .collect();
+    assert_eq!(shown, expected);
+    // A group's name and counts lead to exactly its initiatives.
+    let growth = page.href("table.groups tbody tr:first-child td.title a");
+    let list = app.get_page(&growth).await;
+    assert_eq!(list.select("table.initiatives tbody tr").len(), 3, "{growth}");
+    let late = page.href("table.groups tbody tr:first-child td.late a");
+    assert_eq!(
+        app.get_page(&late)
+            .await
+            .select("table.initiatives tbody tr")
+            .len(),
+        1
+    );
+    // Grouped by level, which the list cannot filter by, the counts are plain numbers.
+    let levels = app.get_page(&format!("/portfolios/{}?by=level", org.root)).await;
+    assert!(levels.select("table.groups td.total a").is_empty());
+    assert_eq!(levels.text("table.groups tbody tr:first-child td.title"), "Area");
+    // A stale or mistyped grouping shows the tree.
+    let stale = app.get_page(&format!("/portfolios/{}?by=colour", org.root)).await;
+    assert_eq!(stale.text("nav.grouping a[aria-current=page]"), "Portfolios");
+}

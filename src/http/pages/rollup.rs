@@ -22,7 +22,7 @@ use crate::db::baselines::BaselineSummary;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::pages::rollup::{PageParts, RollupPageData, owners_shown};
 use crate::db::portfolios::Portfolio;
-use crate::db::rollup::ChildFigures;
+use crate::db::rollup::{ChildFigures, GroupFigures};
 use crate::db::status_updates::SubtreeChange;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
@@ -30,7 +30,7 @@ use crate::domain::initiative::InitiativeFilter;
 use crate::domain::period::Period;
 use crate::domain::permissions::may_edit_portfolio;
 use crate::domain::rollup::{Figures, KpiCounts, ThemeShare};
-use crate::domain::{Health, Status, WorkScope};
+use crate::domain::{Health, RollupDimension, Status, WorkScope};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::csv_export;
@@ -110,6 +110,13 @@ impl FiguresView {
             portfolio_id: Some(portfolio_id),
             ..InitiativeFilter::default()
         };
+        FiguresView::of(subtree, figures, currency, period)
+    }
+
+    /// The figures of the initiatives `subtree` selects (a portfolio's, or a group's of it), each
+    /// count linking to the list of the initiatives it counts.
+    fn of(subtree: InitiativeFilter, figures: &Figures, currency: &str, period: Period) -> FiguresView {
+        let portfolio_id = subtree.portfolio_id.unwrap_or_default();
         let total = figures.counts.total;
         let statuses = figures
             .counts
@@ -215,6 +222,99 @@ pub struct ChildRow {
     pub figures: FiguresView,
 }
 
+/// A group's row when the page groups the subtree's work by another dimension (SPEC §13).
+pub struct GroupRow {
+    pub label: String,
+    /// Where the group's name leads: its initiatives, or the objective or stage it stands for.
+    pub href: Option<String>,
+    pub figures: FiguresView,
+    /// Whether the initiative list can show the group's initiatives, so that its counts link
+    /// to them; else they are shown as plain numbers.
+    pub listed: bool,
+}
+
+impl GroupRow {
+    fn new(
+        portfolio_id: Uuid,
+        by: RollupDimension,
+        group: &GroupFigures,
+        currency: &str,
+        period: Period,
+    ) -> GroupRow {
+        let subtree = InitiativeFilter {
+            portfolio_id: Some(portfolio_id),
+            ..InitiativeFilter::default()
+        };
+        let key = group.key.as_deref();
+        let id = key.and_then(|k| k.parse::<Uuid>().ok());
+        // The group as the initiative list's filter, where the list has one.
+        let filter = match by {
+            RollupDimension::Theme => Some(InitiativeFilter {
+                theme_id: id,
+                unthemed: id.is_none(),
+                ..subtree
+            }),
+            RollupDimension::Owner => id.map(|owner| InitiativeFilter {
+                owner_id: Some(owner),
+                ..subtree
+            }),
+            RollupDimension::Status => key.and_then(|k| k.parse().ok()).map(|status| InitiativeFilter {
+                status: Some(status),
+                ..subtree
+            }),
+            RollupDimension::Health => key.and_then(|k| k.parse().ok()).map(|health| InitiativeFilter {
+                health: Some(health),
+                ..subtree
+            }),
+            RollupDimension::Objective | RollupDimension::Lifecycle | RollupDimension::Level => None,
+        };
+        let href = match (by, &filter) {
+            (_, Some(filter)) => Some(list_url(filter)),
+            (RollupDimension::Objective, None) => id.map(|objective| format!("/objectives/{objective}")),
+            (RollupDimension::Lifecycle, None) => Some(format!("/portfolios/{portfolio_id}/lifecycle")),
+            _ => None,
+        };
+        GroupRow {
+            label: group.label.clone(),
+            href,
+            figures: FiguresView::of(filter.unwrap_or(subtree), &group.figures, currency, period),
+            listed: filter.is_some(),
+        }
+    }
+}
+
+/// A choice of the "Group by" switch.
+pub struct GroupingLink {
+    pub label: &'static str,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The "Group by" switch: the portfolio tree, then each dimension, keeping the period.
+fn grouping_links(portfolio_id: Uuid, current: Option<RollupDimension>, period: Period) -> Vec<GroupingLink> {
+    let tree = GroupingLink {
+        label: "Portfolios",
+        url: format!("/portfolios/{portfolio_id}?period={period}"),
+        current: current.is_none(),
+    };
+    let labels = [
+        (RollupDimension::Theme, "Theme"),
+        (RollupDimension::Owner, "Owner"),
+        (RollupDimension::Objective, "Objective"),
+        (RollupDimension::Status, "Status"),
+        (RollupDimension::Health, "Health"),
+        (RollupDimension::Lifecycle, "Stage"),
+        (RollupDimension::Level, "Level"),
+    ];
+    std::iter::once(tree)
+        .chain(labels.into_iter().map(|(by, label)| GroupingLink {
+            label,
+            url: format!("/portfolios/{portfolio_id}?by={by}&period={period}"),
+            current: current == Some(by),
+        }))
+        .collect()
+}
+
 /// One theme of the investment mix, with its bar's geometry on the chart's scale.
 pub struct ThemeRow {
     pub name: String,
@@ -287,6 +387,10 @@ pub struct RollupPage {
     ancestors: Vec<Portfolio>,
     totals: FiguresView,
     children: Vec<ChildRow>,
+    /// The dimension the subtree's work is grouped by instead of the tree, and its groups.
+    grouping: Option<RollupDimension>,
+    groups: Vec<GroupRow>,
+    grouping_links: Vec<GroupingLink>,
     themes: Vec<ThemeRow>,
     /// The investment chart's full width, in percent of effort.
     scale: f64,
@@ -346,12 +450,18 @@ pub(super) fn parse_since(since: Option<&str>) -> (NaiveDate, Option<&'static st
 pub struct RollupQuery {
     since: Option<String>,
     period: Option<String>,
+    by: Option<String>,
 }
 
 impl RollupQuery {
     /// A period that does not parse falls back to the current quarter, as a stale link should.
     fn period(&self) -> Option<Period> {
         self.period.as_deref().and_then(|p| p.parse::<Period>().ok())
+    }
+
+    /// The dimension to group by; one that does not parse is the tree, as a stale link should.
+    fn grouping(&self) -> Option<RollupDimension> {
+        self.by.as_deref().and_then(|by| by.parse().ok())
     }
 }
 
@@ -384,9 +494,20 @@ pub async fn show(
     let cache = &state.caches.portfolio_pages;
     // One more attached initiative than it shows, to know whether to link to the rest.
     let attached = ATTACHED_SHOWN as i64 + 1;
-    let data =
-        db::pages::rollup::read(&state.tenant(&caller), cache, id, query.period(), attached, since).await?;
-    Ok(RollupPage::new(&caller, data, since, since_error))
+    let pool = state.tenant(&caller);
+    let data = db::pages::rollup::read(&pool, cache, id, query.period(), attached, since).await?;
+    let mut page = RollupPage::new(&caller, data, since, since_error);
+    if let Some(by) = query.grouping() {
+        let grouped = db::rollup::grouped(&pool, id, by, Some(page.period)).await?;
+        page.groups = grouped
+            .groups
+            .iter()
+            .map(|group| GroupRow::new(id, by, group, &grouped.currency, page.period))
+            .collect();
+        page.grouping = Some(by);
+        page.grouping_links = grouping_links(id, Some(by), page.period);
+    }
+    Ok(page)
 }
 
 impl RollupPage {
@@ -461,6 +582,9 @@ impl RollupPage {
             ancestors: ancestors.iter().filter(|p| p.id != id).cloned().collect(),
             totals,
             children,
+            grouping: None,
+            groups: Vec::new(),
+            grouping_links: grouping_links(id, None, period),
             themes,
             scale,
             at_risk: listed(&watchlists.at_risk),

@@ -57,3 +57,38 @@ async fn the_cpo_drills_down_from_the_top_to_an_initiative() {
     assert!(!browser.text(".details .status").await.is_empty());
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_cpo_groups_the_portfolio_by_owner_and_opens_one_owners_work() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let demo = cairn::demo::load(&app.pool).await.unwrap();
+    let root: Uuid = sqlx::query_scalar("SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL")
+        .bind(demo.org_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    browser
+        .sign_in(&app.url(""), "cpo@northwind.example", cairn::demo::PASSWORD)
+        .await;
+    browser.goto(&app.url(&format!("/portfolios/{root}"))).await;
+    browser.click("nav.grouping a[href*='by=owner']").await;
+    browser.wait_for_text("h2.groups-heading", "Northwind by owner").await;
+    // The largest owner's group first; its name leads to that owner's initiatives in the subtree.
+    let first = browser.find("table.groups tbody tr:first-child td.title a").await;
+    let owner = first.text().await.unwrap();
+    let count: usize = browser
+        .text("table.groups tbody tr:first-child td.total")
+        .await
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    first.click().await.unwrap();
+    browser.wait_for_text("h1", "Initiatives").await;
+    let shown = browser.count("table.initiatives tbody tr").await;
+    assert_eq!(shown, count.min(50), "{owner}'s initiatives, a page at a time");
+    assert!(browser.text("table.initiatives tbody").await.contains(&owner));
+    browser.close().await;
+}

@@ -122,6 +122,14 @@ impl TestApp {
                     format!("/portfolios/{product}/kpis"),
                 ),
                 ("the lifecycle board", format!("/portfolios/{root}/lifecycle")),
+                (
+                    "the portfolio grouped by theme",
+                    format!("/portfolios/{root}?by=theme"),
+                ),
+                (
+                    "the portfolio grouped by objective",
+                    format!("/portfolios/{root}?by=objective"),
+                ),
                 ("the feedback inbox", "/feedback".to_owned()),
                 ("the CPO's weekly digest", format!("/portfolios/{root}/digest")),
                 (
