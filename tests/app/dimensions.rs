@@ -418,6 +418,38 @@ async fn the_rollup_page_groups_by_a_dimension_and_each_group_leads_to_its_initi
             .len(),
         1
     );
+    // The groups as CSV, linked from the page: the JSON's figures, unformatted.
+    let csv = app
+        .client
+        .get(app.url(&page.href("a.groups-csv")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("-by-theme.csv")
+    );
+    let csv = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        &reader.headers().unwrap().iter().take(5).collect::<Vec<_>>(),
+        &["group", "key", "health", "progress_percent", "initiatives"]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r[0].to_owned(), r[4].to_owned(), r[1].to_owned()))
+            .collect::<Vec<_>>(),
+        [
+            ("Growth".to_owned(), "3".to_owned(), org.growth.clone()),
+            ("Unassigned".to_owned(), "1".to_owned(), String::new()),
+            ("Retention".to_owned(), "2".to_owned(), org.retention.clone()),
+        ]
+    );
+    assert_eq!(&records[0][3], "83.3");
     // Grouped by level, which the list cannot filter by, the counts are plain numbers.
     let levels = app.get_page(&format!("/portfolios/{}?by=level", org.root)).await;
     assert!(levels.select("table.groups td.total a").is_empty());

@@ -9,7 +9,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::Layout;
@@ -22,7 +21,7 @@ use crate::db::baselines::BaselineSummary;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::pages::rollup::{PageParts, RollupPageData, owners_shown};
 use crate::db::portfolios::Portfolio;
-use crate::db::rollup::{ChildFigures, GroupFigures};
+use crate::db::rollup::GroupFigures;
 use crate::db::status_updates::SubtreeChange;
 use crate::db::users::Caller;
 use crate::domain::currency::{format_money, format_quantity, group_thousands, major_units};
@@ -601,10 +600,8 @@ impl RollupPage {
     }
 }
 
-const CHILDREN_HEADER: &[&str] = &[
-    "portfolio",
-    "level",
-    "owner",
+/// The figure columns of the children's and the groups' CSV, after the columns that name a row.
+const FIGURE_COLUMNS: [&str; 13] = [
     "health",
     "progress_percent",
     "initiatives",
@@ -620,7 +617,8 @@ const CHILDREN_HEADER: &[&str] = &[
     "kpis_no_data",
 ];
 
-/// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted.
+/// `/portfolios/{id}/children.csv`: the children table as the page shows it, figures unformatted;
+/// with `by=`, the groups table of that grouping.
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn children_csv(
     State(state): State<AppState>,
@@ -629,33 +627,56 @@ pub async fn children_csv(
     Query(query): Query<RollupQuery>,
 ) -> PageResult<Response> {
     let pool = state.tenant(&caller);
-    let rollup = db::rollup::rollup(&pool, id, query.period(), 0).await?;
-    let names = db::portfolio_views::names_of(&pool, pool.org_id(), &owners_shown(&rollup)).await?;
-    let records = rollup
-        .children
-        .iter()
-        .map(|child| child_record(child, &names, &rollup.currency));
-    let document =
-        csv_export::document(CHILDREN_HEADER, records).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(csv_export::download(
-        &format!("{}-children.csv", file_stem(&rollup.portfolio.name)),
-        Body::from(document),
-    ))
+    let (file_name, document) = match query.grouping() {
+        None => {
+            let rollup = db::rollup::rollup(&pool, id, query.period(), 0).await?;
+            let names = db::portfolio_views::names_of(&pool, pool.org_id(), &owners_shown(&rollup)).await?;
+            let header: Vec<&str> = ["portfolio", "level", "owner"]
+                .into_iter()
+                .chain(FIGURE_COLUMNS)
+                .collect();
+            let records = rollup.children.iter().map(|child| {
+                let owner = child
+                    .portfolio
+                    .owner_id
+                    .and_then(|owner| names.get(&owner))
+                    .map(String::as_str)
+                    .unwrap_or("");
+                [
+                    csv_export::text_cell(&child.portfolio.name).into_owned(),
+                    child.portfolio.level.as_str().to_owned(),
+                    csv_export::text_cell(owner).into_owned(),
+                ]
+                .into_iter()
+                .chain(figure_cells(&child.figures, &rollup.currency))
+                .collect::<Vec<_>>()
+            });
+            let file_name = format!("{}-children.csv", file_stem(&rollup.portfolio.name));
+            (file_name, csv_export::document(&header, records))
+        }
+        Some(by) => {
+            let grouped = db::rollup::grouped(&pool, id, by, query.period()).await?;
+            let header: Vec<&str> = ["group", "key"].into_iter().chain(FIGURE_COLUMNS).collect();
+            let records = grouped.groups.iter().map(|group| {
+                [
+                    csv_export::text_cell(&group.label).into_owned(),
+                    group.key.clone().unwrap_or_default(),
+                ]
+                .into_iter()
+                .chain(figure_cells(&group.figures, &grouped.currency))
+                .collect::<Vec<_>>()
+            });
+            let file_name = format!("{}-by-{by}.csv", file_stem(&grouped.portfolio.name));
+            (file_name, csv_export::document(&header, records))
+        }
+    };
+    let document = document.map_err(|e| AppError::Internal(e.into()))?;
+    Ok(csv_export::download(&file_name, Body::from(document)))
 }
 
-/// A child's row of the CSV, in `CHILDREN_HEADER`'s order.
-fn child_record(child: &ChildFigures, names: &HashMap<Uuid, String>, currency: &str) -> [String; 16] {
-    let figures = &child.figures;
-    let owner = child
-        .portfolio
-        .owner_id
-        .and_then(|owner| names.get(&owner))
-        .map(String::as_str)
-        .unwrap_or("");
+/// A figure set's cells, in `FIGURE_COLUMNS`' order, unformatted.
+fn figure_cells(figures: &Figures, currency: &str) -> [String; 13] {
     [
-        csv_export::text_cell(&child.portfolio.name).into_owned(),
-        child.portfolio.level.as_str().to_owned(),
-        csv_export::text_cell(owner).into_owned(),
         figures.health.map(Health::as_str).unwrap_or("").to_owned(),
         figures.progress.map(|p| format!("{p:.1}")).unwrap_or_default(),
         figures.counts.total.to_string(),

@@ -75,7 +75,9 @@ async fn the_cpo_groups_the_portfolio_by_owner_and_opens_one_owners_work() {
         .await;
     browser.goto(&app.url(&format!("/portfolios/{root}"))).await;
     browser.click("nav.grouping a[href*='by=owner']").await;
-    browser.wait_for_text("h2.groups-heading", "Northwind by owner").await;
+    browser
+        .wait_for_text("h2.groups-heading", "Northwind by owner")
+        .await;
     // The largest owner's group first; its name leads to that owner's initiatives in the subtree.
     let first = browser.find("table.groups tbody tr:first-child td.title a").await;
     let owner = first.text().await.unwrap();
