@@ -12,7 +12,7 @@ use super::Timestamp;
 use crate::domain::feedback::Demand;
 use crate::domain::initiative::InitiativeFilter;
 use crate::domain::scores::{ScoreInputs, Scores};
-use crate::domain::{Health, InitiativeSort, Status, WorkScope};
+use crate::domain::{Health, InitiativeSort, Lifecycle, PortfolioLevel, Status, WorkScope};
 use crate::error::AppError;
 
 /// One row of an initiative list.
@@ -115,6 +115,7 @@ macro_rules! search_sorted {
                  AND (NOT $13 OR i.dependency_conflict)
                  AND (NOT $14 OR i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
                                                       FROM organizations o WHERE o.id = $1))
+                 AND initiative_in_groups(i.org_id, i.id, i.portfolio_id, $15, $16, $17)
                "# + $order + r#"
                OFFSET $10 LIMIT $11"#,
             $org_id,
@@ -130,7 +131,10 @@ macro_rules! search_sorted {
             $limit,
             $filter.quarter.map(|q| q.to_string()),
             $filter.dependency_conflict,
-            $filter.optimistic
+            $filter.optimistic,
+            $filter.objective_id,
+            $filter.lifecycle.map(Lifecycle::as_str),
+            $filter.level.map(PortfolioLevel::as_str)
         )
     };
 }

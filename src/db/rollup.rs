@@ -632,14 +632,8 @@ pub async fn grouped(
                         SELECT CASE $3 WHEN 'theme' THEN i.theme_id WHEN 'owner' THEN i.owner_id END AS id,
                                CASE $3 WHEN 'status' THEN i.status WHEN 'health' THEN i.health
                                        WHEN 'level' THEN p.level
-                                       -- The stage of the product the work is in (its own portfolio
-                                       -- or the area's product); none above products.
-                                       WHEN 'lifecycle' THEN (
-                                           SELECT a.lifecycle FROM portfolio_closure up
-                                           JOIN portfolios a ON a.org_id = up.org_id AND a.id = up.ancestor_id
-                                           WHERE up.org_id = i.org_id AND up.descendant_id = i.portfolio_id
-                                             AND a.level = 'product'
-                                           ORDER BY up.depth LIMIT 1) END AS word
+                                       -- The stage of the product the work is in.
+                                       WHEN 'lifecycle' THEN portfolio_stage(i.org_id, i.portfolio_id) END AS word
                         WHERE $3 <> 'objective'
                         UNION ALL
                         SELECT DISTINCT kr.objective_id, NULL

@@ -9,7 +9,7 @@ use super::patch::{nullable, nullable_whole, whole};
 use super::period::Period;
 use super::scores::{ScoreInputs, Scores, WSJF_SCALE, decimal};
 use super::validation::text;
-use super::{FieldErrors, Health, InitiativeSort, Status, WorkScope};
+use super::{FieldErrors, Health, InitiativeSort, Lifecycle, PortfolioLevel, Status, WorkScope};
 
 /// The impact scale of RICE (minimal … massive).
 pub const IMPACTS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 3.0];
@@ -394,6 +394,15 @@ pub struct InitiativeQuery {
     /// Only work whose start and target dates touch this fiscal quarter (such as `2027-Q1`).
     #[param(value_type = Option<String>, pattern = r"^[1-9][0-9]{3}-Q[1-4]$")]
     pub quarter: Option<String>,
+    /// Only work moving this objective (linked to any of its key results).
+    #[param(value_type = Option<Uuid>)]
+    pub objective_id: Option<String>,
+    /// Only work in products at this lifecycle stage (in them or in their areas).
+    #[param(value_type = Option<Lifecycle>)]
+    pub lifecycle: Option<String>,
+    /// Only work attached to portfolios of this level.
+    #[param(value_type = Option<PortfolioLevel>)]
+    pub level: Option<String>,
     /// Items per page (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -429,6 +438,12 @@ pub struct InitiativeFilter {
     /// Only initiatives whose dates (both set) touch this fiscal quarter: the work behind a
     /// quarter's demand (SPEC §8).
     pub quarter: Option<Period>,
+    /// The roll-up's groups (SPEC §13), applied by `initiative_in_groups`
+    /// (migrations/0033_group_filters.sql): work moving this objective, in a product of this
+    /// stage, attached to a portfolio of this level.
+    pub objective_id: Option<Uuid>,
+    pub lifecycle: Option<Lifecycle>,
+    pub level: Option<PortfolioLevel>,
 }
 
 /// The query string value `theme_id` takes for "no theme".
@@ -470,6 +485,15 @@ impl InitiativeFilter {
         }
         if let Some(quarter) = self.quarter {
             pairs.push(("quarter", quarter.to_string()));
+        }
+        if let Some(id) = self.objective_id {
+            pairs.push(("objective_id", id.to_string()));
+        }
+        if let Some(stage) = self.lifecycle {
+            pairs.push(("lifecycle", stage.as_str().to_owned()));
+        }
+        if let Some(level) = self.level {
+            pairs.push(("level", level.as_str().to_owned()));
         }
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
@@ -535,6 +559,9 @@ impl InitiativeQuery {
             optimistic,
             scope: parse_param(errors, "scope", &self.scope),
             quarter: self.quarter(errors),
+            objective_id: parse_param(errors, "objective_id", &self.objective_id),
+            lifecycle: parse_param(errors, "lifecycle", &self.lifecycle),
+            level: parse_param(errors, "level", &self.level),
         }
     }
 }

@@ -237,6 +237,27 @@ async fn work_moving_several_objectives_counts_in_each_and_the_answer_says_so() 
         group(&answer, "No objective")["figures"]["okr_progress"],
         Value::Null
     );
+    // The list filters by objective, as the page's groups link to it.
+    let conversion_id = group(&answer, "Conversion")["key"].as_str().unwrap().to_owned();
+    let listed = app
+        .get_json(
+            t,
+            &format!(
+                "/initiatives?portfolio_id={}&objective_id={conversion_id}",
+                org.root
+            ),
+        )
+        .await;
+    let mut ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = [org.a.as_str(), org.e.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected);
 }
 
 #[tokio::test]
@@ -263,6 +284,8 @@ async fn grouping_by_product_stage_takes_the_products_stage_and_bad_dimensions_a
             (Value::Null, "No stage".to_owned(), 1)
         ]
     );
+    let in_growth = app.get_json(t, "/initiatives?lifecycle=growth").await;
+    assert_eq!(in_growth["items"].as_array().unwrap().len(), 5, "{in_growth}");
     let bad = app
         .api(
             reqwest::Method::GET,
@@ -450,10 +473,22 @@ async fn the_rollup_page_groups_by_a_dimension_and_each_group_leads_to_its_initi
         ]
     );
     assert_eq!(&records[0][3], "83.3");
-    // Grouped by level, which the list cannot filter by, the counts are plain numbers.
+    // Grouped by level, the list narrows to the level and says so.
     let levels = app.get_page(&format!("/portfolios/{}?by=level", org.root)).await;
-    assert!(levels.select("table.groups td.total a").is_empty());
     assert_eq!(levels.text("table.groups tbody tr:first-child td.title"), "Area");
+    let areas = app
+        .get_page(&levels.href("table.groups tbody tr:first-child td.total a"))
+        .await;
+    assert_eq!(areas.select("table.initiatives tbody tr").len(), 4);
+    assert_eq!(
+        areas.text(".group-note"),
+        "Only the work attached to area portfolios."
+    );
+    // Its filter form keeps the group when another filter is chosen.
+    assert_eq!(
+        areas.value("form.filters input[name=level]").as_deref(),
+        Some("area")
+    );
     // A stale or mistyped grouping shows the tree.
     let stale = app.get_page(&format!("/portfolios/{}?by=colour", org.root)).await;
     assert_eq!(stale.text("nav.grouping a[aria-current=page]"), "Portfolios");

@@ -174,6 +174,10 @@ pub struct ListPage {
     csv_url: String,
     /// Where the exported CSV, edited, imports back; none for viewers, who write nothing.
     import_url: Option<String>,
+    /// The roll-up group the list is narrowed to (SPEC §13), said in words, and kept by the
+    /// filter form as hidden fields.
+    group_note: Option<String>,
+    group_params: Vec<(&'static str, String)>,
     first_row: i64,
 }
 
@@ -254,6 +258,17 @@ impl ListPage {
             previous_url: (request.page > 1).then(|| page_url(&request, request.page - 1)),
             next_url: data.more.then(|| page_url(&request, request.page + 1)),
             csv_url: format!("/initiatives.csv?{}&sort={}", filter.query_string(), request.sort),
+            group_note: group_note(filter),
+            group_params: [
+                filter.objective_id.map(|id| ("objective_id", id.to_string())),
+                filter
+                    .lifecycle
+                    .map(|stage| ("lifecycle", stage.as_str().to_owned())),
+                filter.level.map(|level| ("level", level.as_str().to_owned())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             import_url: (caller.role != Role::Viewer).then(|| match filter.portfolio_id {
                 Some(id) => format!("/imports/new?source=cairn&portfolio_id={id}"),
                 None => "/imports/new?source=cairn".to_owned(),
@@ -445,6 +460,24 @@ fn csv_record(row: &ListedInitiative, currency: &str) -> Vec<String> {
 /// Person-weeks as the pages show them: one decimal, half away from zero (4.6875 → 4.7).
 pub fn pw_label(value: rust_decimal::Decimal) -> String {
     format!("{:.1}", crate::domain::capacity::one_decimal(value))
+}
+
+/// The roll-up group a filter narrows the list to, in words: "moving one objective", "in products
+/// at the growth stage", "attached to area portfolios".
+fn group_note(filter: &InitiativeFilter) -> Option<String> {
+    let parts: Vec<String> = [
+        filter.objective_id.map(|_| "moving one objective".to_owned()),
+        filter
+            .lifecycle
+            .map(|stage| format!("in products at the {} stage", stage.label().to_lowercase())),
+        filter
+            .level
+            .map(|level| format!("attached to {} portfolios", level.label().to_lowercase())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| format!("Only the work {}.", parts.join(", ")))
 }
 
 /// The list of initiatives a filter selects, as a link.

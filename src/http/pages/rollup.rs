@@ -224,7 +224,7 @@ pub struct ChildRow {
 /// A group's row when the page groups the subtree's work by another dimension (SPEC §13).
 pub struct GroupRow {
     pub label: String,
-    /// Where the group's name leads: its initiatives, or the objective or stage it stands for.
+    /// Where the group's name leads: its initiatives.
     pub href: Option<String>,
     pub figures: FiguresView,
     /// Whether the initiative list can show the group's initiatives, so that its counts link
@@ -265,14 +265,21 @@ impl GroupRow {
                 health: Some(health),
                 ..subtree
             }),
-            RollupDimension::Objective | RollupDimension::Lifecycle | RollupDimension::Level => None,
+            RollupDimension::Objective => id.map(|objective| InitiativeFilter {
+                objective_id: Some(objective),
+                ..subtree
+            }),
+            RollupDimension::Lifecycle => key.and_then(|k| k.parse().ok()).map(|stage| InitiativeFilter {
+                lifecycle: Some(stage),
+                ..subtree
+            }),
+            RollupDimension::Level => key.and_then(|k| k.parse().ok()).map(|level| InitiativeFilter {
+                level: Some(level),
+                ..subtree
+            }),
         };
-        let href = match (by, &filter) {
-            (_, Some(filter)) => Some(list_url(filter)),
-            (RollupDimension::Objective, None) => id.map(|objective| format!("/objectives/{objective}")),
-            (RollupDimension::Lifecycle, None) => Some(format!("/portfolios/{portfolio_id}/lifecycle")),
-            _ => None,
-        };
+        // "No owner", "No objective" and "No stage" are not filters of the list.
+        let href = filter.as_ref().map(list_url);
         GroupRow {
             label: group.label.clone(),
             href,
