@@ -32,6 +32,13 @@ pub async fn run(pool: PgPool, policy: AddressPolicy) {
     let client = client(policy);
     let mut last_forget = Instant::now() - Duration::from_secs(3600);
     loop {
+        // First, so that a worker that never runs out of deliveries still forgets old events.
+        if last_forget.elapsed() >= Duration::from_secs(3600) {
+            last_forget = Instant::now();
+            if let Err(error) = crate::db::webhooks::forget_old(&pool, KEEP_EVENTS).await {
+                tracing::warn!(%error, "cannot forget old webhook events");
+            }
+        }
         match crate::db::webhooks::claim(&pool, BATCH, LEASE).await {
             Ok(claimed) if !claimed.is_empty() => {
                 futures_util::stream::iter(claimed)
@@ -48,12 +55,6 @@ pub async fn run(pool: PgPool, policy: AddressPolicy) {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "cannot claim webhook deliveries"),
-        }
-        if last_forget.elapsed() >= Duration::from_secs(3600) {
-            last_forget = Instant::now();
-            if let Err(error) = crate::db::webhooks::forget_old(&pool, KEEP_EVENTS).await {
-                tracing::warn!(%error, "cannot forget old webhook events");
-            }
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
