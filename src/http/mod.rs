@@ -68,6 +68,9 @@ pub struct Caches {
     /// What changed since a baseline (`db::baselines::Diff`), for its page, CSV and the API: about
     /// 1 KB a change.
     pub baseline_diffs: ReadCache<crate::db::baselines::DiffKey, crate::db::baselines::Diff>,
+    /// Lifecycle boards (`db::pages::lifecycle::LifecycleData`): about 1 KB a product.
+    pub lifecycle_boards:
+        ReadCache<crate::db::pages::lifecycle::LifecycleKey, crate::db::pages::lifecycle::LifecycleData>,
 }
 
 impl Default for Caches {
@@ -79,6 +82,7 @@ impl Default for Caches {
             priorities: ReadCache::new(16 * MB, 50 * 1024),
             comparisons: ReadCache::new(16 * MB, 32 * 1024),
             baseline_diffs: ReadCache::new(16 * MB, 32 * 1024),
+            lifecycle_boards: ReadCache::new(8 * MB, 64 * 1024),
         }
     }
 }

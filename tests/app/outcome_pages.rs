@@ -310,6 +310,25 @@ async fn the_lifecycle_board_groups_the_subtrees_products_by_stage_with_their_fi
             .len()
             == 1
     );
+    // The board is read once per data stamp: the next request after a write shows it.
+    app.patch_json(
+        &org.account.token,
+        &format!("/portfolios/{billing}"),
+        json!({"lifecycle": "maturity"}),
+    )
+    .await;
+    app.create_initiative(&org.account.token, &org.checkout, json!({"title": "One more"}))
+        .await;
+    let board = app.get_page(&format!("/portfolios/{}/lifecycle", org.root)).await;
+    assert!(board.text(".stage[data-stage='maturity']").contains("Billing"));
+    assert!(board.select(".stage[data-stage='none']").is_empty());
+    assert_eq!(
+        board.text(&format!(
+            ".stage[data-stage='growth'] li.product[data-portfolio-id='{}'] a.total",
+            org.checkout
+        )),
+        "6"
+    );
     // A subtree without products says so; the roll-up page links to the board.
     let area = app
         .get_page(&format!("/portfolios/{}/lifecycle", org.payments))

@@ -1,6 +1,9 @@
 //! Everything `/portfolios/{id}/lifecycle` shows, on one snapshot: the subtree's products, each
 //! with its §3 figures (one totals row each) and its own KPIs' statuses (SPEC §11; the board draws
-//! no sparklines, so it reads no values).
+//! no sparklines, so it reads no values). Read once per data stamp (`crate::read_cache`): at the
+//! root of a large organization the board is a few dozen products' totals and deadline scans.
+
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -11,6 +14,7 @@ use crate::domain::PortfolioLevel;
 use crate::domain::period::Period;
 use crate::domain::rollup::Figures;
 use crate::error::AppError;
+use crate::read_cache::ReadCache;
 
 pub struct LifecycleData {
     /// From the root down to the portfolio itself.
@@ -23,9 +27,29 @@ pub struct LifecycleData {
     pub period: Period,
 }
 
-pub async fn read(pool: &TenantPool, id: Uuid) -> Result<LifecycleData, AppError> {
+impl LifecycleData {
+    /// About how much memory it holds, for the cache's bound.
+    pub fn bytes(&self) -> usize {
+        self.ancestors.len() * 512 + self.products.len() * 1024 + self.kpis.len() * 512
+    }
+}
+
+/// Which board: the organization is part of the key, as of every cache's.
+pub type LifecycleKey = (Uuid, Uuid);
+
+pub async fn read(
+    pool: &TenantPool,
+    cache: &ReadCache<LifecycleKey, LifecycleData>,
+    id: Uuid,
+) -> Result<Arc<LifecycleData>, AppError> {
     let org_id = pool.org_id();
     let mut tx = pool.begin_snapshot().await?;
+    let stamp = db::DataStamp::read(&mut *tx, org_id).await?;
+    let key = (org_id, id);
+    if let Some(kept) = cache.get(&key, stamp) {
+        tx.commit().await?;
+        return Ok(kept);
+    }
     let ancestors = db::portfolios::ancestors(&mut *tx, org_id, id).await?;
     if ancestors.is_empty() {
         return Err(AppError::NotFound);
@@ -45,10 +69,12 @@ pub async fn read(pool: &TenantPool, id: Uuid) -> Result<LifecycleData, AppError
     let kpis = db::kpis::of_portfolios(&mut *tx, org_id, &ids).await?;
     let period = db::orgs::calendar_in(&mut *tx, org_id).await?.current_quarter();
     tx.commit().await?;
-    Ok(LifecycleData {
+    let data = Arc::new(LifecycleData {
         ancestors,
         products,
         kpis,
         period,
-    })
+    });
+    cache.put(key, stamp, data.clone(), data.bytes());
+    Ok(data)
 }

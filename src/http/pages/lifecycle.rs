@@ -48,12 +48,16 @@ pub async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<LifecyclePage> {
+    let board =
+        db::pages::lifecycle::read(&state.tenant(&caller), &state.caches.lifecycle_boards, id).await?;
     let LifecycleData {
-        mut ancestors,
+        ancestors,
         products,
         kpis,
         period,
-    } = db::pages::lifecycle::read(&state.tenant(&caller), id).await?;
+    } = &*board;
+    let period = *period;
+    let mut ancestors = ancestors.clone();
     let portfolio = ancestors.pop().expect("read checks it exists");
     let count = products.len();
     let stages = Lifecycle::ALL.iter().map(|&stage| Some(stage)).chain([None]);
@@ -65,13 +69,14 @@ pub async fn show(
         })
         .collect();
     for (product, figures, currency) in products {
+        let (product, figures) = (product.clone(), figures.clone());
         let own: Vec<_> = kpis
             .iter()
             .filter(|k| k.portfolio_id == product.id)
             .cloned()
             .collect();
         let card = ProductCard {
-            figures: FiguresView::new(product.id, &figures, &currency, period),
+            figures: FiguresView::new(product.id, &figures, currency, period),
             kpis_label: counts_label(&figures.kpis),
             kpis: KpiCard::all(&own, &Default::default()),
             portfolio: product,
