@@ -68,6 +68,9 @@ pub struct Caches {
     /// What changed since a baseline (`db::baselines::Diff`), for its page, CSV and the API: about
     /// 1 KB a change.
     pub baseline_diffs: ReadCache<crate::db::baselines::DiffKey, crate::db::baselines::Diff>,
+    /// What the feedback inbox shows around its items, per reader (`db::pages::feedback::InboxAround`):
+    /// its picker of 200 initiatives, about 16 KB.
+    pub inboxes: ReadCache<crate::db::pages::feedback::InboxKey, crate::db::pages::feedback::InboxAround>,
     /// Lifecycle boards (`db::pages::lifecycle::LifecycleData`): about 1 KB a product.
     pub lifecycle_boards:
         ReadCache<crate::db::pages::lifecycle::LifecycleKey, crate::db::pages::lifecycle::LifecycleData>,
@@ -83,6 +86,7 @@ impl Default for Caches {
             comparisons: ReadCache::new(16 * MB, 32 * 1024),
             baseline_diffs: ReadCache::new(16 * MB, 32 * 1024),
             lifecycle_boards: ReadCache::new(8 * MB, 64 * 1024),
+            inboxes: ReadCache::new(8 * MB, 16 * 1024),
         }
     }
 }

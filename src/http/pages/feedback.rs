@@ -162,10 +162,16 @@ impl InboxPage {
         let InboxData {
             items,
             linked,
-            unlinked,
-            picker,
-            currency,
-        } = db::pages::feedback::read(&state.tenant(caller), caller.user_id, &query.filter(), &page).await?;
+            around,
+        } = db::pages::feedback::read(
+            &state.tenant(caller),
+            &state.caches.inboxes,
+            caller.user_id,
+            &query.filter(),
+            &page,
+        )
+        .await?;
+        let currency = &around.currency;
         let (add, mut link) = match refused {
             Some(Refusal::Add(typed, form)) => (Some((typed, form)), None),
             Some(Refusal::Link(id, typed, form)) => (None, Some((id, typed, form))),
@@ -190,7 +196,7 @@ impl InboxPage {
                     None => (query.for_key.clone(), FormState::default().with_id_prefix(prefix)),
                 };
                 FeedbackRow {
-                    value: item.customer_value.map(|v| format_money(v, &currency)),
+                    value: item.customer_value.map(|v| format_money(v, currency)),
                     importance: importance_label(item.importance),
                     initiatives: item
                         .initiative_ids
@@ -218,9 +224,9 @@ impl InboxPage {
             layout: Layout::new("Customer feedback", Some(caller)).in_section("feedback"),
             query,
             rows,
-            unlinked,
+            unlinked: around.unlinked,
             next,
-            picker,
+            picker: around.picker.clone(),
             can_write: may_write(caller),
             importances: word_choices(None, Importance::ALL, Importance::as_str, |i| {
                 importance_label(i).to_owned()
