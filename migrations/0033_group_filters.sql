@@ -13,11 +13,11 @@ RETURN (SELECT a.lifecycle
         LIMIT 1);
 
 -- The initiative lists' filters by group: work moving an objective (through any of its key
--- results), work in a product stage, work attached to portfolios of a level. A null want passes
--- everything.
+-- results), work in a product stage (or in none), work attached to portfolios of a level, work
+-- without an owner. A null want, or false, passes everything.
 CREATE FUNCTION initiative_in_groups(
-    org uuid, initiative uuid, portfolio uuid,
-    want_objective uuid, want_stage text, want_level text
+    org uuid, initiative uuid, portfolio uuid, owner uuid,
+    want_objective uuid, want_stage text, want_level text, unowned boolean, unstaged boolean
 ) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN (want_objective IS NULL OR EXISTS (
@@ -25,4 +25,6 @@ RETURN (want_objective IS NULL OR EXISTS (
             JOIN key_results kr ON kr.org_id = l.org_id AND kr.id = l.key_result_id
             WHERE l.org_id = org AND l.initiative_id = initiative AND kr.objective_id = want_objective))
    AND (want_stage IS NULL OR portfolio_stage(org, portfolio) = want_stage)
-   AND (want_level IS NULL OR (SELECT p.level FROM portfolios p WHERE p.org_id = org AND p.id = portfolio) = want_level);
+   AND (NOT unstaged OR portfolio_stage(org, portfolio) IS NULL)
+   AND (want_level IS NULL OR (SELECT p.level FROM portfolios p WHERE p.org_id = org AND p.id = portfolio) = want_level)
+   AND (NOT unowned OR owner IS NULL);

@@ -371,8 +371,10 @@ pub struct InitiativeQuery {
     pub status: Option<String>,
     #[param(value_type = Option<Health>)]
     pub health: Option<String>,
-    /// A member's id (`Member.id`).
-    #[param(value_type = Option<Uuid>)]
+    /// A member's id (`Member.id`), or `none` for initiatives without an owner.
+    #[param(
+        pattern = "^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub owner_id: Option<String>,
     /// A theme's id, or `none` for initiatives without a theme.
     #[param(
@@ -397,8 +399,9 @@ pub struct InitiativeQuery {
     /// Only work moving this objective (linked to any of its key results).
     #[param(value_type = Option<Uuid>)]
     pub objective_id: Option<String>,
-    /// Only work in products at this lifecycle stage (in them or in their areas).
-    #[param(value_type = Option<Lifecycle>)]
+    /// Only work in products at this lifecycle stage (in them or in their areas), or `none` for
+    /// work above any product or in products without a stage.
+    #[param(pattern = "^(none|concept|development|launch|growth|maturity|retirement)$")]
     pub lifecycle: Option<String>,
     /// Only work attached to portfolios of this level.
     #[param(value_type = Option<PortfolioLevel>)]
@@ -444,10 +447,15 @@ pub struct InitiativeFilter {
     pub objective_id: Option<Uuid>,
     pub lifecycle: Option<Lifecycle>,
     pub level: Option<PortfolioLevel>,
+    /// Only work without an owner (`owner_id=none`), or in no product stage (`lifecycle=none`).
+    pub unowned: bool,
+    pub unstaged: bool,
 }
 
+/// The query string value `theme_id`, `owner_id` and `lifecycle` take for "none".
+pub const NONE: &str = "none";
 /// The query string value `theme_id` takes for "no theme".
-pub const NO_THEME: &str = "none";
+pub const NO_THEME: &str = NONE;
 
 impl InitiativeFilter {
     /// The filter as a query string (no leading `?`), parameters in a fixed order: what links to
@@ -468,11 +476,13 @@ impl InitiativeFilter {
         }
         if let Some(id) = self.owner_id {
             pairs.push(("owner_id", id.to_string()));
+        } else if self.unowned {
+            pairs.push(("owner_id", NONE.to_owned()));
         }
         if let Some(id) = self.theme_id {
             pairs.push(("theme_id", id.to_string()));
         } else if self.unthemed {
-            pairs.push(("theme_id", NO_THEME.to_owned()));
+            pairs.push(("theme_id", NONE.to_owned()));
         }
         if self.late {
             pairs.push(("late", "true".to_owned()));
@@ -491,6 +501,8 @@ impl InitiativeFilter {
         }
         if let Some(stage) = self.lifecycle {
             pairs.push(("lifecycle", stage.as_str().to_owned()));
+        } else if self.unstaged {
+            pairs.push(("lifecycle", NONE.to_owned()));
         }
         if let Some(level) = self.level {
             pairs.push(("level", level.as_str().to_owned()));
@@ -539,7 +551,9 @@ impl InitiativeQuery {
 
     /// The filter alone, its errors added to `errors`.
     pub fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
-        let unthemed = self.theme_id.as_deref().map(str::trim) == Some(NO_THEME);
+        let none = |value: &Option<String>| value.as_deref().map(str::trim) == Some(NONE);
+        let (unthemed, unowned, unstaged) =
+            (none(&self.theme_id), none(&self.owner_id), none(&self.lifecycle));
         let late = flag(errors, "late", &self.late);
         let dependency_conflict = flag(errors, "dependency_conflict", &self.dependency_conflict);
         let optimistic = flag(errors, "optimistic", &self.optimistic);
@@ -547,7 +561,11 @@ impl InitiativeQuery {
             portfolio_id: parse_param(errors, "portfolio_id", &self.portfolio_id),
             status: parse_param(errors, "status", &self.status),
             health: parse_param(errors, "health", &self.health),
-            owner_id: parse_param(errors, "owner_id", &self.owner_id),
+            owner_id: if unowned {
+                None
+            } else {
+                parse_param(errors, "owner_id", &self.owner_id)
+            },
             theme_id: if unthemed {
                 None
             } else {
@@ -560,8 +578,14 @@ impl InitiativeQuery {
             scope: parse_param(errors, "scope", &self.scope),
             quarter: self.quarter(errors),
             objective_id: parse_param(errors, "objective_id", &self.objective_id),
-            lifecycle: parse_param(errors, "lifecycle", &self.lifecycle),
+            lifecycle: if unstaged {
+                None
+            } else {
+                parse_param(errors, "lifecycle", &self.lifecycle)
+            },
             level: parse_param(errors, "level", &self.level),
+            unowned,
+            unstaged,
         }
     }
 }

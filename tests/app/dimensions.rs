@@ -139,6 +139,17 @@ async fn the_subtrees_initiatives_grouped_by_theme_status_level_and_owner() {
             ),
         ]
     );
+    let unowned = app
+        .get_json(
+            t,
+            &format!("/initiatives?portfolio_id={}&owner_id=none", org.root),
+        )
+        .await;
+    assert_eq!(
+        unowned["items"].as_array().unwrap().len(),
+        4,
+        "the No owner group's work"
+    );
     let mine = &group(&owners, "Ada Admin")["figures"];
     // a on track with 2 weeks, e off track with 1: a third of the active effort off track.
     assert_eq!(mine["health_share"]["off_track"], 33.3);
@@ -286,6 +297,9 @@ async fn grouping_by_product_stage_takes_the_products_stage_and_bad_dimensions_a
     );
     let in_growth = app.get_json(t, "/initiatives?lifecycle=growth").await;
     assert_eq!(in_growth["items"].as_array().unwrap().len(), 5, "{in_growth}");
+    let unstaged = app.get_json(t, "/initiatives?lifecycle=none").await;
+    assert_eq!(unstaged["items"][0]["id"], org.f.as_str(), "{unstaged}");
+    assert_eq!(unstaged["items"].as_array().unwrap().len(), 1);
     let bad = app
         .api(
             reqwest::Method::GET,

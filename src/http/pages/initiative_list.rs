@@ -265,6 +265,7 @@ impl ListPage {
                     .lifecycle
                     .map(|stage| ("lifecycle", stage.as_str().to_owned())),
                 filter.level.map(|level| ("level", level.as_str().to_owned())),
+                filter.unstaged.then(|| ("lifecycle", "none".to_owned())),
             ]
             .into_iter()
             .flatten()
@@ -473,6 +474,8 @@ fn group_note(filter: &InitiativeFilter) -> Option<String> {
         filter
             .level
             .map(|level| format!("attached to {} portfolios", level.label().to_lowercase())),
+        filter.unstaged.then(|| "in no product stage".to_owned()),
+        filter.unowned.then(|| "without an owner".to_owned()),
     ]
     .into_iter()
     .flatten()

@@ -253,8 +253,9 @@ impl GroupRow {
                 unthemed: id.is_none(),
                 ..subtree
             }),
-            RollupDimension::Owner => id.map(|owner| InitiativeFilter {
-                owner_id: Some(owner),
+            RollupDimension::Owner => Some(InitiativeFilter {
+                owner_id: id,
+                unowned: id.is_none(),
                 ..subtree
             }),
             RollupDimension::Status => key.and_then(|k| k.parse().ok()).map(|status| InitiativeFilter {
@@ -269,16 +270,20 @@ impl GroupRow {
                 objective_id: Some(objective),
                 ..subtree
             }),
-            RollupDimension::Lifecycle => key.and_then(|k| k.parse().ok()).map(|stage| InitiativeFilter {
-                lifecycle: Some(stage),
-                ..subtree
-            }),
+            RollupDimension::Lifecycle => {
+                let stage = key.and_then(|k| k.parse().ok());
+                Some(InitiativeFilter {
+                    lifecycle: stage,
+                    unstaged: stage.is_none(),
+                    ..subtree
+                })
+            }
             RollupDimension::Level => key.and_then(|k| k.parse().ok()).map(|level| InitiativeFilter {
                 level: Some(level),
                 ..subtree
             }),
         };
-        // "No owner", "No objective" and "No stage" are not filters of the list.
+        // "No objective" (of the period) is not a filter of the list.
         let href = filter.as_ref().map(list_url);
         GroupRow {
             label: group.label.clone(),
