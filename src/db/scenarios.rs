@@ -1030,7 +1030,7 @@ pub async fn apply(
     super::webhooks::emit(
         &mut tx,
         org_id,
-        "scenario.applied",
+        crate::domain::WebhookEvent::ScenarioApplied.as_str(),
         &serde_json::json!({
             "scenario_id": scenario_id,
             "name": scenario.name,

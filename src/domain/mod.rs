@@ -78,6 +78,15 @@ macro_rules! text_enum {
 }
 
 text_enum!(
+    /// The events a webhook may subscribe to (SPEC §12), in the order pages list them.
+    WebhookEvent {
+        InitiativeCreated = "initiative.created", InitiativeUpdated = "initiative.updated",
+        StatusUpdateCreated = "status_update.created", KeyResultCheckedIn = "key_result.checked_in",
+        ScenarioApplied = "scenario.applied",
+    }
+);
+
+text_enum!(
     /// What kind of file an import reads (SPEC §12): Jira's CSV export, or Cairn's own initiative
     /// list exported and edited.
     ImportSource { Jira = "jira", Cairn = "cairn" }

@@ -9,16 +9,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
 use serde::Deserialize;
 
-use super::FieldErrors;
+use super::{FieldErrors, WebhookEvent};
 
-/// The events an endpoint may subscribe to, as the outbox writes them (migrations/0031).
-pub const EVENTS: &[&str] = &[
-    "initiative.created",
-    "initiative.updated",
-    "status_update.created",
-    "key_result.checked_in",
-    "scenario.applied",
-];
+/// The names of the events a webhook may subscribe to, in `WebhookEvent`'s order.
+pub fn event_names() -> Vec<&'static str> {
+    WebhookEvent::ALL.iter().map(|e| e.as_str()).collect()
+}
 
 /// The event "send test event" sends, to one endpoint, whatever it subscribes to.
 pub const TEST_EVENT: &str = "webhook.test";
@@ -58,8 +54,8 @@ pub struct WebhookChanges {
     /// Where events are POSTed: http(s), resolving to a public address.
     #[schema(max_length = 2000)]
     pub url: Option<String>,
-    /// The events to send; at least one of `initiative.created`, `initiative.updated`,
-    /// `status_update.created`, `key_result.checked_in`, `scenario.applied`.
+    /// The events to send, at least one.
+    #[schema(value_type = Option<Vec<WebhookEvent>>, min_items = 1)]
     pub events: Option<Vec<String>>,
     /// `whsec_` + base64 of 24 to 64 bytes; made at random when left out (create only).
     #[schema(pattern = "^whsec_[A-Za-z0-9+/]+={0,2}$")]
@@ -74,7 +70,7 @@ pub struct WebhookChanges {
 pub struct NewWebhook {
     #[schema(max_length = 2000)]
     pub url: String,
-    #[schema(min_items = 1)]
+    #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Vec<String>,
     #[schema(pattern = "^whsec_[A-Za-z0-9+/]+={0,2}$")]
     pub secret: Option<String>,
@@ -189,10 +185,13 @@ fn events_of(errors: &mut FieldErrors, events: &[String]) -> Vec<String> {
     let mut chosen: Vec<String> = Vec::new();
     for event in events {
         let event = event.trim();
-        if !EVENTS.contains(&event) {
+        if event.parse::<WebhookEvent>().is_err() {
             errors.add(
                 "events",
-                format!("“{event}” is not an event; choose from {}", EVENTS.join(", ")),
+                format!(
+                    "“{event}” is not an event; choose from {}",
+                    event_names().join(", ")
+                ),
             );
         } else if !chosen.iter().any(|e| e == event) {
             chosen.push(event.to_owned());
@@ -201,8 +200,8 @@ fn events_of(errors: &mut FieldErrors, events: &[String]) -> Vec<String> {
     if events.is_empty() {
         errors.add("events", "choose at least one event");
     }
-    // In the order of EVENTS, so that a listing reads the same whatever order they were sent in.
-    chosen.sort_by_key(|e| EVENTS.iter().position(|known| known == e));
+    // In `WebhookEvent`'s order, so that a listing reads the same whatever order they were sent in.
+    chosen.sort_by_key(|e| WebhookEvent::ALL.iter().position(|known| known.as_str() == e));
     chosen
 }
 

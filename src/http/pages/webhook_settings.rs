@@ -16,7 +16,7 @@ use crate::db;
 use crate::db::users::Caller;
 use crate::db::webhooks::{Attempt, CreatedWebhook, Webhook};
 use crate::domain::page::PageRequest;
-use crate::domain::webhook::{EVENTS, WebhookChanges};
+use crate::domain::webhook::{WebhookChanges, event_names};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::extract::PageCaller;
@@ -78,7 +78,7 @@ impl WebhookForm {
 pub struct WebhooksPage {
     layout: Layout,
     webhooks: Vec<Webhook>,
-    events: &'static [&'static str],
+    events: Vec<&'static str>,
     typed: WebhookForm,
     form: FormState,
 }
@@ -93,7 +93,7 @@ impl WebhooksPage {
         Ok(WebhooksPage {
             layout: Layout::new("Webhooks", Some(caller)).in_section("settings"),
             webhooks: db::webhooks::list(&state.tenant(caller), caller).await?,
-            events: EVENTS,
+            events: event_names(),
             typed,
             form,
         })
@@ -106,7 +106,7 @@ pub async fn index(
     PageCaller(caller): PageCaller,
 ) -> PageResult<WebhooksPage> {
     let fresh = WebhookForm {
-        events: EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+        events: event_names().into_iter().map(str::to_owned).collect(),
         ..WebhookForm::default()
     };
     WebhooksPage::load(&state, &caller, fresh, FormState::default()).await
@@ -155,7 +155,7 @@ pub struct WebhookPage {
     /// Shown once, right after the endpoint was registered.
     secret: Option<String>,
     notice: Notice,
-    events: &'static [&'static str],
+    events: Vec<&'static str>,
     typed: WebhookForm,
     form: FormState,
     attempts: Vec<Attempt>,
@@ -184,7 +184,7 @@ impl WebhookPage {
             webhook,
             secret,
             notice,
-            events: EVENTS,
+            events: event_names(),
             typed,
             form,
             attempts,
