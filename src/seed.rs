@@ -550,7 +550,8 @@ fn draw_initiatives(
 async fn vacuum(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
         "VACUUM ANALYZE organizations, memberships, users, portfolios, portfolio_closure, initiatives,
-             status_updates, portfolio_totals, portfolio_theme_totals, portfolio_deadlines, objectives, key_results,
+             status_updates, portfolio_totals, portfolio_group_totals, portfolio_deadlines,
+             portfolio_group_deadlines, objectives, key_results,
              key_result_check_ins, initiative_key_results",
     )
     .execute(pool)

@@ -1,7 +1,8 @@
 //! Reading roll-ups: a portfolio's figures, its children's, its investment mix and the
 //! initiatives attached to it. The additive parts are kept per subtree by the triggers of
-//! migrations/0002_rollups.sql, so every read here costs the same at any organization size: one
-//! totals row per portfolio shown, one deadline range scan each, one row per theme.
+//! migrations/0002_rollups.sql (and per theme and owner by 0034_group_totals.sql), so every read
+//! here costs the same at any organization size: one totals row per portfolio shown, one deadline
+//! range scan each, one row per theme or owner.
 
 use super::TenantPool;
 use std::collections::HashMap;
@@ -442,8 +443,8 @@ async fn scenario_deltas(
                     WHERE x.ancestor_id = ANY($3) AND x.optimistic_from <= $4
                     GROUP BY x.ancestor_id),
                 themes AS (
-                    SELECT array_agg(t.theme_id) AS ids, array_agg(t.effort) AS efforts
-                    FROM changes c, rollup_theme_deltas(c.list) t
+                    SELECT array_agg(t.group_id) AS ids, array_agg(t.effort) AS efforts
+                    FROM changes c, rollup_group_deltas(c.list, 'theme') t
                     WHERE t.ancestor_id = ($3::uuid[])[1])
            SELECT (SELECT ids FROM themes) AS "theme_ids: Vec<Option<Uuid>>",
                   (SELECT efforts FROM themes) AS "theme_efforts: Vec<Decimal>",
@@ -501,13 +502,14 @@ async fn investment_mix(
                SELECT th.id AS theme_id, th.name, th.colour, th.target_share::float8 AS target_share,
                       coalesce(tt.effort, 0) AS effort
                FROM themes th
-               LEFT JOIN portfolio_theme_totals tt
-                      ON tt.org_id = th.org_id AND tt.portfolio_id = $2 AND tt.theme_id = th.id
+               LEFT JOIN portfolio_group_totals tt
+                      ON tt.org_id = th.org_id AND tt.portfolio_id = $2 AND tt.dimension = 'theme' AND tt.group_id = th.id
                WHERE th.org_id = $1
                UNION ALL
                SELECT NULL, 'Unassigned', NULL, NULL,
-                      coalesce((SELECT tt.effort FROM portfolio_theme_totals tt
-                                WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.theme_id IS NULL), 0)
+                      coalesce((SELECT tt.effort FROM portfolio_group_totals tt
+                                WHERE tt.org_id = $1 AND tt.portfolio_id = $2 AND tt.dimension = 'theme'
+                                  AND tt.group_id IS NULL), 0)
            )
            SELECT theme_id AS "theme_id?", name AS "name!", colour AS "colour?", target_share AS "target_share?",
                   effort AS "effort!",
@@ -596,9 +598,37 @@ pub struct GroupFigures {
     pub figures: Figures,
 }
 
-/// The portfolio's figures and its subtree's initiatives grouped `by`, computed from the
-/// initiatives with the contributions and aggregates the tree's upkeep applies
-/// (`rollup_deltas` and its kin), so that a group's figures follow the same rules as a
+/// One group's parts, as both ways of reading them give them.
+struct GroupRow {
+    /// The theme's, owner's or objective's id.
+    key_id: Option<Uuid>,
+    /// The status, health, stage or level.
+    word: Option<String>,
+    label: Option<String>,
+    objective_progress: Option<Decimal>,
+    n_proposed: i64,
+    n_planned: i64,
+    n_in_progress: i64,
+    n_done: i64,
+    n_cancelled: i64,
+    n_on_track: i64,
+    n_at_risk: i64,
+    n_off_track: i64,
+    active_effort: Decimal,
+    active_effort_at_risk: Decimal,
+    active_effort_off_track: Decimal,
+    effort: Decimal,
+    effort_progress: Decimal,
+    budget: Decimal,
+    n_dependency_conflicts: i64,
+    late: i64,
+    optimistic: i64,
+}
+
+/// The portfolio's figures and its subtree's initiatives grouped `by`. Theme and owner groups are
+/// read from the parts the roll-up's upkeep keeps per portfolio and group; the other dimensions
+/// are computed from the subtree's initiatives with the contributions and aggregates the upkeep
+/// applies (`rollup_deltas` and its kin). Either way a group's figures follow the same rules as a
 /// portfolio's. Objectives are those of `period` (default: the current quarter).
 pub async fn grouped(
     pool: &TenantPool,
@@ -615,21 +645,116 @@ pub async fn grouped(
         .ok_or(AppError::NotFound)?;
     let period = row.period(period);
     let thresholds = row.thresholds();
-    let rows = sqlx::query!(
+    let rows = if by.is_kept() {
+        kept_groups(&mut tx, org_id, portfolio_id, by, row.today).await?
+    } else {
+        computed_groups(&mut tx, org_id, portfolio_id, by, period).await?
+    };
+    tx.commit().await?;
+    let groups = rows
+        .into_iter()
+        .map(|r| {
+            // KPIs belong to portfolios, not to groups of initiatives.
+            let (parts, days) = aggregated_parts!(r);
+            let (key, label) = match (r.key_id, r.word) {
+                (Some(id), _) => (Some(id.to_string()), r.label.unwrap_or_default()),
+                (None, Some(word)) => (Some(word.clone()), by.word_label(&word)),
+                (None, None) => (None, by.unassigned().to_owned()),
+            };
+            GroupFigures {
+                key,
+                label,
+                figures: Figures::new(&parts, days, thresholds, r.objective_progress),
+            }
+        })
+        .collect();
+    let (portfolio, totals, currency) = row.split(&period.to_string(), None);
+    Ok(GroupedRollup {
+        currency,
+        period,
+        portfolio,
+        totals,
+        by,
+        overlapping: by == RollupDimension::Objective,
+        groups,
+    })
+}
+
+/// Theme and owner groups: one kept totals row per group (migrations/0034_group_totals.sql), with
+/// late and optimistic work each one range of its index up to today, as a portfolio's are.
+async fn kept_groups(
+    tx: &mut PgConnection,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    by: RollupDimension,
+    today: NaiveDate,
+) -> Result<Vec<GroupRow>, AppError> {
+    Ok(sqlx::query_as!(
+        GroupRow,
+        r#"WITH late AS (
+               SELECT coalesce(d.group_id, $5) AS group_key, sum(d.open) AS open
+               FROM portfolio_group_deadlines d
+               WHERE d.org_id = $1 AND d.portfolio_id = $2 AND d.dimension = $3 AND d.target_date < $4
+               GROUP BY 1),
+           optimistic AS (
+               SELECT coalesce(x.group_id, $5) AS group_key, sum(x.initiatives) AS initiatives
+               FROM portfolio_group_optimism x
+               WHERE x.org_id = $1 AND x.portfolio_id = $2 AND x.dimension = $3 AND x.optimistic_from <= $4
+               GROUP BY 1)
+           SELECT t.group_id AS "key_id?", NULL::text AS "word?", coalesce(th.name, u.name) AS "label?",
+                  NULL::numeric AS "objective_progress?",
+                  t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
+                  t.n_on_track, t.n_at_risk, t.n_off_track,
+                  t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
+                  t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
+                  coalesce(late.open, 0)::bigint AS "late!",
+                  coalesce(optimistic.initiatives, 0)::bigint AS "optimistic!"
+           FROM portfolio_group_totals t
+           -- The work without a theme or owner is the group of a null id, joined by the nil uuid
+           -- ($5, no theme's or user's id) so that the joins hash: an owner grouping has thousands.
+           LEFT JOIN late ON late.group_key = coalesce(t.group_id, $5)
+           LEFT JOIN optimistic ON optimistic.group_key = coalesce(t.group_id, $5)
+           LEFT JOIN themes th ON $3 = 'theme' AND th.org_id = $1 AND th.id = t.group_id
+           LEFT JOIN users u ON $3 = 'owner' AND u.id = t.group_id
+           WHERE t.org_id = $1 AND t.portfolio_id = $2 AND t.dimension = $3
+             -- A group whose work has all left it.
+             AND t.n_proposed + t.n_planned + t.n_in_progress + t.n_done + t.n_cancelled > 0
+           ORDER BY t.effort DESC, coalesce(th.name, u.name)"#,
+        org_id,
+        portfolio_id,
+        by.as_str(),
+        today,
+        Uuid::nil()
+    )
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+/// Status, health, objective, lifecycle and level groups: each of the subtree's initiatives
+/// becomes one contribution per group it is in, aggregated as the upkeep aggregates them.
+async fn computed_groups(
+    tx: &mut PgConnection,
+    org_id: Uuid,
+    portfolio_id: Uuid,
+    by: RollupDimension,
+    period: Period,
+) -> Result<Vec<GroupRow>, AppError> {
+    Ok(sqlx::query_as!(
+        GroupRow,
         r#"WITH calendar AS (SELECT (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = $1),
                 grouped AS MATERIALIZED (
                     SELECT g.id AS key_id, g.word,
-                           -- A group's id for the aggregates: the theme's, owner's or objective's,
-                           -- or one made of the word.
+                           -- A group's id for the aggregates: the objective's, or one made of the
+                           -- word.
                            coalesce(g.id, md5($3 || ':' || g.word)::uuid) AS group_id,
                            ROW(i.org_id, coalesce(g.id, md5($3 || ':' || g.word)::uuid), i.theme_id, i.status,
                                i.health, i.progress, i.effort::numeric, i.budget, i.target_date, 1,
-                               i.optimistic_from, i.dependency_conflict)::rollup_change AS change
+                               i.optimistic_from, i.dependency_conflict, i.owner_id)::rollup_change AS change
                     FROM portfolio_closure c
                     JOIN initiatives i ON i.org_id = c.org_id AND i.portfolio_id = c.descendant_id
                     JOIN portfolios p ON p.org_id = i.org_id AND p.id = i.portfolio_id
                     CROSS JOIN LATERAL (
-                        SELECT CASE $3 WHEN 'theme' THEN i.theme_id WHEN 'owner' THEN i.owner_id END AS id,
+                        SELECT NULL::uuid AS id,
                                CASE $3 WHEN 'status' THEN i.status WHEN 'health' THEN i.health
                                        WHEN 'level' THEN p.level
                                        -- The stage of the product the work is in.
@@ -663,7 +788,8 @@ pub async fn grouped(
                     FROM changes c, rollup_optimism_deltas(c.list) x
                     WHERE x.optimistic_from <= (SELECT today FROM calendar)
                     GROUP BY x.ancestor_id)
-           SELECT k.key_id, k.word, coalesce(th.name, u.name, ob.title) AS label, ob.progress AS objective_progress,
+           SELECT k.key_id AS "key_id?", k.word AS "word?", ob.title AS "label?",
+                  ob.progress AS "objective_progress?",
                   d.n_proposed AS "n_proposed!", d.n_planned AS "n_planned!",
                   d.n_in_progress AS "n_in_progress!", d.n_done AS "n_done!", d.n_cancelled AS "n_cancelled!",
                   d.n_on_track AS "n_on_track!", d.n_at_risk AS "n_at_risk!", d.n_off_track AS "n_off_track!",
@@ -679,43 +805,13 @@ pub async fn grouped(
            JOIN keys k ON k.group_id IS NOT DISTINCT FROM d.ancestor_id
            LEFT JOIN late ON late.ancestor_id IS NOT DISTINCT FROM d.ancestor_id
            LEFT JOIN optimistic ON optimistic.ancestor_id IS NOT DISTINCT FROM d.ancestor_id
-           LEFT JOIN themes th ON $3 = 'theme' AND th.org_id = $1 AND th.id = k.key_id
-           LEFT JOIN users u ON $3 = 'owner' AND u.id = k.key_id
            LEFT JOIN objectives ob ON $3 = 'objective' AND ob.org_id = $1 AND ob.id = k.key_id
-           ORDER BY d.effort DESC, label, k.word"#,
+           ORDER BY d.effort DESC, ob.title, k.word"#,
         org_id,
         portfolio_id,
         by.as_str(),
         period.to_string()
     )
     .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let groups = rows
-        .into_iter()
-        .map(|r| {
-            // KPIs belong to portfolios, not to groups of initiatives.
-            let (parts, days) = aggregated_parts!(r);
-            let (key, label) = match (r.key_id, r.word) {
-                (Some(id), _) => (Some(id.to_string()), r.label.unwrap_or_default()),
-                (None, Some(word)) => (Some(word.clone()), by.word_label(&word)),
-                (None, None) => (None, by.unassigned().to_owned()),
-            };
-            GroupFigures {
-                key,
-                label,
-                figures: Figures::new(&parts, days, thresholds, r.objective_progress),
-            }
-        })
-        .collect();
-    let (portfolio, totals, currency) = row.split(&period.to_string(), None);
-    Ok(GroupedRollup {
-        currency,
-        period,
-        portfolio,
-        totals,
-        by,
-        overlapping: by == RollupDimension::Objective,
-        groups,
-    })
+    .await?)
 }

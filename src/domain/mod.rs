@@ -160,6 +160,12 @@ text_enum!(
 );
 
 impl RollupDimension {
+    /// Whether the groups' parts are kept per portfolio by the roll-up's upkeep
+    /// (migrations/0034_group_totals.sql), rather than computed from the subtree per read.
+    pub fn is_kept(self) -> bool {
+        matches!(self, RollupDimension::Theme | RollupDimension::Owner)
+    }
+
     /// The label of the group of work without a theme, owner, objective or stage.
     pub fn unassigned(self) -> &'static str {
         match self {

@@ -24,7 +24,15 @@ const NOT_BUMPING: &[(&str, &str)] = &[
         "derived from initiatives by triggers, in the same transaction",
     ),
     (
-        "portfolio_theme_totals",
+        "portfolio_group_totals",
+        "derived from initiatives by triggers, in the same transaction",
+    ),
+    (
+        "portfolio_group_deadlines",
+        "derived from initiatives by triggers, in the same transaction",
+    ),
+    (
+        "portfolio_group_optimism",
         "derived from initiatives by triggers, in the same transaction",
     ),
     (

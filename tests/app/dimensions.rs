@@ -358,6 +358,7 @@ pub(crate) async fn assert_groups_match_the_list(app: &TestApp, token: &str, por
     for item in &items {
         let key = match by {
             "theme" => item["theme_id"].as_str().map(str::to_owned),
+            "owner" => item["owner_id"].as_str().map(str::to_owned),
             "level" => Some(levels[item["portfolio_id"].as_str().unwrap()].clone()),
             word => Some(item[word].as_str().unwrap().to_owned()),
         };

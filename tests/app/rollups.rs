@@ -389,6 +389,11 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
         &org.platform,
     ];
     let themes = [Some(&org.growth), Some(&org.retention), None];
+    let member = app.add_member_api(t, "member", None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owners = [Some(org.account.user_id.to_string()), Some(member), None];
     let statuses = ["proposed", "planned", "in_progress", "done", "cancelled"];
     let healths = ["on_track", "at_risk", "off_track"];
     let seed: u64 = rand::random();
@@ -470,6 +475,7 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
                     "budget": rng.gen_range(0..5) * 250, "target_date": target.to_string(),
                     "start_date": rng.gen_bool(0.8).then(|| start.to_string()),
                     "theme_id": themes.choose(&mut rng).unwrap(),
+                    "owner_id": owners.choose(&mut rng).unwrap(),
                 });
                 let portfolio = portfolios.choose(&mut rng).unwrap();
                 initiatives.push(id_of(&app.create_initiative(t, portfolio, fields).await));
@@ -481,9 +487,9 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
                     1 => json!({"health": healths.choose(&mut rng)}),
                     2 => json!({"progress": rng.gen_range(0..=100)}),
                     3 => json!({"effort": f64::from(rng.gen_range(1..40)) / 3.0, "budget": null}),
-                    4 => {
-                        json!({"portfolio_id": portfolios.choose(&mut rng), "theme_id": themes.choose(&mut rng).unwrap()})
-                    }
+                    4 => json!({"portfolio_id": portfolios.choose(&mut rng),
+                                 "theme_id": themes.choose(&mut rng).unwrap(),
+                                 "owner_id": owners.choose(&mut rng).unwrap()}),
                     _ => {
                         // Both dates, so the start never passes the target.
                         let target = today + Duration::days(rng.gen_range(-30..30));
@@ -530,7 +536,9 @@ async fn maintained_totals_always_equal_a_from_scratch_computation() {
         if step % 10 == 9 {
             assert_maintained_totals_match(&app, org.account.org_id).await;
             let portfolio = portfolios.choose(&mut rng).unwrap();
-            let by = ["theme", "status", "health", "level"].choose(&mut rng).unwrap();
+            let by = ["theme", "owner", "status", "health", "level"]
+                .choose(&mut rng)
+                .unwrap();
             crate::dimensions::assert_groups_match_the_list(&app, t, portfolio, by).await;
         }
     }
@@ -603,12 +611,59 @@ pub async fn assert_maintained_totals_match(app: &TestApp, org_id: uuid::Uuid) {
                t.n_off_track, t.active_effort, t.active_effort_at_risk, t.active_effort_off_track, t.effort,
                t.effort_progress, t.budget)
         UNION ALL
-        SELECT coalesce(x.portfolio_id, y.portfolio_id)::text, 'themes ' || coalesce(x.theme_id, y.theme_id)::text
-        FROM (SELECT ancestor_id AS portfolio_id, theme_id, sum(effort::numeric) AS effort FROM work
-              WHERE status <> 'cancelled' GROUP BY 1, 2) x
-        FULL JOIN (SELECT portfolio_id, theme_id, effort FROM portfolio_theme_totals WHERE org_id = $1 AND effort <> 0) y
-          ON x.portfolio_id = y.portfolio_id AND x.theme_id IS NOT DISTINCT FROM y.theme_id
-        WHERE x.effort IS DISTINCT FROM y.effort
+        -- The groups by theme and by owner (migrations/0034): every part, per portfolio and group.
+        SELECT coalesce(x.portfolio_id, y.portfolio_id)::text,
+               coalesce(x.dimension, y.dimension) || ' ' || coalesce(x.group_id, y.group_id)::text
+        FROM (SELECT w.ancestor_id AS portfolio_id, g.dimension, g.group_id,
+                     count(*) FILTER (WHERE w.status = 'proposed') AS n_proposed,
+                     count(*) FILTER (WHERE w.status = 'planned') AS n_planned,
+                     count(*) FILTER (WHERE w.status = 'in_progress') AS n_in_progress,
+                     count(*) FILTER (WHERE w.status = 'done') AS n_done,
+                     count(*) FILTER (WHERE w.status = 'cancelled') AS n_cancelled,
+                     count(*) FILTER (WHERE w.active AND w.health = 'on_track') AS n_on_track,
+                     count(*) FILTER (WHERE w.active AND w.health = 'at_risk') AS n_at_risk,
+                     count(*) FILTER (WHERE w.active AND w.health = 'off_track') AS n_off_track,
+                     coalesce(sum(w.effort::numeric) FILTER (WHERE w.active), 0) AS active_effort,
+                     coalesce(sum(w.effort::numeric) FILTER (WHERE w.active AND w.health = 'at_risk'), 0) AS active_effort_at_risk,
+                     coalesce(sum(w.effort::numeric) FILTER (WHERE w.active AND w.health = 'off_track'), 0) AS active_effort_off_track,
+                     coalesce(sum(w.effort::numeric) FILTER (WHERE w.status <> 'cancelled'), 0) AS effort,
+                     coalesce(sum(w.effort::numeric * CASE WHEN w.status = 'done' THEN 100 ELSE w.progress END)
+                         FILTER (WHERE w.status <> 'cancelled'), 0) AS effort_progress,
+                     coalesce(sum(coalesce(w.budget, 0)) FILTER (WHERE w.status <> 'cancelled'), 0) AS budget,
+                     count(*) FILTER (WHERE w.dependency_conflict) AS n_dependency_conflicts
+              FROM work w CROSS JOIN LATERAL (VALUES ('theme', w.theme_id), ('owner', w.owner_id)) g (dimension, group_id)
+              GROUP BY 1, 2, 3) x
+        FULL JOIN (SELECT * FROM portfolio_group_totals
+                   WHERE org_id = $1 AND n_proposed + n_planned + n_in_progress + n_done + n_cancelled <> 0) y
+          ON x.portfolio_id = y.portfolio_id AND x.dimension = y.dimension AND x.group_id IS NOT DISTINCT FROM y.group_id
+        WHERE (x.n_proposed, x.n_planned, x.n_in_progress, x.n_done, x.n_cancelled, x.n_on_track, x.n_at_risk,
+               x.n_off_track, x.active_effort, x.active_effort_at_risk, x.active_effort_off_track, x.effort,
+               x.effort_progress, x.budget, x.n_dependency_conflicts)
+            IS DISTINCT FROM
+              (y.n_proposed, y.n_planned, y.n_in_progress, y.n_done, y.n_cancelled, y.n_on_track, y.n_at_risk,
+               y.n_off_track, y.active_effort, y.active_effort_at_risk, y.active_effort_off_track, y.effort,
+               y.effort_progress, y.budget, y.n_dependency_conflicts)
+        UNION ALL
+        SELECT coalesce(x.portfolio_id, y.portfolio_id)::text,
+               coalesce(x.dimension, y.dimension) || ' deadline ' || coalesce(x.target_date, y.target_date)::text
+        FROM (SELECT w.ancestor_id AS portfolio_id, g.dimension, g.group_id, w.target_date, count(*) AS open
+              FROM work w CROSS JOIN LATERAL (VALUES ('theme', w.theme_id), ('owner', w.owner_id)) g (dimension, group_id)
+              WHERE w.status NOT IN ('done', 'cancelled') AND w.target_date IS NOT NULL GROUP BY 1, 2, 3, 4) x
+        FULL JOIN (SELECT * FROM portfolio_group_deadlines WHERE org_id = $1 AND open <> 0) y
+          ON x.portfolio_id = y.portfolio_id AND x.dimension = y.dimension
+         AND x.group_id IS NOT DISTINCT FROM y.group_id AND x.target_date = y.target_date
+        WHERE x.open IS DISTINCT FROM y.open
+        UNION ALL
+        -- (Each initiative's day is checked against the pace formula below, per portfolio.)
+        SELECT coalesce(x.portfolio_id, y.portfolio_id)::text,
+               coalesce(x.dimension, y.dimension) || ' optimistic from ' || coalesce(x.day, y.optimistic_from)::text
+        FROM (SELECT w.ancestor_id AS portfolio_id, g.dimension, g.group_id, w.optimistic_from AS day, count(*) AS n
+              FROM work w CROSS JOIN LATERAL (VALUES ('theme', w.theme_id), ('owner', w.owner_id)) g (dimension, group_id)
+              WHERE w.optimistic_from IS NOT NULL GROUP BY 1, 2, 3, 4) x
+        FULL JOIN (SELECT * FROM portfolio_group_optimism WHERE org_id = $1 AND initiatives <> 0) y
+          ON x.portfolio_id = y.portfolio_id AND x.dimension = y.dimension
+         AND x.group_id IS NOT DISTINCT FROM y.group_id AND x.day = y.optimistic_from
+        WHERE x.n IS DISTINCT FROM y.initiatives
         UNION ALL
         SELECT coalesce(x.portfolio_id, y.portfolio_id)::text, 'deadline ' || coalesce(x.target_date, y.target_date)::text
         FROM (SELECT ancestor_id AS portfolio_id, target_date, count(*) AS open FROM work

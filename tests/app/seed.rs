@@ -169,16 +169,25 @@ async fn maintained_roll_up_totals_equal_a_from_scratch_computation() {
     .unwrap();
     assert_eq!((root_total, all), (INITIATIVES as i64, INITIATIVES as i64));
 
-    // The root's investment mix and open deadlines, likewise.
-    let theme_mismatches: i64 = sqlx::query_scalar(
+    // The root's groups by theme and by owner (the investment mix is the theme groups' effort)
+    // and its open deadlines, likewise.
+    let group_mismatches: i64 = sqlx::query_scalar(
         "WITH root AS (SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL),
+         work AS (SELECT * FROM initiatives WHERE org_id = $1),
          scratch AS (
-             SELECT theme_id, sum(effort::numeric) AS effort FROM initiatives
-             WHERE org_id = $1 AND status <> 'cancelled' GROUP BY theme_id
+             SELECT 'theme' AS dimension, theme_id AS group_id, count(*) AS initiatives,
+                    coalesce(sum(effort::numeric) FILTER (WHERE status <> 'cancelled'), 0) AS effort
+             FROM work GROUP BY theme_id
+             UNION ALL
+             SELECT 'owner', owner_id, count(*),
+                    coalesce(sum(effort::numeric) FILTER (WHERE status <> 'cancelled'), 0)
+             FROM work GROUP BY owner_id
          ),
          kept AS (
-             SELECT theme_id, effort FROM portfolio_theme_totals
-             WHERE org_id = $1 AND portfolio_id = (SELECT id FROM root) AND effort <> 0
+             SELECT dimension, group_id, n_proposed + n_planned + n_in_progress + n_done + n_cancelled, effort
+             FROM portfolio_group_totals
+             WHERE org_id = $1 AND portfolio_id = (SELECT id FROM root)
+               AND n_proposed + n_planned + n_in_progress + n_done + n_cancelled > 0
          )
          SELECT count(*) FROM ((SELECT * FROM scratch EXCEPT SELECT * FROM kept)
                                UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM scratch)) d",
@@ -187,7 +196,7 @@ async fn maintained_roll_up_totals_equal_a_from_scratch_computation() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(theme_mismatches, 0, "the root's theme totals differ");
+    assert_eq!(group_mismatches, 0, "the root's theme and owner groups differ");
     let deadline_mismatches: i64 = sqlx::query_scalar(
         "WITH root AS (SELECT id FROM portfolios WHERE org_id = $1 AND parent_id IS NULL),
          scratch AS (
