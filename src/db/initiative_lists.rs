@@ -115,7 +115,7 @@ macro_rules! search_sorted {
                  AND (NOT $13 OR i.dependency_conflict)
                  AND (NOT $14 OR i.optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
                                                       FROM organizations o WHERE o.id = $1))
-                 AND initiative_in_groups(i.org_id, i.id, i.portfolio_id, i.owner_id, $15, $16, $17, $18, $19)
+                 AND initiative_in_groups(i.org_id, i.id, i.portfolio_id, i.owner_id, $15, $16, $17, $18, $19, $20, $21)
                "# + $order + r#"
                OFFSET $10 LIMIT $11"#,
             $org_id,
@@ -136,7 +136,9 @@ macro_rules! search_sorted {
             $filter.lifecycle.map(Lifecycle::as_str),
             $filter.level.map(PortfolioLevel::as_str),
             $filter.unowned,
-            $filter.unstaged
+            $filter.unstaged,
+            $filter.no_objective,
+            $filter.no_objective_in.map(|p| p.to_string())
         )
     };
 }

@@ -219,7 +219,7 @@ pub async fn list(
              AND (NOT $13 OR dependency_conflict)
              AND (NOT $14 OR optimistic_from <= (SELECT (now() AT TIME ZONE o.time_zone)::date
                                                 FROM organizations o WHERE o.id = $1))
-             AND initiative_in_groups(org_id, id, portfolio_id, owner_id, $15, $16, $17, $18, $19)
+             AND initiative_in_groups(org_id, id, portfolio_id, owner_id, $15, $16, $17, $18, $19, $20, $21)
            ORDER BY id DESC LIMIT $11"#,
         org_id,
         filter.portfolio_id,
@@ -239,7 +239,9 @@ pub async fn list(
         filter.lifecycle.map(crate::domain::Lifecycle::as_str),
         filter.level.map(crate::domain::PortfolioLevel::as_str),
         filter.unowned,
-        filter.unstaged
+        filter.unstaged,
+        filter.no_objective,
+        filter.no_objective_in.map(|p| p.to_string())
     )
     .map(|r| initiative_from_row!(r))
     .fetch_all(pool)

@@ -396,9 +396,14 @@ pub struct InitiativeQuery {
     /// Only work whose start and target dates touch this fiscal quarter (such as `2027-Q1`).
     #[param(value_type = Option<String>, pattern = r"^[1-9][0-9]{3}-Q[1-4]$")]
     pub quarter: Option<String>,
-    /// Only work moving this objective (linked to any of its key results).
-    #[param(value_type = Option<Uuid>)]
+    /// Only work moving this objective (linked to any of its key results), or `none` for work
+    /// moving no objective (of `objective_period` when it is given).
+    #[param(value_type = Option<String>, pattern = "^(none|[0-9a-fA-F-]{36})$")]
     pub objective_id: Option<String>,
+    /// With `objective_id=none`: the period whose objectives the work moves none of (such as
+    /// `2026-Q4` or `2026`), as the roll-up grouped by objective counts "No objective".
+    #[param(value_type = Option<String>, pattern = r"^[1-9][0-9]{3}(-Q[1-4])?$")]
+    pub objective_period: Option<String>,
     /// Only work in products at this lifecycle stage (in them or in their areas), or `none` for
     /// work above any product or in products without a stage.
     #[param(pattern = "^(none|concept|development|launch|growth|maturity|retirement)$")]
@@ -450,6 +455,9 @@ pub struct InitiativeFilter {
     /// Only work without an owner (`owner_id=none`), or in no product stage (`lifecycle=none`).
     pub unowned: bool,
     pub unstaged: bool,
+    /// Only work moving no objective (`objective_id=none`): of this period when there is one.
+    pub no_objective: bool,
+    pub no_objective_in: Option<Period>,
 }
 
 /// The query string value `theme_id`, `owner_id` and `lifecycle` take for "none".
@@ -498,6 +506,11 @@ impl InitiativeFilter {
         }
         if let Some(id) = self.objective_id {
             pairs.push(("objective_id", id.to_string()));
+        } else if self.no_objective {
+            pairs.push(("objective_id", NONE.to_owned()));
+            if let Some(period) = self.no_objective_in {
+                pairs.push(("objective_period", period.to_string()));
+            }
         }
         if let Some(stage) = self.lifecycle {
             pairs.push(("lifecycle", stage.as_str().to_owned()));
@@ -552,8 +565,18 @@ impl InitiativeQuery {
     /// The filter alone, its errors added to `errors`.
     pub fn filter(&self, errors: &mut FieldErrors) -> InitiativeFilter {
         let none = |value: &Option<String>| value.as_deref().map(str::trim) == Some(NONE);
-        let (unthemed, unowned, unstaged) =
-            (none(&self.theme_id), none(&self.owner_id), none(&self.lifecycle));
+        let (unthemed, unowned, unstaged, no_objective) = (
+            none(&self.theme_id),
+            none(&self.owner_id),
+            none(&self.lifecycle),
+            none(&self.objective_id),
+        );
+        let no_objective_in = parse_param(errors, "objective_period", &self.objective_period);
+        errors.check(
+            no_objective || no_objective_in.is_none(),
+            "objective_period",
+            "is only taken with objective_id=none",
+        );
         let late = flag(errors, "late", &self.late);
         let dependency_conflict = flag(errors, "dependency_conflict", &self.dependency_conflict);
         let optimistic = flag(errors, "optimistic", &self.optimistic);
@@ -577,7 +600,11 @@ impl InitiativeQuery {
             optimistic,
             scope: parse_param(errors, "scope", &self.scope),
             quarter: self.quarter(errors),
-            objective_id: parse_param(errors, "objective_id", &self.objective_id),
+            objective_id: if no_objective {
+                None
+            } else {
+                parse_param(errors, "objective_id", &self.objective_id)
+            },
             lifecycle: if unstaged {
                 None
             } else {
@@ -586,6 +613,8 @@ impl InitiativeQuery {
             level: parse_param(errors, "level", &self.level),
             unowned,
             unstaged,
+            no_objective,
+            no_objective_in,
         }
     }
 }

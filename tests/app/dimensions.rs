@@ -269,6 +269,46 @@ async fn work_moving_several_objectives_counts_in_each_and_the_answer_says_so() 
     let mut expected = [org.a.as_str(), org.e.as_str()];
     expected.sort();
     assert_eq!(ids, expected);
+
+    // "No objective" is a filter too: the work moving no objective of the period (b moves one of
+    // 2027-Q1 only, so it is in), or of any period without one (b is out).
+    let listed = async |query: &str| {
+        let answer = app
+            .get_json(t, &format!("/initiatives?portfolio_id={}&{query}", org.root))
+            .await;
+        let mut ids: Vec<String> = answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let unlinked = listed("objective_id=none&objective_period=2026-Q4").await;
+    assert_eq!(
+        unlinked.len() as i64,
+        group(&answer, "No objective")["figures"]["counts"]["total"]
+            .as_i64()
+            .unwrap()
+    );
+    assert!(unlinked.contains(&b));
+    assert!(!unlinked.contains(&org.a) && !unlinked.contains(&org.e));
+    let never = listed("objective_id=none").await;
+    assert_eq!(never.len(), unlinked.len() - 1);
+    assert!(!never.contains(&b));
+    // A period that is not one is named.
+    let refused = app
+        .api(
+            reqwest::Method::GET,
+            t,
+            "/initiatives?objective_id=none&objective_period=soon",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("objective_period"));
 }
 
 #[tokio::test]
@@ -488,6 +528,23 @@ async fn the_rollup_page_groups_by_a_dimension_and_each_group_leads_to_its_initi
         ]
     );
     assert_eq!(&records[0][3], "83.3");
+    // Grouped by objective, the work moving none of the period's leads to the list of it.
+    let by_objective = app
+        .get_page(&format!("/portfolios/{}?by=objective&period=2026-Q4", org.root))
+        .await;
+    assert_eq!(
+        by_objective.text("table.groups tbody tr:first-child td.title"),
+        "No objective"
+    );
+    let unlinked = app
+        .get_page(&by_objective.href("table.groups tbody tr:first-child td.total a"))
+        .await;
+    // None of a–f moves an objective.
+    assert_eq!(unlinked.select("table.initiatives tbody tr").len(), 6);
+    assert_eq!(
+        unlinked.text(".group-note"),
+        "Only the work moving no objective of 2026-Q4."
+    );
     // Grouped by level, the list narrows to the level and says so.
     let levels = app.get_page(&format!("/portfolios/{}?by=level", org.root)).await;
     assert_eq!(levels.text("table.groups tbody tr:first-child td.title"), "Area");

@@ -266,6 +266,10 @@ impl ListPage {
                     .map(|stage| ("lifecycle", stage.as_str().to_owned())),
                 filter.level.map(|level| ("level", level.as_str().to_owned())),
                 filter.unstaged.then(|| ("lifecycle", "none".to_owned())),
+                filter.no_objective.then(|| ("objective_id", "none".to_owned())),
+                filter
+                    .no_objective_in
+                    .map(|period| ("objective_period", period.to_string())),
             ]
             .into_iter()
             .flatten()
@@ -476,6 +480,10 @@ fn group_note(filter: &InitiativeFilter) -> Option<String> {
             .map(|level| format!("attached to {} portfolios", level.label().to_lowercase())),
         filter.unstaged.then(|| "in no product stage".to_owned()),
         filter.unowned.then(|| "without an owner".to_owned()),
+        filter.no_objective.then(|| match filter.no_objective_in {
+            Some(period) => format!("moving no objective of {period}"),
+            None => "moving no objective".to_owned(),
+        }),
     ]
     .into_iter()
     .flatten()

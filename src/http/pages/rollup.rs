@@ -266,8 +266,10 @@ impl GroupRow {
                 health: Some(health),
                 ..subtree
             }),
-            RollupDimension::Objective => id.map(|objective| InitiativeFilter {
-                objective_id: Some(objective),
+            RollupDimension::Objective => Some(InitiativeFilter {
+                objective_id: id,
+                no_objective: id.is_none(),
+                no_objective_in: id.is_none().then_some(period),
                 ..subtree
             }),
             RollupDimension::Lifecycle => {
@@ -283,7 +285,6 @@ impl GroupRow {
                 ..subtree
             }),
         };
-        // "No objective" (of the period) is not a filter of the list.
         let href = filter.as_ref().map(list_url);
         GroupRow {
             label: group.label.clone(),
