@@ -13,13 +13,20 @@ use crate::error::AppError;
 
 /// The names of the organization's members by user id: what an owner column shows.
 pub async fn member_names(pool: &TenantPool) -> Result<HashMap<Uuid, String>, AppError> {
-    let org_id = pool.org_id();
+    member_names_in(pool, pool.org_id()).await
+}
+
+/// Every member's name, in the caller's transaction.
+pub async fn member_names_in(
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
+) -> Result<HashMap<Uuid, String>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
            WHERE m.org_id = $1"#,
         org_id
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
 }

@@ -90,8 +90,22 @@ pub async fn read(
     portfolio_id: Uuid,
     request: &PrioritiesRequest,
 ) -> Result<Arc<Priorities>, AppError> {
-    let org_id = pool.org_id();
     let mut tx = pool.begin_consistent().await?;
+    let (priorities, _) = read_in(&mut tx, pool.org_id(), cache, portfolio_id, request).await?;
+    tx.commit().await?;
+    Ok(priorities)
+}
+
+/// `read` in a read-only transaction of the caller's (`begin_consistent`, so that the running
+/// total adds up), with the data stamp it was read at: what else the caller reads in it may be
+/// kept at the same stamp.
+pub async fn read_in(
+    tx: &mut sqlx::PgConnection,
+    org_id: Uuid,
+    cache: &ReadCache<PrioritiesKey, Priorities>,
+    portfolio_id: Uuid,
+    request: &PrioritiesRequest,
+) -> Result<(Arc<Priorities>, DataStamp), AppError> {
     let setting = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, benefit_unit,
                   coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!"
@@ -115,8 +129,7 @@ pub async fn read(
         ),
     };
     if let Some(kept) = cache.get(&key, stamp) {
-        tx.commit().await?;
-        return Ok(kept);
+        return Ok((kept, stamp));
     }
     let mut ancestors = super::portfolios::ancestors(&mut *tx, org_id, portfolio_id).await?;
     let portfolio = ancestors.pop().ok_or(AppError::NotFound)?;
@@ -127,16 +140,14 @@ pub async fn read(
     let sort = request.by.sort();
     let above = match request.offset {
         0 => Decimal::ZERO,
-        offset => initiative_lists::search_in(&mut tx, org_id, &request.filter, sort, 0, offset)
+        offset => initiative_lists::search_in(tx, org_id, &request.filter, sort, 0, offset)
             .await?
             .iter()
             .map(|row| remaining_effort(row.effort, row.progress))
             .sum(),
     };
     let limit = request.limit + 1; // One row more tells whether another page follows.
-    let rows =
-        initiative_lists::search_in(&mut tx, org_id, &request.filter, sort, request.offset, limit).await?;
-    tx.commit().await?;
+    let rows = initiative_lists::search_in(tx, org_id, &request.filter, sort, request.offset, limit).await?;
     let head = Head {
         ancestors,
         portfolio,
@@ -147,7 +158,7 @@ pub async fn read(
     let priorities = Arc::new(Priorities::page(head, rows, above, request.limit));
     let bytes = priorities.bytes();
     cache.put(key, stamp, priorities.clone(), bytes);
-    Ok(priorities)
+    Ok((priorities, stamp))
 }
 
 /// The page of `request`'s priorities in scenario `scenario_id`, of `portfolio_id` (its own

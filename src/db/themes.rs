@@ -4,6 +4,7 @@ use super::TenantPool;
 use super::tenant::Begin;
 use crate::domain::permissions::may_administer;
 use crate::error::forbidden_unless;
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::users::Caller;
@@ -52,14 +53,18 @@ pub async fn list(pool: &TenantPool, page: &PageRequest) -> Result<Page<Theme>, 
 
 /// Every theme by name, for pickers and the investment mix.
 pub async fn all(pool: &TenantPool) -> Result<Vec<Theme>, AppError> {
-    let org_id = pool.org_id();
+    all_in(pool, pool.org_id()).await
+}
+
+/// The organization's themes by name, in the caller's transaction.
+pub async fn all_in(executor: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Theme>, AppError> {
     Ok(sqlx::query_as!(
         Theme,
         r#"SELECT id, name, colour, target_share::float8 AS "target_share!", version, created_at, updated_at
            FROM themes WHERE org_id = $1 ORDER BY name, id"#,
         org_id
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?)
 }
 

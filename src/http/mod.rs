@@ -61,6 +61,9 @@ pub struct Caches {
     pub shared_roadmaps: ReadCache<(uuid::Uuid, uuid::Uuid), share::SharedPage>,
     /// Pages of priorities (`db::priorities::Priorities`), about 50 KB each.
     pub priorities: ReadCache<crate::db::priorities::PrioritiesKey, crate::db::priorities::Priorities>,
+    /// The theme and owner menus of an organization's lists (`db::pages::priorities::FilterMenus`),
+    /// about 100 bytes a member.
+    pub filter_menus: ReadCache<uuid::Uuid, crate::db::pages::priorities::FilterMenus>,
     /// Two plans compared (`db::scenario_figures::Comparison`), for the compare and scenario pages
     /// and the API: 10 to 50 KB each.
     pub comparisons:
@@ -83,6 +86,7 @@ impl Default for Caches {
             portfolio_pages: ReadCache::new(16 * MB, 8 * 1024),
             shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
             priorities: ReadCache::new(16 * MB, 50 * 1024),
+            filter_menus: ReadCache::new(8 * MB, 64 * 1024),
             comparisons: ReadCache::new(16 * MB, 32 * 1024),
             baseline_diffs: ReadCache::new(16 * MB, 32 * 1024),
             lifecycle_boards: ReadCache::new(8 * MB, 64 * 1024),

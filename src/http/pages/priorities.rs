@@ -123,8 +123,11 @@ pub async fn show(
     Query(query): Query<PrioritiesQuery>,
 ) -> PageResult<PrioritiesPage> {
     let request = query.parse(id, DEFAULT_LIMIT)?;
-    let cache = &state.caches.priorities;
-    let data = db::pages::priorities::read(&state.tenant(&caller), cache, &caller, id, &request).await?;
+    let caches = db::pages::priorities::PrioritiesCaches {
+        pages: &state.caches.priorities,
+        menus: &state.caches.filter_menus,
+    };
+    let data = db::pages::priorities::read(&state.tenant(&caller), caches, &caller, id, &request).await?;
     Ok(PrioritiesPage::new(&caller, &request, data))
 }
 
@@ -132,8 +135,7 @@ impl PrioritiesPage {
     fn new(caller: &Caller, request: &PrioritiesRequest, data: PrioritiesPageData) -> PrioritiesPage {
         let PrioritiesPageData {
             priorities,
-            themes,
-            names,
+            menus,
             can_edit,
         } = data;
         let id = priorities.portfolio.id;
@@ -191,8 +193,8 @@ impl PrioritiesPage {
                 &[Status::Proposed, Status::Planned, Status::InProgress],
                 request.filter.status,
             ),
-            themes: theme_choices(&themes, &request.filter),
-            owners: owner_choices(&names, request.filter.owner_id),
+            themes: theme_choices(&menus.themes, &request.filter),
+            owners: owner_choices(&menus.names, request.filter.owner_id),
             can_edit,
             manual_order: request.by == RankBy::Rank,
             can_move: can_edit && request.by == RankBy::Rank,
