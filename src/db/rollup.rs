@@ -681,7 +681,9 @@ pub async fn grouped(
 }
 
 /// Theme and owner groups: one kept totals row per group (migrations/0034_group_totals.sql), with
-/// late and optimistic work each one range of its index up to today, as a portfolio's are.
+/// late and optimistic work each one range of its index up to today, as a portfolio's are. The
+/// three are read apart and put together here: an owner grouping has thousands of groups, and a
+/// join of them on its generic plan would be a nested loop.
 async fn kept_groups(
     tx: &mut PgConnection,
     org_id: Uuid,
@@ -689,31 +691,48 @@ async fn kept_groups(
     by: RollupDimension,
     today: NaiveDate,
 ) -> Result<Vec<GroupRow>, AppError> {
-    Ok(sqlx::query_as!(
+    let dimension = by.as_str();
+    let late: HashMap<Option<Uuid>, i64> = sqlx::query!(
+        r#"SELECT d.group_id, sum(d.open)::bigint AS "open!"
+           FROM portfolio_group_deadlines d
+           WHERE d.org_id = $1 AND d.portfolio_id = $2 AND d.dimension = $3 AND d.target_date < $4
+           GROUP BY d.group_id"#,
+        org_id,
+        portfolio_id,
+        dimension,
+        today
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.group_id, r.open))
+    .collect();
+    let optimistic: HashMap<Option<Uuid>, i64> = sqlx::query!(
+        r#"SELECT x.group_id, sum(x.initiatives)::bigint AS "initiatives!"
+           FROM portfolio_group_optimism x
+           WHERE x.org_id = $1 AND x.portfolio_id = $2 AND x.dimension = $3 AND x.optimistic_from <= $4
+           GROUP BY x.group_id"#,
+        org_id,
+        portfolio_id,
+        dimension,
+        today
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.group_id, r.initiatives))
+    .collect();
+    let mut rows = sqlx::query_as!(
         GroupRow,
-        r#"WITH late AS (
-               SELECT coalesce(d.group_id, $5) AS group_key, sum(d.open) AS open
-               FROM portfolio_group_deadlines d
-               WHERE d.org_id = $1 AND d.portfolio_id = $2 AND d.dimension = $3 AND d.target_date < $4
-               GROUP BY 1),
-           optimistic AS (
-               SELECT coalesce(x.group_id, $5) AS group_key, sum(x.initiatives) AS initiatives
-               FROM portfolio_group_optimism x
-               WHERE x.org_id = $1 AND x.portfolio_id = $2 AND x.dimension = $3 AND x.optimistic_from <= $4
-               GROUP BY 1)
-           SELECT t.group_id AS "key_id?", NULL::text AS "word?", coalesce(th.name, u.name) AS "label?",
+        r#"SELECT t.group_id AS "key_id?", NULL::text AS "word?", coalesce(th.name, u.name) AS "label?",
                   NULL::numeric AS "objective_progress?",
                   t.n_proposed, t.n_planned, t.n_in_progress, t.n_done, t.n_cancelled,
                   t.n_on_track, t.n_at_risk, t.n_off_track,
                   t.active_effort, t.active_effort_at_risk, t.active_effort_off_track,
                   t.effort, t.effort_progress, t.budget, t.n_dependency_conflicts,
-                  coalesce(late.open, 0)::bigint AS "late!",
-                  coalesce(optimistic.initiatives, 0)::bigint AS "optimistic!"
+                  -- Filled in from the day tables below.
+                  0::bigint AS "late!", 0::bigint AS "optimistic!"
            FROM portfolio_group_totals t
-           -- The work without a theme or owner is the group of a null id, joined by the nil uuid
-           -- ($5, no theme's or user's id) so that the joins hash: an owner grouping has thousands.
-           LEFT JOIN late ON late.group_key = coalesce(t.group_id, $5)
-           LEFT JOIN optimistic ON optimistic.group_key = coalesce(t.group_id, $5)
            LEFT JOIN themes th ON $3 = 'theme' AND th.org_id = $1 AND th.id = t.group_id
            LEFT JOIN users u ON $3 = 'owner' AND u.id = t.group_id
            WHERE t.org_id = $1 AND t.portfolio_id = $2 AND t.dimension = $3
@@ -722,12 +741,15 @@ async fn kept_groups(
            ORDER BY t.effort DESC, coalesce(th.name, u.name)"#,
         org_id,
         portfolio_id,
-        by.as_str(),
-        today,
-        Uuid::nil()
+        dimension
     )
     .fetch_all(&mut *tx)
-    .await?)
+    .await?;
+    for row in &mut rows {
+        row.late = late.get(&row.key_id).copied().unwrap_or(0);
+        row.optimistic = optimistic.get(&row.key_id).copied().unwrap_or(0);
+    }
+    Ok(rows)
 }
 
 /// Status, health, objective, lifecycle and level groups: each of the subtree's initiatives
