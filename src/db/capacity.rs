@@ -112,9 +112,10 @@ pub async fn set_in(
 }
 
 /// The portfolio's own capacity (not its subtree's) in each of `periods`, 0 where none is set:
-/// what its edit form shows.
+/// what its forms show.
 pub async fn own(
-    pool: &TenantPool,
+    executor: impl PgExecutor<'_>,
+    org_id: Uuid,
     portfolio_id: Uuid,
     periods: &[Period],
 ) -> Result<Vec<Decimal>, AppError> {
@@ -122,11 +123,11 @@ pub async fn own(
     let rows = sqlx::query!(
         "SELECT quarter, person_weeks FROM portfolio_capacity
          WHERE org_id = $1 AND portfolio_id = $2 AND quarter = ANY($3)",
-        pool.org_id(),
+        org_id,
         portfolio_id,
         &names
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     let set: HashMap<String, Decimal> = rows.into_iter().map(|r| (r.quarter, r.person_weeks)).collect();
     Ok(names

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::status_updates::StatusUpdate;
 use super::users::Caller;
-use super::{Tx, check_version, permissions, status_updates};
+use super::{Tx, check_version, lock_org, permissions, scorecard, status_updates};
 use crate::domain::initiative::{InitiativeChanges, InitiativeFilter, InitiativeValues};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::scorecard::{DriverValuesInput, parse_values};
 use crate::domain::scores::Scores;
 use crate::domain::status_update::StatusUpdateInput;
 use crate::domain::{FieldErrors, Health, Status, WorkScope};
@@ -352,15 +353,28 @@ macro_rules! with_values {
 }
 pub(crate) use with_values;
 
-/// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`.
+/// Creates an initiative in a portfolio the caller may edit, keyed `<PREFIX>-<n>`; with `scores`
+/// (the new-initiative form), its scorecard driver values too, by `PUT …/scores`' rule.
 pub async fn create(
     db: impl Begin<'_>,
     caller: &Caller,
     changes: InitiativeChanges,
+    scores: Option<&DriverValuesInput>,
 ) -> Result<Initiative, AppError> {
     forbidden_unless(may_write(caller))?;
-    let values = changes.apply(None)?;
     let mut tx = db.begin().await?;
+    let values = match changes.apply(None) {
+        Ok(values) => values,
+        Err(mut errors) => {
+            if let Some(input) = scores {
+                // Every problem at once; nothing is written, so the drivers are read as they are.
+                if let Err(more) = parse_values(input, &scorecard::scales(&mut *tx, caller.org_id).await?) {
+                    errors.merge(more);
+                }
+            }
+            return Err(errors.into());
+        }
+    };
     permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
     let counter = sqlx::query!(
         r#"UPDATE organizations SET next_initiative_number = next_initiative_number + 1 WHERE id = $1
@@ -386,21 +400,31 @@ pub async fn create(
     .execute(&mut *tx)
     .await
     .map_err(reference_error)?;
+    if let Some(input) = scores {
+        // The insert holds the scorecard lock shared (migrations/0019_scorecard.sql) from here to
+        // the commit, so no driver changes between these checks and the write; taken in the
+        // order every create takes it, after the organization's row.
+        let driver_values = parse_values(input, &scorecard::scales(&mut *tx, caller.org_id).await?)?;
+        scorecard::store_values(&mut tx, caller.org_id, id, &driver_values).await?;
+    }
     let created = fetch(&mut tx, caller.org_id, id, false).await?;
     tx.commit().await?;
     Ok(created)
 }
 
 /// Changes an initiative if it is still at `expected_version` (PATCH and the edit form); a change
-/// of status, health or progress is recorded in its history by the same transaction.
+/// of status, health or progress is recorded in its history by the same transaction. With
+/// `scores` (the edit form), its scorecard driver values are set too, by `PUT …/scores`' rule,
+/// under the same version.
 pub async fn update(
     pool: &TenantPool,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
     changes: InitiativeChanges,
+    scores: Option<&DriverValuesInput>,
 ) -> Result<Initiative, AppError> {
-    let (updated, _) = write(pool, caller, id, expected_version, |before| {
+    let (updated, _) = write(pool, caller, id, expected_version, scores, |before| {
         Ok((changes.apply(Some(before))?, None))
     })
     .await?;
@@ -418,7 +442,7 @@ pub async fn apply_from_scenario(
     changes: InitiativeChanges,
     note: &str,
 ) -> Result<Initiative, AppError> {
-    let (updated, _) = write(&mut *tx, caller, id, Some(kept_version), |before| {
+    let (updated, _) = write(&mut *tx, caller, id, Some(kept_version), None, |before| {
         let values = changes.apply(Some(before))?;
         let note = (values.tracked() != before.tracked()).then(|| note.to_owned());
         Ok((values, note))
@@ -436,7 +460,10 @@ pub async fn record_status_update(
     expected_version: Option<i64>,
     input: StatusUpdateInput,
 ) -> Result<(Initiative, StatusUpdate), AppError> {
-    let (updated, recorded) = write(db, caller, id, expected_version, |before| input.apply(before)).await?;
+    let (updated, recorded) = write(db, caller, id, expected_version, None, |before| {
+        input.apply(before)
+    })
+    .await?;
     Ok((
         updated,
         recorded.expect("a status update always changes a value or carries a note"),
@@ -444,19 +471,32 @@ pub async fn record_status_update(
 }
 
 /// The one way an initiative is changed. Under the row's lock: who may, whether the writer saw
-/// the current version, then `edit` computes the new values (and a note) from the current ones.
-/// Concurrent writers queue on the lock, so none is lost and history follows the order applied.
+/// the current version, then `edit` computes the new values (and a note) from the current ones,
+/// and `scores`, if given, replace its driver values. Concurrent writers queue on the lock, so
+/// none is lost and history follows the order applied.
 async fn write(
     db: impl Begin<'_>,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i64>,
+    scores: Option<&DriverValuesInput>,
     edit: impl FnOnce(&InitiativeValues) -> Result<(InitiativeValues, Option<String>), FieldErrors>,
 ) -> Result<(Initiative, Option<StatusUpdate>), AppError> {
     let mut tx = db.begin().await?;
+    if scores.is_some() {
+        // Before the initiative's row lock, as every driver write takes them.
+        lock_org(&mut tx, caller.org_id, "scorecard").await?;
+    }
     let current = lock_for_edit(&mut tx, caller, id, expected_version).await?;
     let before = current.values();
-    let (values, note) = edit(&before)?;
+    let driver_values = match scores {
+        Some(input) => Some(parse_values(
+            input,
+            &scorecard::scales(&mut *tx, caller.org_id).await?,
+        )),
+        None => None,
+    };
+    let ((values, note), driver_values) = both_valid(edit(&before), driver_values.transpose())?;
     if values.portfolio_id != before.portfolio_id {
         // Moving work into a portfolio needs the right to create work there.
         permissions::require_portfolio_home(&mut tx, caller, values.portfolio_id).await?;
@@ -476,6 +516,9 @@ async fn write(
     .execute(&mut *tx)
     .await
     .map_err(reference_error)?;
+    if let Some(driver_values) = driver_values {
+        scorecard::store_values(&mut tx, caller.org_id, id, &driver_values).await?;
+    }
     let recorded = if values.tracked() != before.tracked() || note.is_some() {
         Some(status_updates::record(&mut tx, caller, id, before.tracked(), values.tracked(), note).await?)
     } else {
@@ -484,6 +527,18 @@ async fn write(
     let updated = fetch(&mut tx, caller.org_id, id, false).await?;
     tx.commit().await?;
     Ok((updated, recorded))
+}
+
+/// Both values, if both are valid; else every problem of both.
+fn both_valid<A, B>(a: Result<A, FieldErrors>, b: Result<B, FieldErrors>) -> Result<(A, B), FieldErrors> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut errors), Err(more)) => {
+            errors.merge(more);
+            Err(errors)
+        }
+        (Err(errors), _) | (_, Err(errors)) => Err(errors),
+    }
 }
 
 /// Deletes an initiative and its history; owning it is not enough, the portfolio's editors decide.

@@ -962,6 +962,7 @@ pub async fn apply(
             &mut tx,
             caller,
             InitiativeChanges::from(hypothetical.values.clone()),
+            None,
         )
         .await?;
         applied.push(AppliedChange {

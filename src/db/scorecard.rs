@@ -168,9 +168,32 @@ pub async fn values_of(
     Ok(rows.into_iter().map(|r| (r.driver_id, r.value)).collect())
 }
 
+/// An initiative with the organization's drivers and its value on each, read on one snapshot:
+/// what its edit form shows, so that the version it carries is the one of the values.
+pub struct ScoredInitiative {
+    pub initiative: Initiative,
+    pub drivers: Vec<Driver>,
+    pub values: BTreeMap<Uuid, i16>,
+}
+
+pub async fn initiative_with_values(pool: &TenantPool, id: Uuid) -> Result<ScoredInitiative, AppError> {
+    let org_id = pool.org_id();
+    let mut tx = pool.begin_snapshot().await?;
+    let initiative = super::initiatives::fetch(&mut tx, org_id, id, false).await?;
+    let drivers = drivers(&mut *tx, org_id).await?;
+    let values = values_of(&mut *tx, org_id, id).await?;
+    tx.commit().await?;
+    Ok(ScoredInitiative {
+        initiative,
+        drivers,
+        values,
+    })
+}
+
 /// Sets an initiative's driver values (`PUT /initiatives/{id}/scores`): whoever may edit the
 /// initiative, at `expected_version`; the values are part of the initiative, so its version goes
-/// up. Drivers left out have no value afterwards. A bad key or value changes nothing.
+/// up. Drivers left out have no value afterwards. A bad key or value changes nothing. The edit
+/// form sets them with its other fields, by the same rule (`db::initiatives::update`).
 pub async fn put_values(
     db: impl Begin<'_>,
     caller: &Caller,
@@ -182,32 +205,8 @@ pub async fn put_values(
     // Before the initiative's row lock, as every driver write takes them.
     lock_org(&mut tx, caller.org_id, "scorecard").await?;
     lock_for_edit(&mut tx, caller, id, expected_version).await?;
-    let scales: Vec<(Uuid, i16)> = drivers(&mut *tx, caller.org_id)
-        .await?
-        .iter()
-        .map(|d| (d.id, d.max))
-        .collect();
-    let values = parse_values(input, &scales)?;
-    let (driver_ids, driver_values): (Vec<Uuid>, Vec<i16>) = values.into_iter().unzip();
-    sqlx::query!(
-        "DELETE FROM initiative_driver_values WHERE org_id = $1 AND initiative_id = $2 AND NOT (driver_id = ANY ($3))",
-        caller.org_id,
-        id,
-        &driver_ids
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO initiative_driver_values (org_id, initiative_id, driver_id, value)
-         SELECT $1, $2, d, v FROM UNNEST($3::uuid[], $4::smallint[]) AS x (d, v)
-         ON CONFLICT (org_id, initiative_id, driver_id) DO UPDATE SET value = EXCLUDED.value",
-        caller.org_id,
-        id,
-        &driver_ids,
-        &driver_values
-    )
-    .execute(&mut *tx)
-    .await?;
+    let values = parse_values(input, &scales(&mut *tx, caller.org_id).await?)?;
+    store_values(&mut tx, caller.org_id, id, &values).await?;
     sqlx::query!(
         "UPDATE initiatives SET version = version + 1, updated_at = now(), updated_by = $3
          WHERE org_id = $1 AND id = $2",
@@ -217,10 +216,52 @@ pub async fn put_values(
     )
     .execute(&mut *tx)
     .await?;
-    refresh(&mut tx, caller.org_id, Some(&[id])).await?;
     let updated = super::initiatives::fetch(&mut tx, caller.org_id, id, false).await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Each driver's id and the top of its scale, which `parse_values` checks values against; a write
+/// reads them under the organization's "scorecard" lock, so that no driver changes before the
+/// values are stored.
+pub async fn scales(executor: impl sqlx::PgExecutor<'_>, org_id: Uuid) -> Result<Vec<(Uuid, i16)>, AppError> {
+    Ok(drivers(executor, org_id)
+        .await?
+        .iter()
+        .map(|d| (d.id, d.max))
+        .collect())
+}
+
+/// Replaces the initiative's driver values with `values` (checked by `parse_values`) and
+/// recomputes its scorecard value, in the caller's transaction; its version is the caller's to
+/// raise.
+pub(crate) async fn store_values(
+    tx: &mut Tx<'_>,
+    org_id: Uuid,
+    id: Uuid,
+    values: &[(Uuid, i16)],
+) -> Result<(), AppError> {
+    let (driver_ids, driver_values): (Vec<Uuid>, Vec<i16>) = values.iter().copied().unzip();
+    sqlx::query!(
+        "DELETE FROM initiative_driver_values WHERE org_id = $1 AND initiative_id = $2 AND NOT (driver_id = ANY ($3))",
+        org_id,
+        id,
+        &driver_ids
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO initiative_driver_values (org_id, initiative_id, driver_id, value)
+         SELECT $1, $2, d, v FROM UNNEST($3::uuid[], $4::smallint[]) AS x (d, v)
+         ON CONFLICT (org_id, initiative_id, driver_id) DO UPDATE SET value = EXCLUDED.value",
+        org_id,
+        id,
+        &driver_ids,
+        &driver_values
+    )
+    .execute(&mut **tx)
+    .await?;
+    refresh(tx, org_id, Some(&[id])).await
 }
 
 /// Recomputes the scorecard value of `initiative_ids` (`None`: the whole organization's).

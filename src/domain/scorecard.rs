@@ -103,6 +103,25 @@ impl DriverChanges {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct DriverValuesInput(pub BTreeMap<String, Option<serde_json::Value>>);
 
+impl DriverValuesInput {
+    /// A form's fields, one per driver id with its text: empty for no value; text that is no
+    /// whole number goes on as text, so that `parse_values` names it as it names the API's.
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> DriverValuesInput {
+        let values = texts
+            .into_iter()
+            .map(|(key, text)| {
+                let text = text.trim();
+                let value = (!text.is_empty()).then(|| {
+                    text.parse::<i64>()
+                        .map_or_else(|_| text.into(), serde_json::Value::from)
+                });
+                (key.to_owned(), value)
+            })
+            .collect();
+        DriverValuesInput(values)
+    }
+}
+
 /// The initiative's values after `input`, checked against the organization's drivers
 /// (`(id, max)`): an unknown driver or a value off its scale is named by the key it was sent as.
 /// Drivers left out have no value afterwards (PUT replaces the set).
@@ -184,5 +203,20 @@ mod tests {
         for field in [fit.to_string(), demand.to_string(), stranger, "nope".to_owned()] {
             assert!(errors.get(&field).is_some(), "{field}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn a_forms_texts_are_checked_by_the_same_rule() {
+        let (fit, demand, risk) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let drivers = [(fit, 5), (demand, 10), (risk, 3)];
+        let (f, d, r) = (fit.to_string(), demand.to_string(), risk.to_string());
+        let input = DriverValuesInput::from_texts([(f.as_str(), " 4 "), (d.as_str(), ""), (r.as_str(), "0")]);
+        assert_eq!(parse_values(&input, &drivers).unwrap(), [(fit, 4), (risk, 0)]);
+        let input =
+            DriverValuesInput::from_texts([(f.as_str(), "6"), (d.as_str(), "-1"), (r.as_str(), "two")]);
+        let errors = parse_values(&input, &drivers).unwrap_err();
+        assert_eq!(errors.get(&f), Some("must be a whole number from 0 to 5"));
+        assert_eq!(errors.get(&d), Some("must be a whole number from 0 to 10"));
+        assert_eq!(errors.get(&r), Some("must be a whole number from 0 to 3"));
     }
 }

@@ -82,7 +82,6 @@ pub fn routes() -> Router<AppState> {
             get(pages::initiatives::show).post(pages::initiative_form::update),
         )
         .route("/initiatives/{id}/edit", get(pages::initiative_form::edit))
-        .route("/initiatives/{id}/scores", post(pages::initiatives::save_scores))
         .route(
             "/initiatives/{id}/dependencies",
             post(pages::initiatives::add_blocker),

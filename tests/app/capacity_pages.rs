@@ -1,6 +1,6 @@
 //! Capacity on pages (SPEC §8): the roll-up page's panel with over-allocation in words and links
-//! to the work behind each figure, the list's quarter filter with each row's share, and the form
-//! that sets a portfolio's capacity.
+//! to the work behind each figure and, for whoever may edit the portfolio, the fields that set its
+//! own capacity; the list's quarter filter with each row's share; and the capacity page's forms.
 
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
@@ -194,7 +194,7 @@ async fn the_capacity_form_saves_each_quarter_and_keeps_a_refused_value_beside_i
     let refused = app
         .post_form(&path, &[("period", &next.to_string()), ("person_weeks", "-3")])
         .await;
-    assert_eq!(refused.status, StatusCode::OK);
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let form = refused.one(&quarter);
     assert_eq!(
         text_of(form, ".field-error"),
@@ -246,6 +246,157 @@ async fn viewers_read_capacity_but_get_no_form_and_may_not_post_one() {
         .post_form(&path, &[("period", &next.to_string()), ("person_weeks", "3")])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// What the roll-up panel's form for `period` sends with `person_weeks` typed in: its hidden
+/// fields as the page has them.
+fn panel_form(page: &Page, period: Period, person_weeks: &str) -> Vec<(String, String)> {
+    let form = page.one(&format!(".own-capacity-form[data-period='{period}']"));
+    let hidden = scraper::Selector::parse("input[type='hidden']").unwrap();
+    form.select(&hidden)
+        .map(|input| {
+            let attr = |name| input.value().attr(name).unwrap_or_default().to_owned();
+            (attr("name"), attr("value"))
+        })
+        .chain([("person_weeks".to_owned(), person_weeks.to_owned())])
+        .collect()
+}
+
+#[tokio::test]
+async fn the_roll_up_panel_sets_the_portfolios_own_capacity_and_the_next_read_shows_it() {
+    let app = spawn_app().await;
+    let (plan, _) = signed_in_plan(&app).await;
+    let (next, ..) = next_quarter();
+    let rollup = format!("/portfolios/{}", plan.beta);
+    let root = format!("/portfolios/{}", plan.root);
+    // The parent's page is read first, so its parts are kept for the data as it was.
+    let parent = app.get_page(&root).await;
+    assert_eq!(
+        text_of(cell(&parent, &plan.beta, next), ".capacity-figure"),
+        "7.5"
+    );
+
+    let page = app.get_page(&rollup).await;
+    assert_eq!(page.select(".own-capacity-form").len(), 4);
+    let quarter = format!(".own-capacity-form[data-period='{next}']");
+    let form = page.one(&quarter);
+    assert_eq!(
+        form.value().attr("action"),
+        Some(format!("/portfolios/{}/capacity#capacity", plan.beta).as_str())
+    );
+    assert_eq!(text_of(form, "label"), format!("{next} (person-weeks)"));
+    assert_eq!(
+        page.value(&format!("{quarter} input[name='person_weeks']"))
+            .as_deref(),
+        Some("7.5")
+    );
+
+    let action = format!("/portfolios/{}/capacity", plan.beta);
+    let saved = app.submit(&action, &panel_form(&page, next, "12")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let back = format!("{rollup}?capacity_saved={next}#capacity");
+    assert_eq!(saved.location.as_deref(), Some(back.as_str()));
+    let shown = app.get_page(&back).await;
+    assert_eq!(
+        text_of(cell(&shown, &plan.beta, next), ".capacity-figure"),
+        "12.0"
+    );
+    // 25.3 pw of demand against 12: still over, by less.
+    assert_eq!(text_of(cell(&shown, &plan.beta, next), ".over"), "+13.3 pw over");
+    assert_eq!(
+        shown.text(".own-capacity .alert.success"),
+        format!("Saved the capacity for {next}.")
+    );
+    assert_eq!(
+        shown
+            .value(&format!("{quarter} input[name='person_weeks']"))
+            .as_deref(),
+        Some("12")
+    );
+    let answer = capacity(
+        &app,
+        &plan.account.token,
+        &plan.beta,
+        &format!("from={next}&quarters=1"),
+    )
+    .await;
+    assert_eq!(answer["quarters"][0]["capacity"], json!(12.0));
+    let parent = app.get_page(&root).await;
+    assert_eq!(
+        text_of(cell(&parent, &plan.beta, next), ".capacity-figure"),
+        "12.0"
+    );
+
+    // Refused: the roll-up page again, the message beside that quarter's field, what was typed
+    // kept, nothing written.
+    let refused = app.submit(&action, &panel_form(&page, next, "-3")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.text("h1"), "Beta");
+    assert_eq!(refused.select(".field-error").len(), 1);
+    let form = refused.one(&quarter);
+    assert_eq!(
+        text_of(form, ".field-error"),
+        format!("{next} (person-weeks) must be a number from 0 to 999,999,999")
+    );
+    let field = refused.one(&format!("{quarter} input[name='person_weeks']"));
+    assert_eq!(field.value().attr("value"), Some("-3"));
+    assert_eq!(field.value().attr("aria-invalid"), Some("true"));
+    assert!(field.value().attr("autofocus").is_some());
+    let error_id = form
+        .select(&scraper::Selector::parse(".field-error").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .id()
+        .unwrap()
+        .to_owned();
+    assert!(
+        field
+            .value()
+            .attr("aria-describedby")
+            .unwrap()
+            .split(' ')
+            .any(|id| id == error_id)
+    );
+    let answer = capacity(
+        &app,
+        &plan.account.token,
+        &plan.beta,
+        &format!("from={next}&quarters=1"),
+    )
+    .await;
+    assert_eq!(answer["quarters"][0]["capacity"], json!(12.0));
+}
+
+#[tokio::test]
+async fn a_viewer_sees_the_roll_up_panel_without_its_forms_and_may_not_post_one() {
+    let app = spawn_app().await;
+    let (plan, _) = signed_in_plan(&app).await;
+    let (next, ..) = next_quarter();
+    let (_, viewer_app) = app.signed_in_member(&plan.account, Role::Viewer).await;
+    let rollup = format!("/portfolios/{}", plan.beta);
+    // The admin reads first: the viewer's page is made of the same kept parts, without forms.
+    let admin_page = app.get_page(&rollup).await;
+    assert_eq!(admin_page.select(".own-capacity-form").len(), 4);
+    let page = viewer_app.get_page(&rollup).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(text_of(cell(&page, &plan.beta, next), ".capacity-figure"), "7.5");
+    assert!(page.select(".own-capacity, .own-capacity-form").is_empty());
+    // And the other way round.
+    assert_eq!(app.get_page(&rollup).await.select(".own-capacity-form").len(), 4);
+
+    let action = format!("/portfolios/{}/capacity", plan.beta);
+    for person_weeks in ["3", "-3"] {
+        let refused = viewer_app
+            .submit(&action, &panel_form(&admin_page, next, person_weeks))
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{person_weeks}");
+    }
+    // The admin's change shows on the viewer's next read.
+    let saved = app.submit(&action, &panel_form(&admin_page, next, "9")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = viewer_app.get_page(&rollup).await;
+    assert_eq!(text_of(cell(&page, &plan.beta, next), ".capacity-figure"), "9.0");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use cairn::domain::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_problem, expect_status, id_of, spawn_app};
+use crate::helpers::{Page, TestApp, expect_problem, expect_status, id_of, spawn_app, with_changes};
 
 /// An admin's organization with one portfolio, and an initiative there made of `fields`.
 async fn org_with_initiative(app: &TestApp, fields: Value) -> (crate::helpers::Account, String, String) {
@@ -44,6 +44,31 @@ async fn put_scores(app: &TestApp, token: &str, initiative: &str, values: Value)
 
 async fn scorecard_of(app: &TestApp, token: &str, initiative: &str) -> Value {
     app.get_json(token, &format!("/initiatives/{initiative}")).await["scores"]["scorecard"].clone()
+}
+
+/// The initiative's edit form, as `form` shows it, submitted by `app` with `changes` typed in.
+async fn save_edit_form(app: &TestApp, form: &Page, initiative: &str, changes: &[(&str, &str)]) -> Page {
+    let action = format!("/initiatives/{initiative}");
+    app.submit(&action, &with_changes(&form.form_fields(&action), changes))
+        .await
+}
+
+/// The initiative page's line for one driver and its value.
+fn driver_value(driver: &str) -> String {
+    format!(".driver-values .driver-value[data-driver-id='{driver}']")
+}
+
+/// An organization with a scorecard of two drivers — Fit (weight 3, 0–5) and Customer reach
+/// (weight 1, 0–10) — and an initiative of 5 pw, its admin signed in on the pages: the admin,
+/// the portfolio, the initiative and the two drivers' ids.
+async fn scorecard_with_initiative(
+    app: &TestApp,
+) -> (crate::helpers::Account, String, String, String, String) {
+    let (admin, portfolio, id) = org_with_initiative(app, json!({"title": "Pay", "effort": 5})).await;
+    let fit = add_driver(app, &admin.token, "Fit", 3.0, 5).await;
+    let reach = add_driver(app, &admin.token, "Customer reach", 1.0, 10).await;
+    app.sign_in_page(&admin.email, &admin.password, "").await;
+    (admin, portfolio, id, fit, reach)
 }
 
 #[tokio::test]
@@ -562,24 +587,20 @@ async fn admins_manage_the_scorecard_on_its_page_and_the_initiative_page_explain
         ),
         (json!("Strategic fit"), json!(2.0), json!(10))
     );
-    // The initiative page has a field per driver; a value above its max is refused beside it.
-    let scores = format!("/initiatives/{id}/scores");
-    let too_high = app
-        .post_form(&scores, &[(fit.as_str(), "11"), ("version", "1")])
-        .await;
+    // The edit form has a field per driver; a value above its max is refused beside it.
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    let too_high = save_edit_form(&app, &form, &id, &[(fit.as_str(), "11")]).await;
     assert_eq!(too_high.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_high.field_error(&fit).unwrap().contains("from 0 to 10"));
     assert_eq!(
         too_high.value(&format!("input[name='{fit}']")).as_deref(),
         Some("11")
     );
-    let saved = app
-        .post_form(&scores, &[(fit.as_str(), "5"), ("version", "1")])
-        .await;
+    let saved = save_edit_form(&app, &form, &id, &[(fit.as_str(), "5")]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     // 100 × 5/10 = 50; ÷ 4 pw = 12.5
     let page = app.get_page(&format!("/initiatives/{id}")).await;
-    assert_eq!(page.value(&format!("input[name='{fit}']")).as_deref(), Some("5"));
+    assert_eq!(page.text(&driver_value(&fit)), "Strategic fit 5 of 10");
     assert_eq!(
         page.text(".score-scorecard .score-formula"),
         "Scorecard 12.50 = 50.0 ÷ 4 pw"
@@ -598,4 +619,204 @@ async fn admins_manage_the_scorecard_on_its_page_and_the_initiative_page_explain
         .await;
     assert_eq!(app.get_json(&admin.token, "/scorecard/drivers").await, json!([]));
     assert_eq!(scorecard_of(&app, &admin.token, &id).await, Value::Null);
+}
+
+#[tokio::test]
+async fn the_edit_form_saves_driver_values_with_the_other_fields_in_one_version() {
+    let app = spawn_app().await;
+    let (admin, portfolio, id, fit, reach) = scorecard_with_initiative(&app).await;
+    let t = &admin.token;
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    assert_eq!(form.text(&format!("label[for='{fit}']")), "Fit (0–5)");
+    assert_eq!(
+        form.text(&format!("label[for='{reach}']")),
+        "Customer reach (0–10)"
+    );
+    assert_eq!(form.value(&format!("input[name='{fit}']")).as_deref(), Some(""));
+
+    let saved = save_edit_form(
+        &app,
+        &form,
+        &id,
+        &[("title", "Pay in one click"), (&fit, "4"), (&reach, "5")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // 100 × (3 × 4/5 + 1 × 5/10) ÷ (3 + 1) = 72.5; ÷ 5 pw = 14.5
+    let initiative = app.get_json(t, &format!("/initiatives/{id}")).await;
+    assert_eq!(initiative["title"], "Pay in one click");
+    assert_eq!(initiative["version"], 2, "one save, one version");
+    assert_eq!(initiative["scores"]["scorecard"], json!(14.5));
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{id}/scores")).await,
+        json!({fit.clone(): 4, reach.clone(): 5})
+    );
+    let page = app.get_page(&format!("/initiatives/{id}")).await;
+    assert_eq!(
+        page.text(".score-scorecard .score-formula"),
+        "Scorecard 14.50 = 72.5 ÷ 5 pw"
+    );
+    assert_eq!(page.text(&driver_value(&fit)), "Fit 4 of 5");
+    assert_eq!(page.text(&driver_value(&reach)), "Customer reach 5 of 10");
+    // The page's own scorecard form is gone: its values are set with the initiative's fields.
+    assert!(
+        page.select(&format!("form[action='/initiatives/{id}/scores']"))
+            .is_empty()
+    );
+    assert_eq!(
+        page.href(".driver-values + p a"),
+        format!("/initiatives/{id}/edit#scorecard")
+    );
+
+    // The form shows what is saved; emptying a field takes the value away (it counts 0).
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    assert_eq!(form.value(&format!("input[name='{fit}']")).as_deref(), Some("4"));
+    let cleared = save_edit_form(&app, &form, &id, &[(&reach, "")]).await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{id}/scores")).await,
+        json!({fit.clone(): 4})
+    );
+
+    // A new initiative's form has the drivers too.
+    let new = app
+        .get_page(&format!("/initiatives/new?portfolio_id={portfolio}"))
+        .await;
+    let fields = with_changes(
+        &new.form_fields("/initiatives"),
+        &[("title", "Wallet"), ("effort", "2"), (&fit, "5")],
+    );
+    let created = app.submit("/initiatives", &fields).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let created = created.location.unwrap().replace("/initiatives/", "");
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{created}/scores")).await,
+        json!({fit.clone(): 5})
+    );
+    // 100 × 3 × 5/5 ÷ 4 = 75; ÷ 2 pw = 37.5
+    assert_eq!(scorecard_of(&app, t, &created).await, json!(37.5));
+}
+
+#[tokio::test]
+async fn a_driver_value_off_its_scale_is_answered_beside_its_field_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let (admin, portfolio, id, fit, reach) = scorecard_with_initiative(&app).await;
+    let t = &admin.token;
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    let refused = save_edit_form(
+        &app,
+        &form,
+        &id,
+        &[("title", "Pay in one click"), (&fit, "6"), (&reach, "-1")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.field_error(&fit).as_deref(),
+        Some("Fit (0–5) must be a whole number from 0 to 5")
+    );
+    assert_eq!(
+        refused.field_error(&reach).as_deref(),
+        Some("Customer reach (0–10) must be a whole number from 0 to 10")
+    );
+    let field = refused.one(&format!("input[name='{fit}']"));
+    assert_eq!(field.value().attr("value"), Some("6"));
+    assert_eq!(field.value().attr("aria-invalid"), Some("true"));
+    assert!(
+        field
+            .value()
+            .attr("aria-describedby")
+            .unwrap()
+            .split(' ')
+            .any(|described| described == format!("{fit}-error"))
+    );
+    assert_eq!(
+        refused.value(&format!("input[name='{reach}']")).as_deref(),
+        Some("-1")
+    );
+    assert_eq!(
+        refused.value("input[name='title']").as_deref(),
+        Some("Pay in one click")
+    );
+    let unchanged = app.get_json(t, &format!("/initiatives/{id}")).await;
+    assert_eq!(
+        (unchanged["title"].clone(), unchanged["version"].clone()),
+        (json!("Pay"), json!(1))
+    );
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{id}/scores")).await,
+        json!({})
+    );
+
+    // Text that is no number, beside another field that does not parse: every problem at once.
+    let refused = save_edit_form(&app, &form, &id, &[("effort", "lots"), (&fit, "four")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("effort").is_some());
+    assert_eq!(
+        refused.field_error(&fit).as_deref(),
+        Some("Fit (0–5) must be a whole number from 0 to 5")
+    );
+    assert_eq!(
+        refused.value(&format!("input[name='{fit}']")).as_deref(),
+        Some("four")
+    );
+    assert_eq!(app.get_json(t, &format!("/initiatives/{id}")).await["version"], 1);
+
+    // The same on a new initiative's form: nothing is created.
+    let new = app
+        .get_page(&format!("/initiatives/new?portfolio_id={portfolio}"))
+        .await;
+    let fields = with_changes(
+        &new.form_fields("/initiatives"),
+        &[("title", "Wallet"), (&fit, "9")],
+    );
+    let refused = app.submit("/initiatives", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error(&fit).unwrap().contains("from 0 to 5"));
+    let listed = app
+        .get_json(t, &format!("/initiatives?portfolio_id={portfolio}"))
+        .await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_stale_edit_form_never_overwrites_driver_values_saved_meanwhile() {
+    let app = spawn_app().await;
+    let (admin, _, id, fit, reach) = scorecard_with_initiative(&app).await;
+    let t = &admin.token;
+    let values =
+        |fit_value: i64, reach_value: i64| json!({fit.clone(): fit_value, reach.clone(): reach_value});
+    let scores_path = format!("/initiatives/{id}/scores");
+    let scores_now = || app.get_json(t, &scores_path);
+    expect_status(put_scores(&app, t, &id, values(1, 1)).await, StatusCode::OK).await;
+
+    // Someone raises the fit through the API while this form is open; here only the reach is
+    // changed: both stay.
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    expect_status(put_scores(&app, t, &id, values(2, 1)).await, StatusCode::OK).await;
+    let merged = save_edit_form(&app, &form, &id, &[(&reach, "7")]).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER);
+    assert!(merged.location.unwrap().contains("merged=1"));
+    assert_eq!(scores_now().await, values(2, 7));
+
+    // Both change the fit, differently: refused with theirs beside the field, nothing written.
+    let form = app.get_page(&format!("/initiatives/{id}/edit")).await;
+    expect_status(put_scores(&app, t, &id, values(3, 7)).await, StatusCode::OK).await;
+    let version = app.get_json(t, &format!("/initiatives/{id}")).await["version"].clone();
+    let stale = save_edit_form(&app, &form, &id, &[(&fit, "5")]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.theirs(&fit).as_deref(), Some("3"));
+    assert_eq!(stale.theirs(&reach), None);
+    assert_eq!(stale.value(&format!("input[name='{fit}']")).as_deref(), Some("5"));
+    assert_eq!(scores_now().await, values(3, 7));
+    assert_eq!(
+        app.get_json(t, &format!("/initiatives/{id}")).await["version"],
+        version
+    );
+
+    // Saving the form as shown again settles it, on the version it now carries.
+    let action = format!("/initiatives/{id}");
+    let settled = app.submit(&action, &stale.form_fields(&action)).await;
+    assert_eq!(settled.status, StatusCode::SEE_OTHER);
+    assert_eq!(scores_now().await, values(5, 7));
 }

@@ -38,6 +38,9 @@ pub struct PageParts {
     /// Capacity against demand over the next quarters (SPEC §8): the organization's data and the
     /// quarters its date falls in, so kept with the rest.
     pub capacity: Capacity,
+    /// The portfolio's own capacity (not its subtree's) in each of the capacity's quarters, what
+    /// the panel's forms show to whoever may edit it: data like the rest, the form is the visitor's.
+    pub own_capacity: Vec<rust_decimal::Decimal>,
     /// The baselines taken of the portfolio, newest first (SPEC §10).
     pub baselines: Vec<db::baselines::BaselineSummary>,
     /// The portfolio's own KPIs and their latest values, newest first (SPEC §11).
@@ -118,6 +121,7 @@ impl PageParts {
         };
         let calendar = db::orgs::calendar_in(&mut *tx, org_id).await?;
         let quarters = db::capacity::upcoming(calendar, CAPACITY_QUARTERS);
+        let own_capacity = db::capacity::own(&mut *tx, org_id, id, &quarters).await?;
         let kpis = db::kpis::of_portfolio(&mut *tx, org_id, id).await?;
         let kpi_values = db::kpis::sparklines(&mut *tx, org_id, &kpis).await?;
         Ok(PageParts {
@@ -125,6 +129,7 @@ impl PageParts {
             kpi_values,
             capacity: db::capacity::capacity_in(&mut *tx, org_id, db::rollup::Plan::Live, id, &quarters)
                 .await?,
+            own_capacity,
             ancestors: db::portfolios::ancestors(&mut *tx, org_id, id).await?,
             names: db::portfolio_views::names_of(&mut *tx, org_id, &owners_shown(rollup)).await?,
             watchlists: db::initiative_lists::watchlists(&mut *tx, org_id, id, plan).await?,

@@ -70,7 +70,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     create_once(&state, &caller, key, |tx, caller| {
         Box::pin(async move {
-            let initiative = db::initiatives::create(tx, caller, input).await?;
+            let initiative = db::initiatives::create(tx, caller, input, None).await?;
             Ok((initiative.version, InitiativeJson::from(initiative)))
         })
     })
@@ -92,7 +92,8 @@ pub async fn update(
     IfMatch(expected): IfMatch,
     ApiJson(changes): ApiJson<InitiativeChanges>,
 ) -> ApiResult<Response> {
-    let initiative = db::initiatives::update(&state.tenant(&caller), &caller, id, expected, changes).await?;
+    let initiative =
+        db::initiatives::update(&state.tenant(&caller), &caller, id, expected, changes, None).await?;
     Ok(versioned(
         StatusCode::OK,
         initiative.version,

@@ -1,12 +1,15 @@
 //! Capacity against demand on pages (SPEC §8): the roll-up page's panel (the next four quarters
-//! for the portfolio and each child, every figure linking to the initiatives behind it), and
+//! for the portfolio and each child, every figure linking to the initiatives behind it, and for
+//! whoever may edit the portfolio a field per quarter setting its own capacity), and
 //! `/portfolios/{id}/capacity`, where whoever may edit the portfolio sets its own people's
-//! person-weeks for each of the next four quarters.
+//! person-weeks for each of the next four quarters beside each quarter's demand. Both forms post
+//! to `save`.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -31,8 +34,12 @@ use crate::http::extract::PageCaller;
 pub struct CapacityPanel {
     pub quarters: Vec<Period>,
     pub rows: Vec<CapacityRow>,
-    /// Where the portfolio's own capacity is set.
+    /// Where the portfolio's own capacity is set, quarter by quarter beside its demand.
     pub edit_url: String,
+    /// The portfolio's own capacity, a form per quarter: for whoever may edit it, else none.
+    pub forms: Vec<QuarterForm>,
+    /// The quarter just saved from the panel, for the confirmation.
+    pub saved: Option<Period>,
 }
 
 pub struct CapacityRow {
@@ -118,7 +125,9 @@ impl CapacityRow {
 }
 
 impl CapacityPanel {
-    pub fn new(capacity: &Capacity) -> CapacityPanel {
+    /// The panel of `capacity`; with `own` (the portfolio's own capacity in each of its quarters),
+    /// the forms that set it, for a visitor who may.
+    pub fn new(capacity: &Capacity, own: Option<&[Decimal]>) -> CapacityPanel {
         let id = capacity.portfolio.id;
         let rows =
             std::iter::once(CapacityRow::new(
@@ -131,17 +140,38 @@ impl CapacityPanel {
                 CapacityRow::new(&child.portfolio.name, child.portfolio.id, false, &child.figures)
             }))
             .collect();
+        let forms = own.map_or_else(Vec::new, |own| {
+            QuarterForm::all(&capacity.figures.quarters, own, Origin::Rollup)
+        });
         CapacityPanel {
             quarters: capacity.figures.quarters.iter().map(|q| q.period).collect(),
             rows,
             edit_url: format!("/portfolios/{id}/capacity"),
+            forms,
+            saved: None,
         }
+    }
+
+    /// Shows a refused submit of the panel's forms: its errors beside its quarter's field, as typed.
+    pub fn refused(&mut self, typed: &CapacityForm, errors: &FieldErrors) {
+        QuarterForm::refuse(&mut self.forms, typed, errors);
     }
 }
 
-/// One quarter's form on the capacity page.
+/// Which page a capacity form is on, so that the answer returns there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `/portfolios/{id}/capacity`.
+    CapacityPage,
+    /// The roll-up page's capacity panel.
+    Rollup,
+}
+
+/// One quarter's form: on the capacity page, and on the roll-up page's panel.
 pub struct QuarterForm {
     pub period: Period,
+    /// The field's label: the quarter is the capacity page's heading, the panel's label names it.
+    pub label: String,
     /// What the field shows: the saved value, or what was typed into a refused submit.
     pub value: String,
     pub form: FormState,
@@ -172,6 +202,18 @@ pub struct CapacityForm {
     period: String,
     #[serde(default)]
     person_weeks: String,
+    /// `rollup` from the roll-up page's panel, which the answer returns to; else the capacity page.
+    #[serde(default)]
+    from: String,
+}
+
+impl CapacityForm {
+    fn origin(&self) -> Origin {
+        match self.from.as_str() {
+            "rollup" => Origin::Rollup,
+            _ => Origin::CapacityPage,
+        }
+    }
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
@@ -185,7 +227,9 @@ pub async fn show(
     CapacityPage::read(&state, &caller, id, saved, None).await
 }
 
-/// Saves one quarter's capacity; a refused value comes back beside its field, as typed.
+/// Saves one quarter's capacity, then back to the page the form is on (the capacity page, or the
+/// roll-up page's panel) with the figure saved; a refused value comes back beside its field on that
+/// page, as typed.
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn save(
     State(state): State<AppState>,
@@ -193,25 +237,42 @@ pub async fn save(
     Path(id): Path<Uuid>,
     Form(form): Form<CapacityForm>,
 ) -> PageResult<Response> {
+    let pool = state.tenant(&caller);
     let checked = capacity::quarter("period", &form.period).and_then(|period| {
         let value = form.person_weeks.trim().parse::<f64>().unwrap_or(f64::NAN);
         Ok((period, capacity::person_weeks(value)?))
     });
-    let result = match checked {
-        Ok((period, value)) => db::capacity::set(&state.tenant(&caller), &caller, id, period, value)
-            .await
-            .map(|_| period),
-        Err(errors) => Err(AppError::Validation(errors)),
-    };
-    match result {
-        Ok(period) => Ok(Redirect::to(&format!("/portfolios/{id}/capacity?saved={period}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let refused = Some((form, errors));
-            Ok(CapacityPage::read(&state, &caller, id, None, refused)
-                .await?
-                .into_response())
+    let errors = match checked {
+        Ok((period, value)) => match db::capacity::set(&pool, &caller, id, period, value).await {
+            Ok(_) => return Ok(Redirect::to(&saved_url(id, period, form.origin())).into_response()),
+            Err(AppError::Validation(errors)) => errors,
+            Err(other) => return Err(other),
+        },
+        Err(errors) => {
+            // The write checks who may; a value refused before it is checked here.
+            db::permissions::require_portfolio_editor(&pool, &caller, id).await?;
+            errors
         }
-        Err(other) => Err(other),
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(match form.origin() {
+        Origin::CapacityPage => {
+            let page = CapacityPage::read(&state, &caller, id, None, Some((&form, &errors))).await?;
+            (status, page).into_response()
+        }
+        Origin::Rollup => {
+            let mut page = super::rollup::page_for_refused_form(&state, &caller, id).await?;
+            page.capacity.refused(&form, &errors);
+            (status, page).into_response()
+        }
+    })
+}
+
+/// Where a saved capacity leads: the page its form is on, saying which quarter was saved.
+fn saved_url(id: Uuid, period: Period, origin: Origin) -> String {
+    match origin {
+        Origin::CapacityPage => format!("/portfolios/{id}/capacity?saved={period}"),
+        Origin::Rollup => format!("/portfolios/{id}?capacity_saved={period}#capacity"),
     }
 }
 
@@ -221,21 +282,18 @@ impl CapacityPage {
         caller: &Caller,
         id: Uuid,
         saved: Option<Period>,
-        refused: Option<(CapacityForm, FieldErrors)>,
+        refused: Option<(&CapacityForm, &FieldErrors)>,
     ) -> Result<CapacityPage, AppError> {
         let pool = state.tenant(caller);
         let subtree =
             db::capacity::capacity(&pool, db::rollup::Plan::Live, id, None, CAPACITY_QUARTERS).await?;
         let periods: Vec<Period> = subtree.figures.quarters.iter().map(|q| q.period).collect();
-        let own = db::capacity::own(&pool, id, &periods).await?;
+        let own = db::capacity::own(&pool, pool.org_id(), id, &periods).await?;
         let can_edit = db::permissions::can_edit_portfolio(&pool, caller, id).await?;
-        let quarters = subtree
-            .figures
-            .quarters
-            .into_iter()
-            .zip(own)
-            .map(|(figures, own)| QuarterForm::new(figures, own, refused.as_ref()))
-            .collect();
+        let mut quarters = QuarterForm::all(&subtree.figures.quarters, &own, Origin::CapacityPage);
+        if let Some((typed, errors)) = refused {
+            QuarterForm::refuse(&mut quarters, typed, errors);
+        }
         Ok(CapacityPage {
             layout: Layout::new(format!("Capacity of {}", subtree.portfolio.name), Some(caller))
                 .in_section("portfolios"),
@@ -249,32 +307,51 @@ impl CapacityPage {
 }
 
 impl QuarterForm {
-    fn new(
-        figures: QuarterFigures,
-        own: Decimal,
-        refused: Option<&(CapacityForm, FieldErrors)>,
-    ) -> QuarterForm {
-        let period = figures.period;
-        let prefix = format!("q{}-", period.to_string().replace('-', ""));
-        let (value, form) = match refused {
-            // The refused quarter (or, for a period that is no quarter shown, the first).
-            Some((typed, errors)) if typed.period == period.to_string() || errors.get("period").is_some() => {
-                let errors = errors.iter().map(|(_, messages)| messages.join(" ")).fold(
-                    FieldErrors::new(),
-                    |mut all, message| {
-                        all.add("person_weeks", message);
-                        all
-                    },
-                );
-                (typed.person_weeks.clone(), FormState::invalid(errors))
-            }
-            _ => (own.normalize().to_string(), FormState::default()),
+    /// A form per quarter of `quarters`, showing the portfolio's `own` capacity in each.
+    fn all(quarters: &[QuarterFigures], own: &[Decimal], origin: Origin) -> Vec<QuarterForm> {
+        quarters
+            .iter()
+            .zip(own)
+            .map(|(figures, own)| {
+                let period = figures.period;
+                let (label, prefix) = match origin {
+                    Origin::CapacityPage => ("Person-weeks".to_owned(), "q"),
+                    Origin::Rollup => (format!("{period} (person-weeks)"), "capacity-q"),
+                };
+                QuarterForm {
+                    period,
+                    label,
+                    value: own.normalize().to_string(),
+                    form: FormState::default()
+                        .with_id_prefix(format!("{prefix}{}-", period.to_string().replace('-', ""))),
+                    figures: figures.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Shows `typed`, refused with `errors`, in the form of its quarter (or, for a period that is
+    /// no quarter shown, the first): every message beside its field, what was typed in it.
+    fn refuse(forms: &mut [QuarterForm], typed: &CapacityForm, errors: &FieldErrors) {
+        let index = forms
+            .iter()
+            .position(|form| typed.period.trim() == form.period.to_string())
+            .unwrap_or(0);
+        let Some(form) = forms.get_mut(index) else {
+            return;
         };
-        QuarterForm {
-            period,
-            value,
-            form: form.with_id_prefix(prefix),
-            figures,
-        }
+        let beside = errors.iter().map(|(_, messages)| messages.join(" ")).fold(
+            FieldErrors::new(),
+            |mut all, message| {
+                all.add("person_weeks", message);
+                all
+            },
+        );
+        let prefix = form.form.id("");
+        form.value = typed.person_weeks.clone();
+        // With its one field listed, the alert links to it and the browser focuses it.
+        form.form = FormState::invalid(beside)
+            .with_id_prefix(prefix)
+            .with_fields(&[("person_weeks", "Person-weeks")]);
     }
 }

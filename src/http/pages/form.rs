@@ -24,7 +24,7 @@ pub struct Alert {
 pub struct FormState {
     errors: FieldErrors,
     /// After a stale submit: the saved value, as people read it, of each field that differs.
-    theirs: BTreeMap<&'static str, String>,
+    theirs: BTreeMap<String, String>,
     pub alert: Option<Alert>,
     /// Put before every element id, so that several forms can share a page (`/my`).
     id_prefix: String,
@@ -65,7 +65,7 @@ impl FormState {
     /// Someone saved `thing` since the form was rendered, and changed `theirs` (field → saved
     /// text) differently from the user: each saved value beside its field, and who saved it.
     /// `labelled` turns the saved texts into what people read.
-    pub(super) fn stale(thing: &str, theirs: BTreeMap<&'static str, String>, by: SavedBy) -> FormState {
+    pub(super) fn stale(thing: &str, theirs: BTreeMap<String, String>, by: SavedBy) -> FormState {
         let (title, saved_by) = match by {
             SavedBy::Unknown => (
                 format!("Someone else saved this {thing} while you were editing."),
@@ -103,7 +103,7 @@ impl FormState {
         let theirs = self
             .theirs
             .iter()
-            .map(|(field, text)| (*field, show(field, text)))
+            .map(|(field, text)| (field.clone(), show(field, text)))
             .collect();
         FormState { theirs, ..self }
     }

@@ -10,6 +10,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -21,9 +23,11 @@ use crate::db::TenantPool;
 use crate::db::initiatives::Initiative;
 use crate::db::orgs::Organization;
 use crate::db::permissions;
+use crate::db::scorecard::{Driver, ScoredInitiative};
 use crate::db::users::Caller;
 use crate::domain::form::{CHOICE, DATE, NUMBER, WHOLE_NUMBER, optional, optional_money, required};
 use crate::domain::initiative::{IMPACT_NAMES, IMPACTS, InitiativeChanges, InitiativeValues};
+use crate::domain::scorecard::{DriverValuesInput, parse_values};
 use crate::domain::scores::WSJF_SCALE;
 use crate::domain::{FieldErrors, Health, Status, money};
 use crate::error::{AppError, PageResult};
@@ -54,9 +58,64 @@ pub struct InitiativeForm {
     time_criticality: String,
     risk_reduction: String,
     benefit: String,
+    /// One field per scorecard driver.
+    #[serde(flatten)]
+    drivers: DriverTexts,
     version: String,
     /// The values the form was rendered with (edits only).
     base: String,
+}
+
+/// The scorecard's fields as typed: one per driver, named by the driver's id as `PUT …/scores`
+/// names it, empty for no value. A submitted name that is no id is none of them.
+#[derive(Clone, Debug, Default)]
+pub struct DriverTexts(BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for DriverTexts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<DriverTexts, D::Error> {
+        let fields = BTreeMap::<String, String>::deserialize(deserializer)?;
+        Ok(DriverTexts(
+            fields
+                .into_iter()
+                .filter_map(|(name, text)| Some((name.trim().parse::<Uuid>().ok()?.to_string(), text)))
+                .collect(),
+        ))
+    }
+}
+
+impl DriverTexts {
+    /// Each driver's field as the organization has them now, with the initiative's value.
+    fn saved(drivers: &[Driver], values: &BTreeMap<Uuid, i16>) -> DriverTexts {
+        DriverTexts(
+            drivers
+                .iter()
+                .map(|d| (d.id.to_string(), text_of(values.get(&d.id))))
+                .collect(),
+        )
+    }
+
+    /// For the three-way merge, beside the form's other fields.
+    fn texts(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(name, text)| (name.clone(), text.clone()))
+            .collect()
+    }
+
+    /// Takes driver `name` as `theirs` holds it; a driver they no longer show is dropped.
+    fn take(&mut self, name: &str, theirs: &DriverTexts) {
+        match theirs.0.get(name) {
+            Some(text) => self.0.insert(name.to_owned(), text.clone()),
+            None => self.0.remove(name),
+        };
+    }
+
+    /// The values to set, by the rule of `PUT …/scores`; none for a form without drivers, which
+    /// leaves the values as they are.
+    fn input(&self) -> Option<DriverValuesInput> {
+        (!self.0.is_empty())
+            .then(|| DriverValuesInput::from_texts(self.0.iter().map(|(n, t)| (n.as_str(), t.as_str()))))
+    }
 }
 
 versioned_form!(
@@ -82,7 +141,8 @@ versioned_form!(
         time_criticality,
         risk_reduction,
         benefit,
-    ]
+    ],
+    drivers
 );
 
 impl InitiativeForm {
@@ -111,13 +171,20 @@ impl InitiativeForm {
             time_criticality: text_of(values.time_criticality),
             risk_reduction: text_of(values.risk_reduction),
             benefit: text_of(values.benefit),
+            drivers: DriverTexts::default(),
             version: text_of(version),
             base: String::new(),
         }
     }
 
-    fn from_initiative(initiative: &Initiative, digits: u32) -> InitiativeForm {
-        InitiativeForm::from_values(&initiative.values(), Some(initiative.version), digits).rendered()
+    /// The form of an initiative as saved, its scorecard values with it.
+    fn from_saved(saved: &ScoredInitiative, digits: u32) -> InitiativeForm {
+        let initiative = &saved.initiative;
+        InitiativeForm {
+            drivers: DriverTexts::saved(&saved.drivers, &saved.values),
+            ..InitiativeForm::from_values(&initiative.values(), Some(initiative.version), digits)
+        }
+        .rendered()
     }
 
     /// The changes the form asks for, and the fields whose text did not parse.
@@ -172,9 +239,36 @@ pub struct InitiativeFormPage {
     /// WSJF's scale, for its three fields.
     wsjf_scale: Vec<Choice>,
     benefit_label: String,
+    /// The scorecard's drivers, each a field 0…max with what the form holds for it.
+    drivers: Vec<DriverField>,
     /// Reach's hint: with customer feedback linked and no reach set, the distinct customers who
     /// asked, as a suggestion (SPEC §11) that is never written by itself.
     reach_hint: String,
+}
+
+/// One scorecard driver as a field of the form.
+pub struct DriverField {
+    /// The field's name: the driver's id.
+    pub name: String,
+    /// "Strategic fit (0–5)".
+    pub label: String,
+    pub value: String,
+}
+
+impl DriverField {
+    fn all(drivers: &[Driver], typed: &DriverTexts) -> Vec<DriverField> {
+        drivers
+            .iter()
+            .map(|driver| {
+                let name = driver.id.to_string();
+                DriverField {
+                    label: format!("{} (0–{})", driver.name, driver.max),
+                    value: typed.0.get(&name).cloned().unwrap_or_default(),
+                    name,
+                }
+            })
+            .collect()
+    }
 }
 
 impl InitiativeFormPage {
@@ -216,11 +310,12 @@ async fn page(
 ) -> PageResult<InitiativeFormPage> {
     let currency = &org.currency;
     let pool = &state.tenant(caller);
-    let (tree, editable, names, themes) = tokio::try_join!(
+    let (tree, editable, names, themes, drivers) = tokio::try_join!(
         db::portfolios::list_tree(pool),
         permissions::editable_portfolios(pool, caller),
         db::portfolio_views::member_names(pool),
         db::themes::all(pool),
+        db::scorecard::drivers(pool, pool.org_id()),
     )?;
     let keep = [editing.map(|i| i.portfolio_id), values.portfolio_id.parse().ok()];
     let empty = values.portfolio_id.is_empty().then_some("Choose a portfolio…");
@@ -228,6 +323,7 @@ async fn page(
     let (heading, key, action, submit, cancel_url) = heading(editing, &values.portfolio_id);
     Ok(InitiativeFormPage {
         reach_hint: reach_hint(editing, &values.reach),
+        drivers: DriverField::all(&drivers, &values.drivers),
         layout: Layout::new(heading.clone(), Some(caller)).in_section("portfolios"),
         heading,
         key,
@@ -366,16 +462,18 @@ pub async fn create(
     Form(typed): Form<InitiativeForm>,
 ) -> PageResult<Response> {
     let (org, digits) = organization(&state, &caller).await?;
+    let pool = &state.tenant(&caller);
     let (changes, unreadable) = typed.parse(digits);
+    let scores = typed.drivers.input();
     let (status, shown) = if unreadable.is_empty() {
-        match db::initiatives::create(&state.tenant(&caller), &caller, changes).await {
+        match db::initiatives::create(pool, &caller, changes, scores.as_ref()).await {
             Ok(created) => return Ok(Redirect::to(&format!("/initiatives/{}", created.id)).into_response()),
             Err(error) => form::refusal(error)?,
         }
     } else {
         // The write checks the caller's permission; a form that did not parse is checked here.
         forbidden_unless(may_write(&caller))?;
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(None));
+        let errors = every_error(pool, changes, unreadable, None, scores.as_ref()).await?;
         (StatusCode::UNPROCESSABLE_ENTITY, FormState::invalid(errors))
     };
     let mut page = page(&state, &caller, None, typed, &org).await?;
@@ -386,6 +484,11 @@ pub async fn create(
 /// The initiative, if the caller may edit it: 404 for another organization's, 403 for a reader's.
 pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<Initiative> {
     let initiative = db::initiatives::get(&state.tenant(caller), id).await?;
+    require_editable(state, caller, &initiative).await?;
+    Ok(initiative)
+}
+
+async fn require_editable(state: &AppState, caller: &Caller, initiative: &Initiative) -> PageResult<()> {
     permissions::require_owned(
         &state.tenant(caller),
         caller,
@@ -393,7 +496,7 @@ pub(super) async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> Pag
         initiative.portfolio_id,
     )
     .await?;
-    Ok(initiative)
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(initiative_id = %id))]
@@ -402,10 +505,11 @@ pub async fn edit(
     PageCaller(caller): PageCaller,
     Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let initiative = editable(&state, &caller, id).await?;
+    let saved = db::scorecard::initiative_with_values(&state.tenant(&caller), id).await?;
+    require_editable(&state, &caller, &saved.initiative).await?;
     let (org, digits) = organization(&state, &caller).await?;
-    let values = InitiativeForm::from_initiative(&initiative, digits);
-    Ok(page(&state, &caller, Some(&initiative), values, &org)
+    let values = InitiativeForm::from_saved(&saved, digits);
+    Ok(page(&state, &caller, Some(&saved.initiative), values, &org)
         .await?
         .respond(StatusCode::OK))
 }
@@ -425,8 +529,8 @@ pub async fn update(
         typed,
         |typed, version| write(pool, &caller, id, typed, version, digits),
         || async {
-            Ok(InitiativeForm::from_initiative(
-                &db::initiatives::get(pool, id).await?,
+            Ok(InitiativeForm::from_saved(
+                &db::scorecard::initiative_with_values(pool, id).await?,
                 digits,
             ))
         },
@@ -446,8 +550,9 @@ pub async fn update(
     }
 }
 
-/// Saves what the form asks for against `version`; text that does not parse is refused with every
-/// problem of the form, as the domain finds them on the saved initiative.
+/// Saves what the form asks for, its scorecard values with the rest, against `version`; text that
+/// does not parse is refused with every problem of the form, as the domain finds them on the saved
+/// initiative.
 async fn write(
     pool: &TenantPool,
     caller: &Caller,
@@ -457,10 +562,30 @@ async fn write(
     digits: u32,
 ) -> Result<Initiative, AppError> {
     let (changes, unreadable) = typed.parse(digits);
+    let scores = typed.drivers.input();
     if !unreadable.is_empty() {
         let current = db::initiatives::get(pool, id).await?.values();
-        let errors = form::all_errors(changes, unreadable, |c| c.apply(Some(&current)));
+        let errors = every_error(pool, changes, unreadable, Some(&current), scores.as_ref()).await?;
         return Err(AppError::Validation(errors));
     }
-    db::initiatives::update(pool, caller, id, Some(version), changes).await
+    db::initiatives::update(pool, caller, id, Some(version), changes, scores.as_ref()).await
+}
+
+/// Every problem of a form with fields that did not parse: those, what the domain finds wrong with
+/// the rest (on `current`, for an edit), and the scorecard values by `PUT …/scores`' rule.
+async fn every_error(
+    pool: &TenantPool,
+    changes: InitiativeChanges,
+    unreadable: FieldErrors,
+    current: Option<&InitiativeValues>,
+    scores: Option<&DriverValuesInput>,
+) -> Result<FieldErrors, AppError> {
+    let mut errors = form::all_errors(changes, unreadable, |c| c.apply(current));
+    if let Some(input) = scores {
+        let scales = db::scorecard::scales(pool, pool.org_id()).await?;
+        if let Err(refused) = parse_values(input, &scales) {
+            errors.merge(refused);
+        }
+    }
+    Ok(errors)
 }

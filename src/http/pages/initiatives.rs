@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::Layout;
 use super::feedback::DemandView;
-use super::form::{Choice, FormState, refusal, rendered_version};
+use super::form::{Choice, FormState, refusal};
 use super::quick_update::{HistoryEntry, Origin, QuickUpdate};
 use crate::db;
 use crate::db::dependencies::Dependencies;
@@ -51,10 +51,9 @@ pub struct InitiativePage {
     /// Days past its target date, when it is late (open work, target before today).
     late_days: Option<i64>,
     scores: Vec<ScoreView>,
-    /// The scorecard's drivers, each a field 0…max with the initiative's value (or what was typed).
-    drivers: Vec<DriverField>,
-    /// The driver values' form: errors beside the fields of a refused submit.
-    scores_form: FormState,
+    /// The scorecard's drivers with the initiative's value on each: what its scorecard score
+    /// weighs. They are set on the edit form.
+    drivers: Vec<DriverValue>,
     /// Its pace against its time (SPEC §10), when it is in progress with both dates.
     pace: Option<PaceView>,
     /// What it waits for and what waits for it, each link marked when in conflict.
@@ -74,12 +73,12 @@ pub struct PaceView {
     pub threshold: i16,
 }
 
-/// One scorecard driver as a field of the initiative page's scorecard form.
-pub struct DriverField {
-    /// The field's name: the driver's id, as the API's `PUT …/scores` names it.
+/// One scorecard driver and the initiative's value on it, if it has one.
+pub struct DriverValue {
+    pub id: Uuid,
     pub name: String,
-    pub label: String,
-    pub value: String,
+    pub value: Option<i16>,
+    pub max: i16,
 }
 
 /// One score as the page explains it: its formula with the inputs filled in, and what is missing.
@@ -191,17 +190,13 @@ impl InitiativePage {
             drivers: data
                 .drivers
                 .iter()
-                .map(|driver| DriverField {
-                    name: driver.id.to_string(),
-                    label: format!("{} (0–{})", driver.name, driver.max),
-                    value: data
-                        .driver_values
-                        .get(&driver.id)
-                        .map(i16::to_string)
-                        .unwrap_or_default(),
+                .map(|driver| DriverValue {
+                    id: driver.id,
+                    name: driver.name.clone(),
+                    value: data.driver_values.get(&driver.id).copied(),
+                    max: driver.max,
                 })
                 .collect(),
-            scores_form: FormState::default(),
             pace,
             dependencies: data.dependencies,
             blocker_form: FormState::default(),
@@ -327,43 +322,4 @@ pub async fn unlink_key_result(
 ) -> PageResult<Redirect> {
     db::key_result_links::unlink(&state.tenant(&caller), &caller, id, key_result_id).await?;
     Ok(Redirect::to(&format!("/initiatives/{id}#key-results")))
-}
-
-/// `POST /initiatives/{id}/scores`: the scorecard form — one field per driver (named by its id,
-/// empty for no value) and the version the page was rendered with.
-#[tracing::instrument(skip_all, fields(initiative_id = %id))]
-pub async fn save_scores(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<Uuid>,
-    Form(typed): Form<std::collections::BTreeMap<String, String>>,
-) -> PageResult<Response> {
-    let version = rendered_version(typed.get("version").map_or("", String::as_str))?;
-    let values = typed
-        .iter()
-        .filter(|(name, _)| name.as_str() != "version")
-        .map(|(name, text)| {
-            let text = text.trim();
-            // Text that is no number goes on as text: the rule names it beside its field.
-            let value = (!text.is_empty()).then(|| {
-                text.parse::<i64>()
-                    .map_or_else(|_| text.into(), serde_json::Value::from)
-            });
-            (name.clone(), value)
-        })
-        .collect();
-    let input = crate::domain::scorecard::DriverValuesInput(values);
-    let pool = state.tenant(&caller);
-    let error = match db::scorecard::put_values(&pool, &caller, id, Some(version), &input).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/initiatives/{id}#scores")).into_response()),
-        Err(error) => error,
-    };
-    let (status, form) = refusal(error)?;
-    let initiative = db::initiatives::get(&pool, id).await?;
-    let mut page = page(&state, &caller, &initiative, None, None).await?;
-    for field in &mut page.drivers {
-        field.value = typed.get(&field.name).cloned().unwrap_or_default();
-    }
-    page.scores_form = form;
-    Ok((status, page).into_response())
 }

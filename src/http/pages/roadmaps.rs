@@ -138,8 +138,8 @@ impl RoadmapForm {
 impl VersionedForm for RoadmapForm {
     const THING: &'static str = "roadmap";
 
-    fn texts(&self) -> Vec<(&'static str, String)> {
-        vec![
+    fn texts(&self) -> Vec<(String, String)> {
+        [
             ("name", self.name.clone()),
             ("portfolio_id", self.portfolio_id.clone()),
             ("from", self.from.clone()),
@@ -155,6 +155,8 @@ impl VersionedForm for RoadmapForm {
                 if self.show_budget { "Yes" } else { "No" }.to_owned(),
             ),
         ]
+        .map(|(field, text)| (field.to_owned(), text))
+        .into()
     }
 
     fn take(&mut self, field: &str, theirs: &RoadmapForm) {

@@ -436,8 +436,9 @@ pub struct RollupPage {
     can_hold_portfolios: bool,
     /// The period of the OKR figures, with its neighbours to step through.
     period: Period,
-    /// Capacity against demand over the next four quarters, for it and each child.
-    capacity: CapacityPanel,
+    /// Capacity against demand over the next four quarters, for it and each child, and for whoever
+    /// may edit it the forms that set its own.
+    pub(super) capacity: CapacityPanel,
     /// The portfolio's own KPIs (SPEC §11).
     kpi_cards: Vec<KpiCard>,
 }
@@ -463,6 +464,8 @@ pub struct RollupQuery {
     since: Option<String>,
     period: Option<String>,
     by: Option<String>,
+    /// The quarter whose capacity the panel's form just saved.
+    capacity_saved: Option<String>,
 }
 
 impl RollupQuery {
@@ -485,14 +488,24 @@ pub(super) async fn page_with_baseline_form(
     form: FormState,
     typed: String,
 ) -> PageResult<RollupPage> {
+    let mut page = page_for_refused_form(state, caller, id).await?;
+    page.baseline_form = form;
+    page.baseline_name = typed;
+    Ok(page)
+}
+
+/// The roll-up page of `id` as it opens, for a form on it that was refused: the form's errors and
+/// what was typed are the caller's to set.
+pub(super) async fn page_for_refused_form(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> PageResult<RollupPage> {
     let (since, since_error) = parse_since(None);
     let attached = ATTACHED_SHOWN as i64 + 1;
     let cache = &state.caches.portfolio_pages;
     let data = db::pages::rollup::read(&state.tenant(caller), cache, id, None, attached, since).await?;
-    let mut page = RollupPage::new(caller, data, since, since_error);
-    page.baseline_form = form;
-    page.baseline_name = typed;
-    Ok(page)
+    Ok(RollupPage::new(caller, data, since, since_error))
 }
 
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
@@ -509,6 +522,7 @@ pub async fn show(
     let pool = state.tenant(&caller);
     let data = db::pages::rollup::read(&pool, cache, id, query.period(), attached, since).await?;
     let mut page = RollupPage::new(&caller, data, since, since_error);
+    page.capacity.saved = query.capacity_saved.as_deref().and_then(|p| p.parse().ok());
     if let Some(by) = query.grouping() {
         let grouped = db::rollup::grouped(&pool, id, by, Some(page.period)).await?;
         page.groups = grouped
@@ -538,6 +552,7 @@ impl RollupPage {
             changes,
             changes_total,
             capacity,
+            own_capacity,
             baselines,
             kpis,
             kpi_values,
@@ -577,7 +592,8 @@ impl RollupPage {
             .collect();
         let listed = |rows: &[ListedInitiative]| rows.iter().cloned().map(ListRow::from).collect();
         RollupPage {
-            capacity: CapacityPanel::new(capacity),
+            // Whether the forms show is this visitor's: the parts are every reader's.
+            capacity: CapacityPanel::new(capacity, can_edit.then_some(own_capacity.as_slice())),
             kpi_cards: KpiCard::all(kpis, kpi_values),
             layout: Layout::new(rollup.portfolio.name.clone(), Some(caller)).in_section(section),
             owner: owner_of(rollup.portfolio.owner_id),

@@ -26,9 +26,11 @@ use crate::error::{AppError, PageResult};
 pub trait VersionedForm: Clone {
     /// What the record is called in the alert after a conflict: "initiative", "the settings".
     const THING: &'static str;
-    /// Every field the merge compares, by name, as the form's text.
-    fn texts(&self) -> Vec<(&'static str, String)>;
-    /// Takes `field` as `theirs` holds it: a change only the other person made.
+    /// Every field the merge compares, by name, as the form's text. The names are usually fixed;
+    /// a form may also hold fields of its own data (the initiative form's scorecard drivers).
+    fn texts(&self) -> Vec<(String, String)>;
+    /// Takes `field` as `theirs` holds it: a change only the other person made (for a field of
+    /// data `theirs` no longer holds, its absence).
     fn take(&mut self, field: &str, theirs: &Self);
     /// The version the form was rendered with.
     fn version(&self) -> &str;
@@ -46,18 +48,22 @@ pub trait VersionedForm: Clone {
 }
 
 /// Implements `VersionedForm` for a form whose merged fields are all `String`s, besides its
-/// `version` and `base`.
+/// `version` and `base`; after them, optionally, a field holding fields of the form's own data,
+/// with `texts()` and `take(field, theirs)` of its own (the initiative form's scorecard drivers).
 macro_rules! versioned_form {
-    ($form:ty, $thing:literal, [$($field:ident),+ $(,)?]) => {
+    ($form:ty, $thing:literal, [$($field:ident),+ $(,)?] $(, $data:ident)?) => {
         impl $crate::http::pages::versioned_form::VersionedForm for $form {
             const THING: &'static str = $thing;
-            fn texts(&self) -> Vec<(&'static str, String)> {
-                vec![$((stringify!($field), self.$field.clone())),+]
+            fn texts(&self) -> Vec<(String, String)> {
+                #[allow(unused_mut)]
+                let mut texts = vec![$((stringify!($field).to_owned(), self.$field.clone())),+];
+                $(texts.extend(self.$data.texts());)?
+                texts
             }
             fn take(&mut self, field: &str, theirs: &Self) {
                 match field {
                     $(stringify!($field) => self.$field = theirs.$field.clone(),)+
-                    _ => {}
+                    _ => {$(self.$data.take(field, &theirs.$data);)?}
                 }
             }
             fn version(&self) -> &str {
@@ -76,7 +82,7 @@ macro_rules! versioned_form {
 pub(crate) use versioned_form;
 
 /// The hidden field's text for the values a form shows.
-pub fn encode_base(texts: &[(&'static str, String)]) -> String {
+pub fn encode_base(texts: &[(String, String)]) -> String {
     serde_urlencoded::to_string(texts).unwrap_or_default()
 }
 
@@ -90,24 +96,33 @@ fn decode_base(text: &str) -> Option<BTreeMap<String, String>> {
 
 /// `mine` merged with `theirs` (a form rendered from what is saved now) over `mine`'s base: the
 /// merged form, carrying `theirs`' version and base, and the fields both changed differently with
-/// their saved text. Values compare as trimmed text; a field the base lacks is a conflict wherever
-/// the two differ.
-pub fn merge<F: VersionedForm>(mine: &F, theirs: &F) -> (F, BTreeMap<&'static str, String>) {
+/// their saved text. Fields pair by name; a field only one side holds (a scorecard driver added or
+/// deleted since) is taken as `theirs` has it. Values compare as trimmed text; a field the base
+/// lacks is a conflict wherever the two differ.
+pub fn merge<F: VersionedForm>(mine: &F, theirs: &F) -> (F, BTreeMap<String, String>) {
     let base = decode_base(mine.base()).unwrap_or_default();
     let mut merged = mine.clone();
     let mut conflicts = BTreeMap::new();
-    for ((field, my_text), (_, their_text)) in mine.texts().into_iter().zip(theirs.texts()) {
+    let mut their_texts: BTreeMap<String, String> = theirs.texts().into_iter().collect();
+    for (field, my_text) in mine.texts() {
+        let Some(their_text) = their_texts.remove(&field) else {
+            merged.take(&field, theirs);
+            continue;
+        };
         let (my_text, their_text) = (my_text.trim(), their_text.trim());
         if my_text == their_text {
             continue;
         }
-        match base.get(field).map(|text| text.trim()) {
-            Some(before) if before == my_text => merged.take(field, theirs),
+        match base.get(&field).map(|text| text.trim()) {
+            Some(before) if before == my_text => merged.take(&field, theirs),
             Some(before) if before == their_text => {}
             _ => {
                 conflicts.insert(field, their_text.to_owned());
             }
         }
+    }
+    for field in their_texts.keys() {
+        merged.take(field, theirs);
     }
     merged.stamp(theirs.version().to_owned(), theirs.base().to_owned());
     (merged, conflicts)
@@ -249,9 +264,71 @@ mod tests {
         let (merged, conflicts) = merge(&mine, &theirs);
         assert_eq!(
             conflicts.into_iter().collect::<Vec<_>>(),
-            [("title", "Pay now".to_owned())]
+            [("title".to_owned(), "Pay now".to_owned())]
         );
         assert_eq!(merged.title, "Pay v2 ", "my input stays");
+    }
+
+    /// A form with fields of its own data besides the fixed ones, by name.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    struct Fields(BTreeMap<String, String>);
+
+    impl Fields {
+        fn texts(&self) -> Vec<(String, String)> {
+            self.0.clone().into_iter().collect()
+        }
+
+        fn take(&mut self, name: &str, theirs: &Fields) {
+            match theirs.0.get(name) {
+                Some(text) => self.0.insert(name.to_owned(), text.clone()),
+                None => self.0.remove(name),
+            };
+        }
+    }
+
+    #[derive(Clone, Debug, Default, PartialEq)]
+    struct Scored {
+        title: String,
+        drivers: Fields,
+        version: String,
+        base: String,
+    }
+    versioned_form!(Scored, "scored", [title], drivers);
+
+    fn scored(title: &str, drivers: &[(&str, &str)], version: &str) -> Scored {
+        Scored {
+            title: title.to_owned(),
+            drivers: Fields(
+                drivers
+                    .iter()
+                    .map(|(name, text)| (name.to_string(), text.to_string()))
+                    .collect(),
+            ),
+            version: version.to_owned(),
+            base: String::new(),
+        }
+    }
+
+    #[test]
+    fn fields_of_data_merge_by_name_and_follow_theirs_where_only_one_side_has_them() {
+        let mut mine = scored("Pay", &[("fit", "1"), ("reach", "1"), ("gone", "2")], "1").rendered();
+        mine.drivers.0.insert("reach".into(), "7".into());
+        // Since: fit changed, "gone" deleted, "new" added.
+        let theirs = scored("Pay", &[("fit", "2"), ("new", "3"), ("reach", "1")], "2").rendered();
+        let (merged, conflicts) = merge(&mine, &theirs);
+        assert!(conflicts.is_empty());
+        assert_eq!(
+            merged.drivers,
+            scored("", &[("fit", "2"), ("new", "3"), ("reach", "7")], "").drivers
+        );
+
+        mine.drivers.0.insert("fit".into(), "5".into());
+        let (merged, conflicts) = merge(&mine, &theirs);
+        assert_eq!(
+            conflicts.into_iter().collect::<Vec<_>>(),
+            [("fit".to_owned(), "2".to_owned())]
+        );
+        assert_eq!(merged.drivers.0["fit"], "5", "my input stays");
     }
 
     #[test]
@@ -260,7 +337,10 @@ mod tests {
         mine.base = "%zz=&&=".to_owned();
         let theirs = note("Pay", "off_track", "2").rendered();
         let (merged, conflicts) = merge(&mine, &theirs);
-        assert_eq!(conflicts.keys().copied().collect::<Vec<_>>(), ["health"]);
+        assert_eq!(
+            conflicts.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["health"]
+        );
         assert_eq!(merged.health, "on_track");
     }
 
