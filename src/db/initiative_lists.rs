@@ -138,7 +138,7 @@ macro_rules! search_sorted {
             $filter.unowned,
             $filter.unstaged,
             $filter.no_objective,
-            $filter.no_objective_in.map(|p| p.to_string())
+            $filter.objective_period.map(|p| p.to_string())
         )
     };
 }

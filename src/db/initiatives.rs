@@ -242,7 +242,7 @@ pub async fn list(
         filter.unowned,
         filter.unstaged,
         filter.no_objective,
-        filter.no_objective_in.map(|p| p.to_string())
+        filter.objective_period.map(|p| p.to_string())
     )
     .map(|r| initiative_from_row!(r))
     .fetch_all(pool)

@@ -400,8 +400,9 @@ pub struct InitiativeQuery {
     /// moving no objective (of `objective_period` when it is given).
     #[param(value_type = Option<String>, pattern = "^(none|[0-9a-fA-F-]{36})$")]
     pub objective_id: Option<String>,
-    /// With `objective_id=none`: the period whose objectives the work moves none of (such as
-    /// `2026-Q4` or `2026`), as the roll-up grouped by objective counts "No objective".
+    /// Only work moving an objective of this period (such as `2026-Q4` or `2026`); with
+    /// `objective_id=none`, only work moving none of them, as the roll-up grouped by objective
+    /// counts "No objective".
     #[param(value_type = Option<String>, pattern = r"^[1-9][0-9]{3}(-Q[1-4])?$")]
     pub objective_period: Option<String>,
     /// Only work in products at this lifecycle stage (in them or in their areas), or `none` for
@@ -455,9 +456,10 @@ pub struct InitiativeFilter {
     /// Only work without an owner (`owner_id=none`), or in no product stage (`lifecycle=none`).
     pub unowned: bool,
     pub unstaged: bool,
-    /// Only work moving no objective (`objective_id=none`): of this period when there is one.
+    /// Only work moving an objective of this period, or with `no_objective` none of them.
+    pub objective_period: Option<Period>,
+    /// Only work moving no objective (`objective_id=none`): of `objective_period` when there is one.
     pub no_objective: bool,
-    pub no_objective_in: Option<Period>,
 }
 
 /// The query string value `theme_id`, `owner_id` and `lifecycle` take for "none".
@@ -508,9 +510,9 @@ impl InitiativeFilter {
             pairs.push(("objective_id", id.to_string()));
         } else if self.no_objective {
             pairs.push(("objective_id", NONE.to_owned()));
-            if let Some(period) = self.no_objective_in {
-                pairs.push(("objective_period", period.to_string()));
-            }
+        }
+        if let Some(period) = self.objective_period {
+            pairs.push(("objective_period", period.to_string()));
         }
         if let Some(stage) = self.lifecycle {
             pairs.push(("lifecycle", stage.as_str().to_owned()));
@@ -571,12 +573,6 @@ impl InitiativeQuery {
             none(&self.lifecycle),
             none(&self.objective_id),
         );
-        let no_objective_in = parse_param(errors, "objective_period", &self.objective_period);
-        errors.check(
-            no_objective || no_objective_in.is_none(),
-            "objective_period",
-            "is only taken with objective_id=none",
-        );
         let late = flag(errors, "late", &self.late);
         let dependency_conflict = flag(errors, "dependency_conflict", &self.dependency_conflict);
         let optimistic = flag(errors, "optimistic", &self.optimistic);
@@ -613,8 +609,8 @@ impl InitiativeQuery {
             level: parse_param(errors, "level", &self.level),
             unowned,
             unstaged,
+            objective_period: parse_param(errors, "objective_period", &self.objective_period),
             no_objective,
-            no_objective_in,
         }
     }
 }

@@ -297,6 +297,10 @@ async fn work_moving_several_objectives_counts_in_each_and_the_answer_says_so() 
     let never = listed("objective_id=none").await;
     assert_eq!(never.len(), unlinked.len() - 1);
     assert!(!never.contains(&b));
+    // The period alone: the work moving some objective of it.
+    let mut linked = vec![org.a.clone(), org.e.clone()];
+    linked.sort();
+    assert_eq!(listed("objective_period=2026-Q4").await, linked);
     // A period that is not one is named.
     let refused = app
         .api(

@@ -268,7 +268,7 @@ impl ListPage {
                 filter.unstaged.then(|| ("lifecycle", "none".to_owned())),
                 filter.no_objective.then(|| ("objective_id", "none".to_owned())),
                 filter
-                    .no_objective_in
+                    .objective_period
                     .map(|period| ("objective_period", period.to_string())),
             ]
             .into_iter()
@@ -480,10 +480,12 @@ fn group_note(filter: &InitiativeFilter) -> Option<String> {
             .map(|level| format!("attached to {} portfolios", level.label().to_lowercase())),
         filter.unstaged.then(|| "in no product stage".to_owned()),
         filter.unowned.then(|| "without an owner".to_owned()),
-        filter.no_objective.then(|| match filter.no_objective_in {
-            Some(period) => format!("moving no objective of {period}"),
-            None => "moving no objective".to_owned(),
-        }),
+        match (filter.no_objective, filter.objective_period) {
+            (true, Some(period)) => Some(format!("moving no objective of {period}")),
+            (true, None) => Some("moving no objective".to_owned()),
+            (false, Some(period)) => Some(format!("moving an objective of {period}")),
+            (false, None) => None,
+        },
     ]
     .into_iter()
     .flatten()

@@ -269,7 +269,7 @@ impl GroupRow {
             RollupDimension::Objective => Some(InitiativeFilter {
                 objective_id: id,
                 no_objective: id.is_none(),
-                no_objective_in: id.is_none().then_some(period),
+                objective_period: id.is_none().then_some(period),
                 ..subtree
             }),
             RollupDimension::Lifecycle => {
