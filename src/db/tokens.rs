@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::Tx;
-use super::users::Caller;
+use super::users::{Authenticated, Caller};
 use crate::domain::{Role, credentials};
 use crate::error::AppError;
 
@@ -29,13 +29,15 @@ pub async fn create(
     Ok(id)
 }
 
-/// The caller a bearer token stands for; a removed member's tokens are gone with the membership.
-/// The organization is not known yet, so the token's membership comes from `token_membership`,
-/// the one lookup by digest that row-level security lets through (migrations/0011).
-pub async fn caller(pool: &sqlx::PgPool, token: &str) -> Result<Option<Caller>, AppError> {
+/// The caller a bearer token stands for, with their organization's data stamp; a removed member's
+/// tokens are gone with the membership. The organization is not known yet, so the token's
+/// membership comes from `token_membership`, the one lookup by digest that row-level security lets
+/// through (migrations/0011, 0036).
+pub async fn caller(pool: &sqlx::PgPool, token: &str) -> Result<Option<Authenticated>, AppError> {
     Ok(sqlx::query_as!(
-        Caller,
-        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name
+        Authenticated,
+        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name,
+                  m.data_version AS "data_version!", m.today AS "today!"
            FROM token_membership($1) m
            JOIN users u ON u.id = m.user_id
            JOIN organizations o ON o.id = m.org_id"#,

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::Tx;
+use super::{DataStamp, Tx};
 use crate::domain::{Role, credentials};
 use crate::error::{AppError, map_constraint};
 
@@ -77,18 +77,61 @@ pub async fn credentials_by_email(pool: &sqlx::PgPool, email: &str) -> Result<Op
     .await?)
 }
 
-/// The caller behind a session, if the user is still a member of that organization. One statement
-/// outside any transaction (every page asks): the membership comes from `session_membership`, a
-/// lookup by the session's own organization and user (migrations/0014).
-pub async fn caller(pool: &sqlx::PgPool, org_id: Uuid, user_id: Uuid) -> Result<Option<Caller>, AppError> {
+/// A caller as authenticated, with their organization's data stamp at that moment: what tells
+/// whether a page or answer kept from an earlier request may answer this one (`crate::read_cache`).
+pub struct Authenticated {
+    pub(super) user_id: Uuid,
+    pub(super) name: String,
+    pub(super) email: String,
+    pub(super) role: Role,
+    pub(super) org_id: Uuid,
+    pub(super) org_name: String,
+    pub(super) data_version: i64,
+    pub(super) today: chrono::NaiveDate,
+}
+
+impl Authenticated {
+    pub fn split(self) -> (Caller, DataStamp) {
+        let stamp = DataStamp {
+            version: self.data_version,
+            today: self.today,
+        };
+        let caller = Caller {
+            user_id: self.user_id,
+            name: self.name,
+            email: self.email,
+            role: self.role,
+            org_id: self.org_id,
+            org_name: self.org_name,
+        };
+        (caller, stamp)
+    }
+}
+
+/// The caller behind a session, in one statement outside any transaction (every page asks): the
+/// session's row if it has not expired, the membership it names if that still stands
+/// (`session_membership`, a lookup by the session's own organization and user), and the
+/// organization's stamp (migrations/0036). `org_key` and `user_key` are the session's keys for
+/// them (`http::extract`). Nothing else of a session is read here: what writes to one (signing in
+/// and out) goes through `tower_sessions` and this module's store.
+pub async fn caller_of_session(
+    pool: &sqlx::PgPool,
+    session_id: &str,
+    org_key: &str,
+    user_key: &str,
+) -> Result<Option<Authenticated>, AppError> {
     Ok(sqlx::query_as!(
-        Caller,
-        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name
-           FROM session_membership($1, $2) m
+        Authenticated,
+        r#"SELECT u.id AS user_id, u.name, u.email, m.role AS "role!: Role", o.id AS org_id, o.name AS org_name,
+                  m.data_version AS "data_version!", m.today AS "today!"
+           FROM sessions s
+           CROSS JOIN LATERAL session_membership((s.data ->> $2)::uuid, (s.data ->> $3)::uuid) m
            JOIN users u ON u.id = m.user_id
-           JOIN organizations o ON o.id = m.org_id"#,
-        org_id,
-        user_id
+           JOIN organizations o ON o.id = m.org_id
+           WHERE s.id = $1 AND s.expires_at > now()"#,
+        session_id,
+        org_key,
+        user_key
     )
     .fetch_optional(pool)
     .await?)

@@ -13,6 +13,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::AppState;
+use crate::db::DataStamp;
 use crate::db::idempotency::IdempotencyKey;
 use crate::db::users::Caller;
 use crate::error::{ApiError, AppError};
@@ -25,7 +26,11 @@ pub const SESSION_ORG: &str = "org_id";
 /// An API caller, authenticated by `Authorization: Bearer <token>`; 401 otherwise.
 pub struct ApiCaller(pub Caller);
 
-impl<S> FromRequestParts<S> for ApiCaller
+/// An API caller with their organization's data stamp as of their authentication, for answers
+/// that may come from what an earlier request made (`crate::read_cache::Answers`).
+pub struct StampedApiCaller(pub Caller, pub DataStamp);
+
+impl<S> FromRequestParts<S> for StampedApiCaller
 where
     AppState: FromRef<S>,
     S: Send + Sync,
@@ -41,15 +46,40 @@ where
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
-        let caller = db::tokens::caller(&state.pool, token)
+        let (caller, stamp) = db::tokens::caller(&state.pool, token)
             .await?
-            .ok_or(AppError::Unauthorized)?;
-        Ok(ApiCaller(caller))
+            .ok_or(AppError::Unauthorized)?
+            .split();
+        Ok(StampedApiCaller(caller, stamp))
     }
 }
 
+/// `$plain` is `$stamped` without the stamp, for handlers that always read afresh.
+macro_rules! without_stamp {
+    ($plain:ident, $stamped:ident, $rejection:ty) => {
+        impl<S> FromRequestParts<S> for $plain
+        where
+            AppState: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = $rejection;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                let $stamped(caller, _) = $stamped::from_request_parts(parts, state).await?;
+                Ok($plain(caller))
+            }
+        }
+    };
+}
+
+without_stamp!(ApiCaller, StampedApiCaller, ApiError);
+
 /// A signed-in page visitor; anyone else is sent to the sign-in page.
 pub struct PageCaller(pub Caller);
+
+/// A signed-in page visitor with their organization's data stamp as of their authentication, for
+/// pages that may come from what an earlier request rendered (`crate::read_cache::Answers`).
+pub struct StampedPageCaller(pub Caller, pub DataStamp);
 
 /// Where an anonymous visitor goes instead of the page they asked for.
 pub enum SignInRequired {
@@ -66,7 +96,7 @@ impl IntoResponse for SignInRequired {
     }
 }
 
-impl<S> FromRequestParts<S> for PageCaller
+impl<S> FromRequestParts<S> for StampedPageCaller
 where
     AppState: FromRef<S>,
     S: Send + Sync,
@@ -74,9 +104,9 @@ where
     type Rejection = SignInRequired;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match OptionalPageCaller::from_request_parts(parts, state).await? {
-            OptionalPageCaller(Some(caller)) => Ok(PageCaller(caller)),
-            OptionalPageCaller(None) => {
+        match signed_in(parts, &AppState::from_ref(state)).await? {
+            Some((caller, stamp)) => Ok(StampedPageCaller(caller, stamp)),
+            None => {
                 let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = format!("/login?next={}", urlencode(back));
                 Err(SignInRequired::Redirect(Redirect::to(&target)))
@@ -84,6 +114,8 @@ where
         }
     }
 }
+
+without_stamp!(PageCaller, StampedPageCaller, SignInRequired);
 
 /// The signed-in visitor, if any (the sign-in page and `/` render for both).
 pub struct OptionalPageCaller(pub Option<Caller>);
@@ -96,28 +128,32 @@ where
     type Rejection = SignInRequired;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let session = Session::from_request_parts(parts, &state)
-            .await
-            .map_err(|(_, message)| SignInRequired::Error(AppError::Internal(anyhow::anyhow!(message))))?;
-        let ids = async {
-            let user: Option<Uuid> = session.get(SESSION_USER).await?;
-            let org: Option<Uuid> = session.get(SESSION_ORG).await?;
-            Ok::<_, tower_sessions::session::Error>(user.zip(org))
-        };
-        let ids = ids.await.map_err(|e| SignInRequired::Error(e.into()))?;
-        let Some((user_id, org_id)) = ids else {
-            return Ok(OptionalPageCaller(None));
-        };
-        let caller = db::users::caller(&state.pool, org_id, user_id)
-            .await
-            .map_err(SignInRequired::Error)?;
-        if caller.is_none() {
-            // The membership is gone (member removed): the session must not outlive it.
-            let _ = session.flush().await;
-        }
-        Ok(OptionalPageCaller(caller))
+        let signed_in = signed_in(parts, &AppState::from_ref(state)).await?;
+        Ok(OptionalPageCaller(signed_in.map(|(caller, _)| caller)))
     }
+}
+
+/// The member the request's session signed in as, if the session is current and the membership
+/// still stands, with the organization's data stamp: one statement, without loading the session
+/// through `tower_sessions` (which would be a statement of its own).
+async fn signed_in(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<(Caller, DataStamp)>, SignInRequired> {
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, message)| SignInRequired::Error(AppError::Internal(anyhow::anyhow!(message))))?;
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
+    let found = db::users::caller_of_session(&state.pool, &id.to_string(), SESSION_ORG, SESSION_USER)
+        .await
+        .map_err(SignInRequired::Error)?;
+    if found.is_none() {
+        // Expired, signed out elsewhere, or the member was removed: the cookie must not outlive it.
+        let _ = session.flush().await;
+    }
+    Ok(found.map(db::users::Authenticated::split))
 }
 
 pub fn urlencode(text: &str) -> String {

@@ -53,8 +53,13 @@ pub struct AppState {
 }
 
 /// What pages read once and show again while the organization's data and date are unchanged
-/// (`crate::read_cache`), bounded in bytes: well under the server's memory target of 200 MB.
+/// (`crate::read_cache`), bounded in bytes: 152 MB in all at most, under the server's memory target of 200 MB.
 pub struct Caches {
+    /// Pages as rendered for a reader (`crate::read_cache::PageKey`): 10 to 100 KB each.
+    pub pages: crate::read_cache::Answers<crate::read_cache::PageKey>,
+    /// API answers as serialized (`crate::read_cache::AnswerKey`): 1 KB to 1 MB each (an owner
+    /// grouping of a thousand owners is about 500 KB).
+    pub answers: crate::read_cache::Answers<crate::read_cache::AnswerKey>,
     /// The roll-up page's parts besides the roll-up (`db::pages::rollup::PageParts`), a few KB each.
     pub portfolio_pages: ReadCache<crate::read_cache::PortfolioPageKey, crate::db::pages::rollup::PageParts>,
     /// Shared roadmaps as rendered, by organization and roadmap: 10 to 150 KB each.
@@ -83,8 +88,10 @@ impl Default for Caches {
     fn default() -> Self {
         const MB: u64 = 1024 * 1024;
         Caches {
+            pages: ReadCache::new(24 * MB, 48 * 1024),
+            answers: ReadCache::new(24 * MB, 16 * 1024),
             portfolio_pages: ReadCache::new(16 * MB, 8 * 1024),
-            shared_roadmaps: ReadCache::new(32 * MB, 64 * 1024),
+            shared_roadmaps: ReadCache::new(16 * MB, 64 * 1024),
             priorities: ReadCache::new(16 * MB, 50 * 1024),
             filter_menus: ReadCache::new(8 * MB, 64 * 1024),
             comparisons: ReadCache::new(16 * MB, 32 * 1024),

@@ -5,6 +5,7 @@
 //! with an organization's data bumps the version, and concurrent writers neither deadlock on it nor
 //! bump it more than once each.
 
+use cairn::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -379,4 +380,100 @@ async fn concurrent_writers_each_bump_the_version_once_and_none_deadlocks() {
         assert_eq!(*status, StatusCode::CREATED, "{body}");
     }
     assert_eq!(version(&app.pool, org.account.org_id).await, before + 12);
+}
+
+/// Whole pages and API answers are kept per data stamp (`cairn::read_cache::Answers`), found by the
+/// stamp read in the statement that authenticates the request. At one stamp each reader still gets
+/// their own page, each organization its own answer to the same URL, and the next request after a
+/// write shows it — a page as an answer.
+#[tokio::test]
+async fn a_kept_page_is_its_readers_own_and_every_kept_answer_shows_the_next_write() {
+    let app = spawn_app().await;
+    let org = signed_in_org(&app).await;
+    let t = &org.account.token;
+    let (_, viewer) = app.signed_in_member(&org.account, Role::Viewer).await;
+    let root_page = format!("/portfolios/{}", org.root);
+    for _ in 0..2 {
+        let admin_page = app.get_page(&root_page).await;
+        let viewer_page = viewer.get_page(&root_page).await;
+        assert!(
+            admin_page.text(".user-name").ends_with("Admin"),
+            "{}",
+            admin_page.text(".user-name")
+        );
+        assert!(
+            viewer_page.text(".user-name").ends_with("Viewer"),
+            "{}",
+            viewer_page.text(".user-name")
+        );
+        assert_eq!(
+            admin_page.select(".own-capacity-form").len(),
+            4,
+            "the admin may set capacity"
+        );
+        assert!(
+            viewer_page.select(".own-capacity-form").is_empty(),
+            "the viewer may not"
+        );
+    }
+
+    // The same URL in another organization answers that organization's data.
+    let other = app.signup("Globex").await;
+    let other_root = id_of(
+        &app.create_portfolio(&other.token, "Globex", "portfolio", None)
+            .await,
+    );
+    app.create_initiative(&other.token, &other_root, json!({"title": "Globex only"}))
+        .await;
+    let list = "/initiatives";
+    assert!(!app.get_page(list).await.text("main").contains("Globex only"));
+    let other_app = app.with_client(new_client());
+    let signed_in = other_app.sign_in_page(&other.email, &other.password, "").await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let theirs = other_app.get_page(list).await;
+    assert!(
+        theirs.text("main").contains("Globex only"),
+        "{} {}",
+        theirs.status,
+        theirs.text("main")
+    );
+    assert!(!app.get_page(list).await.text("main").contains("Globex only"));
+
+    // Answers read twice are the same; a write shows in the next of each.
+    let answers = [
+        format!("/portfolios/{}/rollup", org.root),
+        format!("/portfolios/{}/rollup?by=owner", org.root),
+        format!("/portfolios/{}/capacity", org.root),
+    ];
+    let mut before = Vec::new();
+    for path in &answers {
+        let first = app.get_json(t, path).await;
+        assert_eq!(app.get_json(t, path).await, first, "{path}");
+        before.push(first);
+    }
+    let page_before = app.get_page(list).await;
+    app.create_initiative(
+        t,
+        &org.payments,
+        json!({"title": "Kept no more", "status": "planned", "effort": 8,
+               "start_date": chrono::Utc::now().date_naive().to_string(),
+               "target_date": (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string()}),
+    )
+    .await;
+    let counted = |answer: &Value| answer["totals"]["counts"]["total"].as_i64();
+    let rollup = app.get_json(t, &answers[0]).await;
+    assert_eq!(counted(&rollup), counted(&before[0]).map(|n| n + 1), "the tree");
+    let grouped = app.get_json(t, &answers[1]).await;
+    assert_eq!(
+        counted(&grouped),
+        counted(&before[1]).map(|n| n + 1),
+        "grouped by owner"
+    );
+    let capacity = app.get_json(t, &answers[2]).await;
+    assert_ne!(
+        capacity["quarters"], before[2]["quarters"],
+        "its effort is demand now"
+    );
+    assert!(!page_before.text("main").contains("Kept no more"));
+    assert!(app.get_page(list).await.text("main").contains("Kept no more"));
 }

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
 use crate::db;
@@ -12,7 +12,7 @@ use crate::domain::page::{Page, PageQuery};
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
 use crate::http::api::{create_once, versioned};
-use crate::http::extract::{ApiCaller, ApiQuery, CreateJson, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiQuery, CreateJson, IfMatch, ResourceId, StampedApiCaller};
 use crate::http::openapi::IdempotencyKeyHeader;
 
 /// A baseline never changes once taken: its `ETag` is always this (`db::baselines::VERSION`).
@@ -126,11 +126,14 @@ get, path = "/baselines/{id}/diff", tag = "baselines", operation_id = "diff_base
 #[tracing::instrument(skip_all, fields(baseline_id = %id))]
 pub async fn diff(
     State(state): State<AppState>,
-    ApiCaller(caller): ApiCaller,
+    StampedApiCaller(caller, stamp): StampedApiCaller,
+    uri: Uri,
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<DiffQuery>,
-) -> ApiResult<Json<Diff>> {
+) -> ApiResult<Response> {
     let against = query.against()?;
-    let diff = db::baselines::diff(&state.tenant(&caller), &state.caches.baseline_diffs, id, against).await?;
-    Ok(Json(Diff::clone(&diff)))
+    super::kept_json(&state, &caller, stamp, &uri, || async {
+        db::baselines::diff(&state.tenant(&caller), &state.caches.baseline_diffs, id, against).await
+    })
+    .await
 }

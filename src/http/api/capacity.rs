@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
+use axum::http::Uri;
 use axum::http::request::Parts;
+use axum::response::Response;
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -16,7 +18,7 @@ use crate::domain::capacity::{self, QUARTERS_MAX};
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId, StampedApiCaller};
 use crate::http::openapi::path_id;
 
 /// A fiscal quarter's name: capacity is per quarter, so a year is not one.
@@ -117,12 +119,15 @@ get, path = "/portfolios/{id}/capacity", tag = "portfolios", operation_id = "por
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
-    ApiCaller(caller): ApiCaller,
+    StampedApiCaller(caller, stamp): StampedApiCaller,
+    uri: Uri,
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<CapacityQuery>,
-) -> ApiResult<Json<Capacity>> {
+) -> ApiResult<Response> {
     let (from, count) = quarter_range(query.from.as_deref(), query.quarters.as_deref())?;
-    Ok(Json(
-        db::capacity::capacity(&state.tenant(&caller), db::rollup::Plan::Live, id, from, count).await?,
-    ))
+    let pool = state.tenant(&caller);
+    super::kept_json(&state, &caller, stamp, &uri, || {
+        db::capacity::capacity(&pool, db::rollup::Plan::Live, id, from, count)
+    })
+    .await
 }

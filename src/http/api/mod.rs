@@ -22,22 +22,59 @@ pub mod webhooks;
 // Roadmaps.
 pub mod roadmaps;
 
+use std::future::Future;
+
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use super::AppState;
 use super::extract::etag;
-use crate::db::Tx;
 use crate::db::idempotency::{self, Claim, IdempotencyKey, StoredAnswer};
 use crate::db::users::Caller;
+use crate::db::{DataStamp, Tx};
 use crate::error::{ApiError, ApiResult, AppError};
+use crate::read_cache::AnswerKey;
 
 /// Unknown API paths answer problem+json, not the HTML 404 page.
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
+}
+
+/// The JSON answer of `read` to the request `uri`, kept whole per data stamp
+/// (`crate::read_cache::Answers`) for every member of the organization: for reads whose answer
+/// depends only on the organization's data and date and on the request, never on who asks.
+pub async fn kept_json<T: Serialize, Read>(
+    state: &AppState,
+    caller: &Caller,
+    stamp: DataStamp,
+    uri: &Uri,
+    read: impl FnOnce() -> Read,
+) -> ApiResult<Response>
+where
+    Read: Future<Output = Result<T, AppError>>,
+{
+    let key = AnswerKey {
+        org_id: caller.org_id,
+        request: uri.to_string(),
+    };
+    let body = state
+        .caches
+        .answers
+        .answer(key, stamp, || async {
+            let answer = read().await?;
+            let json = serde_json::to_vec(&answer).map_err(|error| AppError::Internal(error.into()))?;
+            Ok::<_, AppError>(Bytes::from(json))
+        })
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response())
 }
 
 /// One resource, with the `ETag` a client sends back in `If-Match`.

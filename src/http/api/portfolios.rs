@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
 use super::{create_once, versioned};
@@ -15,7 +15,7 @@ use crate::domain::period::Period;
 use crate::domain::portfolio::PortfolioChanges;
 use crate::error::{ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, StampedApiCaller};
 use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader};
 
 /// Every portfolio of the organization.
@@ -148,10 +148,11 @@ get, path = "/portfolios/{id}/rollup", tag = "portfolios", operation_id = "portf
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn rollup(
     State(state): State<AppState>,
-    ApiCaller(caller): ApiCaller,
+    StampedApiCaller(caller, stamp): StampedApiCaller,
+    uri: Uri,
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<RollupQuery>,
-) -> ApiResult<Json<RollupAnswer>> {
+) -> ApiResult<Response> {
     let period = period_param(query.period.as_deref())?;
     let by = query
         .by
@@ -161,8 +162,13 @@ pub async fn rollup(
         .transpose()
         .map_err(|message| AppError::field("by", message))?;
     let pool = state.tenant(&caller);
-    Ok(Json(match by {
-        None => RollupAnswer::Tree(db::rollup::rollup(&pool, id, period, db::rollup::ATTACHED_LIMIT).await?),
-        Some(by) => RollupAnswer::Grouped(db::rollup::grouped(&pool, id, by, period).await?),
-    }))
+    super::kept_json(&state, &caller, stamp, &uri, || async {
+        Ok(match by {
+            None => {
+                RollupAnswer::Tree(db::rollup::rollup(&pool, id, period, db::rollup::ATTACHED_LIMIT).await?)
+            }
+            Some(by) => RollupAnswer::Grouped(db::rollup::grouped(&pool, id, by, period).await?),
+        })
+    })
+    .await
 }

@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -28,7 +28,9 @@ use crate::domain::priorities::{DEFAULT_LIMIT, PrioritiesQuery};
 use crate::domain::scenario::{ChangeInput, Chosen, ScenarioInput, ScenarioRename};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, ResourceIds};
+use crate::http::extract::{
+    ApiCaller, ApiJson, ApiQuery, CreateJson, IfMatch, ResourceId, ResourceIds, StampedApiCaller,
+};
 use crate::http::openapi::{ConflictResponse, IdempotencyKeyHeader, NotFoundResponse, path_id};
 
 /// `/scenarios/{id}/changes/{initiative_id}` and `/scenarios/{id}/initiatives/{initiative_id}`.
@@ -337,15 +339,17 @@ get, path = "/scenarios/{id}/rollup", tag = "scenarios", operation_id = "scenari
 #[tracing::instrument(skip_all, fields(scenario_id = %id))]
 pub async fn rollup(
     State(state): State<AppState>,
-    ApiCaller(caller): ApiCaller,
+    StampedApiCaller(caller, stamp): StampedApiCaller,
+    uri: Uri,
     ResourceId(id): ResourceId,
     ApiQuery(query): ApiQuery<ScenarioRollupQuery>,
-) -> ApiResult<Json<Rollup>> {
+) -> ApiResult<Response> {
     let period = period_param(query.period.as_deref())?;
     let pool = state.tenant(&caller);
-    Ok(Json(
-        db::scenario_figures::rollup(&pool, id, query.portfolio_id, period).await?,
-    ))
+    super::kept_json(&state, &caller, stamp, &uri, || {
+        db::scenario_figures::rollup(&pool, id, query.portfolio_id, period)
+    })
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
 use super::Layout;
@@ -19,6 +20,7 @@ use super::rollup::count_label;
 use crate::db;
 use crate::db::baselines::{Against, BaselineInput, BaselineSummary, Change, ChildDiff, Diff};
 use crate::db::portfolios::Portfolio;
+use crate::db::users::Caller;
 use crate::domain::ChangeKind;
 use crate::domain::baseline::Snapshot;
 use crate::domain::currency::{format_money, format_quantity};
@@ -27,7 +29,7 @@ use crate::domain::rollup::Figures;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::csv_export;
-use crate::http::extract::PageCaller;
+use crate::http::extract::{PageCaller, StampedPageCaller};
 
 /// At most this many changes of one kind are listed on the page; the CSV holds them all.
 const SHOWN_PER_KIND: usize = 200;
@@ -135,12 +137,27 @@ impl BaselineQuery {
 #[tracing::instrument(skip_all, fields(baseline_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Path(id): Path<Uuid>,
     Query(query): Query<BaselineQuery>,
-) -> PageResult<BaselinePage> {
+) -> PageResult<Html<Bytes>> {
     let against = query.against()?;
-    let pool = state.tenant(&caller);
+    super::kept(&state, &caller, stamp, &uri, None, || {
+        review(&state, &caller, id, query, against)
+    })
+    .await
+}
+
+/// The review of baseline `id` against now or another baseline.
+async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    query: BaselineQuery,
+    against: Against,
+) -> PageResult<BaselinePage> {
+    let pool = state.tenant(caller);
     let diff = db::baselines::diff(&pool, &state.caches.baseline_diffs, id, against).await?;
     let portfolio_id = diff.baseline.portfolio_id;
     let (ancestors, others, in_child) = tokio::try_join!(
@@ -165,13 +182,10 @@ pub async fn show(
         Against::Now => String::new(),
         Against::Baseline(other) => format!("against={other}"),
     };
-    let can_edit = may_edit_portfolio(&caller, ancestors.iter().map(|p| p.owner_id));
+    let can_edit = may_edit_portfolio(caller, ancestors.iter().map(|p| p.owner_id));
     Ok(BaselinePage {
-        layout: Layout::new(
-            format!("What changed since {}", diff.baseline.name),
-            Some(&caller),
-        )
-        .in_section("portfolios"),
+        layout: Layout::new(format!("What changed since {}", diff.baseline.name), Some(caller))
+            .in_section("portfolios"),
         against_label: diff
             .against
             .as_ref()

@@ -6,8 +6,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -26,7 +28,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::permissions::may_write;
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
-use crate::http::extract::{PageCaller, urlencode};
+use crate::http::extract::{PageCaller, StampedPageCaller, urlencode};
 
 /// `?q=&customer=&linked=&cursor=&for=`: the inbox's search, as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -243,10 +245,14 @@ impl InboxPage {
 #[tracing::instrument(skip_all)]
 pub async fn inbox(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Query(query): Query<InboxQuery>,
-) -> PageResult<InboxPage> {
-    InboxPage::load(&state, &caller, query, None).await
+) -> PageResult<Html<Bytes>> {
+    super::kept(&state, &caller, stamp, &uri, None, || {
+        InboxPage::load(&state, &caller, query, None)
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]

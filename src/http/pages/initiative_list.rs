@@ -9,8 +9,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::Uri;
+use axum::response::{Html, Response};
 use chrono::NaiveDate;
 use futures_util::StreamExt;
 use rust_decimal::prelude::ToPrimitive;
@@ -31,7 +33,7 @@ use crate::domain::{Health, InitiativeSort, Role, Status, WorkScope};
 use crate::error::PageResult;
 use crate::http::AppState;
 use crate::http::csv_export;
-use crate::http::extract::PageCaller;
+use crate::http::extract::{PageCaller, StampedPageCaller};
 
 /// Rows per page.
 pub const PAGE_SIZE: i64 = 50;
@@ -203,20 +205,24 @@ fn page_url(request: &ListRequest, page: i64) -> String {
 #[tracing::instrument(skip_all)]
 pub async fn index(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Query(query): Query<InitiativeQuery>,
-) -> PageResult<ListPage> {
+) -> PageResult<Html<Bytes>> {
     let request = query.parse_list()?;
     let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
-    let data = db::pages::initiative_list::read(
-        &state.tenant(&caller),
-        &request.filter,
-        request.sort,
-        offset,
-        PAGE_SIZE,
-    )
-    .await?;
-    Ok(ListPage::new(&caller, request, offset, data))
+    super::kept(&state, &caller, stamp, &uri, None, || async {
+        let data = db::pages::initiative_list::read(
+            &state.tenant(&caller),
+            &request.filter,
+            request.sort,
+            offset,
+            PAGE_SIZE,
+        )
+        .await?;
+        Ok(ListPage::new(&caller, request, offset, data))
+    })
+    .await
 }
 
 impl ListPage {

@@ -4,7 +4,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::Html;
 use uuid::Uuid;
 
 use super::Layout;
@@ -13,10 +16,11 @@ use super::rollup::FiguresView;
 use crate::db;
 use crate::db::pages::lifecycle::LifecycleData;
 use crate::db::portfolios::Portfolio;
+use crate::db::users::Caller;
 use crate::domain::Lifecycle;
 use crate::error::PageResult;
 use crate::http::AppState;
-use crate::http::extract::PageCaller;
+use crate::http::extract::StampedPageCaller;
 
 pub struct ProductCard {
     pub portfolio: Portfolio,
@@ -45,11 +49,16 @@ pub struct LifecyclePage {
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Path(id): Path<Uuid>,
-) -> PageResult<LifecyclePage> {
-    let board =
-        db::pages::lifecycle::read(&state.tenant(&caller), &state.caches.lifecycle_boards, id).await?;
+) -> PageResult<Html<Bytes>> {
+    super::kept(&state, &caller, stamp, &uri, None, || board(&state, &caller, id)).await
+}
+
+/// The board of portfolio `id`.
+async fn board(state: &AppState, caller: &Caller, id: Uuid) -> PageResult<LifecyclePage> {
+    let board = db::pages::lifecycle::read(&state.tenant(caller), &state.caches.lifecycle_boards, id).await?;
     let LifecycleData {
         ancestors,
         products,
@@ -91,7 +100,7 @@ pub async fn show(
     // "No stage" only when some product has none.
     columns.retain(|c| c.key != "none" || !c.products.is_empty());
     Ok(LifecyclePage {
-        layout: Layout::new(format!("Lifecycle of {}", portfolio.name), Some(&caller))
+        layout: Layout::new(format!("Lifecycle of {}", portfolio.name), Some(caller))
             .in_section("portfolios"),
         portfolio,
         ancestors,

@@ -38,9 +38,52 @@ pub mod webhook_settings;
 pub mod roadmap_view;
 pub mod roadmaps;
 
+use std::future::Future;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::http::Uri;
+use axum::response::Html;
+use chrono::NaiveDate;
+
+use crate::db::DataStamp;
 use crate::db::users::Caller;
 use crate::domain::Role;
+use crate::error::{AppError, PageResult};
+use crate::http::AppState;
 use crate::http::static_files;
+use crate::read_cache::PageKey;
+
+/// The page `render` makes for the request `uri`, kept whole as rendered for this caller per data
+/// stamp (`crate::read_cache::Answers`): for pages that show only the organization's data and date,
+/// the caller and the request — and `since`, the date a default of theirs counts from, if any.
+pub async fn kept<T: Template, Render>(
+    state: &AppState,
+    caller: &Caller,
+    stamp: DataStamp,
+    uri: &Uri,
+    since: Option<NaiveDate>,
+    render: impl FnOnce() -> Render,
+) -> PageResult<Html<Bytes>>
+where
+    Render: Future<Output = PageResult<T>>,
+{
+    let key = PageKey {
+        reader: caller.into(),
+        request: uri.to_string(),
+        since,
+    };
+    let html = state
+        .caches
+        .pages
+        .answer(key, stamp, || async {
+            let page = render().await?;
+            let html = page.render().map_err(|error| AppError::Internal(error.into()))?;
+            Ok::<_, AppError>(Bytes::from(html))
+        })
+        .await?;
+    Ok(Html(html))
+}
 
 /// What the base layout needs on every page.
 pub struct Layout {

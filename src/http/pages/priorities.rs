@@ -6,8 +6,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{Redirect, Response};
+use axum::http::Uri;
+use axum::response::{Html, Redirect, Response};
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -28,7 +30,7 @@ use crate::domain::{RankBy, Status};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::csv_export;
-use crate::http::extract::PageCaller;
+use crate::http::extract::{PageCaller, StampedPageCaller};
 
 /// A ranked row as the page shows it.
 pub struct PriorityRow {
@@ -118,17 +120,21 @@ fn url(portfolio_id: Uuid, request: &PrioritiesRequest, by: RankBy, page: i64) -
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Path(id): Path<Uuid>,
     Query(query): Query<PrioritiesQuery>,
-) -> PageResult<PrioritiesPage> {
+) -> PageResult<Html<Bytes>> {
     let request = query.parse(id, DEFAULT_LIMIT)?;
-    let caches = db::pages::priorities::PrioritiesCaches {
-        pages: &state.caches.priorities,
-        menus: &state.caches.filter_menus,
-    };
-    let data = db::pages::priorities::read(&state.tenant(&caller), caches, &caller, id, &request).await?;
-    Ok(PrioritiesPage::new(&caller, &request, data))
+    super::kept(&state, &caller, stamp, &uri, None, || async {
+        let caches = db::pages::priorities::PrioritiesCaches {
+            pages: &state.caches.priorities,
+            menus: &state.caches.filter_menus,
+        };
+        let data = db::pages::priorities::read(&state.tenant(&caller), caches, &caller, id, &request).await?;
+        Ok(PrioritiesPage::new(&caller, &request, data))
+    })
+    .await
 }
 
 impl PrioritiesPage {

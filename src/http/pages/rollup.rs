@@ -5,9 +5,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::http::Uri;
+use axum::response::{Html, Response};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -33,7 +34,7 @@ use crate::domain::{Health, RollupDimension, Status, WorkScope};
 use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::csv_export;
-use crate::http::extract::PageCaller;
+use crate::http::extract::{PageCaller, StampedPageCaller};
 
 /// How many of the initiatives attached to the portfolio itself the page lists, like the
 /// watchlists: the first few, soonest due, and a link to the full list.
@@ -508,32 +509,37 @@ pub(super) async fn page_for_refused_form(
     Ok(RollupPage::new(caller, data, since, since_error))
 }
 
+/// The page, kept as rendered for its reader while the organization's data and date stay the same.
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn show(
     State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
+    StampedPageCaller(caller, stamp): StampedPageCaller,
+    uri: Uri,
     Path(id): Path<Uuid>,
     Query(query): Query<RollupQuery>,
-) -> PageResult<RollupPage> {
+) -> PageResult<Html<Bytes>> {
     let (since, since_error) = parse_since(query.since.as_deref());
-    let cache = &state.caches.portfolio_pages;
-    // One more attached initiative than it shows, to know whether to link to the rest.
-    let attached = ATTACHED_SHOWN as i64 + 1;
-    let pool = state.tenant(&caller);
-    let data = db::pages::rollup::read(&pool, cache, id, query.period(), attached, since).await?;
-    let mut page = RollupPage::new(&caller, data, since, since_error);
-    page.capacity.saved = query.capacity_saved.as_deref().and_then(|p| p.parse().ok());
-    if let Some(by) = query.grouping() {
-        let grouped = db::rollup::grouped(&pool, id, by, Some(page.period)).await?;
-        page.groups = grouped
-            .groups
-            .iter()
-            .map(|group| GroupRow::new(id, by, group, &grouped.currency, page.period))
-            .collect();
-        page.grouping = Some(by);
-        page.grouping_links = grouping_links(id, Some(by), page.period);
-    }
-    Ok(page)
+    super::kept(&state, &caller, stamp, &uri, Some(since), || async {
+        let cache = &state.caches.portfolio_pages;
+        // One more attached initiative than it shows, to know whether to link to the rest.
+        let attached = ATTACHED_SHOWN as i64 + 1;
+        let pool = state.tenant(&caller);
+        let data = db::pages::rollup::read(&pool, cache, id, query.period(), attached, since).await?;
+        let mut page = RollupPage::new(&caller, data, since, since_error);
+        page.capacity.saved = query.capacity_saved.as_deref().and_then(|p| p.parse().ok());
+        if let Some(by) = query.grouping() {
+            let grouped = db::rollup::grouped(&pool, id, by, Some(page.period)).await?;
+            page.groups = grouped
+                .groups
+                .iter()
+                .map(|group| GroupRow::new(id, by, group, &grouped.currency, page.period))
+                .collect();
+            page.grouping = Some(by);
+            page.grouping_links = grouping_links(id, Some(by), page.period);
+        }
+        Ok(page)
+    })
+    .await
 }
 
 impl RollupPage {
