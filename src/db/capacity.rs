@@ -57,6 +57,15 @@ pub struct CapacitySet {
     #[serde(with = "rust_decimal::serde::float")]
     #[schema(value_type = f64)]
     pub person_weeks: Decimal,
+    /// What `If-Match` names to set it again (also the answer's `ETag`); 0 for a quarter never set.
+    pub version: i64,
+}
+
+/// A portfolio's own capacity in one quarter as its forms show it: 0 and version 0 where none is set.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OwnCapacity {
+    pub person_weeks: Decimal,
+    pub version: i64,
 }
 
 /// Sets the person-weeks the portfolio's own people give in `period`; whoever may edit it may.
@@ -66,20 +75,24 @@ pub async fn set(
     portfolio_id: Uuid,
     period: Period,
     person_weeks: Decimal,
+    expected: Option<i64>,
 ) -> Result<CapacitySet, AppError> {
     let mut tx = pool.begin().await?;
-    let set = set_in(&mut tx, caller, portfolio_id, period, person_weeks).await?;
+    let set = set_in(&mut tx, caller, portfolio_id, period, person_weeks, expected).await?;
     tx.commit().await?;
     Ok(set)
 }
 
-/// `set` inside a transaction the caller holds (a scenario's apply).
+/// `set` inside a transaction the caller holds (a scenario's apply). With `expected`, the write is
+/// refused (`PreconditionFailed`) unless the quarter is still at that version (0: never set) — or
+/// already holds `person_weeks`, which both writers agree on.
 pub async fn set_in(
     tx: &mut super::Tx<'_>,
     caller: &Caller,
     portfolio_id: Uuid,
     period: Period,
     person_weeks: Decimal,
+    expected: Option<i64>,
 ) -> Result<CapacitySet, AppError> {
     let org_id = caller.org_id;
     // An unknown id is 404 whoever asks, before any permission check.
@@ -91,37 +104,70 @@ pub async fn set_in(
     .fetch_one(&mut **tx)
     .await?;
     super::permissions::require_portfolio_editor(&mut **tx, caller, portfolio_id).await?;
-    sqlx::query!(
+    let quarter = period.to_string();
+    let current = sqlx::query!(
+        "SELECT person_weeks, version FROM portfolio_capacity
+         WHERE org_id = $1 AND portfolio_id = $2 AND quarter = $3 FOR UPDATE",
+        org_id,
+        portfolio_id,
+        quarter
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let seen = current.as_ref().map_or(0, |row| row.version);
+    if current
+        .as_ref()
+        .is_some_and(|row| row.person_weeks == person_weeks)
+    {
+        // Already so: nothing to write (no new version, no data version bump), whatever the
+        // client saw, since both writers agree.
+        return Ok(CapacitySet {
+            portfolio_id,
+            period,
+            person_weeks,
+            version: seen,
+        });
+    }
+    if expected.is_some_and(|expected| expected != seen) {
+        return Err(AppError::PreconditionFailed);
+    }
+    // A quarter never set has no row to lock: of two writers setting it at once, one inserts and
+    // the other meets that row here, at a version it did not see — refused if it named one.
+    let version = sqlx::query_scalar!(
         r#"INSERT INTO portfolio_capacity (org_id, portfolio_id, quarter, person_weeks)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (org_id, portfolio_id, quarter) DO UPDATE SET person_weeks = excluded.person_weeks,
-               updated_at = now()
-           WHERE portfolio_capacity.person_weeks <> excluded.person_weeks"#,
+               updated_at = now(), version = portfolio_capacity.version + 1
+           WHERE $5::bigint IS NULL OR portfolio_capacity.version = $5
+           RETURNING version"#,
         org_id,
         portfolio_id,
-        period.to_string(),
-        person_weeks
+        quarter,
+        person_weeks,
+        expected
     )
-    .execute(&mut **tx)
-    .await?;
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(AppError::PreconditionFailed)?;
     Ok(CapacitySet {
         portfolio_id,
         period,
         person_weeks,
+        version,
     })
 }
 
-/// The portfolio's own capacity (not its subtree's) in each of `periods`, 0 where none is set:
-/// what its forms show.
+/// The portfolio's own capacity (not its subtree's) in each of `periods`, with its version: what
+/// its forms show and send back.
 pub async fn own(
     executor: impl PgExecutor<'_>,
     org_id: Uuid,
     portfolio_id: Uuid,
     periods: &[Period],
-) -> Result<Vec<Decimal>, AppError> {
+) -> Result<Vec<OwnCapacity>, AppError> {
     let names: Vec<String> = periods.iter().map(Period::to_string).collect();
     let rows = sqlx::query!(
-        "SELECT quarter, person_weeks FROM portfolio_capacity
+        "SELECT quarter, person_weeks, version FROM portfolio_capacity
          WHERE org_id = $1 AND portfolio_id = $2 AND quarter = ANY($3)",
         org_id,
         portfolio_id,
@@ -129,7 +175,16 @@ pub async fn own(
     )
     .fetch_all(executor)
     .await?;
-    let set: HashMap<String, Decimal> = rows.into_iter().map(|r| (r.quarter, r.person_weeks)).collect();
+    let set: HashMap<String, OwnCapacity> = rows
+        .into_iter()
+        .map(|r| {
+            let own = OwnCapacity {
+                person_weeks: r.person_weeks,
+                version: r.version,
+            };
+            (r.quarter, own)
+        })
+        .collect();
     Ok(names
         .iter()
         .map(|name| set.get(name).copied().unwrap_or_default())

@@ -980,6 +980,7 @@ pub async fn apply(
             capacity.portfolio_id,
             capacity.period,
             capacity.person_weeks,
+            None,
         )
         .await?;
         applied.push(AppliedChange {

@@ -237,6 +237,43 @@ async fn quarters_follow_the_organizations_fiscal_year() {
     assert_maintained_demand_matches(&app, account.org_id).await;
 }
 
+/// A quarter's capacity is versioned like every record a person edits: each PUT answers its
+/// `ETag`, and `If-Match` with one someone else has moved past answers 412 and keeps their value.
+#[tokio::test]
+async fn setting_capacity_with_a_stale_if_match_changes_nothing() {
+    let app = spawn_app().await;
+    let plan = build(&app).await;
+    let t = &plan.account.token;
+    let path = format!("/portfolios/{}/capacity/2031-Q2", plan.alpha);
+    let put =
+        |body: Value, if_match: Option<&'static str>| app.send_json(Method::PUT, t, &path, body, if_match);
+    let etag = |response: &reqwest::Response| response.headers()["etag"].to_str().unwrap().to_owned();
+    // Never set: version 0.
+    let first = put(json!({"person_weeks": 5}), Some("\"0\"")).await;
+    assert_eq!(etag(&first), "\"1\"");
+    assert_eq!(expect_status(first, StatusCode::OK).await["version"], 1);
+    let second = put(json!({"person_weeks": 6}), Some("\"1\"")).await;
+    assert_eq!(etag(&second), "\"2\"");
+    // Stale: refused, the value stays.
+    let stale = put(json!({"person_weeks": 7}), Some("\"1\"")).await;
+    expect_problem(stale, StatusCode::PRECONDITION_FAILED, None).await;
+    let never_set = put(json!({"person_weeks": 7}), Some("\"0\"")).await;
+    expect_problem(never_set, StatusCode::PRECONDITION_FAILED, None).await;
+    let shown = app
+        .get_json(
+            t,
+            &format!("/portfolios/{}/capacity?from=2031-Q2&quarters=1", plan.alpha),
+        )
+        .await;
+    assert_eq!(shown["quarters"][0]["capacity"], json!(6.0));
+    // Already what the stale writer wants: both agree, nothing to refuse or write.
+    let agreed = put(json!({"person_weeks": 6}), Some("\"1\"")).await;
+    assert_eq!(etag(&agreed), "\"2\"");
+    // Without If-Match the last writer wins, as before.
+    let blind = put(json!({"person_weeks": 8}), None).await;
+    assert_eq!(etag(&blind), "\"3\"");
+}
+
 #[tokio::test]
 async fn only_editors_set_capacity_and_other_organizations_see_nothing() {
     let app = spawn_app().await;
@@ -262,7 +299,8 @@ async fn only_editors_set_capacity_and_other_organizations_see_nothing() {
     let set = expect_status(response, StatusCode::OK).await;
     assert_eq!(
         set,
-        json!({"portfolio_id": plan.alpha, "period": "2027-Q1", "person_weeks": 5.0})
+        json!({"portfolio_id": plan.alpha, "period": "2027-Q1", "person_weeks": 5.0, "version": 2}),
+        "the build set it once before"
     );
     let read = capacity(&app, &viewer.token, &plan.alpha, "from=2027-Q1&quarters=1").await;
     assert_eq!(read["quarters"][0]["capacity"], json!(5.0));

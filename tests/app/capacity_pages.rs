@@ -191,9 +191,7 @@ async fn the_capacity_form_saves_each_quarter_and_keeps_a_refused_value_beside_i
     );
     assert_eq!(page.text(&format!("{quarter} .over")), "+17.8 pw over");
     // Refused: the error beside the field, what was typed kept.
-    let refused = app
-        .post_form(&path, &[("period", &next.to_string()), ("person_weeks", "-3")])
-        .await;
+    let refused = app.submit(&path, &page_form(&page, next, "-3")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let form = refused.one(&quarter);
     assert_eq!(
@@ -211,9 +209,7 @@ async fn the_capacity_form_saves_each_quarter_and_keeps_a_refused_value_beside_i
     );
     assert_eq!(refused.select(".field-error").len(), 1);
     // Saved: back to the page, and the API sees it.
-    let saved = app
-        .post_form(&path, &[("period", &next.to_string()), ("person_weeks", "30")])
-        .await;
+    let saved = app.submit(&path, &page_form(&refused, next, "30")).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(saved.location, Some(format!("{path}?saved={next}")));
     let answer = capacity(
@@ -243,15 +239,91 @@ async fn viewers_read_capacity_but_get_no_form_and_may_not_post_one() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.select(".capacity-quarter form").is_empty());
     let refused = viewer_app
-        .post_form(&path, &[("period", &next.to_string()), ("person_weeks", "3")])
+        .post_form(
+            &path,
+            &[
+                ("period", &next.to_string()),
+                ("version", "0"),
+                ("person_weeks", "3"),
+            ],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// Two people edit the same quarter from pages opened at the same time: the second to save is told
+/// what the first saved, beside the field that keeps what they typed, and nothing of theirs is
+/// written until they save again.
+#[tokio::test]
+async fn a_quarter_saved_by_someone_else_since_the_page_opened_is_not_overwritten_unseen() {
+    let app = spawn_app().await;
+    let (plan, _) = signed_in_plan(&app).await;
+    let (next, ..) = next_quarter();
+    let t = &plan.account.token;
+    for (path, form_of) in [
+        (
+            format!("/portfolios/{}/capacity", plan.beta),
+            page_form as fn(&Page, Period, &str) -> _,
+        ),
+        (format!("/portfolios/{}", plan.beta), panel_form),
+    ] {
+        let opened = app.get_page(&path).await;
+        set_capacity(&app, t, &plan.beta, &next.to_string(), 21.0).await;
+        let refused = app
+            .submit(
+                &format!("/portfolios/{}/capacity", plan.beta),
+                &form_of(&opened, next, "11"),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{path}");
+        assert_eq!(refused.select(".field-error").len(), 1, "{path}");
+        let said = refused.text(".field-error");
+        assert!(
+            said.ends_with(
+                "was set to 21 pw by someone else since this page was opened; save again to replace it with yours"
+            ),
+            "{path}: {said}"
+        );
+        let kept = capacity(&app, t, &plan.beta, &format!("from={next}&quarters=1")).await;
+        assert_eq!(
+            kept["quarters"][0]["capacity"],
+            json!(21.0),
+            "theirs stays: {path}"
+        );
+        // The form came back with what was typed, at the current version: saving it again wins.
+        let again = form_of(&refused, next, "11");
+        assert!(again.contains(&("person_weeks".to_owned(), "11".to_owned())));
+        let saved = app
+            .submit(&format!("/portfolios/{}/capacity", plan.beta), &again)
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{path}");
+        let now = capacity(&app, t, &plan.beta, &format!("from={next}&quarters=1")).await;
+        assert_eq!(now["quarters"][0]["capacity"], json!(11.0), "{path}");
+    }
+}
+
+/// What the capacity page's form for `period` sends with `person_weeks` typed in.
+fn page_form(page: &Page, period: Period, person_weeks: &str) -> Vec<(String, String)> {
+    form_fields(
+        page,
+        &format!(".capacity-quarter[data-period='{period}'] form"),
+        person_weeks,
+    )
 }
 
 /// What the roll-up panel's form for `period` sends with `person_weeks` typed in: its hidden
 /// fields as the page has them.
 fn panel_form(page: &Page, period: Period, person_weeks: &str) -> Vec<(String, String)> {
-    let form = page.one(&format!(".own-capacity-form[data-period='{period}']"));
+    form_fields(
+        page,
+        &format!(".own-capacity-form[data-period='{period}']"),
+        person_weeks,
+    )
+}
+
+/// The hidden fields of the form at `selector`, and `person_weeks` typed in.
+fn form_fields(page: &Page, selector: &str, person_weeks: &str) -> Vec<(String, String)> {
+    let form = page.one(selector);
     let hidden = scraper::Selector::parse("input[type='hidden']").unwrap();
     form.select(&hidden)
         .map(|input| {

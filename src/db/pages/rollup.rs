@@ -40,7 +40,7 @@ pub struct PageParts {
     pub capacity: Capacity,
     /// The portfolio's own capacity (not its subtree's) in each of the capacity's quarters, what
     /// the panel's forms show to whoever may edit it: data like the rest, the form is the visitor's.
-    pub own_capacity: Vec<rust_decimal::Decimal>,
+    pub own_capacity: Vec<db::capacity::OwnCapacity>,
     /// The baselines taken of the portfolio, newest first (SPEC §10).
     pub baselines: Vec<db::baselines::BaselineSummary>,
     /// The portfolio's own KPIs and their latest values, newest first (SPEC §11).

@@ -1,10 +1,9 @@
 //! Capacity against demand (SPEC §8): `PUT /portfolios/{id}/capacity/{period}` and
 //! `GET /portfolios/{id}/capacity?from=&quarters=`.
 
-use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::Uri;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
@@ -18,7 +17,7 @@ use crate::domain::capacity::{self, QUARTERS_MAX};
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::AppState;
-use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, ResourceId, StampedApiCaller};
+use crate::http::extract::{ApiCaller, ApiJson, ApiQuery, IfMatch, ResourceId, StampedApiCaller};
 use crate::http::openapi::path_id;
 
 /// A fiscal quarter's name: capacity is per quarter, so a year is not one.
@@ -66,24 +65,29 @@ pub struct CapacityInput {
     pub person_weeks: f64,
 }
 
-/// Sets a portfolio's own capacity in one fiscal quarter (whoever may edit the portfolio).
+/// Sets a portfolio's own capacity in one fiscal quarter (whoever may edit the portfolio). With
+/// `If-Match` (the `ETag` of the last answer for that quarter; `"0"` for a quarter never set), a
+/// quarter someone else has set since answers 412 and keeps their value — unless it already holds
+/// this one.
 #[utoipa::path(
 put, path = "/portfolios/{id}/capacity/{period}", tag = "portfolios", operation_id = "set_capacity",
-    params(CapacityPath),
+    params(CapacityPath, IfMatch),
     request_body = CapacityInput,
-    responses((status = OK, body = CapacitySet))
+    responses((status = OK, body = CapacitySet, headers(("ETag" = String))))
 )]
 #[tracing::instrument(skip_all, fields(portfolio_id = %id))]
 pub async fn set(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     CapacityPath(id, period): CapacityPath,
+    IfMatch(expected): IfMatch,
     ApiJson(input): ApiJson<CapacityInput>,
-) -> ApiResult<Json<CapacitySet>> {
+) -> ApiResult<Response> {
     let period = capacity::quarter("period", &period).map_err(AppError::Validation)?;
     let person_weeks = capacity::person_weeks(input.person_weeks).map_err(AppError::Validation)?;
-    let set = db::capacity::set(&state.tenant(&caller), &caller, id, period, person_weeks).await?;
-    Ok(Json(set))
+    let pool = state.tenant(&caller);
+    let set = db::capacity::set(&pool, &caller, id, period, person_weeks, expected).await?;
+    Ok(super::versioned(StatusCode::OK, set.version, set))
 }
 
 #[derive(serde::Deserialize, IntoParams)]

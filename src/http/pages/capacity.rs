@@ -18,7 +18,7 @@ use super::Layout;
 use super::form::FormState;
 use super::initiative_list::{list_url, pw_label};
 use crate::db;
-use crate::db::capacity::{Capacity, SubtreeCapacity};
+use crate::db::capacity::{Capacity, OwnCapacity, SubtreeCapacity};
 use crate::db::pages::rollup::CAPACITY_QUARTERS;
 use crate::db::users::Caller;
 use crate::domain::FieldErrors;
@@ -127,7 +127,7 @@ impl CapacityRow {
 impl CapacityPanel {
     /// The panel of `capacity`; with `own` (the portfolio's own capacity in each of its quarters),
     /// the forms that set it, for a visitor who may.
-    pub fn new(capacity: &Capacity, own: Option<&[Decimal]>) -> CapacityPanel {
+    pub fn new(capacity: &Capacity, own: Option<&[OwnCapacity]>) -> CapacityPanel {
         let id = capacity.portfolio.id;
         let rows =
             std::iter::once(CapacityRow::new(
@@ -174,6 +174,9 @@ pub struct QuarterForm {
     pub label: String,
     /// What the field shows: the saved value, or what was typed into a refused submit.
     pub value: String,
+    /// The version of the saved value (0: never set), which the form sends back so that a value
+    /// someone else saved since is not overwritten unseen.
+    pub version: i64,
     pub form: FormState,
     /// The subtree's figures for the quarter, for context.
     pub figures: QuarterFigures,
@@ -202,6 +205,9 @@ pub struct CapacityForm {
     period: String,
     #[serde(default)]
     person_weeks: String,
+    /// The version of the value the form showed.
+    #[serde(default)]
+    version: String,
     /// `rollup` from the roll-up page's panel, which the answer returns to; else the capacity page.
     #[serde(default)]
     from: String,
@@ -238,23 +244,28 @@ pub async fn save(
     Form(form): Form<CapacityForm>,
 ) -> PageResult<Response> {
     let pool = state.tenant(&caller);
+    let version = super::form::rendered_version(&form.version)?;
     let checked = capacity::quarter("period", &form.period).and_then(|period| {
         let value = form.person_weeks.trim().parse::<f64>().unwrap_or(f64::NAN);
         Ok((period, capacity::person_weeks(value)?))
     });
-    let errors = match checked {
-        Ok((period, value)) => match db::capacity::set(&pool, &caller, id, period, value).await {
-            Ok(_) => return Ok(Redirect::to(&saved_url(id, period, form.origin())).into_response()),
-            Err(AppError::Validation(errors)) => errors,
-            Err(other) => return Err(other),
-        },
+    let (status, errors) = match checked {
+        Ok((period, value)) => {
+            match db::capacity::set(&pool, &caller, id, period, value, Some(version)).await {
+                Ok(_) => return Ok(Redirect::to(&saved_url(id, period, form.origin())).into_response()),
+                Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+                Err(AppError::PreconditionFailed) => {
+                    (StatusCode::CONFLICT, changed_since(&pool, id, period).await?)
+                }
+                Err(other) => return Err(other),
+            }
+        }
         Err(errors) => {
             // The write checks who may; a value refused before it is checked here.
             db::permissions::require_portfolio_editor(&pool, &caller, id).await?;
-            errors
+            (StatusCode::UNPROCESSABLE_ENTITY, errors)
         }
     };
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(match form.origin() {
         Origin::CapacityPage => {
             let page = CapacityPage::read(&state, &caller, id, None, Some((&form, &errors))).await?;
@@ -266,6 +277,23 @@ pub async fn save(
             (status, page).into_response()
         }
     })
+}
+
+/// What a form says when someone else saved the quarter after it was rendered: their value, beside
+/// the field that keeps what was typed; the form comes back at the current version, so saving it
+/// again replaces theirs.
+async fn changed_since(pool: &db::TenantPool, id: Uuid, period: Period) -> Result<FieldErrors, AppError> {
+    let own = db::capacity::own(pool, pool.org_id(), id, &[period]).await?;
+    let theirs = own.first().map(|own| own.person_weeks).unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    errors.add(
+        "person_weeks",
+        format!(
+            "was set to {} pw by someone else since this page was opened; save again to replace it with yours",
+            theirs.normalize()
+        ),
+    );
+    Ok(errors)
 }
 
 /// Where a saved capacity leads: the page its form is on, saying which quarter was saved.
@@ -308,7 +336,7 @@ impl CapacityPage {
 
 impl QuarterForm {
     /// A form per quarter of `quarters`, showing the portfolio's `own` capacity in each.
-    fn all(quarters: &[QuarterFigures], own: &[Decimal], origin: Origin) -> Vec<QuarterForm> {
+    fn all(quarters: &[QuarterFigures], own: &[OwnCapacity], origin: Origin) -> Vec<QuarterForm> {
         quarters
             .iter()
             .zip(own)
@@ -321,7 +349,8 @@ impl QuarterForm {
                 QuarterForm {
                     period,
                     label,
-                    value: own.normalize().to_string(),
+                    value: own.person_weeks.normalize().to_string(),
+                    version: own.version,
                     form: FormState::default()
                         .with_id_prefix(format!("{prefix}{}-", period.to_string().replace('-', ""))),
                     figures: figures.clone(),
