@@ -77,7 +77,7 @@ impl DataStamp {
     ) -> Result<DataStamp, AppError> {
         let row = sqlx::query!(
             r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!",
-                      coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "version!"
+                      data_version($1) AS "version!"
                FROM organizations WHERE id = $1"#,
             org_id
         )

@@ -108,7 +108,7 @@ pub async fn read_in(
 ) -> Result<(Arc<Priorities>, DataStamp), AppError> {
     let setting = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", fiscal_year_start_month, benefit_unit,
-                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!"
+                  data_version($1) AS "data_version!"
            FROM organizations WHERE id = $1"#,
         org_id
     )

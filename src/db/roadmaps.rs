@@ -168,7 +168,7 @@ pub async fn view_with_stamp(pool: &TenantPool, id: Uuid) -> Result<(RoadmapView
     let roadmap = get(&mut *tx, org_id, id).await?;
     let org = sqlx::query!(
         r#"SELECT (now() AT TIME ZONE time_zone)::date AS "today!", currency,
-                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!"
+                  data_version($1) AS "data_version!"
            FROM organizations WHERE id = $1"#,
         org_id
     )

@@ -358,7 +358,7 @@ async fn totals_rows(tx: &mut PgConnection, org_id: Uuid, ids: &[Uuid]) -> Resul
                   -- from the sums migrations/0008_okrs.sql keeps per subtree and period.
                   okr.periods AS okr_periods, okr.means AS okr_means,
                   (SELECT today FROM calendar) AS "today!", o.fiscal_year_start_month,
-                  coalesce((SELECT v.version FROM data_versions v WHERE v.org_id = $1), 0) AS "data_version!",
+                  data_version($1) AS "data_version!",
                   (SELECT initiatives FROM organization) AS "organization_initiatives!",
                   o.off_track_threshold::numeric AS "off_track_threshold!",
                   o.at_risk_threshold::numeric AS "at_risk_threshold!", o.currency

@@ -103,7 +103,7 @@ const NOT_BUMPING: &[(&str, &str)] = &[
 ];
 
 async fn version(pool: &PgPool, org_id: Uuid) -> i64 {
-    sqlx::query_scalar("SELECT coalesce((SELECT version FROM data_versions WHERE org_id = $1), 0)")
+    sqlx::query_scalar("SELECT data_version($1)")
         .bind(org_id)
         .fetch_one(pool)
         .await
