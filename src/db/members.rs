@@ -63,6 +63,30 @@ pub async fn all(pool: &TenantPool) -> Result<Vec<Member>, AppError> {
     .await?)
 }
 
+/// The member `text` names, for a filter: the one whose email it is, else the one member of that
+/// name (both without regard to case). Nobody, or several of that name, answer 422 on `owner`.
+pub async fn named(pool: &TenantPool, text: &str) -> Result<Uuid, AppError> {
+    let found = sqlx::query!(
+        r#"SELECT u.id, lower(u.email) = lower($2) AS "by_email!"
+           FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1 AND (lower(u.email) = lower($2) OR lower(u.name) = lower($2))
+           ORDER BY 2 DESC, u.id LIMIT 2"#,
+        pool.org_id(),
+        text
+    )
+    .fetch_all(pool)
+    .await?;
+    match found.as_slice() {
+        [first, ..] if first.by_email => Ok(first.id),
+        [only] => Ok(only.id),
+        [] => Err(AppError::field("owner", "is no member's name or email")),
+        _ => Err(AppError::field(
+            "owner",
+            "is the name of several members: give the email",
+        )),
+    }
+}
+
 pub async fn get(
     executor: impl sqlx::PgExecutor<'_>,
     org_id: Uuid,

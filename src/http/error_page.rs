@@ -12,6 +12,9 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: String,
+    /// Which field of the request was refused and why, for a request a link or a filter form made
+    /// (a form of fields shows its errors beside them instead).
+    problems: Vec<String>,
     css_url: String,
 }
 
@@ -24,6 +27,15 @@ impl IntoResponse for AppError {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
+            problems: self
+                .field_errors()
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .map(|(field, messages)| format!("{field} {}", messages.join(" ")))
+                        .collect()
+                })
+                .unwrap_or_default(),
             css_url: static_files::url("app.css"),
         };
         let body = page.render().unwrap_or_else(|_| self.to_string());

@@ -581,3 +581,80 @@ async fn the_page_draws_the_cut_line_switches_scores_and_moves_rows() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// In an organization of more members than a menu can usefully hold, the list's and the priorities
+/// page's owner filter is a field for a member's name or email: it finds their work, says beside
+/// nothing found or an ambiguous name, and shows the owner's name when a link filters by id.
+#[tokio::test]
+async fn a_large_organizations_owner_filter_is_a_name_or_email_field() {
+    let app = spawn_app().await;
+    let org = crate::rollup_pages::signed_in_org(&app).await;
+    let t = &org.account.token;
+    let many = cairn::http::pages::initiative_list::OWNER_MENU_MAX as i32 + 1;
+    sqlx::query(
+        "WITH added AS (
+             INSERT INTO users (id, name, email)
+             SELECT gen_random_uuid(), 'Member ' || n, 'member' || n || '@' || $2 || '.test'
+             FROM generate_series(1, $3) n RETURNING id)
+         INSERT INTO memberships (org_id, user_id, role) SELECT $1, id, 'member' FROM added",
+    )
+    .bind(org.account.org_id)
+    .bind(org.account.org_id.simple().to_string())
+    .bind(many)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let owner: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE name = 'Member 7' AND email LIKE $1")
+            .bind(format!("%@{}.test", org.account.org_id.simple()))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    app.create_initiative(
+        t,
+        &org.payments,
+        json!({"title": "Member seven's", "owner_id": owner, "status": "planned"}),
+    )
+    .await;
+    let email = format!("member7@{}.test", org.account.org_id.simple());
+    for page in [
+        "/initiatives".to_owned(),
+        format!("/portfolios/{}/priorities", org.root),
+    ] {
+        let unfiltered = app.get_page(&page).await;
+        assert!(
+            unfiltered.select("select[name='owner_id']").is_empty(),
+            "{page}: no menu"
+        );
+        assert_eq!(
+            unfiltered.value("input[name='owner']").as_deref(),
+            Some(""),
+            "{page}"
+        );
+        for typed in ["member 7", email.as_str()] {
+            let found = app
+                .get_page(&format!(
+                    "{page}?owner={}",
+                    cairn::http::extract::urlencode(typed)
+                ))
+                .await;
+            assert_eq!(found.status, StatusCode::OK, "{page} {typed}");
+            assert!(found.text("main").contains("Member seven's"), "{page} {typed}");
+            assert_eq!(found.select("tbody tr").len(), 1, "{page} {typed}: only theirs");
+            assert_eq!(found.value("input[name='owner']").as_deref(), Some("Member 7"));
+        }
+        let by_id = app.get_page(&format!("{page}?owner_id={owner}")).await;
+        assert_eq!(
+            by_id.value("input[name='owner']").as_deref(),
+            Some("Member 7"),
+            "{page}"
+        );
+        let nobody = app.get_page(&format!("{page}?owner=Nobody+Here")).await;
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        assert_eq!(
+            nobody.text(".problems"),
+            "owner is no member's name or email",
+            "{page}"
+        );
+    }
+}

@@ -30,7 +30,7 @@ use crate::domain::currency::{format_quantity, major_units};
 use crate::domain::feedback::Demand;
 use crate::domain::initiative::{InitiativeFilter, InitiativeQuery, ListRequest, NO_THEME};
 use crate::domain::{Health, InitiativeSort, Role, Status, WorkScope};
-use crate::error::PageResult;
+use crate::error::{AppError, PageResult};
 use crate::http::AppState;
 use crate::http::csv_export;
 use crate::http::extract::{PageCaller, StampedPageCaller};
@@ -162,7 +162,7 @@ pub struct ListPage {
     statuses: Vec<Choice>,
     healths: Vec<Choice>,
     themes: Vec<Choice>,
-    owners: Vec<Choice>,
+    owners: OwnerFilter,
     scopes: Vec<Choice>,
     late: bool,
     /// The fiscal quarter filter (empty: none); rows then show their share of it.
@@ -207,8 +207,12 @@ pub async fn index(
     State(state): State<AppState>,
     StampedPageCaller(caller, stamp): StampedPageCaller,
     uri: Uri,
-    Query(query): Query<InitiativeQuery>,
+    Query(mut query): Query<InitiativeQuery>,
+    Query(search): Query<OwnerSearch>,
 ) -> PageResult<Html<Bytes>> {
+    search
+        .resolve(&state.tenant(&caller), &mut query.owner_id)
+        .await?;
     let request = query.parse_list()?;
     let offset = (request.page - 1).saturating_mul(PAGE_SIZE);
     super::kept(&state, &caller, stamp, &uri, None, || async {
@@ -220,13 +224,19 @@ pub async fn index(
             PAGE_SIZE,
         )
         .await?;
-        Ok(ListPage::new(&caller, request, offset, data))
+        Ok(ListPage::new(&caller, request, offset, data, &search))
     })
     .await
 }
 
 impl ListPage {
-    fn new(caller: &Caller, request: ListRequest, offset: i64, data: InitiativeListData) -> ListPage {
+    fn new(
+        caller: &Caller,
+        request: ListRequest,
+        offset: i64,
+        data: InitiativeListData,
+        search: &OwnerSearch,
+    ) -> ListPage {
         let filter = &request.filter;
         let scope_name = filter.portfolio_id.and_then(|id| {
             data.tree
@@ -255,7 +265,7 @@ impl ListPage {
             statuses: enum_choices(Status::ALL, filter.status),
             healths: enum_choices(Health::ALL, filter.health),
             themes: theme_choices(&data.themes, filter),
-            owners: owner_choices(&data.names, filter.owner_id),
+            owners: OwnerFilter::new(&data.names, filter.owner_id, search),
             scopes: enum_choices(WorkScope::ALL, filter.scope),
             late: filter.late,
             sort: request.sort,
@@ -360,16 +370,68 @@ pub(super) fn theme_choices(themes: &[Theme], filter: &InitiativeFilter) -> Vec<
     )
 }
 
-pub(super) fn owner_choices(names: &HashMap<Uuid, String>, current: Option<Uuid>) -> Vec<Choice> {
-    let mut owners: Vec<(&Uuid, &String)> = names.iter().collect();
-    owners.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
-    let current = current.map(|id| id.to_string()).unwrap_or_default();
-    Choice::menu(
-        &current,
-        owners
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name.clone())),
-    )
+/// Above this many members the owner filter is a field for a name or email rather than a menu: a
+/// menu of a thousand names was most of the list's and the priorities page's bytes (77 KB of 172
+/// at 100k) and nobody scrolls it.
+pub const OWNER_MENU_MAX: usize = 300;
+
+/// The filter form's owner: a menu of every member, or in a large organization a field for a
+/// member's name or email (`owner=`, found by `db::members::named`).
+pub struct OwnerFilter {
+    /// The menu's choices; empty when the filter is a field.
+    pub menu: Vec<Choice>,
+    /// The field's text (the filtered owner's name, or what was typed), when the filter is a field.
+    pub search: Option<String>,
+}
+
+impl OwnerFilter {
+    pub(super) fn new(
+        names: &HashMap<Uuid, String>,
+        current: Option<Uuid>,
+        typed: &OwnerSearch,
+    ) -> OwnerFilter {
+        if names.len() > OWNER_MENU_MAX {
+            let shown = current.and_then(|id| names.get(&id).cloned());
+            let search = shown.or_else(|| typed.owner.clone()).unwrap_or_default();
+            return OwnerFilter {
+                menu: Vec::new(),
+                search: Some(search),
+            };
+        }
+        let mut owners: Vec<(&Uuid, &String)> = names.iter().collect();
+        owners.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
+        let current = current.map(|id| id.to_string()).unwrap_or_default();
+        let menu = Choice::menu(
+            &current,
+            owners
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name.clone())),
+        );
+        OwnerFilter { menu, search: None }
+    }
+}
+
+/// The owner filter's field, `owner=`: a member's name or email.
+#[derive(Default, serde::Deserialize)]
+pub struct OwnerSearch {
+    owner: Option<String>,
+}
+
+impl OwnerSearch {
+    /// The member the field names, as `owner_id` of `query`; an unknown or ambiguous name answers
+    /// 422 on `owner`. Nothing typed: `owner_id` as it was.
+    pub(super) async fn resolve(
+        &self,
+        pool: &db::TenantPool,
+        owner_id: &mut Option<String>,
+    ) -> Result<(), AppError> {
+        let Some(text) = self.owner.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(());
+        };
+        let found = db::members::named(pool, text).await?;
+        *owner_id = Some(found.to_string());
+        Ok(())
+    }
 }
 
 const LIST_HEADER: &[&str] = &[

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Layout;
-use super::initiative_list::{Choice, enum_choices, owner_choices, theme_choices};
+use super::initiative_list::{Choice, OwnerFilter, OwnerSearch, enum_choices, theme_choices};
 use crate::db;
 use crate::db::initiative_lists::ListedInitiative;
 use crate::db::pages::priorities::PrioritiesPageData;
@@ -77,7 +77,7 @@ pub struct PrioritiesPage {
     scores: Vec<ScoreLink>,
     statuses: Vec<Choice>,
     themes: Vec<Choice>,
-    owners: Vec<Choice>,
+    owners: OwnerFilter,
     can_edit: bool,
     /// Ranked by the manual order, which the rows' Up and Down forms move.
     manual_order: bool,
@@ -123,8 +123,12 @@ pub async fn show(
     StampedPageCaller(caller, stamp): StampedPageCaller,
     uri: Uri,
     Path(id): Path<Uuid>,
-    Query(query): Query<PrioritiesQuery>,
+    Query(mut query): Query<PrioritiesQuery>,
+    Query(search): Query<OwnerSearch>,
 ) -> PageResult<Html<Bytes>> {
+    search
+        .resolve(&state.tenant(&caller), &mut query.owner_id)
+        .await?;
     let request = query.parse(id, DEFAULT_LIMIT)?;
     super::kept(&state, &caller, stamp, &uri, None, || async {
         let caches = db::pages::priorities::PrioritiesCaches {
@@ -132,13 +136,18 @@ pub async fn show(
             menus: &state.caches.filter_menus,
         };
         let data = db::pages::priorities::read(&state.tenant(&caller), caches, &caller, id, &request).await?;
-        Ok(PrioritiesPage::new(&caller, &request, data))
+        Ok(PrioritiesPage::new(&caller, &request, data, &search))
     })
     .await
 }
 
 impl PrioritiesPage {
-    fn new(caller: &Caller, request: &PrioritiesRequest, data: PrioritiesPageData) -> PrioritiesPage {
+    fn new(
+        caller: &Caller,
+        request: &PrioritiesRequest,
+        data: PrioritiesPageData,
+        search: &OwnerSearch,
+    ) -> PrioritiesPage {
         let PrioritiesPageData {
             priorities,
             menus,
@@ -200,7 +209,7 @@ impl PrioritiesPage {
                 request.filter.status,
             ),
             themes: theme_choices(&menus.themes, &request.filter),
-            owners: owner_choices(&menus.names, request.filter.owner_id),
+            owners: OwnerFilter::new(&menus.names, request.filter.owner_id, search),
             can_edit,
             manual_order: request.by == RankBy::Rank,
             can_move: can_edit && request.by == RankBy::Rank,
