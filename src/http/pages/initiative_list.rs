@@ -224,19 +224,13 @@ pub async fn index(
             PAGE_SIZE,
         )
         .await?;
-        Ok(ListPage::new(&caller, request, offset, data, &search))
+        Ok(ListPage::new(&caller, request, offset, data))
     })
     .await
 }
 
 impl ListPage {
-    fn new(
-        caller: &Caller,
-        request: ListRequest,
-        offset: i64,
-        data: InitiativeListData,
-        search: &OwnerSearch,
-    ) -> ListPage {
+    fn new(caller: &Caller, request: ListRequest, offset: i64, data: InitiativeListData) -> ListPage {
         let filter = &request.filter;
         let scope_name = filter.portfolio_id.and_then(|id| {
             data.tree
@@ -265,7 +259,7 @@ impl ListPage {
             statuses: enum_choices(Status::ALL, filter.status),
             healths: enum_choices(Health::ALL, filter.health),
             themes: theme_choices(&data.themes, filter),
-            owners: OwnerFilter::new(&data.names, filter.owner_id, search),
+            owners: OwnerFilter::new(&data.names, filter.owner_id),
             scopes: enum_choices(WorkScope::ALL, filter.scope),
             late: filter.late,
             sort: request.sort,
@@ -380,22 +374,19 @@ pub const OWNER_MENU_MAX: usize = 300;
 pub struct OwnerFilter {
     /// The menu's choices; empty when the filter is a field.
     pub menu: Vec<Choice>,
-    /// The field's text (the filtered owner's name, or what was typed), when the filter is a field.
+    /// The field's text (the filtered owner's name), when the filter is a field.
     pub search: Option<String>,
 }
 
 impl OwnerFilter {
-    pub(super) fn new(
-        names: &HashMap<Uuid, String>,
-        current: Option<Uuid>,
-        typed: &OwnerSearch,
-    ) -> OwnerFilter {
+    /// A name typed into the field was resolved to `current` before the page is read
+    /// (`OwnerSearch::resolve`), so the field shows the owner's name whichever way they were named.
+    pub(super) fn new(names: &HashMap<Uuid, String>, current: Option<Uuid>) -> OwnerFilter {
         if names.len() > OWNER_MENU_MAX {
             let shown = current.and_then(|id| names.get(&id).cloned());
-            let search = shown.or_else(|| typed.owner.clone()).unwrap_or_default();
             return OwnerFilter {
                 menu: Vec::new(),
-                search: Some(search),
+                search: Some(shown.unwrap_or_default()),
             };
         }
         let mut owners: Vec<(&Uuid, &String)> = names.iter().collect();
@@ -412,7 +403,7 @@ impl OwnerFilter {
 }
 
 /// The owner filter's field, `owner=`: a member's name or email.
-#[derive(Default, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub struct OwnerSearch {
     owner: Option<String>,
 }

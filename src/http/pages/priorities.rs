@@ -136,18 +136,13 @@ pub async fn show(
             menus: &state.caches.filter_menus,
         };
         let data = db::pages::priorities::read(&state.tenant(&caller), caches, &caller, id, &request).await?;
-        Ok(PrioritiesPage::new(&caller, &request, data, &search))
+        Ok(PrioritiesPage::new(&caller, &request, data))
     })
     .await
 }
 
 impl PrioritiesPage {
-    fn new(
-        caller: &Caller,
-        request: &PrioritiesRequest,
-        data: PrioritiesPageData,
-        search: &OwnerSearch,
-    ) -> PrioritiesPage {
+    fn new(caller: &Caller, request: &PrioritiesRequest, data: PrioritiesPageData) -> PrioritiesPage {
         let PrioritiesPageData {
             priorities,
             menus,
@@ -209,7 +204,7 @@ impl PrioritiesPage {
                 request.filter.status,
             ),
             themes: theme_choices(&menus.themes, &request.filter),
-            owners: OwnerFilter::new(&menus.names, request.filter.owner_id, search),
+            owners: OwnerFilter::new(&menus.names, request.filter.owner_id),
             can_edit,
             manual_order: request.by == RankBy::Rank,
             can_move: can_edit && request.by == RankBy::Rank,
